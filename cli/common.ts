@@ -1,0 +1,163 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Command, Option } from "commander";
+import type { z } from "zod";
+import { InputError } from "../common/errors";
+import { accountId, externalIdValue, ouId, principalArn, region } from "../common/ids";
+import { createLogger, type Logger } from "../common/log";
+import { DEFAULT_CONFIG_FILE, loadConfig, type LoadedConfig } from "../config/load";
+import { resolveIntegration, type ResolvedIntegration } from "../config/resolve";
+import type { AwsOptions } from "../org/aws";
+import { computeScope, type Scope, type ScopeRules } from "../org/scope";
+import { loadSnapshot, type Snapshot } from "../org/snapshot";
+
+/** Options every command accepts (see addCommonOptions). */
+export interface CommonOptions {
+  config?: string;
+  snapshot?: string;
+  excludeOu: string[];
+  excludeAccount: string[];
+  strict?: boolean;
+  json?: boolean;
+}
+
+/** AWS connection options (see addAwsOptions). */
+export interface AwsCliOptions {
+  profile?: string;
+  region?: string;
+  roleArn?: string;
+  externalId?: string;
+  concurrency: number;
+}
+
+const collect = (schema: z.ZodType<string>, flag: string) => (value: string, previous: string[] = []) => {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new InputError(`${flag} ${value}: ${r.error.issues[0].message} (fix: correct the value)`);
+  return [...previous, value];
+};
+
+export function addCommonOptions(cmd: Command, { snapshot = true }: { snapshot?: boolean } = {}): Command {
+  cmd.option("-c, --config <file>", `config file (default: ./${DEFAULT_CONFIG_FILE} when present)`);
+  if (snapshot) cmd.option("-s, --snapshot <file>", "org snapshot to use instead of live discovery (default: the config's snapshot field)");
+  return cmd
+    .option("--exclude-ou <id>", "exclude an OU and its subtree (repeatable; adds to the config)", collect(ouId, "--exclude-ou"), [])
+    .option("--exclude-account <id>", "exclude an account (repeatable; adds to the config)", collect(accountId, "--exclude-account"), [])
+    .option("--strict", "treat an exclusion that matches nothing in the org as an error")
+    .option("--json", "machine-readable output on stdout; no progress");
+}
+
+export function addAwsOptions(cmd: Command): Command {
+  return cmd
+    .option("--profile <name>", "AWS profile (default: the standard credential chain)")
+    .option("--region <region>", "AWS region for STS; also picks the partition's Organizations endpoint", (v) => {
+      const r = region.safeParse(v);
+      if (!r.success) throw new InputError(`--region ${v}: ${r.error.issues[0].message} (fix: pass a region such as us-east-1)`);
+      return v;
+    })
+    .option("--role-arn <arn>", "assume this role first (the discovery role)", (v) => {
+      const r = principalArn.safeParse(v);
+      if (!r.success || !v.includes(":role/")) throw new InputError(`--role-arn ${v}: must be an IAM role ARN such as arn:aws:iam::123456789012:role/Name (fix: correct the ARN)`);
+      return v;
+    })
+    .option("--external-id <id>", "external ID to pass when assuming --role-arn (or env ORGTRUST_EXTERNAL_ID)", (v) => {
+      const r = externalIdValue.safeParse(v);
+      if (!r.success) throw new InputError(`--external-id: ${r.error.issues[0].message} (fix: pass the external ID the role's trust policy expects)`);
+      return v;
+    })
+    .addOption(
+      new Option("--concurrency <n>", "parallel AWS requests").default(4).argParser((v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1 || n > 64) throw new InputError(`--concurrency ${v}: must be a whole number from 1 to 64 (fix: pass e.g. --concurrency 4)`);
+        return n;
+      }),
+    );
+}
+
+/** Turns the AWS flags into discovery options, checking that flags that need each other are together. */
+export function awsOptionsFrom(opts: AwsCliOptions, loaded?: LoadedConfig): AwsOptions {
+  const externalId = opts.externalId ?? process.env.ORGTRUST_EXTERNAL_ID;
+  if (externalId && !opts.roleArn) throw new InputError("--external-id: given without --role-arn (fix: add --role-arn <discovery role ARN> or drop --external-id)");
+  if (process.env.ORGTRUST_EXTERNAL_ID && !opts.externalId) {
+    const r = externalIdValue.safeParse(externalId);
+    if (!r.success) throw new InputError(`ORGTRUST_EXTERNAL_ID: ${r.error.issues[0].message} (fix: correct the environment variable)`);
+  }
+  return {
+    profile: opts.profile,
+    region: opts.region,
+    roleArn: opts.roleArn,
+    externalId,
+    concurrency: opts.concurrency,
+    partition: loaded?.config.organization.partition,
+  };
+}
+
+/** Loads --config, or ./orgtrust.yaml when present; undefined when neither (commands that can run without one). */
+export function loadOptionalConfig(opts: { config?: string }): LoadedConfig | undefined {
+  if (opts.config) return loadConfig(opts.config);
+  return fs.existsSync(DEFAULT_CONFIG_FILE) ? loadConfig(DEFAULT_CONFIG_FILE) : undefined;
+}
+
+export function requireConfig(opts: { config?: string }): LoadedConfig {
+  return loadConfig(opts.config ?? DEFAULT_CONFIG_FILE);
+}
+
+/** The snapshot file to read: --snapshot, else the config's snapshot field (relative to the config file). */
+export function snapshotPathFrom(opts: { snapshot?: string }, loaded?: LoadedConfig): string | undefined {
+  if (opts.snapshot) return opts.snapshot;
+  if (loaded?.config.snapshot) return path.resolve(loaded.baseDir, loaded.config.snapshot);
+  return undefined;
+}
+
+export function loadSnapshotFrom(opts: { snapshot?: string }, loaded?: LoadedConfig): Snapshot | undefined {
+  const p = snapshotPathFrom(opts, loaded);
+  return p ? loadSnapshot(p) : undefined;
+}
+
+/** Global scope rules: config exclusions plus the --exclude-* flags. */
+export function globalRules(opts: CommonOptions, loaded?: LoadedConfig): ScopeRules {
+  const ex = loaded?.config.exclusions;
+  return {
+    organizationalUnits: [...new Set([...(ex?.organizationalUnits ?? []), ...opts.excludeOu])].sort(),
+    accounts: [...new Set([...(ex?.accounts ?? []), ...opts.excludeAccount])].sort(),
+    skipInactiveAccounts: ex?.skipInactiveAccounts ?? true,
+    managementAccount: false,
+  };
+}
+
+/** An integration's scope rules: its resolved exclusions plus the --exclude-* flags. */
+export function integrationRules(integration: ResolvedIntegration, opts: CommonOptions): ScopeRules {
+  const ex = integration.exclusions;
+  return {
+    organizationalUnits: [...new Set([...ex.organizationalUnits, ...opts.excludeOu])].sort(),
+    accounts: [...new Set([...ex.accounts, ...opts.excludeAccount])].sort(),
+    skipInactiveAccounts: ex.skipInactiveAccounts,
+    managementAccount: ex.managementAccount,
+  };
+}
+
+/** Computes a scope and reports exclusions that match nothing: a warning, or exit 2 with --strict. */
+export function scopeWithChecks(snapshot: Snapshot, rules: ScopeRules, opts: CommonOptions, log: Logger, label = "exclusions"): Scope {
+  const scope = computeScope(snapshot, rules);
+  for (const u of scope.unmatched) {
+    const msg = `${label}: ${u.kind === "account" ? "account" : "OU"} ${u.id} matches nothing in organization ${snapshot.organization.id}`;
+    if (opts.strict) throw new InputError(`${msg} (fix: remove it from the config or --exclude-* flags, or re-run discover)`);
+    log.warn(msg);
+  }
+  return scope;
+}
+
+/** Resolves the integrations a command works on: --integration names, or all of them. */
+export function selectIntegrations(loaded: LoadedConfig, names: string[] | undefined): ResolvedIntegration[] {
+  const all = Object.keys(loaded.config.integrations).sort();
+  const chosen = names && names.length ? names : all;
+  return chosen.map((n) => resolveIntegration(loaded.config, n, loaded.baseDir, path.relative(process.cwd(), loaded.file) || loaded.file));
+}
+
+export function makeLogger(opts: { json?: boolean }): Logger {
+  return createLogger({ json: opts.json });
+}
+
+/** Prints a value as stable JSON on stdout. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}

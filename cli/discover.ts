@@ -1,0 +1,119 @@
+import * as path from "node:path";
+import type { Command } from "commander";
+import { InputError } from "../common/errors";
+import { assertWritable } from "../common/atomic-write";
+import { discoverOrganization, minimumCalls } from "../org/discover";
+import { describeReason, summarizeScope, type Scope } from "../org/scope";
+import { saveSnapshot, snapshotHash, type Snapshot } from "../org/snapshot";
+import {
+  addAwsOptions,
+  addCommonOptions,
+  awsOptionsFrom,
+  globalRules,
+  loadOptionalConfig,
+  loadSnapshotFrom,
+  makeLogger,
+  printJson,
+  scopeWithChecks,
+  type AwsCliOptions,
+  type CommonOptions,
+} from "./common";
+
+interface DiscoverFlags extends CommonOptions, AwsCliOptions {
+  out?: string;
+  tags: boolean;
+}
+
+export function registerDiscover(program: Command): Command {
+  const cmd = program
+    .command("discover")
+    .description("Read the live organization (or a saved snapshot) and print who is in scope; --out saves a versioned snapshot.")
+    .option("-o, --out <file>", "write the snapshot here (atomic); e.g. org.json")
+    .option("--no-tags", "skip ListTagsForResource (fewer calls; tags will be empty)");
+  addCommonOptions(cmd);
+  addAwsOptions(cmd);
+  cmd.addHelpText(
+    "after",
+    "\nExamples:\n  orgtrust discover --out org.json\n  orgtrust discover --profile mgmt --exclude-ou ou-ab12-cdef3456 --out org.json\n  orgtrust discover --role-arn arn:aws:iam::111122223333:role/orgtrust-discovery --external-id \"$EXT_ID\" --json\n  orgtrust discover --snapshot org.json          # summary of a saved snapshot, no AWS calls",
+  );
+  return cmd.action(async (flags: DiscoverFlags) => {
+    const log = makeLogger(flags);
+    const loaded = loadOptionalConfig(flags);
+    if (flags.out) assertWritable([flags.out]);
+    let snapshot: Snapshot;
+    let calls: { total: number; attempts: number; minimum: number; byOperation: Record<string, number> } | undefined;
+    const offline = flags.snapshot ? loadSnapshotFrom(flags) : undefined;
+    if (offline) {
+      if (flags.roleArn || flags.profile) throw new InputError("--snapshot: cannot be combined with --profile or --role-arn, which are for live discovery (fix: drop one of them)");
+      snapshot = offline;
+    } else {
+      const aws = awsOptionsFrom(flags, loaded);
+      const result = await discoverOrganization({
+        ...aws,
+        tags: flags.tags,
+        onProgress: (p) => log.progress(`discovering: ${p.ous} OUs, ${p.accounts} accounts, ${p.calls} calls`),
+      });
+      log.done();
+      snapshot = result.snapshot;
+      const s = result.stats.toJSON();
+      calls = { total: s.total, attempts: s.attempts, minimum: result.minimumCalls, byOperation: s.byOperation };
+      if (loaded && loaded.config.organization.managementAccountId !== snapshot.organization.managementAccountId) {
+        log.warn(
+          `organization.managementAccountId ${loaded.config.organization.managementAccountId} in ${path.basename(loaded.file)} differs from the discovered management account ${snapshot.organization.managementAccountId}`,
+        );
+      }
+    }
+    const scope = scopeWithChecks(snapshot, globalRules(flags, loaded), flags, log);
+    if (flags.out) saveSnapshot(flags.out, snapshot);
+    if (flags.json) {
+      printJson(summaryJson(snapshot, scope, flags.out, calls));
+    } else {
+      process.stdout.write(summaryText(snapshot, scope, flags.out, calls));
+    }
+  });
+}
+
+function summaryJson(snapshot: Snapshot, scope: Scope, out: string | undefined, calls: unknown) {
+  return {
+    organization: snapshot.organization,
+    snapshotHash: snapshotHash(snapshot),
+    accounts: snapshot.accounts.length,
+    organizationalUnits: snapshot.organizationalUnits.length,
+    inScope: scope.inScope.map((a) => ({ id: a.id, name: a.name })),
+    excluded: scope.excluded.map((e) => ({ id: e.account.id, name: e.account.name, reasons: e.reasons })),
+    unmatchedExclusions: scope.unmatched,
+    snapshot: out ?? null,
+    calls: calls ?? null,
+  };
+}
+
+const MAX_LISTED = 25;
+
+export function summaryText(snapshot: Snapshot, scope: Scope, out: string | undefined, calls?: { total: number; minimum: number; attempts: number }): string {
+  const o = snapshot.organization;
+  const depth = Math.max(0, ...snapshot.organizationalUnits.map((u) => u.depth));
+  const sum = summarizeScope(scope);
+  const lines = [
+    `Organization ${o.id} (partition ${o.partition}), management account ${o.managementAccountId}`,
+    `  ${snapshot.accounts.length} accounts, ${snapshot.organizationalUnits.length} OUs (${depth} levels deep)${snapshot.tagsIncluded ? "" : ", tags not read"}`,
+    `  In scope: ${sum.inScope} accounts`,
+  ];
+  const parts = [
+    [sum.excluded["excluded-ou"], "in excluded OUs"],
+    [sum.excluded["excluded-account"], "excluded by account ID"],
+    [sum.excluded.inactive, "inactive"],
+    [sum.excluded["management-account"], "management account"],
+  ]
+    .filter(([n]) => (n as number) > 0)
+    .map(([n, label]) => `${n} ${label}`);
+  lines.push(`  Excluded: ${scope.excluded.length}${parts.length ? ` (${parts.join(", ")})` : ""}`);
+  for (const e of scope.excluded.slice(0, MAX_LISTED)) {
+    lines.push(`    ${e.account.id}  ${e.account.name.padEnd(28)} ${e.reasons.map(describeReason).join("; ")}`);
+  }
+  if (scope.excluded.length > MAX_LISTED) lines.push(`    ... and ${scope.excluded.length - MAX_LISTED} more (--json lists all)`);
+  if (out) lines.push(`  Snapshot written: ${out} (sha256 ${snapshotHash(snapshot)})`);
+  if (calls) lines.push(`  AWS calls: ${calls.total} (minimum for this shape: ${calls.minimum}; HTTP attempts: ${calls.attempts})`);
+  return `${lines.join("\n")}\n`;
+}
+
+export { minimumCalls };

@@ -1,0 +1,54 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Command, CommanderError } from "commander";
+import { PACKAGE_ROOT } from "../common/paths";
+import { ExitCode, OrgtrustError } from "../common/errors";
+import { registerDiscover } from "./discover";
+import { registerDrift } from "./drift";
+import { registerExample } from "./example";
+import { registerGenerate } from "./generate";
+import { registerInit } from "./init";
+import { registerSynth } from "./synth";
+
+/** Commander usage errors, on one line with the fix. */
+const usageLine = (str: string) => `${str.split("\n")[0].replace(/^error: /, "orgtrust: error: ")} (fix: see orgtrust <command> --help)\n`;
+
+export function buildProgram(): Command {
+  const program = new Command("orgtrust")
+    .description(
+      "Trust plumbing for AWS Organizations discovery tools: discover the org, synthesize the discovery and member roles, generate each consumer's config, and check drift in CI.\n\nExit codes: 0 ok, 1 drift or a --check difference, 2 invalid input/config/usage, 3 AWS or network failure.",
+    )
+    .version(JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")).version as string)
+    .exitOverride()
+    .configureOutput({ outputError: (str: string, write: (s: string) => void) => write(usageLine(str)) });
+  for (const register of [registerInit, registerDiscover, registerSynth, registerGenerate, registerDrift, registerExample]) {
+    const cmd = register(program);
+    cmd.exitOverride().configureOutput({ outputError: (str: string, write: (s: string) => void) => write(usageLine(str)) });
+  }
+  return program;
+}
+
+function report(e: unknown): number {
+  if (e instanceof CommanderError) {
+    if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return ExitCode.Ok;
+    return ExitCode.InvalidInput;
+  }
+  if (e instanceof OrgtrustError) {
+    process.stderr.write(`orgtrust: error: ${e.message}\n`);
+    return e.exitCode;
+  }
+  process.stderr.write(`orgtrust: internal error: ${(e as Error)?.message ?? String(e)} (fix: re-run with ORGTRUST_DEBUG=1 and report the stack trace)\n`);
+  if (process.env.ORGTRUST_DEBUG) process.stderr.write(`${(e as Error)?.stack}\n`);
+  return 4;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  let code: number = ExitCode.Ok;
+  try {
+    await buildProgram().parseAsync(argv);
+    code = process.exitCode === undefined ? ExitCode.Ok : Number(process.exitCode);
+  } catch (e) {
+    code = report(e);
+  }
+  process.exitCode = code;
+}

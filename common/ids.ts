@@ -1,0 +1,66 @@
+import { z } from "zod";
+
+/** AWS partitions orgtrust supports. */
+export const PARTITIONS = ["aws", "aws-us-gov", "aws-cn"] as const;
+export type Partition = (typeof PARTITIONS)[number];
+
+export const ACCOUNT_ID_RE = /^\d{12}$/;
+export const OU_ID_RE = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
+export const ROOT_ID_RE = /^r-[0-9a-z]{4,32}$/;
+export const ORG_ID_RE = /^o-[a-z0-9]{10,32}$/;
+/** IAM role names: 1-64 of alphanumerics and + = , . @ _ - */
+export const ROLE_NAME_RE = /^[\w+=,.@-]{1,64}$/;
+/** IAM paths: begin and end with "/", at most 512 characters. */
+export const IAM_PATH_RE = /^\/([\x21-\x7e]{0,510}\/)?$/;
+/** External IDs: 2-1,224 characters from [A-Za-z0-9+=,.@:/_-], no whitespace. */
+export const EXTERNAL_ID_RE = /^[\w+=,.@:/-]{2,1224}$/;
+export const REGION_RE = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+export const ARN_RE = /^arn:(aws|aws-us-gov|aws-cn):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|aws)?:(.+)$/;
+
+export const accountId = z.string().regex(ACCOUNT_ID_RE, "must be a 12-digit AWS account ID in quotes, such as \"012345678901\"");
+export const ouId = z.string().regex(OU_ID_RE, "must be an OU ID such as \"ou-ab12-cdef3456\"");
+export const rootId = z.string().regex(ROOT_ID_RE, "must be a root ID such as \"r-ab12\"");
+export const ouOrRootId = z.string().refine((s) => OU_ID_RE.test(s) || ROOT_ID_RE.test(s), "must be an OU ID (ou-xxxx-xxxxxxxx) or a root ID (r-xxxx)");
+export const roleName = z.string().regex(ROLE_NAME_RE, "must be an IAM role name: 1-64 characters of letters, digits and + = , . @ _ -");
+export const iamPath = z.string().regex(IAM_PATH_RE, "must be an IAM path that begins and ends with \"/\"");
+export const externalIdValue = z.string().regex(EXTERNAL_ID_RE, "must be 2-1,224 characters of letters, digits and + = , . @ : / _ - with no spaces");
+export const region = z.string().regex(REGION_RE, "must be an AWS region such as \"us-east-1\"");
+export const partition = z.enum(PARTITIONS, { message: `must be one of ${PARTITIONS.join(", ")}` });
+export const arn = z.string().regex(ARN_RE, "must be an ARN such as \"arn:aws:iam::123456789012:role/Name\"");
+/** An IAM principal ARN (role, user or account root). */
+export const principalArn = z
+  .string()
+  .regex(/^arn:(aws|aws-us-gov|aws-cn):(iam|sts)::\d{12}:(root|role\/.+|user\/.+|assumed-role\/.+)$/, "must be an IAM principal ARN such as \"arn:aws:iam::123456789012:role/Name\" or \"arn:aws:iam::123456789012:root\"");
+
+export function partitionOfArn(value: string): Partition | undefined {
+  const m = /^arn:([^:]+):/.exec(value);
+  return m && (PARTITIONS as readonly string[]).includes(m[1]) ? (m[1] as Partition) : undefined;
+}
+
+/** The region of a partition's Organizations endpoint. */
+export function organizationsRegion(p: Partition): string {
+  return { aws: "us-east-1", "aws-us-gov": "us-gov-west-1", "aws-cn": "cn-northwest-1" }[p];
+}
+
+/** The region STS and IAM default to in a partition when nothing else is said. */
+export function defaultRegion(p: Partition): string {
+  return organizationsRegion(p);
+}
+
+export function iamRoleArn(p: Partition, account: string, name: string, path = "/"): string {
+  return `arn:${p}:iam::${account}:role${path}${name}`;
+}
+
+export function accountRootArn(p: Partition, account: string): string {
+  return `arn:${p}:iam::${account}:root`;
+}
+
+export function managedPolicyArn(p: Partition, name: string): string {
+  return `arn:${p}:iam::aws:policy/${name}`;
+}
+
+/** The account that owns an ARN (12 digits) or undefined for AWS-owned ARNs. */
+export function accountOfArn(value: string): string | undefined {
+  const m = ARN_RE.exec(value);
+  return m && m[4] && m[4] !== "aws" ? m[4] : undefined;
+}

@@ -1,0 +1,102 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseDocument } from "yaml";
+import type { z } from "zod";
+import { InputError } from "../common/errors";
+import { partitionOfArn } from "../common/ids";
+import { CONSUMERS, CONSUMER_OPTIONS, configSchema, type ConsumerName, type OrgtrustConfig } from "./schema";
+
+export interface LoadedConfig {
+  /** The validated config with defaults filled in. */
+  config: OrgtrustConfig;
+  /** Absolute path of the file it came from. */
+  file: string;
+  /** Directory relative paths in the file are resolved against. */
+  baseDir: string;
+}
+
+export const DEFAULT_CONFIG_FILE = "orgtrust.yaml";
+
+/** Turns a zod issue into "file: a.b.c: problem (fix: ...)". */
+export function describeIssue(source: string, issue: z.core.$ZodIssue): string {
+  const where = issue.path.length ? issue.path.map(String).join(".") : "(top level)";
+  if (issue.code === "unrecognized_keys") {
+    const keys = issue.keys.map((k) => `"${k}"`).join(", ");
+    return `${source}: ${where}: unknown key ${keys} (fix: remove it or correct its spelling, see README "Config file reference")`;
+  }
+  if (issue.code === "invalid_type" && issue.message.includes("received undefined")) {
+    return `${source}: ${where}: is required (fix: add it, see README "Config file reference")`;
+  }
+  return `${source}: ${where}: ${issue.message} (fix: correct the value, see README "Config file reference")`;
+}
+
+/** True when a consumer value names a custom template rather than a built-in consumer. */
+export function isTemplatePath(consumer: string): boolean {
+  return consumer.endsWith(".hbs") || consumer.includes("/");
+}
+
+/** Parses and validates config text. Throws InputError (exit 2) naming the field and the fix. */
+export function parseConfig(text: string, source: string, baseDir: string): OrgtrustConfig {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    const line = e.linePos?.[0];
+    throw new InputError(`${source}${line ? `:${line.line}:${line.col}` : ""}: YAML syntax error: ${e.message.split("\n")[0]} (fix: correct the YAML at that line)`);
+  }
+  const data = doc.toJS();
+  if (data === null || typeof data !== "object" || Array.isArray(data)) {
+    throw new InputError(`${source}: is empty or not a YAML mapping (fix: run \`orgtrust init --consumer <name>\` for a starter file)`);
+  }
+  const parsed = configSchema.safeParse(data);
+  if (!parsed.success) throw new InputError(describeIssue(source, parsed.error.issues[0]));
+  const config = parsed.data;
+  checkSemantics(config, source, baseDir);
+  return config;
+}
+
+function checkSemantics(config: OrgtrustConfig, source: string, baseDir: string): void {
+  const p = config.organization.partition;
+  for (const [name, integ] of Object.entries(config.integrations)) {
+    const at = `${source}: integrations.${name}`;
+    if (isTemplatePath(integ.consumer)) {
+      const tpl = path.resolve(baseDir, integ.consumer);
+      if (!fs.existsSync(tpl)) throw new InputError(`${at}.consumer: template ${integ.consumer} not found (fix: give a path to a .hbs file, relative to ${source})`);
+    } else if (!(CONSUMERS as readonly string[]).includes(integ.consumer)) {
+      throw new InputError(`${at}.consumer: unknown consumer "${integ.consumer}" (fix: use one of ${CONSUMERS.join(", ")}, or a path to a .hbs template)`);
+    } else {
+      const r = CONSUMER_OPTIONS[integ.consumer as ConsumerName].safeParse(integ.options);
+      if (!r.success) {
+        const issue = r.error.issues[0];
+        throw new InputError(describeIssue(source, { ...issue, path: ["integrations", name, "options", ...issue.path] }));
+      }
+      integ.options = r.data as Record<string, unknown>;
+    }
+    const arns: Array<[string, string | undefined]> = [
+      ["trustedPrincipal", integ.trustedPrincipal],
+      ["discoveryRole.permissionsBoundary", integ.discoveryRole.permissionsBoundary],
+      ["memberRole.permissionsBoundary", integ.memberRole.permissionsBoundary],
+      ...(integ.memberRole.policyArns ?? []).map((a, i): [string, string] => [`memberRole.policyArns.${i}`, a]),
+    ];
+    for (const [field, value] of arns) {
+      if (value && partitionOfArn(value) !== p) {
+        throw new InputError(`${at}.${field}: ARN partition "${partitionOfArn(value)}" does not match organization.partition "${p}" (fix: use arn:${p}:... or correct organization.partition)`);
+      }
+    }
+    if (integ.discoveryRole.account === "delegatedAdmin" && !config.organization.delegatedAdminAccountId) {
+      throw new InputError(`${at}.discoveryRole.account: is delegatedAdmin but organization.delegatedAdminAccountId is not set (fix: set organization.delegatedAdminAccountId)`);
+    }
+  }
+}
+
+/** Reads orgtrust.yaml (or the given file). A missing file is exit 2 with the command that writes one. */
+export function loadConfig(file = DEFAULT_CONFIG_FILE): LoadedConfig {
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = fs.readFileSync(abs, "utf8");
+  } catch {
+    throw new InputError(`--config ${file}: file not found (fix: run \`orgtrust init --consumer <name>\` or pass --config)`);
+  }
+  const baseDir = path.dirname(abs);
+  return { config: parseConfig(text, file, baseDir), file: abs, baseDir };
+}

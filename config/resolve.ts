@@ -1,0 +1,236 @@
+import * as path from "node:path";
+import { InputError } from "../common/errors";
+import { accountRootArn, iamRoleArn, managedPolicyArn, type Partition } from "../common/ids";
+import { isTemplatePath } from "./load";
+import type { ConsumerName, IntegrationConfig, OrgtrustConfig } from "./schema";
+
+/**
+ * An integration with every default and consumer preset applied: the one shape the constructs, the generator
+ * and the drift check read. Presets carry each consumer's conventions (README "Consumer presets").
+ */
+export interface ResolvedIntegration {
+  name: string;
+  /** Built-in consumer, or "custom" with templatePath set. */
+  consumer: ConsumerName | "custom";
+  templatePath?: string;
+  partition: Partition;
+  homeRegion: string;
+  managementAccountId: string;
+  trustedPrincipal: string;
+  externalId: ResolvedExternalId;
+  discoveryRole: {
+    name: string;
+    path: string;
+    accountId: string;
+    arn: string;
+    maxSessionDuration: number;
+    permissionsBoundary?: string;
+    tags: Record<string, string>;
+    callAsDelegatedAdmin: boolean;
+  };
+  memberRole: {
+    name: string;
+    path: string;
+    /** Full managed policy ARNs to attach, in order. */
+    policyArns: string[];
+    /** organizations:DescribeOrganization added inline (ViewOnlyAccess lacks it). */
+    addDescribeOrganization: boolean;
+    denyDataReads: boolean;
+    maxSessionDuration: number;
+    permissionsBoundary?: string;
+    tags: Record<string, string>;
+  };
+  stackSet: {
+    name: string;
+    maxConcurrentPercentage: number;
+    failureTolerancePercentage: number;
+    retainStacksOnAccountRemoval: boolean;
+    callAs: "SELF" | "DELEGATED_ADMIN";
+  };
+  exclusions: ResolvedExclusions;
+  regions: string[];
+  outputDir: string;
+  outputFile?: string;
+  options: Record<string, unknown>;
+  tags: Record<string, string>;
+}
+
+export interface ResolvedExclusions {
+  organizationalUnits: string[];
+  accounts: string[];
+  skipInactiveAccounts: boolean;
+  managementAccount: boolean;
+}
+
+export interface ResolvedExternalId {
+  source: "generate" | "value" | "env";
+  /** Given value (source value) - a secret: never log it. */
+  value?: string;
+  /** Environment variable holding the value (source env). */
+  env?: string;
+  /** Fixed prefix of a generated value (turbot-pipes: the Pipes org id). */
+  prefix?: string;
+  /** Random characters in a generated value. */
+  length: number;
+  /** The environment or Terraform variable name generated files reference the value by. */
+  variable: string;
+  /** Secrets Manager secret name in the home region. */
+  secretName: string;
+}
+
+/** The AWS account Turbot Pipes assumes roles from. */
+export const TURBOT_PIPES_ACCOUNT = "316881668097";
+
+interface Preset {
+  discoveryRoleName: (integration: string) => string;
+  memberRoleName: (integration: string) => string;
+  /** Whether the vendor issues the external ID (then "generate" is refused unless the preset allows a prefix form). */
+  vendorIssuedExternalId: boolean;
+  defaultRegions?: string[];
+  defaultTrustedPrincipal?: (p: Partition) => string;
+  /** Discovery and member roles must share one name (Port Ocean builds member ARNs from the discovery role's). */
+  sameRoleName?: boolean;
+  externalIdRandomLength?: number;
+  externalIdPrefixRequired?: boolean;
+}
+
+const generic = (i: string) => ({ discoveryRoleName: () => `orgtrust-${i}-discovery`, memberRoleName: () => `orgtrust-${i}-readonly` });
+
+export const PRESETS: Record<ConsumerName | "custom", Preset> = {
+  backstage: { discoveryRoleName: () => "backstage-org-discovery", memberRoleName: () => "backstage-org-readonly", vendorIssuedExternalId: false },
+  "port-ocean": { discoveryRoleName: () => "PortOceanReadRole", memberRoleName: () => "PortOceanReadRole", vendorIssuedExternalId: false, sameRoleName: true },
+  "turbot-pipes": {
+    discoveryRoleName: () => "turbot_pipes_discovery",
+    memberRoleName: () => "turbot_pipes_connection",
+    vendorIssuedExternalId: true,
+    defaultRegions: ["*"],
+    defaultTrustedPrincipal: (p) => accountRootArn(p, TURBOT_PIPES_ACCOUNT),
+    externalIdRandomLength: 8,
+    externalIdPrefixRequired: true,
+  },
+  steampipe: { discoveryRoleName: () => "steampipe-org-discovery", memberRoleName: () => "steampipe-readonly", vendorIssuedExternalId: false, defaultRegions: ["*"] },
+  apono: { discoveryRoleName: () => "apono-org-discovery", memberRoleName: () => "apono-readonly", vendorIssuedExternalId: true },
+  cloudquery: { discoveryRoleName: () => "cloudquery-org-discovery", memberRoleName: () => "cloudquery-readonly", vendorIssuedExternalId: false },
+  "c7n-org": { discoveryRoleName: () => "c7n-org-discovery", memberRoleName: () => "c7n-org-readonly", vendorIssuedExternalId: false },
+  "aws-cli": { ...genericPreset(), vendorIssuedExternalId: false },
+  terraform: { ...genericPreset(), vendorIssuedExternalId: false },
+  custom: { ...genericPreset(), vendorIssuedExternalId: false },
+};
+
+function genericPreset(): Pick<Preset, "discoveryRoleName" | "memberRoleName"> {
+  return { discoveryRoleName: (i) => generic(i).discoveryRoleName(), memberRoleName: (i) => generic(i).memberRoleName() };
+}
+
+const envName = (integration: string) => `ORGTRUST_${integration.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_EXTERNAL_ID`;
+
+function resolveExternalId(name: string, integ: IntegrationConfig, preset: Preset, at: string): ResolvedExternalId {
+  const cfg = integ.externalId ?? { source: "generate" as const };
+  const secretName = `orgtrust/${name}/external-id`;
+  const variable = cfg.variable ?? (cfg.source === "env" ? cfg.env : envName(name));
+  if (cfg.source === "generate") {
+    if (preset.vendorIssuedExternalId && !preset.externalIdPrefixRequired) {
+      throw new InputError(
+        `${at}.externalId: ${integ.consumer} issues the external ID itself (fix: set externalId: {source: env, env: <VAR>} or {source: value, value: <id from ${integ.consumer}>})`,
+      );
+    }
+    if (preset.externalIdPrefixRequired && !cfg.prefix) {
+      throw new InputError(`${at}.externalId.prefix: ${integ.consumer} external IDs start with your Pipes organization or tenant id (fix: set externalId.prefix, such as "o_abc123")`);
+    }
+    const length = cfg.length ?? preset.externalIdRandomLength ?? 40;
+    if (!preset.externalIdRandomLength && length < 32) throw new InputError(`${at}.externalId.length: must be at least 32 for a generated external ID (fix: remove it or set 32 or more)`);
+    return { source: "generate", prefix: cfg.prefix, length, variable, secretName };
+  }
+  if (cfg.source === "value") return { source: "value", value: cfg.value, length: cfg.value.length, variable, secretName };
+  return { source: "env", env: cfg.env, length: 0, variable, secretName };
+}
+
+export function resolveIntegration(config: OrgtrustConfig, name: string, baseDir: string, source = "orgtrust.yaml"): ResolvedIntegration {
+  const integ = config.integrations[name];
+  if (!integ) {
+    const known = Object.keys(config.integrations).sort().join(", ") || "(none)";
+    throw new InputError(`--integration ${name}: no such integration in the config (fix: use one of ${known})`);
+  }
+  const at = `${source}: integrations.${name}`;
+  const org = config.organization;
+  const p = org.partition;
+  const custom = isTemplatePath(integ.consumer);
+  const consumer = custom ? "custom" : (integ.consumer as ConsumerName);
+  const preset = PRESETS[consumer];
+  const trustedPrincipal = integ.trustedPrincipal ?? preset.defaultTrustedPrincipal?.(p);
+  if (!trustedPrincipal) {
+    throw new InputError(`${at}.trustedPrincipal: is required for ${integ.consumer} (fix: set it to the ARN of the role or account ${integ.consumer} runs as)`);
+  }
+  const discoveryName = integ.discoveryRole.name ?? preset.discoveryRoleName(name);
+  let memberName = integ.memberRole.name ?? (preset.sameRoleName ? discoveryName : preset.memberRoleName(name));
+  if (preset.sameRoleName) {
+    if (integ.memberRole.name && integ.discoveryRole.name && integ.memberRole.name !== integ.discoveryRole.name) {
+      throw new InputError(`${at}.memberRole.name: ${integ.consumer} needs the member role to share the discovery role's name "${discoveryName}" (fix: remove memberRole.name or make the two equal)`);
+    }
+    memberName = integ.memberRole.name ?? discoveryName;
+    if (integ.memberRole.path !== integ.discoveryRole.path) {
+      throw new InputError(`${at}.memberRole.path: ${integ.consumer} needs the member role to share the discovery role's path (fix: make memberRole.path equal discoveryRole.path)`);
+    }
+  }
+  const delegated = integ.discoveryRole.account === "delegatedAdmin";
+  const discoveryAccount = delegated ? org.delegatedAdminAccountId! : org.managementAccountId;
+  const mr = integ.memberRole;
+  const policyArns =
+    mr.policyArns ?? [managedPolicyArn(p, mr.policy === "ViewOnlyAccess" ? "job-function/ViewOnlyAccess" : mr.policy)];
+  const g = config.exclusions;
+  const uniqSorted = (xs: string[]) => [...new Set(xs)].sort();
+  return {
+    name,
+    consumer,
+    templatePath: custom ? path.resolve(baseDir, integ.consumer) : undefined,
+    partition: p,
+    homeRegion: org.homeRegion,
+    managementAccountId: org.managementAccountId,
+    trustedPrincipal,
+    externalId: resolveExternalId(name, integ, preset, at),
+    discoveryRole: {
+      name: discoveryName,
+      path: integ.discoveryRole.path,
+      accountId: discoveryAccount,
+      arn: iamRoleArn(p, discoveryAccount, discoveryName, integ.discoveryRole.path),
+      maxSessionDuration: integ.discoveryRole.maxSessionDuration,
+      permissionsBoundary: integ.discoveryRole.permissionsBoundary,
+      tags: { ...integ.tags, ...integ.discoveryRole.tags },
+      callAsDelegatedAdmin: delegated,
+    },
+    memberRole: {
+      name: memberName,
+      path: mr.path,
+      policyArns,
+      addDescribeOrganization: !mr.policyArns && mr.policy === "ViewOnlyAccess",
+      denyDataReads: mr.denyDataReads,
+      maxSessionDuration: mr.maxSessionDuration,
+      permissionsBoundary: mr.permissionsBoundary,
+      tags: { ...integ.tags, ...mr.tags },
+    },
+    stackSet: {
+      name: integ.stackSet.name ?? `orgtrust-${name}-member-role`,
+      maxConcurrentPercentage: integ.stackSet.maxConcurrentPercentage,
+      failureTolerancePercentage: integ.stackSet.failureTolerancePercentage,
+      retainStacksOnAccountRemoval: integ.stackSet.retainStacksOnAccountRemoval,
+      callAs: delegated ? "DELEGATED_ADMIN" : "SELF",
+    },
+    exclusions: {
+      organizationalUnits: uniqSorted([...g.organizationalUnits, ...integ.exclusions.organizationalUnits]),
+      accounts: uniqSorted([...g.accounts, ...integ.exclusions.accounts]),
+      skipInactiveAccounts: g.skipInactiveAccounts,
+      managementAccount: integ.exclusions.managementAccount,
+    },
+    regions: integ.regions ?? preset.defaultRegions ?? [org.homeRegion],
+    outputDir: path.resolve(baseDir, integ.output.dir ?? path.join("out", name)),
+    outputFile: integ.output.file,
+    options: integ.options,
+    tags: integ.tags,
+  };
+}
+
+/** Every integration of the config, resolved, sorted by name. */
+export function resolveAll(config: OrgtrustConfig, baseDir: string, source?: string): ResolvedIntegration[] {
+  return Object.keys(config.integrations)
+    .sort()
+    .map((n) => resolveIntegration(config, n, baseDir, source));
+}

@@ -1,0 +1,210 @@
+import { z } from "zod";
+import { accountId, externalIdValue, iamPath, ouId, partition, principalArn, region, roleName, arn } from "../common/ids";
+
+/**
+ * The schema of orgtrust.yaml: one declarative file read by every command and by main.ts.
+ * Every object is strict (an unknown key is an error naming the key). Paths are relative to the config file.
+ * README's "Config file reference" documents each field; keep the two in step.
+ */
+
+/** Consumers with a built-in template folder under templates/<name>/. */
+export const CONSUMERS = ["backstage", "port-ocean", "turbot-pipes", "steampipe", "apono", "cloudquery", "c7n-org", "aws-cli", "terraform"] as const;
+export type ConsumerName = (typeof CONSUMERS)[number];
+
+export const MEMBER_POLICIES = ["ReadOnlyAccess", "SecurityAudit", "ViewOnlyAccess"] as const;
+
+const tagMap = z.record(z.string().min(1).max(128), z.string().max(256));
+const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name such as ORG_EXTERNAL_ID");
+
+export const exclusionsSchema = z
+  .object({
+    /** OUs whose whole subtree is out of scope. */
+    organizationalUnits: z.array(ouId).default([]),
+    /** Single accounts out of scope. */
+    accounts: z.array(accountId).default([]),
+  })
+  .strict();
+
+export const globalExclusionsSchema = exclusionsSchema
+  .extend({
+    /** Skip accounts whose state is not ACTIVE (suspended, closed, pending). Default true. */
+    skipInactiveAccounts: z.boolean().default(true),
+  })
+  .strict();
+
+export const integrationExclusionsSchema = exclusionsSchema
+  .extend({
+    /** Leave the management account out of this integration (no direct role, not in generated config). */
+    managementAccount: z.boolean().default(false),
+  })
+  .strict();
+
+export const externalIdSchema = z.discriminatedUnion(
+  "source",
+  [
+    z
+      .object({
+        /** orgtrust generates an unguessable value (random_password) and keeps it in Secrets Manager. */
+        source: z.literal("generate"),
+        /** Fixed prefix: for turbot-pipes the Pipes organization or tenant identifier such as "o_abc123". */
+        prefix: z.string().regex(/^[\w+=,.@:/-]*$/, "may only hold letters, digits and + = , . @ : / _ -").optional(),
+        /** Number of random characters (default 40; turbot-pipes: 8 after its prefix). */
+        length: z.number().int().min(8).max(1024).optional(),
+        /** Environment variable or Terraform variable name consumers read the value from. */
+        variable: envVarName.optional(),
+      })
+      .strict(),
+    z.object({ source: z.literal("value"), value: externalIdValue, variable: envVarName.optional() }).strict(),
+    z.object({ source: z.literal("env"), env: envVarName, variable: envVarName.optional() }).strict(),
+  ],
+  { message: "must have source: generate, value or env" },
+);
+
+const maxSession = z.number().int().min(3600, "must be at least 3600 seconds").max(43200, "must be at most 43200 seconds");
+
+export const discoveryRoleSchema = z
+  .object({
+    name: roleName.optional(),
+    path: iamPath.default("/"),
+    /** Which account holds it: the management account (default) or the delegated administrator. */
+    account: z.enum(["management", "delegatedAdmin"]).default("management"),
+    maxSessionDuration: maxSession.default(3600),
+    permissionsBoundary: arn.optional(),
+    tags: tagMap.default({}),
+  })
+  .strict();
+
+export const memberRoleSchema = z
+  .object({
+    name: roleName.optional(),
+    path: iamPath.default("/"),
+    /** The AWS managed policy to attach (ViewOnlyAccess gets organizations:DescribeOrganization added inline). */
+    policy: z.enum(MEMBER_POLICIES, { message: `must be one of ${MEMBER_POLICIES.join(", ")}` }).default("ReadOnlyAccess"),
+    /** Attach these policy ARNs instead of `policy`. */
+    policyArns: z.array(arn).max(20).optional(),
+    /** Add an explicit deny of data reads (S3 objects, DynamoDB items, SQS messages, logs, SSM values, secrets). */
+    denyDataReads: z.boolean().default(false),
+    maxSessionDuration: maxSession.default(3600),
+    permissionsBoundary: arn.optional(),
+    tags: tagMap.default({}),
+  })
+  .strict();
+
+export const stackSetSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, "must start with a letter and hold only letters, digits and -").optional(),
+    maxConcurrentPercentage: z.number().int().min(1).max(100).default(25),
+    failureTolerancePercentage: z.number().int().min(0).max(100).default(0),
+    /** Keep member stacks when an account leaves a targeted OU (default false: the role is removed). */
+    retainStacksOnAccountRemoval: z.boolean().default(false),
+  })
+  .strict();
+
+export const backstageOptionsSchema = z
+  .object({
+    /** catalog.providers.aws-org.<providerId> */
+    providerId: z.string().regex(/^[a-zA-Z0-9_-]+$/).default("main"),
+    /** Account tag whose value becomes spec.owner of static entities. */
+    ownerTag: z.string().default("owner"),
+    /** spec.owner when the tag is absent. */
+    defaultOwner: z.string().default("unknown"),
+    scheduleFrequencyMinutes: z.number().int().min(1).default(30),
+    scheduleTimeoutMinutes: z.number().int().min(1).default(3),
+  })
+  .strict();
+
+export const portOceanOptionsSchema = z.object({}).strict();
+
+export const turbotPipesOptionsSchema = z
+  .object({
+    /** Pipes organization handle (pipes_organization_integration); give this or tenantHandle. */
+    organizationHandle: z.string().optional(),
+    /** Pipes tenant handle (pipes_tenant_integration). */
+    tenantHandle: z.string().optional(),
+    handlePrefix: z.string().regex(/^[a-z0-9_]*$/).default("aws_"),
+    integrationHandle: z.string().regex(/^[a-z0-9_]+$/).optional(),
+  })
+  .strict();
+
+const profileOptions = {
+  /** Profile in ~/.aws/config that holds the credentials used to assume the member roles. */
+  sourceProfile: z.string().optional(),
+  /** Or a credential source: Ec2InstanceMetadata, EcsContainer or Environment. */
+  credentialSource: z.enum(["Ec2InstanceMetadata", "EcsContainer", "Environment"]).optional(),
+  sessionName: z.string().regex(/^[\w+=,.@-]{2,64}$/).optional(),
+  profilePrefix: z.string().regex(/^[a-z0-9_-]*$/).optional(),
+};
+
+export const steampipeOptionsSchema = z.object({ ...profileOptions, connectionPrefix: z.string().regex(/^[a-z0-9_]*$/).default("aws_") }).strict();
+export const awsCliOptionsSchema = z.object(profileOptions).strict();
+export const aponoOptionsSchema = z
+  .object({ connectorId: z.string().default("REPLACE_WITH_APONO_CONNECTOR_ID"), integrationName: z.string().optional() })
+  .strict();
+export const cloudqueryOptionsSchema = z.object({ sourceName: z.string().default("aws"), destinations: z.array(z.string()).default(["postgresql"]) }).strict();
+export const c7nOrgOptionsSchema = z.object({}).strict();
+export const terraformOptionsSchema = z.object({ aliasPrefix: z.string().regex(/^[a-z0-9_]*$/).optional() }).strict();
+export const customOptionsSchema = z.record(z.string(), z.unknown());
+
+export const CONSUMER_OPTIONS: Record<ConsumerName, z.ZodType> = {
+  backstage: backstageOptionsSchema,
+  "port-ocean": portOceanOptionsSchema,
+  "turbot-pipes": turbotPipesOptionsSchema,
+  steampipe: steampipeOptionsSchema,
+  apono: aponoOptionsSchema,
+  cloudquery: cloudqueryOptionsSchema,
+  "c7n-org": c7nOrgOptionsSchema,
+  "aws-cli": awsCliOptionsSchema,
+  terraform: terraformOptionsSchema,
+};
+
+export const integrationSchema = z
+  .object({
+    /** A built-in consumer name, or a path to a custom handlebars template (*.hbs). */
+    consumer: z.string().min(1),
+    /** The principal that assumes the discovery and member roles (the consumer's own role or account). */
+    trustedPrincipal: principalArn.optional(),
+    externalId: externalIdSchema.optional(),
+    discoveryRole: discoveryRoleSchema.default(discoveryRoleSchema.parse({})),
+    memberRole: memberRoleSchema.default(memberRoleSchema.parse({})),
+    stackSet: stackSetSchema.default(stackSetSchema.parse({})),
+    /** Added to the global exclusions for this integration only. */
+    exclusions: integrationExclusionsSchema.default(integrationExclusionsSchema.parse({})),
+    /** Regions the consumer reads (default: the home region; "*" for all where the consumer supports it). */
+    regions: z.array(z.union([region, z.literal("*")])).min(1).optional(),
+    output: z
+      .object({
+        /** Folder for generated files (default out/<integration>). */
+        dir: z.string().optional(),
+        /** File name for a custom template's output (default <integration>.txt). */
+        file: z.string().optional(),
+      })
+      .strict()
+      .default({}),
+    /** Consumer-specific settings (see README per consumer). */
+    options: z.record(z.string(), z.unknown()).default({}),
+    tags: tagMap.default({}),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    version: z.literal(1, { message: "must be 1" }),
+    organization: z
+      .object({
+        managementAccountId: accountId,
+        partition: partition.default("aws"),
+        /** Region for the StackSet, the secret and STS calls. */
+        homeRegion: region,
+        delegatedAdminAccountId: accountId.optional(),
+      })
+      .strict(),
+    /** Default snapshot file (relative to this file); --snapshot overrides it. */
+    snapshot: z.string().optional(),
+    exclusions: globalExclusionsSchema.default(globalExclusionsSchema.parse({})),
+    integrations: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, "integration names must be lower-case letters, digits and -, starting with a letter"), integrationSchema),
+  })
+  .strict();
+
+export type OrgtrustConfig = z.infer<typeof configSchema>;
+export type IntegrationConfig = z.infer<typeof integrationSchema>;
+export type ExternalIdConfig = z.infer<typeof externalIdSchema>;

@@ -1,0 +1,137 @@
+import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
+import { AdaptiveRetryStrategy, ConfiguredRetryStrategy } from "@smithy/core/retry";
+import type { AwsCredentialIdentityProvider, RetryStrategyV2 } from "@smithy/types";
+import { InputError } from "../common/errors";
+import { defaultRegion, organizationsRegion, partitionOfArn, type Partition } from "../common/ids";
+import { sleep } from "../common/limit";
+
+/** How orgtrust reaches AWS: the standard chain, a profile, and optionally a role to assume first. */
+export interface AwsOptions {
+  profile?: string;
+  /** Region for STS (and, through its partition, the Organizations endpoint). */
+  region?: string;
+  roleArn?: string;
+  /** External ID for roleArn. A secret: never logged. */
+  externalId?: string;
+  concurrency: number;
+  /** Partition from the config, when known before the first call. */
+  partition?: Partition;
+  /** Session duration for assumed roles in seconds (default 3600). The SDK refreshes expiring credentials. */
+  sessionDurationSeconds?: number;
+}
+
+/**
+ * Retries. The SDK's adaptive strategy handles throttling (it classifies TooManyRequestsException by code, even
+ * with HTTP 400) and rate-limits the client. ORGTRUST_RETRY_BASE_MS swaps in a fixed fast backoff (tests, benchmarks).
+ * ORGTRUST_MAX_ATTEMPTS sets SDK attempts per call (default 5).
+ */
+export function sdkRetryStrategy(): RetryStrategyV2 {
+  const maxAttempts = Number(process.env.ORGTRUST_MAX_ATTEMPTS ?? 5);
+  const base = process.env.ORGTRUST_RETRY_BASE_MS;
+  if (base !== undefined) return new ConfiguredRetryStrategy(maxAttempts, (attempt: number) => Number(base) * 2 ** Math.min(attempt, 6));
+  return new AdaptiveRetryStrategy(async () => maxAttempts);
+}
+
+/** The partition to talk to: from the config, the role ARN, or the region given; commercial otherwise. */
+export function partitionFor(opts: AwsOptions): Partition {
+  if (opts.partition) return opts.partition;
+  if (opts.roleArn) return partitionOfArn(opts.roleArn) ?? "aws";
+  if (opts.region?.startsWith("us-gov-")) return "aws-us-gov";
+  if (opts.region?.startsWith("cn-")) return "aws-cn";
+  return "aws";
+}
+
+export function credentialsFor(opts: AwsOptions): AwsCredentialIdentityProvider {
+  const base = opts.profile ? fromIni({ profile: opts.profile }) : fromNodeProviderChain();
+  if (!opts.roleArn) return base;
+  const p = partitionFor(opts);
+  if (opts.partition && partitionOfArn(opts.roleArn) !== opts.partition) {
+    throw new InputError(`--role-arn ${opts.roleArn}: partition does not match the organization's "${opts.partition}" (fix: use an arn:${opts.partition}:iam::... role)`);
+  }
+  // fromTemporaryCredentials memoizes and re-assumes the role shortly before the session expires,
+  // so long crawls survive the one-hour cap on chained sessions.
+  return fromTemporaryCredentials({
+    masterCredentials: base,
+    params: {
+      RoleArn: opts.roleArn,
+      RoleSessionName: "orgtrust",
+      ExternalId: opts.externalId,
+      DurationSeconds: opts.sessionDurationSeconds ?? 3600,
+    },
+    clientConfig: { region: opts.region ?? defaultRegion(p), retryStrategy: sdkRetryStrategy() },
+  });
+}
+
+/** Shared client configuration. AWS_ENDPOINT_URL (and per-service variants) is read by the SDK itself. */
+export function clientConfig(opts: AwsOptions, service: "organizations" | "other", credentials: AwsCredentialIdentityProvider) {
+  const p = partitionFor(opts);
+  return {
+    region: service === "organizations" ? organizationsRegion(p) : (opts.region ?? defaultRegion(p)),
+    credentials,
+    retryStrategy: sdkRetryStrategy(),
+    ...(opts.profile ? { profile: opts.profile } : {}),
+  };
+}
+
+/** Counts logical calls (one per operation, whatever the retries) and HTTP attempts. */
+export class CallStats {
+  readonly calls = new Map<string, number>();
+  attempts = 0;
+  retriedByOrgtrust = 0;
+  get total(): number {
+    let n = 0;
+    for (const v of this.calls.values()) n += v;
+    return n;
+  }
+  record(op: string, attempts: number): void {
+    this.calls.set(op, (this.calls.get(op) ?? 0) + 1);
+    this.attempts += attempts;
+  }
+  toJSON() {
+    return { total: this.total, attempts: this.attempts, byOperation: Object.fromEntries([...this.calls].sort(([a], [b]) => (a < b ? -1 : 1))) };
+  }
+}
+
+interface AwsErrorLike {
+  name?: string;
+  code?: string;
+  $fault?: string;
+  $metadata?: { httpStatusCode?: number; attempts?: number };
+  $retryable?: unknown;
+}
+
+/** Errors worth another try after the SDK gave up: throttling, ConcurrentModification, 5xx, dropped connections. */
+export function isRetryableAwsError(e: unknown): boolean {
+  const err = e as AwsErrorLike;
+  const name = err?.name ?? "";
+  if (["TooManyRequestsException", "ThrottlingException", "Throttling", "ConcurrentModificationException", "ServiceException", "RequestTimeout", "TimeoutError"].includes(name)) return true;
+  if ((err?.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  const code = err?.code ?? "";
+  return ["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "ESOCKETTIMEDOUT", "EAI_AGAIN"].includes(code) || /socket hang up/i.test(String((e as Error)?.message));
+}
+
+/**
+ * Sends one logical call with orgtrust's own retry on top of the SDK's: ConcurrentModificationException is not
+ * retried by the SDK, and a throttling storm can exhaust the SDK's retry quota. Exponential backoff with full
+ * jitter, up to `tries` sends.
+ */
+export async function sendWithRetry<T>(op: string, stats: CallStats, send: () => Promise<T>, tries = 8): Promise<T> {
+  const base = Number(process.env.ORGTRUST_RETRY_BASE_MS ?? 250);
+  let attempts = 0;
+  for (let i = 1; ; i++) {
+    try {
+      const out = await send();
+      attempts += (out as AwsErrorLike)?.$metadata?.attempts ?? 1;
+      stats.record(op, attempts);
+      return out;
+    } catch (e) {
+      attempts += (e as AwsErrorLike)?.$metadata?.attempts ?? 1;
+      if (i >= tries || !isRetryableAwsError(e)) {
+        stats.record(op, attempts);
+        throw e;
+      }
+      stats.retriedByOrgtrust++;
+      await sleep(Math.random() * Math.min(20_000, base * 2 ** i));
+    }
+  }
+}

@@ -1,0 +1,142 @@
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import { z } from "zod";
+import { InputError } from "../common/errors";
+import { accountId, ouId, partition, rootId } from "../common/ids";
+import { writeFileAtomic } from "../common/atomic-write";
+
+/**
+ * The org snapshot: everything discovery learned, in a versioned, documented JSON file.
+ * Deterministic by construction: OUs and accounts sorted by id, tags sorted by key, no discovery timestamp.
+ * Bump SNAPSHOT_SCHEMA_VERSION on any incompatible change; loading rejects other versions.
+ */
+export const SNAPSHOT_SCHEMA_VERSION = 1;
+
+const tags = z.record(z.string(), z.string());
+const pathEntry = z.object({ id: z.string(), name: z.string() }).strict();
+
+export const ACCOUNT_STATES = ["PENDING_ACTIVATION", "ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "CLOSED"] as const;
+
+export const snapshotAccountSchema = z
+  .object({
+    /** 12-digit account id, always a string (ids may start with 0). */
+    id: accountId,
+    name: z.string(),
+    email: z.string(),
+    arn: z.string(),
+    /** Account state (ACCOUNT_STATES): State, falling back to the retired Status. */
+    state: z.string().min(1),
+    /** Id of the direct parent (an OU or the root). */
+    parentId: z.string(),
+    /** Path from the root to the direct parent, root first: [{id: "r-...", name: "Root"}, {id: "ou-...", name: "Prod"}]. */
+    path: z.array(pathEntry).min(1),
+    tags,
+    joinedTimestamp: z.string().nullable(),
+    joinedMethod: z.string().nullable(),
+    isManagementAccount: z.boolean(),
+  })
+  .strict();
+
+export const snapshotOuSchema = z
+  .object({
+    id: ouId,
+    name: z.string(),
+    arn: z.string(),
+    parentId: z.string(),
+    /** Path from the root to this OU's parent, root first. */
+    path: z.array(pathEntry).min(1),
+    /** Depth below the root: 1 for a top-level OU, at most 5 in AWS. */
+    depth: z.number().int().min(1),
+    tags,
+  })
+  .strict();
+
+export const snapshotSchema = z
+  .object({
+    schemaVersion: z.literal(SNAPSHOT_SCHEMA_VERSION),
+    organization: z
+      .object({
+        id: z.string().regex(/^o-[a-z0-9]{10,32}$/),
+        arn: z.string(),
+        partition,
+        featureSet: z.string(),
+        managementAccountId: accountId,
+        managementAccountEmail: z.string(),
+      })
+      .strict(),
+    root: z.object({ id: rootId, name: z.string(), arn: z.string(), tags }).strict(),
+    /** Whether tags were read (false after `discover --no-tags`: every tags object is then empty). */
+    tagsIncluded: z.boolean(),
+    organizationalUnits: z.array(snapshotOuSchema),
+    accounts: z.array(snapshotAccountSchema),
+  })
+  .strict();
+
+export type Snapshot = z.infer<typeof snapshotSchema>;
+export type SnapshotAccount = z.infer<typeof snapshotAccountSchema>;
+export type SnapshotOu = z.infer<typeof snapshotOuSchema>;
+export type AccountState = SnapshotAccount["state"];
+export type PathEntry = z.infer<typeof pathEntry>;
+
+const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const sortTags = (t: Record<string, string>) => Object.fromEntries(Object.entries(t).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+/** Puts a snapshot in canonical order (ids sorted as strings, tags sorted by key). */
+export function canonicalize(s: Snapshot): Snapshot {
+  return {
+    schemaVersion: s.schemaVersion,
+    organization: s.organization,
+    root: { ...s.root, tags: sortTags(s.root.tags) },
+    tagsIncluded: s.tagsIncluded,
+    organizationalUnits: [...s.organizationalUnits].sort(byId).map((o) => ({ ...o, tags: sortTags(o.tags) })),
+    accounts: [...s.accounts].sort(byId).map((a) => ({ ...a, tags: sortTags(a.tags) })),
+  };
+}
+
+export function serializeSnapshot(s: Snapshot): string {
+  return `${JSON.stringify(canonicalize(s), null, 2)}\n`;
+}
+
+/** A short content hash (sha256, 12 hex) that names the snapshot in generated headers. */
+export function snapshotHash(s: Snapshot): string {
+  return crypto.createHash("sha256").update(serializeSnapshot(s)).digest("hex").slice(0, 12);
+}
+
+export function saveSnapshot(file: string, s: Snapshot): void {
+  writeFileAtomic(file, serializeSnapshot(s));
+}
+
+/** Validates parsed JSON as a snapshot, naming the first bad field. */
+export function parseSnapshot(data: unknown, source: string): Snapshot {
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    throw new InputError(`${source}: not an orgtrust snapshot (fix: point --snapshot at a file written by \`orgtrust discover --out\`)`);
+  }
+  const version = (data as { schemaVersion?: unknown }).schemaVersion;
+  if (version !== SNAPSHOT_SCHEMA_VERSION) {
+    throw new InputError(
+      `${source}: schemaVersion ${JSON.stringify(version)} is not supported, this orgtrust reads schemaVersion ${SNAPSHOT_SCHEMA_VERSION} (fix: re-run \`orgtrust discover --out ${source}\`)`,
+    );
+  }
+  const r = snapshotSchema.safeParse(data);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new InputError(`${source}: ${issue.path.join(".") || "(top level)"}: ${issue.message} (fix: re-run \`orgtrust discover --out ${source}\`)`);
+  }
+  return canonicalize(r.data);
+}
+
+export function loadSnapshot(file: string): Snapshot {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    throw new InputError(`--snapshot ${file}: file not found or unreadable (fix: run \`orgtrust discover --out ${file}\` first)`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(`${file}: not valid JSON, the file may be truncated (${(e as Error).message}) (fix: re-run \`orgtrust discover --out ${file}\`)`);
+  }
+  return parseSnapshot(data, file);
+}

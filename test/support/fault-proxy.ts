@@ -1,0 +1,154 @@
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * A small fault-injecting HTTP proxy between the AWS SDK and moto (loopback only). It answers a chosen share or
+ * count of calls with an AWS error in the right wire format for the protocol (JSON for Organizations, query/XML
+ * for STS, IAM and CloudFormation), drops connections, delays answers, or rewrites moto's responses to model
+ * what moto cannot (failed or drifted stack instances, AutoDeployment). It counts requests per operation.
+ */
+export type Fault =
+  | { kind: "error"; code: string; status?: number; message?: string }
+  | { kind: "drop" }
+  | { kind: "delay"; ms: number };
+
+export interface FaultRule {
+  /** Operations it applies to, e.g. ["ListAccountsForParent"] (default: every operation). */
+  operations?: string[];
+  /** Fault the next `count` matching requests, then stop. */
+  count?: number;
+  /** Fault this share (0..1) of matching requests, chosen by a seeded RNG. */
+  rate?: number;
+  fault: Fault;
+}
+
+export type Rewrite = (operation: string, body: string, request: { body: string; headers: http.IncomingHttpHeaders }) => string | undefined;
+
+export interface FaultProxy {
+  endpoint: string;
+  addRule(rule: FaultRule): void;
+  clearRules(): void;
+  setRewrite(fn: Rewrite | undefined): void;
+  /** Requests forwarded to moto, per operation. */
+  forwarded: Map<string, number>;
+  /** Requests answered with a fault, per operation. */
+  faulted: Map<string, number>;
+  resetCounts(): void;
+  stop(): Promise<void>;
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function operationOf(headers: http.IncomingHttpHeaders, body: string): { op: string; json: boolean } {
+  const target = headers["x-amz-target"];
+  if (typeof target === "string") return { op: target.split(".").pop() ?? target, json: true };
+  const m = /(?:^|&)Action=([A-Za-z0-9]+)/.exec(body);
+  return { op: m?.[1] ?? "Unknown", json: false };
+}
+
+function errorResponse(res: http.ServerResponse, json: boolean, f: Extract<Fault, { kind: "error" }>): void {
+  const status = f.status ?? 400;
+  const message = f.message ?? `Injected ${f.code} by the orgtrust fault proxy`;
+  if (json) {
+    const body = JSON.stringify({ __type: f.code, message, Message: message });
+    res.writeHead(status, { "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": f.code, "x-amzn-requestid": "fault-proxy", "content-length": Buffer.byteLength(body) });
+    res.end(body);
+    return;
+  }
+  const body = `<ErrorResponse><Error><Type>Sender</Type><Code>${f.code}</Code><Message>${message}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>`;
+  res.writeHead(status, { "content-type": "text/xml", "content-length": Buffer.byteLength(body) });
+  res.end(body);
+}
+
+export async function startFaultProxy(target: string, seed = 42): Promise<FaultProxy> {
+  const rng = mulberry32(seed);
+  let rules: Array<FaultRule & { used: number }> = [];
+  let rewrite: Rewrite | undefined;
+  const forwarded = new Map<string, number>();
+  const faulted = new Map<string, number>();
+  const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+  const targetUrl = new URL(target);
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      const { op, json } = operationOf(req.headers, body);
+      const rule = rules.find((r) => {
+        if (r.operations && !r.operations.includes(op)) return false;
+        if (r.count !== undefined) return r.used < r.count;
+        return r.rate !== undefined && rng() < r.rate;
+      });
+      const forward = () => {
+        bump(forwarded, op);
+        const upstream = http.request(
+          { host: targetUrl.hostname, port: targetUrl.port, agent: false, method: req.method, path: req.url, headers: { ...req.headers, host: targetUrl.host } },
+          (up) => {
+            const out: Buffer[] = [];
+            up.on("data", (c: Buffer) => out.push(c));
+            up.on("end", () => {
+              let payload = Buffer.concat(out);
+              const rewritten = rewrite?.(op, payload.toString("utf8"), { body, headers: req.headers });
+              if (rewritten !== undefined) payload = Buffer.from(rewritten, "utf8");
+              const headers = { ...up.headers, "content-length": String(payload.length) };
+              delete headers["transfer-encoding"];
+              res.writeHead(up.statusCode ?? 502, headers);
+              res.end(payload);
+            });
+          },
+        );
+        upstream.on("error", () => {
+          res.writeHead(502);
+          res.end();
+        });
+        upstream.end(body);
+      };
+      if (!rule) return forward();
+      rule.used++;
+      bump(faulted, op);
+      const f = rule.fault;
+      if (f.kind === "drop") {
+        req.socket.destroy();
+        return;
+      }
+      if (f.kind === "delay") {
+        setTimeout(forward, f.ms);
+        return;
+      }
+      errorResponse(res, json, f);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    addRule: (rule) => rules.push({ ...rule, used: 0 }),
+    clearRules: () => {
+      rules = [];
+    },
+    setRewrite: (fn) => {
+      rewrite = fn;
+    },
+    forwarded,
+    faulted,
+    resetCounts: () => {
+      forwarded.clear();
+      faulted.clear();
+    },
+    stop: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections?.();
+        server.close(() => r());
+      }),
+  };
+}

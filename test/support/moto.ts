@@ -1,0 +1,127 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+
+/**
+ * moto_server harness. Each test file that needs AWS starts its own server on 127.0.0.1 on a free port
+ * (so parallel jest workers never share state), resets it between tests, and stops it by PID.
+ * When moto_server is missing the suites are skipped with a loud message, except under CI=true where
+ * test/support/global-setup.ts fails the run.
+ */
+export interface MotoServer {
+  endpoint: string;
+  port: number;
+  pid: number;
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function motoAvailable(): boolean {
+  return spawnSync("sh", ["-c", "command -v moto_server"], { encoding: "utf8" }).status === 0;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** One HTTP request without keep-alive (so no socket outlives the suite). Resolves with the status code. */
+export function httpStatus(url: string, method = "GET"): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, agent: false }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+async function waitReady(endpoint: string, child: ChildProcess, logFile: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`moto_server exited early (code ${child.exitCode}); log: ${fs.readFileSync(logFile, "utf8").slice(-2000)}`);
+    try {
+      if ((await httpStatus(`${endpoint}/moto-api/`)) === 200) return;
+    } catch {
+      /* not yet listening */
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`moto_server did not answer on ${endpoint} within ${timeoutMs} ms`);
+}
+
+export async function startMoto(opts: { managedPolicies?: boolean } = {}): Promise<MotoServer> {
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const logFile = path.join(os.tmpdir(), `orgtrust-moto-${port}.log`);
+  const log = fs.openSync(logFile, "w");
+  const env = { ...process.env };
+  delete env.MOTO_ACCOUNT_ID; // pins every request to one account and breaks AssumeRole routing
+  if (opts.managedPolicies) env.MOTO_IAM_LOAD_MANAGED_POLICIES = "true";
+  const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { env, stdio: ["ignore", log, log], detached: false });
+  fs.closeSync(log);
+  await waitReady(endpoint, child, logFile);
+  const pid = child.pid!;
+  return {
+    endpoint,
+    port,
+    pid,
+    async reset() {
+      const status = await httpStatus(`${endpoint}/moto-api/reset`, "POST");
+      if (status !== 200) throw new Error(`moto reset failed: HTTP ${status}`);
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((r) => child.once("exit", () => r()));
+      process.kill(pid, "SIGTERM");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 8000))]);
+      if (child.exitCode === null) process.kill(pid, "SIGKILL");
+      fs.rmSync(logFile, { force: true });
+    },
+  };
+}
+
+const missingMessage =
+  "\n*** moto_server is not on PATH: the AWS integration tests are SKIPPED. Install it with `pip install 'moto[server]'` to run them. ***\n";
+
+/**
+ * `describe` for suites that need moto: starts a server before the suite, resets it before each test,
+ * stops it after. Skipped loudly when moto_server is missing (global-setup fails the run under CI=true).
+ */
+export function describeWithMoto(name: string, fn: (moto: () => MotoServer) => void, opts: { managedPolicies?: boolean; resetEachTest?: boolean } = {}): void {
+  if (!motoAvailable()) {
+    // eslint-disable-next-line no-console
+    console.warn(missingMessage);
+    describe.skip(name, () => fn(() => undefined as never));
+    return;
+  }
+  describe(name, () => {
+    let server: MotoServer | undefined;
+    beforeAll(async () => {
+      server = await startMoto(opts);
+    }, 60_000);
+    if (opts.resetEachTest !== false) {
+      beforeEach(async () => {
+        await server?.reset();
+      });
+    }
+    afterAll(async () => {
+      await server?.stop();
+    }, 20_000);
+    fn(() => {
+      if (!server) throw new Error("moto server not started");
+      return server;
+    });
+  });
+}
