@@ -85,7 +85,9 @@ export async function startMoto(opts: { managedPolicies?: boolean } = {}): Promi
       if (child.exitCode !== null) return;
       const exited = new Promise<void>((r) => child.once("exit", () => r()));
       process.kill(pid, "SIGTERM");
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 8000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 8000)))]);
+      clearTimeout(timer);
       if (child.exitCode === null) process.kill(pid, "SIGKILL");
       fs.rmSync(logFile, { force: true });
     },
