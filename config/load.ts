@@ -4,7 +4,8 @@ import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { InputError } from "../common/errors";
 import { partitionOfArn } from "../common/ids";
-import { CONSUMERS, CONSUMER_OPTIONS, configSchema, type ConsumerName, type OrgtrustConfig } from "./schema";
+import { resolveAll } from "./resolve";
+import { CONSUMERS, CONSUMER_OPTIONS, configSchema, isTemplatePath, type ConsumerName, type OrgtrustConfig } from "./schema";
 
 export interface LoadedConfig {
   /** The validated config with defaults filled in. */
@@ -30,10 +31,7 @@ export function describeIssue(source: string, issue: z.core.$ZodIssue): string {
   return `${source}: ${where}: ${issue.message} (fix: correct the value, see README "Config file reference")`;
 }
 
-/** True when a consumer value names a custom template rather than a built-in consumer. */
-export function isTemplatePath(consumer: string): boolean {
-  return consumer.endsWith(".hbs") || consumer.includes("/");
-}
+export { isTemplatePath };
 
 /** Parses and validates config text. Throws InputError (exit 2) naming the field and the fix. */
 export function parseConfig(text: string, source: string, baseDir: string): OrgtrustConfig {
@@ -51,6 +49,9 @@ export function parseConfig(text: string, source: string, baseDir: string): Orgt
   if (!parsed.success) throw new InputError(describeIssue(source, parsed.error.issues[0]));
   const config = parsed.data;
   checkSemantics(config, source, baseDir);
+  // Apply the consumer presets once now, so an integration that cannot resolve (a missing trusted principal,
+  // a vendor-issued external ID left to "generate") fails at load time, whatever the command.
+  resolveAll(config, baseDir, source);
   return config;
 }
 

@@ -1,8 +1,7 @@
 import * as path from "node:path";
 import { InputError } from "../common/errors";
 import { accountRootArn, iamRoleArn, managedPolicyArn, type Partition } from "../common/ids";
-import { isTemplatePath } from "./load";
-import type { ConsumerName, IntegrationConfig, OrgtrustConfig } from "./schema";
+import { isTemplatePath, type ConsumerName, type IntegrationConfig, type OrgtrustConfig } from "./schema";
 
 /**
  * An integration with every default and consumer preset applied: the one shape the constructs, the generator

@@ -11,6 +11,11 @@ import { accountId, externalIdValue, iamPath, ouId, partition, principalArn, reg
 export const CONSUMERS = ["backstage", "port-ocean", "turbot-pipes", "steampipe", "apono", "cloudquery", "c7n-org", "aws-cli", "terraform"] as const;
 export type ConsumerName = (typeof CONSUMERS)[number];
 
+/** True when a consumer value names a custom template rather than a built-in consumer. */
+export function isTemplatePath(consumer: string): boolean {
+  return consumer.endsWith(".hbs") || consumer.includes("/");
+}
+
 export const MEMBER_POLICIES = ["ReadOnlyAccess", "SecurityAudit", "ViewOnlyAccess"] as const;
 
 const tagMap = z.record(z.string().min(1).max(128), z.string().max(256));
