@@ -1,5 +1,5 @@
 import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
-import { AdaptiveRetryStrategy, ConfiguredRetryStrategy } from "@smithy/core/retry";
+import { AdaptiveRetryStrategy, ConfiguredRetryStrategy, StandardRetryStrategy } from "@smithy/core/retry";
 import type { AwsCredentialIdentityProvider, RetryStrategyV2 } from "@smithy/types";
 import { InputError } from "../common/errors";
 import { defaultRegion, organizationsRegion, partitionOfArn, type Partition } from "../common/ids";
@@ -29,7 +29,16 @@ export function sdkRetryStrategy(): RetryStrategyV2 {
   const maxAttempts = Number(process.env.ORGTRUST_MAX_ATTEMPTS ?? 5);
   const base = process.env.ORGTRUST_RETRY_BASE_MS;
   if (base !== undefined) return new ConfiguredRetryStrategy(maxAttempts, (attempt: number) => Number(base) * 2 ** Math.min(attempt, 6));
+  if (process.env.AWS_RETRY_MODE === "standard") return new StandardRetryStrategy(async () => maxAttempts);
   return new AdaptiveRetryStrategy(async () => maxAttempts);
+}
+
+/**
+ * Socket timeouts, so a hung connection becomes a retryable TimeoutError instead of a stuck run.
+ * ORGTRUST_REQUEST_TIMEOUT_MS overrides the 30 s request timeout.
+ */
+export function requestTimeouts() {
+  return { requestTimeout: Number(process.env.ORGTRUST_REQUEST_TIMEOUT_MS ?? 30_000), connectionTimeout: 5_000 };
 }
 
 /** The partition to talk to: from the config, the role ARN, or the region given; commercial otherwise. */
@@ -56,9 +65,9 @@ export function credentialsFor(opts: AwsOptions): AwsCredentialIdentityProvider 
       RoleArn: opts.roleArn,
       RoleSessionName: "orgtrust",
       ExternalId: opts.externalId,
-      DurationSeconds: opts.sessionDurationSeconds ?? 3600,
+      DurationSeconds: opts.sessionDurationSeconds ?? Number(process.env.ORGTRUST_ROLE_SESSION_SECONDS ?? 3600),
     },
-    clientConfig: { region: opts.region ?? defaultRegion(p), retryStrategy: sdkRetryStrategy() },
+    clientConfig: { region: opts.region ?? defaultRegion(p), retryStrategy: sdkRetryStrategy(), requestHandler: requestTimeouts() },
   });
 }
 
@@ -69,6 +78,7 @@ export function clientConfig(opts: AwsOptions, service: "organizations" | "other
     region: service === "organizations" ? organizationsRegion(p) : (opts.region ?? defaultRegion(p)),
     credentials,
     retryStrategy: sdkRetryStrategy(),
+    requestHandler: requestTimeouts(),
     ...(opts.profile ? { profile: opts.profile } : {}),
   };
 }
