@@ -38,7 +38,7 @@ export function sdkRetryStrategy(): RetryStrategyV2 {
  * ORGTRUST_REQUEST_TIMEOUT_MS overrides the 30 s request timeout.
  */
 export function requestTimeouts() {
-  return { requestTimeout: Number(process.env.ORGTRUST_REQUEST_TIMEOUT_MS ?? 30_000), connectionTimeout: 5_000 };
+  return { requestTimeout: Number(process.env.ORGTRUST_REQUEST_TIMEOUT_MS ?? 30_000), connectionTimeout: 5_000, throwOnRequestTimeout: true };
 }
 
 /** The partition to talk to: from the config, the role ARN, or the region given; commercial otherwise. */

@@ -1,0 +1,104 @@
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { awsClients, TEST_CREDENTIALS } from "./support/aws-clients";
+import { BIN, runCli } from "./support/cli";
+import { startFaultProxy, type FaultProxy } from "./support/fault-proxy";
+import { describeWithMoto } from "./support/moto";
+import { buildOrg, syntheticSpec } from "./support/org-fixture";
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-resilience-"));
+
+describeWithMoto(
+  "discovery under faults",
+  (moto) => {
+    let proxy: FaultProxy;
+    let dir: string;
+    let clean: string;
+    beforeAll(async () => {
+      await moto().reset();
+      const c = awsClients(moto().endpoint);
+      await buildOrg(c, syntheticSpec({ accounts: 40, ous: 8, depth: 4 }));
+      c.destroy();
+      dir = tmp();
+      const r = await runCli(["discover", "--out", path.join(dir, "clean.json")], { endpoint: moto().endpoint });
+      expect(r.code).toBe(0);
+      clean = fs.readFileSync(path.join(dir, "clean.json"), "utf8");
+    });
+    beforeEach(async () => {
+      proxy = await startFaultProxy(moto().endpoint, 11);
+    });
+    afterEach(async () => {
+      await proxy.stop();
+    });
+
+    test("assumed-role credentials that expire are refreshed transparently", async () => {
+      const out = path.join(dir, "refresh.json");
+      const r = await runCli(["discover", "--role-arn", "arn:aws:iam::123456789012:role/orgtrust-discovery", "--external-id", "abc-123-xyz", "--out", out], {
+        endpoint: proxy.endpoint,
+        env: { ORGTRUST_ROLE_SESSION_SECONDS: "1" },
+      });
+      expect(r.code).toBe(0);
+      expect(proxy.forwarded.get("AssumeRole")!).toBeGreaterThan(1);
+      expect(fs.readFileSync(out, "utf8")).toBe(clean);
+    });
+
+    test.each([
+      ["throttling storm", { rate: 0.5, fault: { kind: "error" as const, code: "TooManyRequestsException" } }],
+      ["5xx answers", { rate: 0.2, fault: { kind: "error" as const, code: "ServiceException", status: 500 } }],
+      ["dropped connections", { rate: 0.15, fault: { kind: "drop" as const } }],
+      ["slow answers past the request timeout", { count: 3, operations: ["ListTagsForResource"], fault: { kind: "delay" as const, ms: 2500 } }],
+    ])("%s: same snapshot", async (_name, rule) => {
+      proxy.addRule(rule);
+      const out = path.join(dir, "faults.json");
+      const r = await runCli(["discover", "--out", out], { endpoint: proxy.endpoint, env: { ORGTRUST_REQUEST_TIMEOUT_MS: "800" } });
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      expect([...proxy.faulted.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+      expect(fs.readFileSync(out, "utf8")).toBe(clean);
+    });
+
+    test("an endpoint that keeps failing: exit 3, one clear line, previous snapshot intact", async () => {
+      const out = path.join(dir, "keep.json");
+      fs.writeFileSync(out, "previous snapshot");
+      proxy.addRule({ operations: ["ListOrganizationalUnitsForParent"], rate: 1, fault: { kind: "error", code: "ServiceException", status: 503 } });
+      const r = await runCli(["discover", "--out", out], { endpoint: proxy.endpoint, env: { ORGTRUST_MAX_ATTEMPTS: "2" } });
+      expect(r.code).toBe(3);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toMatch(/organizations:ListOrganizationalUnitsForParent failed: ServiceException \(HTTP 503\)/);
+      expect(fs.readFileSync(out, "utf8")).toBe("previous snapshot");
+    });
+
+    test("a killed run leaves the previous snapshot intact and no temp files", async () => {
+      const out = path.join(dir, "killed", "org.json");
+      fs.mkdirSync(path.dirname(out));
+      fs.writeFileSync(out, "previous snapshot");
+      proxy.addRule({ rate: 1, fault: { kind: "delay", ms: 300 } });
+      const child = spawn(process.execPath, [BIN, "discover", "--out", out], {
+        env: { PATH: process.env.PATH, AWS_ENDPOINT_URL: proxy.endpoint, AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: "x", AWS_REGION: "us-east-1", AWS_EC2_METADATA_DISABLED: "true" },
+        stdio: "ignore",
+      });
+      await new Promise((r) => setTimeout(r, 1500));
+      child.kill("SIGKILL");
+      await new Promise((r) => child.once("close", r));
+      expect(fs.readFileSync(out, "utf8")).toBe("previous snapshot");
+      expect(fs.readdirSync(path.dirname(out))).toEqual(["org.json"]);
+    });
+  },
+  { resetEachTest: false },
+);
+
+describe("bad network configuration", () => {
+  test("nothing listening at AWS_ENDPOINT_URL: exit 3 naming the network error", async () => {
+    const r = await runCli(["discover"], { endpoint: "http://127.0.0.1:9", env: { ORGTRUST_MAX_ATTEMPTS: "1" }, timeoutMs: 60_000 });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/network error ECONNREFUSED.*\(fix: check connectivity/);
+  });
+
+  test("no credentials anywhere: exit 3 saying how to provide them", async () => {
+    const r = await runCli(["discover"], { endpoint: "http://127.0.0.1:9", env: { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/no AWS credentials found.*\(fix: pass --profile/);
+  });
+});
