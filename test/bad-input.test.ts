@@ -1,0 +1,111 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { REPO, runCli } from "./support/cli";
+
+/**
+ * Bad input across every command: each case must exit 2 with a single-line error naming the field and the fix,
+ * print no stack trace, and create or change no file (the case runs in a scratch folder whose every byte is
+ * compared before and after).
+ */
+const EXAMPLE = path.join(REPO, "examples");
+const GOOD_CONFIG = fs.readFileSync(path.join(EXAMPLE, "orgtrust.yaml"), "utf8");
+const SNAPSHOT = fs.readFileSync(path.join(EXAMPLE, "org.json"), "utf8");
+
+interface Case {
+  name: string;
+  args: string[];
+  /** Files to put in the scratch folder first (name -> content). */
+  files?: Record<string, string>;
+  env?: Record<string, string | undefined>;
+  /** What the one-line error must say (the field). */
+  expect: RegExp;
+}
+
+const withConfig = (patch: (c: string) => string): Record<string, string> => ({ "orgtrust.yaml": patch(GOOD_CONFIG), "org.json": SNAPSHOT });
+const good = withConfig((c) => c);
+const snap = (patch: (s: Record<string, unknown>) => unknown) => JSON.stringify(patch(JSON.parse(SNAPSHOT)));
+
+export const CASES: Case[] = [
+  // init
+  { name: "init: unknown consumer", args: ["init", "--consumer", "datadog"], expect: /--consumer datadog: unknown consumer/ },
+  { name: "init: missing --consumer", args: ["init"], expect: /--consumer/ },
+  { name: "init: existing file without --force", args: ["init", "--consumer", "backstage"], files: { "orgtrust.yaml": "mine" }, expect: /file exists \(fix: pass --force/ },
+  // global usage
+  { name: "unknown command", args: ["deploy"], expect: /unknown command 'deploy'/ },
+  { name: "unknown option", args: ["discover", "--snapshot", "org.json", "--colour"], files: good, expect: /unknown option '--colour'/ },
+  // discover flags
+  { name: "discover: malformed --exclude-ou", args: ["discover", "--exclude-ou", "ou-123"], files: good, expect: /--exclude-ou ou-123: must be an OU ID/ },
+  { name: "discover: --exclude-ou given a root id", args: ["discover", "--exclude-ou", "r-ab12"], files: good, expect: /--exclude-ou r-ab12: must be an OU ID/ },
+  { name: "discover: 11-digit --exclude-account", args: ["discover", "--exclude-account", "12345678901"], files: good, expect: /--exclude-account 12345678901: must be a 12-digit/ },
+  { name: "discover: account id with letters", args: ["discover", "--exclude-account", "12345678901a"], files: good, expect: /--exclude-account 12345678901a/ },
+  { name: "discover: --role-arn of a user", args: ["discover", "--role-arn", "arn:aws:iam::123456789012:user/bob"], files: good, expect: /--role-arn .*must be an IAM role ARN/ },
+  { name: "discover: --role-arn not an ARN", args: ["discover", "--role-arn", "discovery-role"], files: good, expect: /--role-arn discovery-role: must be an IAM role ARN/ },
+  { name: "discover: --role-arn of the wrong partition", args: ["discover", "--role-arn", "arn:aws-cn:iam::111122223333:role/x"], files: good, expect: /--role-arn .*partition does not match the organization's "aws"/ },
+  { name: "discover: external id with a space", args: ["discover", "--role-arn", "arn:aws:iam::111122223333:role/x", "--external-id", "has space"], files: good, expect: /--external-id: must be 2-1,224 characters/ },
+  { name: "discover: external id too short", args: ["discover", "--role-arn", "arn:aws:iam::111122223333:role/x", "--external-id", "x"], files: good, expect: /--external-id: must be 2-1,224 characters/ },
+  { name: "discover: external id too long", args: ["discover", "--role-arn", "arn:aws:iam::111122223333:role/x", "--external-id", "a".repeat(1225)], files: good, expect: /--external-id: must be 2-1,224 characters/ },
+  { name: "discover: --external-id without --role-arn", args: ["discover", "--external-id", "abcdef"], files: good, expect: /--external-id: given without --role-arn/ },
+  { name: "discover: --snapshot with --role-arn", args: ["discover", "--snapshot", "org.json", "--role-arn", "arn:aws:iam::111122223333:role/x"], files: good, expect: /--snapshot: cannot be combined with --profile or --role-arn/ },
+  { name: "discover: bad --region", args: ["discover", "--region", "useast1"], files: good, expect: /--region useast1: must be an AWS region/ },
+  { name: "discover: --concurrency 0", args: ["discover", "--concurrency", "0"], files: good, expect: /--concurrency 0: must be a whole number from 1 to 64/ },
+  { name: "discover: --concurrency not a number", args: ["discover", "--concurrency", "many"], files: good, expect: /--concurrency many/ },
+  { name: "discover: --out under a file", args: ["discover", "--snapshot", "org.json", "--out", "org.json/x.json"], files: good, expect: /output path org\.json\/x\.json: directory .* is not writable|not a directory/ },
+  { name: "discover: --strict with an unmatched exclusion", args: ["discover", "--snapshot", "org.json", "--strict", "--exclude-ou", "ou-zzzz-zzzzzzzz"], files: good, expect: /OU ou-zzzz-zzzzzzzz matches nothing/ },
+  // config files
+  { name: "config: missing file", args: ["discover", "--config", "nope.yaml"], expect: /--config nope\.yaml: file not found \(fix: run `orgtrust init/ },
+  { name: "config: YAML syntax error", args: ["discover", "--snapshot", "org.json"], files: withConfig((c) => c.replace("homeRegion: us-east-1", "homeRegion: [us-east-1")), expect: /orgtrust\.yaml:\d+:\d+: YAML syntax error/ },
+  { name: "config: duplicate key", args: ["discover", "--snapshot", "org.json"], files: withConfig((c) => c.replace("homeRegion: us-east-1", "homeRegion: us-east-1\n  homeRegion: eu-west-1")), expect: /YAML syntax error/ },
+  { name: "config: unknown key", args: ["discover", "--snapshot", "org.json"], files: withConfig((c) => c.replace("skipInactiveAccounts: true", "skipInactiveAccounts: true\n  skipSuspended: true")), expect: /exclusions: unknown key "skipSuspended"/ },
+  { name: "config: empty file", args: ["discover", "--snapshot", "org.json"], files: { "orgtrust.yaml": "", "org.json": SNAPSHOT }, expect: /orgtrust\.yaml: is empty or not a YAML mapping/ },
+  { name: "config: version 2", args: ["discover", "--snapshot", "org.json"], files: withConfig((c) => c.replace("version: 1", "version: 2")), expect: /version: must be 1/ },
+  { name: "config: management account id unquoted with leading zero", args: ["discover", "--snapshot", "org.json"], files: withConfig((c) => c.replace('"111122223333"', "011122223333")), expect: /organization\.managementAccountId/ },
+  { name: "config: ARN of another partition", args: ["discover", "--snapshot", "org.json"], files: withConfig((c) => c.replace("arn:aws:iam::444455556666:role/terraform-ci", "arn:aws-us-gov:iam::444455556666:role/terraform-ci")), expect: /integrations\.terraform\.trustedPrincipal: ARN partition "aws-us-gov" does not match/ },
+  { name: "config: trusted principal not an IAM principal", args: ["discover", "--snapshot", "org.json"], files: withConfig((c) => c.replace("arn:aws:iam::444455556666:role/terraform-ci", "arn:aws:s3:::bucket")), expect: /integrations\.terraform\.trustedPrincipal: must be an IAM principal ARN/ },
+  { name: "config: role name over 64 characters", args: ["discover", "--snapshot", "org.json"], files: withConfig((c) => c.replace("memberRole: { policy: SecurityAudit }", `memberRole: { policy: SecurityAudit, name: ${"x".repeat(65)} }`)), expect: /integrations\.steampipe\.memberRole\.name: must be an IAM role name/ },
+  { name: "config: unknown member policy", args: ["discover", "--snapshot", "org.json"], files: withConfig((c) => c.replace("policy: SecurityAudit", "policy: AdministratorAccess")), expect: /integrations\.steampipe\.memberRole\.policy: must be one of ReadOnlyAccess, SecurityAudit, ViewOnlyAccess/ },
+  { name: "config: unknown consumer", args: ["discover", "--snapshot", "org.json"], files: withConfig((c) => c.replace("consumer: c7n-org", "consumer: custodian")), expect: /integrations\.custodian\.consumer: unknown consumer "custodian"/ },
+  { name: "config: custom template missing", args: ["discover", "--snapshot", "org.json"], files: withConfig((c) => c.replace("consumer: c7n-org", "consumer: ./missing.hbs")), expect: /integrations\.custodian\.consumer: template \.\/missing\.hbs not found/ },
+  { name: "config: external id value with a space", args: ["discover", "--snapshot", "org.json"], files: withConfig((c) => c.replace("externalId: { source: env, env: PORT_EXTERNAL_ID }", "externalId: { source: value, value: 'a b' }")), expect: /integrations\.port\.externalId\.value: must be 2-1,224 characters/ },
+  { name: "config: vendor-issued external id left to generate", args: ["discover", "--snapshot", "org.json"], files: withConfig((c) => c.replace("externalId: { source: env, env: APONO_EXTERNAL_ID }", "externalId: { source: generate }")), expect: /integrations\.apono\.externalId: apono issues the external ID itself/ },
+  { name: "config: turbot-pipes generate without prefix", args: ["discover", "--snapshot", "org.json"], files: withConfig((c) => c.replace("externalId: { source: generate, prefix: o_acme4x7q2 }", "externalId: { source: generate }")), expect: /integrations\.pipes\.externalId\.prefix: turbot-pipes external IDs start with your Pipes organization/ },
+  { name: "config: port-ocean roles with different names", args: ["discover", "--snapshot", "org.json"], files: withConfig((c) => c.replace("externalId: { source: env, env: PORT_EXTERNAL_ID }", "externalId: { source: env, env: PORT_EXTERNAL_ID }\n    discoveryRole: { name: a }\n    memberRole: { name: b }")), expect: /integrations\.port\.memberRole\.name: port-ocean needs the member role to share/ },
+  { name: "config: bad excluded OU id", args: ["discover", "--snapshot", "org.json"], files: withConfig((c) => c.replace("- ou-a1b2-sandb0x1", "- Sandbox")), expect: /exclusions\.organizationalUnits\.0: must be an OU ID/ },
+  { name: "config: delegated admin role without the account", args: ["discover", "--snapshot", "org.json"], files: withConfig((c) => c.replace("trustedPrincipal: arn:aws:iam::444455556666:role/terraform-ci", "trustedPrincipal: arn:aws:iam::444455556666:role/terraform-ci\n    discoveryRole: { account: delegatedAdmin }")), expect: /integrations\.terraform\.discoveryRole\.account: is delegatedAdmin but organization\.delegatedAdminAccountId is not set/ },
+  { name: "config: maxSessionDuration too long", args: ["discover", "--snapshot", "org.json"], files: withConfig((c) => c.replace("memberRole: { denyDataReads: true }", "memberRole: { denyDataReads: true, maxSessionDuration: 50000 }")), expect: /integrations\.apono\.memberRole\.maxSessionDuration: must be at most 43200/ },
+  // snapshots
+  { name: "snapshot: missing", args: ["discover", "--snapshot", "gone.json"], files: good, expect: /--snapshot gone\.json: file not found/ },
+  { name: "snapshot: truncated", args: ["discover", "--snapshot", "org.json"], files: { ...good, "org.json": SNAPSHOT.slice(0, 300) }, expect: /org\.json: not valid JSON, the file may be truncated/ },
+  { name: "snapshot: another schema version", args: ["discover", "--snapshot", "org.json"], files: { ...good, "org.json": snap((s) => ({ ...s, schemaVersion: 99 })) }, expect: /schemaVersion 99 is not supported/ },
+  { name: "snapshot: account id as a number", args: ["discover", "--snapshot", "org.json"], files: { ...good, "org.json": SNAPSHOT.replace('"id": "012345678901"', '"id": 12345678901') }, expect: /org\.json: accounts\.\d+\.id/ },
+  { name: "snapshot: not an object", args: ["discover", "--snapshot", "org.json"], files: { ...good, "org.json": "[]" }, expect: /not an orgtrust snapshot/ },
+];
+
+function listTree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of fs.readdirSync(dir, { recursive: true }) as string[]) {
+    const p = path.join(dir, entry);
+    out[entry] = fs.statSync(p).isDirectory() ? "<dir>" : fs.readFileSync(p, "utf8");
+  }
+  return out;
+}
+
+describe("bad input: exit 2, one line naming the field and the fix, nothing written", () => {
+  test("the table covers at least 40 cases", () => {
+    expect(CASES.length).toBeGreaterThanOrEqual(40);
+  });
+  test.each(CASES.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-bad-"));
+    for (const [name, content] of Object.entries(c.files ?? {})) fs.writeFileSync(path.join(dir, name), content);
+    const before = listTree(dir);
+    const r = await runCli(c.args, { cwd: dir, env: { AWS_ENDPOINT_URL: "http://127.0.0.1:9", ...c.env } });
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(c.expect) });
+    const lines = r.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^orgtrust: error: /);
+    expect(lines[0]).toMatch(/\(fix: /);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stdout).toBe("");
+    expect(listTree(dir)).toEqual(before);
+  });
+});
