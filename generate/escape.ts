@@ -1,0 +1,107 @@
+import { stringify } from "yaml";
+
+/**
+ * Escaping for each output format. Every function returns a complete literal (quotes included where the format
+ * needs them) or throws an Error saying what it cannot represent; the template helpers wrap these.
+ */
+
+type Scalar = string | number | boolean | null;
+
+function typeName(v: unknown): string {
+  return v === null ? "null" : Array.isArray(v) ? "a list" : typeof v === "object" ? "an object" : typeof v;
+}
+
+function expectScalar(v: unknown, what: string): Scalar {
+  if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") return v;
+  throw new Error(`${what} expects a string, number or boolean, got ${typeName(v)}`);
+}
+
+/** A YAML scalar that reads back as exactly `v` in block context (strings quoted whenever needed). */
+export function yamlScalar(v: unknown): string {
+  const s = expectScalar(v, "yaml");
+  if (typeof s !== "string") return s === null ? "null" : String(s);
+  const plain = stringify(s, { lineWidth: 0, minContentWidth: 0 }).replace(/\n$/, "");
+  // Plain (or single-quoted) one-line output is safe in block context; flow indicators are quoted anyway so a
+  // value stays valid inside a flow collection too. Anything else becomes a JSON string, which is valid YAML.
+  if (!plain.includes("\n") && !/^[|>]/.test(plain) && (plain.startsWith("'") || !/[,[\]{}]/.test(plain))) return plain;
+  return JSON.stringify(s);
+}
+
+/** A YAML flow sequence of scalars: ["a", "b"]. */
+export function yamlList(v: unknown): string {
+  if (!Array.isArray(v)) throw new Error(`yamlList expects a list, got ${typeName(v)}`);
+  return `[${v.map((x) => (typeof x === "string" ? JSON.stringify(x) : yamlScalar(x))).join(", ")}]`;
+}
+
+/** A JSON value (compact, or indented by `indent`). */
+export function jsonValue(v: unknown, indent?: number): string {
+  if (v === undefined) throw new Error("json got undefined");
+  return JSON.stringify(v, null, indent);
+}
+
+const HCL_ESCAPES: Record<string, string> = { "\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/** An HCL quoted string: JSON-like escapes, with `${` and `%{` doubled so they are not template sequences. */
+export function hclString(s: string): string {
+  const body = s
+    .replace(/[\\"\n\r\t]|[\u0000-\u001f\u007f]/g, (c) => HCL_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+    .replace(/\$\{/g, "$${")
+    .replace(/%\{/g, "%%{");
+  return `"${body}"`;
+}
+
+/** An HCL literal: a quoted string, a number, a bool, or a one-line list ["a", "b"] of those. */
+export function hclValue(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map((x) => hclValue(expectScalar(x, "hcl list item"))).join(", ")}]`;
+  const s = expectScalar(v, "hcl");
+  if (s === null) return "null";
+  if (typeof s === "string") return hclString(s);
+  if (typeof s === "number" && !Number.isFinite(s)) throw new Error(`hcl cannot represent ${s}`);
+  return String(s);
+}
+
+/** An HCL identifier (block label-free names such as provider aliases and variable names). */
+export function hclIdentifier(v: unknown): string {
+  if (typeof v !== "string" || !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(v)) throw new Error(`hclIdent expects an HCL identifier ([A-Za-z_][A-Za-z0-9_-]*), got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/**
+ * An INI / AWS config file value. These formats have no quoting or escaping: a value must be one line without
+ * leading or trailing spaces, and must not start a comment. Anything else is refused rather than mangled.
+ */
+export function iniValue(v: unknown): string {
+  const s = expectScalar(v, "ini");
+  const str = s === null ? "" : String(s);
+  if (/[\r\n\u0000-\u001f\u007f]/.test(str)) throw new Error(`ini cannot represent a value with a line break or control character (${JSON.stringify(str.slice(0, 40))})`);
+  if (str !== str.trim()) throw new Error(`ini cannot represent a value with leading or trailing spaces (${JSON.stringify(str)})`);
+  if (/^[;#"']/.test(str)) throw new Error(`ini cannot represent a value starting with ${str[0]} (${JSON.stringify(str)})`);
+  return str;
+}
+
+/** An INI section or key name: no brackets, "=", line breaks or surrounding spaces. */
+export function iniKey(v: unknown): string {
+  const s = iniValue(v);
+  if (!s || /[[\]=]/.test(s)) throw new Error(`iniKey cannot use ${JSON.stringify(s)} as a section or key name`);
+  return s;
+}
+
+/**
+ * A dotenv value. Safe characters go unquoted; otherwise single quotes (literal in dotenv loaders: no `$`
+ * expansion); a value holding a single quote goes in double quotes, where `${` would be expanded, so that is refused.
+ */
+export function envValue(v: unknown): string {
+  const s = expectScalar(v, "env");
+  const str = s === null ? "" : String(s);
+  if (/[\r\n\u0000-\u001f\u007f]/.test(str)) throw new Error(`env cannot represent a value with a line break or control character`);
+  if (/^[\w./:@,+=-]*$/.test(str)) return str;
+  if (!str.includes("'")) return `'${str}'`;
+  if (str.includes("${")) throw new Error(`env cannot represent a value holding both ' and \${`);
+  return `"${str.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/** An environment variable name. */
+export function envName(v: unknown): string {
+  if (typeof v !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(v)) throw new Error(`envName expects an environment variable name, got ${JSON.stringify(v)}`);
+  return v;
+}

@@ -1,0 +1,127 @@
+/**
+ * Identifiers derived from account (and OU) names: Backstage entity names, Steampipe connection names, profile
+ * names, provider aliases. Each style turns a display name into a safe slug; `assignIdentifiers` makes a set of
+ * them unique, deterministically, and reports every collision it resolved.
+ *
+ * Collision rule: every item whose slug is shared with another item (or with a reserved name) gets its own ID
+ * appended (`payments_prod_111122223333`). All members of a colliding group are suffixed, not just the later
+ * ones, so the result does not depend on the order accounts were listed in.
+ */
+
+export type SlugStyle = "kebab" | "snake" | "backstage";
+
+export interface SlugRules {
+  style: SlugStyle;
+  /** Maximum length of the final identifier (prefix included). */
+  maxLength: number;
+  /** Prepended to every identifier (e.g. "aws_"). */
+  prefix?: string;
+  /** Used when the name slugs to nothing (e.g. "アカウント"). */
+  fallback?: string;
+  /** Prepended when the identifier would start with a digit (formats whose names must start with a letter). */
+  leadingLetter?: string;
+}
+
+const SEP: Record<SlugStyle, string> = { kebab: "-", snake: "_", backstage: "-" };
+
+/**
+ * A slug of `name` in the given style:
+ * - kebab: lower-case `[a-z0-9-]`, runs of other characters become one "-".
+ * - snake: lower-case `[a-z0-9_]`, runs of other characters become one "_".
+ * - backstage: what Backstage's aws-org provider does (trim, lower-case, each character outside `[a-zA-Z0-9-]`
+ *   becomes "-"), then trimmed so it starts and ends with a letter or digit, as Backstage's entity-name rule
+ *   requires. Names match the provider's own for ordinary account names.
+ */
+export function slugify(name: string, style: SlugStyle): string {
+  const lower = name.trim().toLocaleLowerCase("en-US").normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
+  if (style === "backstage") return lower.replace(/[^a-z0-9-]/g, "-").replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "");
+  const sep = SEP[style];
+  return lower.replace(/[^a-z0-9]+/g, sep).replace(new RegExp(`^\\${sep}+|\\${sep}+$`, "g"), "");
+}
+
+/** Cuts a slug to `max` characters without leaving a separator at the end. */
+function cut(slug: string, max: number): string {
+  return slug.length <= max ? slug : slug.slice(0, max).replace(/[-_.]+$/, "");
+}
+
+export interface IdentifierItem {
+  /** Stable key of the item (an account or OU ID); also the collision suffix. */
+  key: string;
+  /** The display name the identifier is derived from. */
+  name: string;
+}
+
+export interface Collision {
+  /** What kind of identifier collided, e.g. "Steampipe connection name". */
+  kind: string;
+  /** The identifier the names had in common. */
+  identifier: string;
+  /** The items that shared it, with the identifier each one got instead. */
+  items: Array<{ key: string; name: string; resolved: string }>;
+  /** Set when the identifier was taken by a reserved name (e.g. the "aws" aggregator, the source profile). */
+  reserved?: boolean;
+}
+
+export interface AssignedIdentifiers {
+  names: Map<string, string>;
+  collisions: Collision[];
+}
+
+/**
+ * Gives every item a unique identifier. `reserved` names are never handed out (and are treated as taken).
+ * Deterministic: the same items and rules always give the same names, whatever their order.
+ */
+export function assignIdentifiers(kind: string, items: readonly IdentifierItem[], rules: SlugRules, reserved: Iterable<string> = []): AssignedIdentifiers {
+  const sep = SEP[rules.style];
+  const prefix = rules.prefix ?? "";
+  const keySlug = (key: string) => slugify(key, rules.style);
+  const base = (item: IdentifierItem) => {
+    let slug = slugify(item.name, rules.style) || slugify(`${rules.fallback ?? "account"}${sep}${item.key}`, rules.style);
+    if (rules.leadingLetter && /^[0-9]/.test(prefix + slug)) slug = rules.leadingLetter + slug;
+    return prefix + cut(slug, rules.maxLength - prefix.length);
+  };
+  const reservedSet = new Set(reserved);
+  const sorted = [...items].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const groups = new Map<string, IdentifierItem[]>();
+  for (const item of sorted) {
+    const b = base(item);
+    groups.set(b, [...(groups.get(b) ?? []), item]);
+  }
+  const names = new Map<string, string>();
+  const taken = new Set(reservedSet);
+  const collisions: Collision[] = [];
+  const suffixed: Array<{ item: IdentifierItem; base: string }> = [];
+  for (const [b, group] of groups) {
+    if (group.length === 1 && !reservedSet.has(b)) {
+      names.set(group[0].key, b);
+      taken.add(b);
+    } else {
+      for (const item of group) suffixed.push({ item, base: b });
+    }
+  }
+  // Suffixed names are handed out after every unique one, so a suffixed name never steals a plain one.
+  const byBase = new Map<string, Collision>();
+  for (const { item, base: b } of suffixed) {
+    const suffix = `${sep}${keySlug(item.key)}`;
+    let candidate = cut(b, rules.maxLength - suffix.length) + suffix;
+    for (let n = 2; taken.has(candidate); n++) candidate = cut(b, rules.maxLength - suffix.length - `${sep}${n}`.length) + suffix + `${sep}${n}`;
+    names.set(item.key, candidate);
+    taken.add(candidate);
+    let c = byBase.get(b);
+    if (!c) {
+      c = { kind, identifier: b, items: [], ...(reservedSet.has(b) ? { reserved: true } : {}) };
+      byBase.set(b, c);
+      collisions.push(c);
+    }
+    c.items.push({ key: item.key, name: item.name, resolved: candidate });
+  }
+  collisions.sort((a, b) => (a.identifier < b.identifier ? -1 : a.identifier > b.identifier ? 1 : 0));
+  return { names, collisions };
+}
+
+/** One line describing a collision, for warnings. */
+export function describeCollision(integration: string, c: Collision): string {
+  const who = c.items.map((i) => `${i.key} "${i.name}" -> ${i.resolved}`).join(", ");
+  const why = c.reserved ? `is reserved (${c.items.length === 1 ? "an account's name slugs to it" : "several names slug to it"})` : `is derived from ${c.items.length} names`;
+  return `integration ${integration}: ${c.kind} "${c.identifier}" ${why}; suffixed with the ID: ${who}`;
+}
