@@ -115,10 +115,17 @@ export const backstageOptionsSchema = z
     defaultOwner: z.string().default("unknown"),
     scheduleFrequencyMinutes: z.number().int().min(1).default(30),
     scheduleTimeoutMinutes: z.number().int().min(1).default(3),
+    /** catalog.locations target of the static entities file (aws-accounts.yaml), as the Backstage backend resolves it. */
+    catalogLocationTarget: z.string().min(1).default("./aws-accounts.yaml"),
   })
   .strict();
 
-export const portOceanOptionsSchema = z.object({}).strict();
+export const portOceanOptionsSchema = z
+  .object({
+    /** Helm integration.identifier (default: the integration name). */
+    identifier: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "must be lower-case letters, digits and -").optional(),
+  })
+  .strict();
 
 export const turbotPipesOptionsSchema = z
   .object({
@@ -128,6 +135,8 @@ export const turbotPipesOptionsSchema = z
     tenantHandle: z.string().optional(),
     handlePrefix: z.string().regex(/^[a-z0-9_]*$/).default("aws_"),
     integrationHandle: z.string().regex(/^[a-z0-9_]+$/).optional(),
+    /** permitted_external_id_identifiers (default: the external ID prefix, i.e. the Pipes organization id). */
+    permittedExternalIdIdentifiers: z.array(z.string().min(1)).optional(),
   })
   .strict();
 
@@ -143,11 +152,29 @@ const profileOptions = {
 export const steampipeOptionsSchema = z.object({ ...profileOptions, connectionPrefix: z.string().regex(/^[a-z0-9_]*$/).default("aws_") }).strict();
 export const awsCliOptionsSchema = z.object(profileOptions).strict();
 export const aponoOptionsSchema = z
-  .object({ connectorId: z.string().default("REPLACE_WITH_APONO_CONNECTOR_ID"), integrationName: z.string().optional() })
+  .object({
+    connectorId: z.string().default("REPLACE_WITH_APONO_CONNECTOR_ID"),
+    integrationName: z.string().optional(),
+    /** connected_resource_types (default ["aws-organization-account"]). */
+    connectedResourceTypes: z.array(z.string().min(1)).min(1).optional(),
+  })
   .strict();
-export const cloudqueryOptionsSchema = z.object({ sourceName: z.string().default("aws"), destinations: z.array(z.string()).default(["postgresql"]) }).strict();
+export const cloudqueryOptionsSchema = z
+  .object({
+    sourceName: z.string().default("aws"),
+    destinations: z.array(z.string()).default(["postgresql"]),
+    /** AWS source plugin version to pin. */
+    version: z.string().regex(/^v\d+\.\d+\.\d+$/, "must be a plugin version such as v33.26.0").default("v33.26.0"),
+    /** Tables to sync. */
+    tables: z.array(z.string().min(1)).min(1).default(["*"]),
+    /** role_session_name / member_role_session_name. */
+    sessionName: z.string().regex(/^[\w+=,.@-]{2,64}$/).optional(),
+  })
+  .strict();
 export const c7nOrgOptionsSchema = z.object({}).strict();
-export const terraformOptionsSchema = z.object({ aliasPrefix: z.string().regex(/^[a-z0-9_]*$/).optional() }).strict();
+export const terraformOptionsSchema = z
+  .object({ aliasPrefix: z.string().regex(/^[a-z0-9_]*$/).optional(), sessionName: z.string().regex(/^[\w+=,.@-]{2,64}$/).optional() })
+  .strict();
 export const customOptionsSchema = z.record(z.string(), z.unknown());
 
 export const CONSUMER_OPTIONS: Record<ConsumerName, z.ZodType> = {

@@ -1,0 +1,274 @@
+import * as path from "node:path";
+import { InputError } from "../common/errors";
+import { TEMPLATES_DIR } from "../common/paths";
+import type { ResolvedIntegration } from "../config/resolve";
+import type { ConsumerName } from "../config/schema";
+import type { TemplateContext } from "./context";
+import { assignIdentifiers, type IdentifierItem, type SlugRules } from "./identifiers";
+import { formatFromFileName, type OutputFormat } from "./render";
+
+/**
+ * The consumer registry: what each built-in consumer renders, from which template in templates/<consumer>/, and
+ * the derived data its templates need (collision-checked identifiers on ctx.accounts[].names / ctx.ous[].names,
+ * consumer settings on ctx.consumer). Adding a consumer = one template folder + one entry here.
+ */
+export interface ConsumerFile {
+  /** Absolute template path. */
+  template: string;
+  /** Output file name, relative to the integration's output folder. */
+  output: string;
+  format: OutputFormat;
+}
+
+export interface ConsumerDefinition {
+  /** False when the consumer's files never hold the external ID (then --inline-secrets does not need its value). */
+  usesExternalId?: boolean;
+  /** Adds identifiers and consumer data to the context (and collisions to ctx.collisions). */
+  prepare?(ctx: TemplateContext, integration: ResolvedIntegration): void;
+  /** The files to render for this context. */
+  files(ctx: TemplateContext, integration: ResolvedIntegration): ConsumerFile[];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// APONO KEY MAPPING. Apono does not publish the integration_config key names of its "aws-organization"
+// integration (see shared/reference/consumers.md, Apono). These are orgtrust's best reading and are NOT verified:
+// confirm them against the "View as Code" export of an AWS organization integration in the Apono console, and
+// correct them HERE (the only place they appear) before applying the generated Terraform.
+// ---------------------------------------------------------------------------------------------------------------
+export const APONO_ORG_INTEGRATION = {
+  /** apono_resource_integration.type (itself inferred). */
+  type: "aws-organization",
+  /** Default connected_resource_types. */
+  connectedResourceTypes: ["aws-organization-account"],
+  /** integration_config keys (a map of strings). */
+  keys: {
+    region: "region",
+    managementAccountRoleArn: "role_arn",
+    excludedOrganizationalUnitIds: "exclude_organizational_unit_ids",
+    excludedAccountIds: "exclude_account_ids",
+  },
+  /** integration_config is a map of strings: lists are joined with this. */
+  listSeparator: ",",
+} as const;
+
+const tpl = (consumer: string, file: string) => path.join(TEMPLATES_DIR, consumer, file);
+
+const accountItems = (ctx: TemplateContext): IdentifierItem[] => ctx.accounts.map((a) => ({ key: a.id, name: a.name }));
+
+/** Assigns one identifier kind to every in-scope account (names[field]) and records the collisions. */
+function nameAccounts(ctx: TemplateContext, field: string, kind: string, rules: SlugRules, reserved: string[] = []): Set<string> {
+  const r = assignIdentifiers(kind, accountItems(ctx), rules, reserved);
+  for (const a of ctx.accounts) a.names[field] = r.names.get(a.id)!;
+  ctx.collisions.push(...r.collisions);
+  return new Set(r.names.values());
+}
+
+const opt = <T>(i: ResolvedIntegration, key: string): T | undefined => i.options[key] as T | undefined;
+
+/** Profile settings shared by steampipe and aws-cli. */
+function profileSettings(i: ResolvedIntegration, defaultSession: string) {
+  const sourceProfile = opt<string>(i, "sourceProfile") ?? null;
+  const credentialSource = opt<string>(i, "credentialSource") ?? null;
+  if (sourceProfile && credentialSource) {
+    throw new InputError(`integrations.${i.name}.options: sourceProfile and credentialSource are both set (fix: keep one; the AWS config file allows only one per profile)`);
+  }
+  return {
+    sourceProfile: sourceProfile ?? (credentialSource ? null : "default"),
+    credentialSource,
+    sessionName: opt<string>(i, "sessionName") ?? defaultSession,
+    region: i.regions.find((r) => r !== "*") ?? i.homeRegion,
+  };
+}
+
+export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
+  backstage: {
+    prepare(ctx, i) {
+      nameAccounts(ctx, "entity", "Backstage entity name", { style: "backstage", maxLength: 63 });
+      const ownerTag = opt<string>(i, "ownerTag") ?? "owner";
+      const defaultOwner = opt<string>(i, "defaultOwner") ?? "unknown";
+      for (const a of ctx.accounts) a.extra.owner = a.tags[ownerTag] || defaultOwner;
+      ctx.consumer = {
+        // The aws-org provider cannot exclude anything (and emits suspended accounts too): with any account out of
+        // scope, static entities replace it.
+        staticEntities: ctx.exclusions.any,
+        ownerTag,
+        defaultOwner,
+        providerId: opt<string>(i, "providerId") ?? "main",
+        scheduleFrequencyMinutes: opt<number>(i, "scheduleFrequencyMinutes") ?? 30,
+        scheduleTimeoutMinutes: opt<number>(i, "scheduleTimeoutMinutes") ?? 3,
+        catalogLocationTarget: opt<string>(i, "catalogLocationTarget") ?? "./aws-accounts.yaml",
+        entitiesFile: "aws-accounts.yaml",
+        // integration-aws-node builds arn:<partition>:iam::<id>:role/<roleName>, so a role path goes in roleName.
+        partition: ctx.partition === "aws" ? null : ctx.partition,
+        stsRegion: ctx.homeRegion === "us-east-1" ? null : ctx.homeRegion,
+      };
+    },
+    files: (ctx) => [
+      { template: tpl("backstage", "app-config.yaml.hbs"), output: "app-config.yaml", format: "yaml" },
+      ...(ctx.consumer.staticEntities ? [{ template: tpl("backstage", "aws-accounts.yaml.hbs"), output: "aws-accounts.yaml", format: "yaml" as const }] : []),
+    ],
+  },
+
+  "port-ocean": {
+    prepare(ctx, i) {
+      const mgmtInScope = ctx.accounts.some((a) => a.isManagementAccount);
+      const rootTargeted = ctx.cover.targets.includes(ctx.organization.rootId);
+      let reason: string | null = null;
+      if (!ctx.accounts.length) reason = "nothing is in scope";
+      else if (!ctx.cover.exact) reason = `no set of OUs covers exactly the accounts in scope (${ctx.cover.uncovered.length} in-scope accounts sit beside excluded ones)`;
+      else if (mgmtInScope && !rootTargeted) reason = "the management account is in scope but no OU holds it";
+      else if (!mgmtInScope && rootTargeted) reason = "the management account is out of scope but discovery from the root would include it";
+      ctx.consumer = {
+        mode: reason ? "accountRoleArns" : "ouId",
+        reason,
+        /** Comma-separated OU IDs, or null when the whole org is in scope (then ouId is left out). */
+        ouId: reason || rootTargeted ? null : ctx.cover.targets.join(","),
+        accountRoleArns: ctx.accounts.map((a) => (a.id === ctx.roles.discovery.accountId ? ctx.roles.discovery.arn : a.memberRoleArn)),
+        identifier: opt<string>(i, "identifier") ?? i.name,
+      };
+    },
+    files: () => [
+      { template: tpl("port-ocean", "env.hbs"), output: ".env", format: "env" },
+      { template: tpl("port-ocean", "values.yaml.hbs"), output: "values.yaml", format: "yaml" },
+    ],
+  },
+
+  "turbot-pipes": {
+    prepare(ctx, i) {
+      const org = opt<string>(i, "organizationHandle");
+      const tenant = opt<string>(i, "tenantHandle");
+      if (!org && !tenant) throw new InputError(`integrations.${i.name}.options: set organizationHandle (a Pipes organization) or tenantHandle (a Pipes tenant) (fix: add one of them)`);
+      if (org && tenant) throw new InputError(`integrations.${i.name}.options: organizationHandle and tenantHandle are both set (fix: keep one)`);
+      const prefix = ctx.externalId.prefix?.replace(/[-:_]+$/, "") || null;
+      const permitted = opt<string[]>(i, "permittedExternalIdIdentifiers") ?? (prefix ? [prefix] : []);
+      ctx.consumer = {
+        resourceType: org ? "pipes_organization_integration" : "pipes_tenant_integration",
+        organizationHandle: org ?? null,
+        tenantHandle: tenant ?? null,
+        handle: opt<string>(i, "integrationHandle") ?? i.name.replace(/-/g, "_"),
+        handlePrefix: opt<string>(i, "handlePrefix") ?? "aws_",
+        permittedExternalIdIdentifiers: permitted,
+        resourceName: i.name.replace(/-/g, "_"),
+      };
+    },
+    files: () => [{ template: tpl("turbot-pipes", "pipes.tf.hbs"), output: "pipes.tf", format: "hcl" }],
+  },
+
+  steampipe: {
+    prepare(ctx, i) {
+      const prefix = opt<string>(i, "connectionPrefix") ?? "aws_";
+      const settings = profileSettings(i, "steampipe");
+      const connections = nameAccounts(ctx, "connection", "Steampipe connection name", { style: "snake", maxLength: 63, prefix, leadingLetter: "a_" }, ["aws"]);
+      const profilePrefix = opt<string>(i, "profilePrefix") ?? "sp_";
+      nameAccounts(ctx, "profile", "AWS profile name", { style: "snake", maxLength: 64, prefix: profilePrefix }, ["default", ...(settings.sourceProfile ? [settings.sourceProfile] : [])]);
+      // One aggregator per OU that holds in-scope accounts, mirroring the OU tree (same namespace as connections).
+      const ous = ctx.ous.filter((o) => !o.excluded && o.inScopeAccountIds.length);
+      const r = assignIdentifiers(
+        "Steampipe aggregator name",
+        ous.map((o) => ({ key: o.id, name: `ou${o.path}` })),
+        { style: "snake", maxLength: 63, prefix },
+        ["aws", ...connections],
+      );
+      ctx.collisions.push(...r.collisions);
+      const connectionOf = new Map(ctx.accounts.map((a) => [a.id, a.names.connection]));
+      for (const o of ous) o.names.aggregator = r.names.get(o.id)!;
+      ctx.consumer = {
+        ...settings,
+        // Aggregator members sorted by connection name, for readers.
+        allConnections: [...connections].sort(),
+        aggregators: ous.map((o) => ({ name: o.names.aggregator, ouId: o.id, ouPath: o.path, connections: o.inScopeAccountIds.map((id) => connectionOf.get(id)!).sort() })),
+      };
+    },
+    files: () => [
+      { template: tpl("steampipe", "aws.spc.hbs"), output: "aws.spc", format: "hcl" },
+      { template: tpl("steampipe", "aws-config.hbs"), output: "aws-config", format: "ini" },
+    ],
+  },
+
+  apono: {
+    // Apono's connector holds the external ID; the integration resource has no field for it.
+    usesExternalId: false,
+    prepare(ctx, i) {
+      const k = APONO_ORG_INTEGRATION.keys;
+      const sep = APONO_ORG_INTEGRATION.listSeparator;
+      const entries: Array<[string, string]> = [
+        [k.region, ctx.homeRegion],
+        [k.managementAccountRoleArn, ctx.roles.discovery.arn],
+        [k.excludedOrganizationalUnitIds, ctx.exclusions.matchedOrganizationalUnits.join(sep)],
+        [k.excludedAccountIds, ctx.exclusions.accountsOutsideExcludedOus.join(sep)],
+      ];
+      ctx.consumer = {
+        type: APONO_ORG_INTEGRATION.type,
+        name: opt<string>(i, "integrationName") ?? `AWS Organization ${ctx.organization.id}`,
+        connectorId: opt<string>(i, "connectorId") ?? "REPLACE_WITH_APONO_CONNECTOR_ID",
+        connectedResourceTypes: opt<string[]>(i, "connectedResourceTypes") ?? [...APONO_ORG_INTEGRATION.connectedResourceTypes],
+        config: entries.map(([key, value]) => ({ key, value })),
+        resourceName: i.name.replace(/-/g, "_"),
+      };
+    },
+    files: () => [{ template: tpl("apono", "apono.tf.hbs"), output: "apono.tf", format: "hcl" }],
+  },
+
+  cloudquery: {
+    prepare(ctx, i) {
+      ctx.consumer = {
+        sourceName: opt<string>(i, "sourceName") ?? "aws",
+        version: opt<string>(i, "version") ?? "v33.26.0",
+        tables: opt<string[]>(i, "tables") ?? ["*"],
+        destinations: opt<string[]>(i, "destinations") ?? ["postgresql"],
+        // The root as the OU list, so CloudQuery honours skip_organization_units (cloudquery#15702).
+        organizationUnits: [ctx.organization.rootId],
+        skipOrganizationUnits: ctx.exclusions.matchedOrganizationalUnits,
+        skipMemberAccounts: ctx.exclusions.accountsOutsideExcludedOus,
+        sessionName: opt<string>(i, "sessionName") ?? null,
+      };
+    },
+    files: () => [{ template: tpl("cloudquery", "aws.yml.hbs"), output: "aws.yml", format: "yaml" }],
+  },
+
+  "c7n-org": {
+    prepare(ctx) {
+      nameAccounts(ctx, "account", "c7n-org account name", { style: "kebab", maxLength: 128 });
+      for (const a of ctx.accounts) a.extra.tags = [...a.ouPathPrefixes.map((p) => `path:${p}`), ...a.tagList.map((t) => `${t.key}:${t.value}`)];
+      // c7n-org resolves the region "all" to every enabled region.
+      ctx.consumer = { regions: ctx.allRegions ? ["all"] : ctx.regions };
+    },
+    files: () => [{ template: tpl("c7n-org", "accounts.yml.hbs"), output: "accounts.yml", format: "yaml" }],
+  },
+
+  "aws-cli": {
+    prepare(ctx, i) {
+      const settings = profileSettings(i, `orgtrust-${i.name}`);
+      nameAccounts(ctx, "profile", "AWS profile name", { style: "kebab", maxLength: 64, prefix: opt<string>(i, "profilePrefix") ?? "" }, [
+        "default",
+        ...(settings.sourceProfile ? [settings.sourceProfile] : []),
+      ]);
+      ctx.consumer = settings;
+    },
+    files: () => [{ template: tpl("aws-cli", "aws-config.hbs"), output: "aws-config", format: "ini" }],
+  },
+
+  terraform: {
+    prepare(ctx, i) {
+      nameAccounts(ctx, "alias", "Terraform provider alias", { style: "snake", maxLength: 64, prefix: opt<string>(i, "aliasPrefix") ?? "", leadingLetter: "account_" });
+      ctx.consumer = { sessionName: opt<string>(i, "sessionName") ?? `orgtrust-${i.name}`, region: i.regions.find((r) => r !== "*") ?? i.homeRegion };
+    },
+    files: () => [{ template: tpl("terraform", "providers.tf.hbs"), output: "providers.tf", format: "hcl" }],
+  },
+};
+
+/** A custom template (integration consumer is a .hbs path): generic identifiers, one output file. */
+export const CUSTOM_CONSUMER: ConsumerDefinition = {
+  prepare(ctx) {
+    nameAccounts(ctx, "slug", "identifier (slug)", { style: "kebab", maxLength: 128 });
+    nameAccounts(ctx, "snake", "identifier (snake)", { style: "snake", maxLength: 128, leadingLetter: "a_" });
+  },
+  files(_ctx, i) {
+    const output = i.outputFile ?? `${i.name}.txt`;
+    return [{ template: i.templatePath!, output, format: formatFromFileName(output) }];
+  },
+};
+
+export function consumerDefinition(i: ResolvedIntegration): ConsumerDefinition {
+  return i.consumer === "custom" ? CUSTOM_CONSUMER : CONSUMER_REGISTRY[i.consumer];
+}

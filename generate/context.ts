@@ -1,0 +1,301 @@
+import { iamRoleArn, type Partition } from "../common/ids";
+import type { ResolvedIntegration } from "../config/resolve";
+import { describeReason, type ExclusionReason, type Scope } from "../org/scope";
+import type { Snapshot, SnapshotAccount } from "../org/snapshot";
+import type { OuCover } from "../org/targets";
+import type { Collision } from "./identifiers";
+
+/**
+ * THE TEMPLATE CONTEXT: the one object every template (built-in or custom) renders from.
+ * Documented field by field in docs/generate.md ("The template context"); keep the two in step.
+ * Every optional value is `null`, never missing, so templates run in handlebars strict mode.
+ */
+export interface TemplateContext {
+  /** Always "orgtrust". */
+  generator: "orgtrust";
+  integration: {
+    name: string;
+    /** Built-in consumer name, or "custom". */
+    consumer: string;
+    /** Consumer options after defaults (see README per consumer). */
+    options: Record<string, unknown>;
+    tags: Record<string, string>;
+  };
+  organization: {
+    id: string;
+    arn: string;
+    featureSet: string;
+    managementAccountId: string;
+    managementAccountEmail: string;
+    rootId: string;
+    rootName: string;
+  };
+  partition: Partition;
+  homeRegion: string;
+  /** Regions the consumer reads (may be ["*"] where the consumer supports all regions). */
+  regions: string[];
+  /** True when regions is ["*"]. */
+  allRegions: boolean;
+  snapshot: {
+    /** Content hash (sha256, 12 hex) of the canonical snapshot: what the header names. */
+    hash: string;
+    tagsIncluded: boolean;
+    accountCount: number;
+    ouCount: number;
+  };
+  /** In-scope accounts, sorted by ID. */
+  accounts: ContextAccount[];
+  /** Out-of-scope accounts, sorted by ID, each with every reason. */
+  excluded: ContextExcludedAccount[];
+  /** Every OU, sorted by path then ID. */
+  ous: ContextOu[];
+  /** The OU tree from the root (the root node has path "/" and isRoot true). */
+  ouTree: ContextOuNode;
+  roles: {
+    discovery: { name: string; path: string; arn: string; accountId: string; nameWithPath: string };
+    member: { name: string; path: string; nameWithPath: string };
+  };
+  externalId: ContextExternalId;
+  exclusions: {
+    /** Excluded OU IDs from config and flags (all of them, sorted). */
+    organizationalUnits: string[];
+    /** The excluded OU IDs that exist in this org (sorted). */
+    matchedOrganizationalUnits: string[];
+    /** Excluded account IDs from config and flags (sorted). */
+    accounts: string[];
+    skipInactiveAccounts: boolean;
+    managementAccount: boolean;
+    /** True when any account of the org is out of scope, for any reason. */
+    any: boolean;
+    /** Out-of-scope accounts not already inside an excluded OU (what a consumer's account skip list needs). */
+    accountsOutsideExcludedOus: string[];
+  };
+  /** The in-scope OU cover (what the member-role StackSet targets). */
+  cover: { targets: string[]; exact: boolean; uncovered: Array<{ accountId: string; reason: string }> };
+  /** Identifier collisions resolved for this integration. */
+  collisions: Collision[];
+  /** Consumer-specific derived data (see each consumer in docs/generate.md); {} for custom templates. */
+  consumer: Record<string, unknown>;
+}
+
+export interface ContextAccount {
+  id: string;
+  name: string;
+  email: string;
+  /** The account's Organizations ARN. */
+  arn: string;
+  /** State, lower-cased as Backstage labels it: "active". */
+  state: string;
+  isManagementAccount: boolean;
+  parentId: string;
+  /** "/" for the root, "/Workloads/Prod" below it (OU names). */
+  ouPath: string;
+  /** Every OU path prefix: ["/Workloads", "/Workloads/Prod"] (empty at the root). */
+  ouPathPrefixes: string[];
+  /** Root first, then each OU down to the parent. */
+  path: Array<{ id: string; name: string }>;
+  tags: Record<string, string>;
+  /** Tags as a list sorted by key. */
+  tagList: Array<{ key: string; value: string }>;
+  /** ARN of the integration's member role in this account (partition-correct, with the role path). */
+  memberRoleArn: string;
+  /** Collision-checked identifiers for this consumer, by kind (e.g. names.connection). */
+  names: Record<string, string>;
+  /** Other per-account values a consumer derives (e.g. Backstage's extra.owner, c7n-org's extra.tags). */
+  extra: Record<string, unknown>;
+}
+
+export interface ContextExcludedAccount {
+  id: string;
+  name: string;
+  state: string;
+  isManagementAccount: boolean;
+  ouPath: string;
+  reasons: Array<{ kind: ExclusionReason["kind"]; text: string; ouId: string | null }>;
+  /** The reasons joined: "in excluded OU Sandbox (ou-...); inactive (SUSPENDED)". */
+  reasonText: string;
+}
+
+export interface ContextOu {
+  id: string;
+  name: string;
+  parentId: string;
+  path: string;
+  depth: number;
+  tags: Record<string, string>;
+  /** In an excluded subtree. */
+  excluded: boolean;
+  /** In-scope account IDs anywhere below this OU, sorted. */
+  inScopeAccountIds: string[];
+  /** Consumer identifiers for the OU, when the consumer derives any (e.g. names.aggregator). */
+  names: Record<string, string>;
+}
+
+export interface ContextOuNode {
+  id: string;
+  name: string;
+  path: string;
+  isRoot: boolean;
+  excluded: boolean;
+  /** In-scope account IDs directly in this node. */
+  accountIds: string[];
+  children: ContextOuNode[];
+}
+
+export interface ContextExternalId {
+  source: "generate" | "value" | "env";
+  /** Environment variable the value is read from at run time: "ORGTRUST_BACKSTAGE_EXTERNAL_ID". */
+  variable: string;
+  /** Terraform variable name (the env variable, lower-cased): set it with TF_VAR_<name>. */
+  terraformVariable: string;
+  /** Secrets Manager secret holding a generated value. */
+  secretName: string;
+  /** Fixed prefix of a generated value (Turbot Pipes: the Pipes organization ID), else null. */
+  prefix: string | null;
+  /** True with --inline-secrets: files carry the value itself. */
+  inline: boolean;
+  /** The value, only with --inline-secrets (else null). A secret: templates must only place it in files. */
+  value: string | null;
+  /** For formats whose consumer expands environment variables: "${VAR}", or the value when inline. */
+  placeholder: string;
+  /** An HCL expression: var.<terraformVariable>, or the quoted value when inline. */
+  hcl: string;
+}
+
+export interface ContextInputs {
+  snapshot: Snapshot;
+  snapshotHash: string;
+  integration: ResolvedIntegration;
+  scope: Scope;
+  cover: OuCover;
+  externalId: ContextExternalId;
+}
+
+const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Builds the context (without consumer names/data, which the registry adds). */
+export function buildContext(input: ContextInputs): TemplateContext {
+  const { snapshot: s, integration: i, scope, cover } = input;
+  const p = i.partition;
+  const ouNames = new Map<string, string>([[s.root.id, s.root.name], ...s.organizationalUnits.map((o): [string, string] => [o.id, o.name])]);
+  const pathString = (ids: string[]) => (ids.length ? `/${ids.map((id) => ouNames.get(id) ?? id).join("/")}` : "/");
+  const accountOuIds = (a: SnapshotAccount) => a.path.slice(1).map((e) => e.id);
+  const prefixes = (ids: string[]) => ids.map((_, n) => pathString(ids.slice(0, n + 1)));
+  const memberNameWithPath = `${i.memberRole.path.slice(1)}${i.memberRole.name}`;
+
+  const accounts: ContextAccount[] = scope.inScope.map((a) => {
+    const ouIds = accountOuIds(a);
+    const tagList = Object.keys(a.tags)
+      .sort(byString)
+      .map((key) => ({ key, value: a.tags[key] }));
+    const memberRoleArn = iamRoleArn(p, a.id, i.memberRole.name, i.memberRole.path);
+    return {
+      id: a.id,
+      name: a.name,
+      email: a.email,
+      arn: a.arn,
+      state: a.state.toLowerCase(),
+      isManagementAccount: a.isManagementAccount,
+      parentId: a.parentId,
+      ouPath: pathString(ouIds),
+      ouPathPrefixes: prefixes(ouIds),
+      path: a.path.map((e) => ({ id: e.id, name: e.name })),
+      tags: { ...a.tags },
+      tagList,
+      memberRoleArn,
+      names: {},
+      extra: {},
+    };
+  });
+
+  const excluded: ContextExcludedAccount[] = scope.excluded.map((e) => ({
+    id: e.account.id,
+    name: e.account.name,
+    state: e.account.state.toLowerCase(),
+    isManagementAccount: e.account.isManagementAccount,
+    ouPath: pathString(accountOuIds(e.account)),
+    reasons: e.reasons.map((r) => ({ kind: r.kind, text: describeReason(r), ouId: r.kind === "excluded-ou" ? r.ouId : null })),
+    reasonText: e.reasons.map(describeReason).join("; "),
+  }));
+
+  // In-scope accounts below each OU (recursively): walk each account's path once.
+  const below = new Map<string, string[]>();
+  for (const a of scope.inScope) for (const id of accountOuIds(a)) below.set(id, [...(below.get(id) ?? []), a.id]);
+  const ous: ContextOu[] = s.organizationalUnits
+    .map((o) => {
+      const ids = [...o.path.slice(1).map((e) => e.id), o.id];
+      return {
+        id: o.id,
+        name: o.name,
+        parentId: o.parentId,
+        path: pathString(ids),
+        depth: o.depth,
+        tags: { ...o.tags },
+        excluded: scope.excludedOuIds.has(o.id),
+        inScopeAccountIds: [...(below.get(o.id) ?? [])].sort(byString),
+        names: {},
+      };
+    })
+    .sort((a, b) => byString(a.path, b.path) || byString(a.id, b.id));
+
+  const childrenOf = new Map<string, ContextOu[]>();
+  for (const o of ous) childrenOf.set(o.parentId, [...(childrenOf.get(o.parentId) ?? []), o]);
+  const directAccounts = new Map<string, string[]>();
+  for (const a of scope.inScope) directAccounts.set(a.parentId, [...(directAccounts.get(a.parentId) ?? []), a.id]);
+  const node = (id: string, name: string, path: string, isRoot: boolean, excludedNode: boolean): ContextOuNode => ({
+    id,
+    name,
+    path,
+    isRoot,
+    excluded: excludedNode,
+    accountIds: [...(directAccounts.get(id) ?? [])].sort(byString),
+    children: (childrenOf.get(id) ?? []).map((c) => node(c.id, c.name, c.path, false, c.excluded)),
+  });
+
+  const matchedOus = scope.rules.organizationalUnits.filter((id) => ouNames.has(id) && id !== s.root.id);
+  return {
+    generator: "orgtrust",
+    integration: { name: i.name, consumer: i.consumer, options: i.options, tags: i.tags },
+    organization: {
+      id: s.organization.id,
+      arn: s.organization.arn,
+      featureSet: s.organization.featureSet,
+      managementAccountId: s.organization.managementAccountId,
+      managementAccountEmail: s.organization.managementAccountEmail,
+      rootId: s.root.id,
+      rootName: s.root.name,
+    },
+    partition: p,
+    homeRegion: i.homeRegion,
+    regions: [...i.regions],
+    allRegions: i.regions.includes("*"),
+    snapshot: { hash: input.snapshotHash, tagsIncluded: s.tagsIncluded, accountCount: s.accounts.length, ouCount: s.organizationalUnits.length },
+    accounts,
+    excluded,
+    ous,
+    ouTree: node(s.root.id, s.root.name, "/", true, false),
+    roles: {
+      discovery: {
+        name: i.discoveryRole.name,
+        path: i.discoveryRole.path,
+        arn: i.discoveryRole.arn,
+        accountId: i.discoveryRole.accountId,
+        nameWithPath: `${i.discoveryRole.path.slice(1)}${i.discoveryRole.name}`,
+      },
+      member: { name: i.memberRole.name, path: i.memberRole.path, nameWithPath: memberNameWithPath },
+    },
+    externalId: input.externalId,
+    exclusions: {
+      organizationalUnits: [...scope.rules.organizationalUnits].sort(byString),
+      matchedOrganizationalUnits: [...matchedOus].sort(byString),
+      accounts: [...scope.rules.accounts].sort(byString),
+      skipInactiveAccounts: scope.rules.skipInactiveAccounts,
+      managementAccount: scope.rules.managementAccount,
+      any: scope.excluded.length > 0,
+      accountsOutsideExcludedOus: scope.excluded.filter((e) => !e.reasons.some((r) => r.kind === "excluded-ou")).map((e) => e.account.id),
+    },
+    cover: { targets: [...cover.targets], exact: cover.exact, uncovered: cover.uncovered.map((u) => ({ accountId: u.account.id, reason: u.reason })) },
+    collisions: [],
+    consumer: {},
+  };
+}

@@ -1,0 +1,216 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { writeFilesAtomic, type PlannedFile } from "../common/atomic-write";
+import { InputError } from "../common/errors";
+import { EXTERNAL_ID_RE } from "../common/ids";
+import type { Logger } from "../common/log";
+import type { LoadedConfig } from "../config/load";
+import type { ResolvedIntegration } from "../config/resolve";
+import type { CommonOptions } from "../cli/common";
+import { integrationRules, scopeWithChecks } from "../cli/common";
+import type { Scope } from "../org/scope";
+import { snapshotHash as hashOf, type Snapshot } from "../org/snapshot";
+import { computeOuCover } from "../org/targets";
+import { consumerDefinition } from "./consumers";
+import { buildContext, type ContextExternalId, type TemplateContext } from "./context";
+import { unifiedDiff } from "./diff";
+import { describeCollision, type Collision } from "./identifiers";
+import { createEnvironment, renderTemplate, type OutputFormat } from "./render";
+
+export type { TemplateContext } from "./context";
+export { APONO_ORG_INTEGRATION, CONSUMER_REGISTRY } from "./consumers";
+export { HELPERS } from "./render";
+
+export interface GenerateOptions {
+  loaded: LoadedConfig;
+  snapshot: Snapshot;
+  /** The integrations to render (e.g. selectIntegrations(loaded, names)). */
+  integrations: ResolvedIntegration[];
+  /** Put each integration under outDir/<integration>/ instead of its configured output folder. */
+  outDir?: string;
+  /** Compare with the files on disk instead of writing. */
+  check: boolean;
+  /** Write external ID values into the files instead of references. */
+  inlineSecrets: boolean;
+  cli: CommonOptions;
+  log: Logger;
+}
+
+export type FileStatus = "created" | "changed" | "unchanged" | "missing" | "differs";
+
+export interface GeneratedFile {
+  /** Absolute path. */
+  path: string;
+  integration: string;
+  format: OutputFormat;
+  /** Write mode: created / changed / unchanged. Check mode: unchanged / missing / differs. */
+  status: FileStatus;
+  /** Check mode, when the file differs or is missing: a short unified-style diff (external IDs redacted). */
+  diff: string | null;
+}
+
+export interface GenerateResult {
+  snapshotHash: string;
+  check: boolean;
+  /** True when files were written (write mode and something changed). */
+  wrote: boolean;
+  integrations: Array<{ name: string; consumer: string; outputDir: string; inScope: number; excluded: number; files: string[] }>;
+  files: GeneratedFile[];
+  /** Identifier collisions resolved (also warned on stderr). */
+  collisions: Array<Collision & { integration: string }>;
+  /** Check mode: number of files that differ or are missing (0 = up to date). */
+  differences: number;
+}
+
+/** One rendered file, in memory. */
+export interface RenderedFile {
+  path: string;
+  integration: string;
+  format: OutputFormat;
+  content: string;
+}
+
+export interface RenderedIntegration {
+  integration: ResolvedIntegration;
+  context: TemplateContext;
+  scope: Scope;
+  outputDir: string;
+  files: RenderedFile[];
+}
+
+const REDACTED = "<external-id redacted>";
+
+/**
+ * The external ID as templates see it. By default only a reference (env placeholder / Terraform variable);
+ * with inlineSecrets the value: source value -> the value; env -> read from that variable; generate -> read from
+ * the integration's variable (the value lives in Secrets Manager, so it cannot be known offline otherwise).
+ */
+export function externalIdFor(i: ResolvedIntegration, inline: boolean, env: NodeJS.ProcessEnv = process.env): ContextExternalId {
+  const x = i.externalId;
+  const terraformVariable = x.variable.toLowerCase();
+  let value: string | null = null;
+  if (inline) {
+    if (x.source === "value") value = x.value!;
+    else if (x.source === "env") {
+      value = env[x.env!] ?? null;
+      if (!value) throw new InputError(`--inline-secrets: integration ${i.name} reads its external ID from the environment variable ${x.env}, which is not set (fix: export ${x.env}, or drop --inline-secrets)`);
+    } else {
+      value = env[x.variable] ?? null;
+      if (!value) {
+        throw new InputError(
+          `--inline-secrets: integration ${i.name} has a generated external ID, stored in Secrets Manager secret ${x.secretName}; orgtrust cannot know it offline (fix: export ${x.variable}="$(aws secretsmanager get-secret-value --secret-id ${x.secretName} --query SecretString --output text)", or drop --inline-secrets)`,
+        );
+      }
+    }
+    if (!EXTERNAL_ID_RE.test(value)) {
+      throw new InputError(`--inline-secrets: the external ID of integration ${i.name} (from ${x.source === "value" ? "the config" : x.source === "env" ? x.env : x.variable}) is not a valid external ID: 2-1,224 characters of letters, digits and + = , . @ : / _ - (fix: correct it)`);
+    }
+  }
+  return {
+    source: x.source,
+    variable: x.variable,
+    terraformVariable,
+    secretName: x.secretName,
+    prefix: x.prefix ?? null,
+    inline,
+    value,
+    placeholder: value ?? `\${${x.variable}}`,
+    hcl: value ? JSON.stringify(value) : `var.${terraformVariable}`,
+  };
+}
+
+/** Where an integration's files go: outDir/<name>/ with --out, else its configured output folder. */
+export function outputDirFor(i: ResolvedIntegration, outDir?: string): string {
+  return outDir ? path.resolve(outDir, i.name) : i.outputDir;
+}
+
+/**
+ * Renders every integration in memory (no disk writes). Throws InputError (exit 2) on the first template or
+ * option problem, before anything is written. Warnings (unmatched exclusions, collisions) go to `log`.
+ */
+export function renderIntegrations(opts: Omit<GenerateOptions, "check" | "loaded"> & { snapshotHash?: string }): RenderedIntegration[] {
+  const hash = opts.snapshotHash ?? hashOf(opts.snapshot);
+  // A global exclusion that matches nothing would otherwise be reported once per integration.
+  const seen = new Set<string>();
+  const log: Logger = { ...opts.log, warn: (m) => void (seen.has(m) || (seen.add(m), opts.log.warn(m))) };
+  const out: RenderedIntegration[] = [];
+  const seenPaths = new Map<string, string>();
+  for (const i of opts.integrations) {
+    const scope = scopeWithChecks(opts.snapshot, integrationRules(i, opts.cli), opts.cli, log, "exclusions");
+    const cover = computeOuCover(scope);
+    const def = consumerDefinition(i);
+    const externalId = externalIdFor(i, opts.inlineSecrets && def.usesExternalId !== false);
+    const context = buildContext({ snapshot: opts.snapshot, snapshotHash: hash, integration: i, scope, cover, externalId });
+    def.prepare?.(context, i);
+    for (const c of context.collisions) log.warn(describeCollision(i.name, c));
+    const outputDir = outputDirFor(i, opts.outDir);
+    const files: RenderedFile[] = [];
+    const envs = new Map<string, ReturnType<typeof createEnvironment>>();
+    for (const f of def.files(context, i)) {
+      const dir = path.dirname(f.template);
+      if (!envs.has(dir)) envs.set(dir, createEnvironment(dir));
+      const dest = path.resolve(outputDir, f.output);
+      const other = seenPaths.get(dest);
+      if (other) throw new InputError(`integrations ${other} and ${i.name} both write ${dest} (fix: give them different output.dir)`);
+      seenPaths.set(dest, i.name);
+      files.push({ path: dest, integration: i.name, format: f.format, content: renderTemplate(envs.get(dir)!, f.template, context, f.format, f.output) });
+    }
+    out.push({ integration: i, context, scope, outputDir, files });
+  }
+  return out;
+}
+
+function readIfExists(file: string): string | null {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `orgtrust generate` as a function: renders every integration in memory, then either compares with the disk
+ * (check) or writes the files that changed, all or nothing. Never exits the process; prints nothing on stdout.
+ */
+export async function runGenerate(opts: GenerateOptions): Promise<GenerateResult> {
+  const hash = hashOf(opts.snapshot);
+  const rendered = renderIntegrations({ ...opts, snapshotHash: hash });
+  const secrets = rendered.map((r) => r.context.externalId.value).filter((v): v is string => !!v);
+  const redact = (text: string) => secrets.reduce((t, s) => t.split(s).join(REDACTED), text);
+  if (opts.inlineSecrets && !opts.check) {
+    const names = rendered.filter((r) => r.context.externalId.inline).map((r) => r.integration.name);
+    opts.log.warn(`--inline-secrets: the external IDs of ${names.join(", ")} are written into the generated files: keep those files out of version control and readable only by whoever runs the consumer`);
+  }
+  const files: GeneratedFile[] = [];
+  const toWrite: PlannedFile[] = [];
+  for (const r of rendered) {
+    for (const f of r.files) {
+      const current = readIfExists(f.path);
+      const same = current === f.content;
+      if (opts.check) {
+        files.push({ path: f.path, integration: f.integration, format: f.format, status: same ? "unchanged" : current === null ? "missing" : "differs", diff: same ? null : redact(unifiedDiff(path.relative(process.cwd(), f.path) || f.path, current, f.content)) });
+      } else {
+        files.push({ path: f.path, integration: f.integration, format: f.format, status: same ? "unchanged" : current === null ? "created" : "changed", diff: null });
+        // Files holding a secret are written readable by the owner only.
+        if (!same) toWrite.push({ path: f.path, content: f.content, mode: r.context.externalId.inline ? 0o600 : 0o644 });
+      }
+    }
+  }
+  if (toWrite.length) writeFilesAtomic(toWrite);
+  return {
+    snapshotHash: hash,
+    check: opts.check,
+    wrote: toWrite.length > 0,
+    integrations: rendered.map((r) => ({
+      name: r.integration.name,
+      consumer: r.integration.consumer,
+      outputDir: r.outputDir,
+      inScope: r.scope.inScope.length,
+      excluded: r.scope.excluded.length,
+      files: r.files.map((f) => f.path),
+    })),
+    files,
+    collisions: rendered.flatMap((r) => r.context.collisions.map((c) => ({ ...c, integration: r.integration.name }))),
+    differences: files.filter((f) => f.status === "missing" || f.status === "differs").length,
+  };
+}

@@ -1,0 +1,264 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import Handlebars from "handlebars";
+import { parseAllDocuments } from "yaml";
+import { InputError } from "../common/errors";
+import { accountRootArn, iamRoleArn } from "../common/ids";
+import { PACKAGE_ROOT } from "../common/paths";
+import type { TemplateContext } from "./context";
+import { envName, envValue, hclIdentifier, hclString, hclValue, iniKey, iniValue, jsonValue, yamlList, yamlScalar } from "./escape";
+import { alignHcl } from "./hcl-format";
+import { slugify } from "./identifiers";
+
+/** Output formats: they decide the comment syntax of the header, post-processing and validation. */
+export type OutputFormat = "yaml" | "json" | "hcl" | "ini" | "env" | "text";
+
+/** The comment prefix of each format (null: the format has no comments). */
+export const COMMENT_PREFIX: Record<OutputFormat, string | null> = { yaml: "#", json: null, hcl: "#", ini: "#", env: "#", text: "#" };
+
+/** Guesses the format of a custom template's output from its file name. */
+export function formatFromFileName(file: string): OutputFormat {
+  const base = path.basename(file).toLowerCase();
+  if (/\.(ya?ml)$/.test(base)) return "yaml";
+  if (/\.json$/.test(base)) return "json";
+  if (/\.(tf|hcl|spc)$/.test(base)) return "hcl";
+  if (/\.(ini|cfg|conf)$/.test(base) || base === "config" || base === "credentials") return "ini";
+  if (base === ".env" || base.endsWith(".env")) return "env";
+  return "text";
+}
+
+/** A template failure: always exit 2, naming the template file, the line and the helper. */
+class TemplateFailure extends Error {
+  templateFile?: string;
+  constructor(
+    message: string,
+    readonly helper?: string,
+    readonly line?: number,
+  ) {
+    super(message);
+  }
+}
+
+interface HelperOptions {
+  hash: Record<string, unknown>;
+  data: { root: TemplateContext };
+  loc?: { start: { line: number; column: number } };
+}
+
+type HelperFn = (...args: unknown[]) => unknown;
+
+/** The helpers every template gets. docs/generate.md lists them; keep the two in step. */
+export const HELPERS: Record<string, (args: unknown[], options: HelperOptions) => unknown> = {
+  /** {{yaml v}}: a YAML scalar, quoted when needed. */
+  yaml: ([v]) => yamlScalar(v),
+  /** {{yamlList list}}: a YAML flow sequence ["a", "b"]. */
+  yamlList: ([v]) => yamlList(v),
+  /** {{json v}} or {{json v indent=2}}: JSON. */
+  json: ([v], o) => jsonValue(v, typeof o.hash.indent === "number" ? o.hash.indent : undefined),
+  /** {{hcl v}}: an HCL literal (quoted string with ${ and %{ escaped, number, bool, or a one-line list). */
+  hcl: ([v]) => hclValue(v),
+  /** {{hclString v}}: an HCL quoted string even for numbers. */
+  hclString: ([v]) => hclString(String(v)),
+  /** {{hclIdent v}}: checks an HCL identifier (provider alias, variable name). */
+  hclIdent: ([v]) => hclIdentifier(v),
+  /** {{ini v}}: an INI / AWS config value (refuses what the format cannot hold). */
+  ini: ([v]) => iniValue(v),
+  /** {{iniKey v}}: an INI section or key name. */
+  iniKey: ([v]) => iniKey(v),
+  /** {{env v}}: a dotenv value (quoted when needed, never expanded). */
+  env: ([v]) => envValue(v),
+  /** {{envName v}}: checks an environment variable name. */
+  envName: ([v]) => envName(v),
+  /** {{slug name}} kebab-case [a-z0-9-]; {{slug name "snake"}} [a-z0-9_]; {{slug name "backstage"}}. */
+  slug: ([v, style]) => {
+    if (typeof v !== "string") throw new Error(`slug expects a string, got ${typeof v}`);
+    const s = typeof style === "string" ? style : "kebab";
+    if (s !== "kebab" && s !== "snake" && s !== "backstage") throw new Error(`slug style must be kebab, snake or backstage, got ${JSON.stringify(s)}`);
+    return slugify(v, s);
+  },
+  /** {{roleArn accountId roleName [path]}}: an IAM role ARN in the org's partition. */
+  roleArn: ([account, name, rolePath], o) => {
+    if (typeof account !== "string" || typeof name !== "string") throw new Error("roleArn expects an account ID and a role name");
+    return iamRoleArn(o.data.root.partition, account, name, typeof rolePath === "string" ? rolePath : "/");
+  },
+  /** {{accountRootArn accountId}}: arn:<partition>:iam::<id>:root. */
+  accountRootArn: ([account], o) => {
+    if (typeof account !== "string") throw new Error("accountRootArn expects an account ID");
+    return accountRootArn(o.data.root.partition, account);
+  },
+  /** {{externalIdRef "yaml"|"env"|"hcl"|"json"}}: the external ID reference (or value with --inline-secrets) in that format. */
+  externalIdRef: ([format], o) => {
+    const x = o.data.root.externalId;
+    switch (format) {
+      case "yaml":
+        return yamlScalar(x.placeholder);
+      case "json":
+        return JSON.stringify(x.placeholder);
+      case "hcl":
+        return x.hcl;
+      case "env":
+        return x.inline ? envValue(x.value) : `\${${x.variable}}`;
+      default:
+        throw new Error(`externalIdRef format must be yaml, json, hcl or env, got ${JSON.stringify(format)}`);
+    }
+  },
+  /** {{header "#"}}: the standard "generated by orgtrust" header, each line starting with the given comment prefix. */
+  header: ([prefix], o) => {
+    if (typeof prefix !== "string" || !prefix) throw new Error('header expects a comment prefix such as "#"');
+    return headerLines(o.data.root)
+      .map((l) => `${prefix} ${l}`)
+      .join("\n");
+  },
+  /** {{comment text}}: text made safe inside a one-line comment (line breaks and control characters become spaces). */
+  comment: ([v]) => String(v).replace(/[\r\n\u0000-\u001f\u007f\u2028\u2029]+/g, " "),
+  /** {{concat a b ...}}: the arguments joined into one string. */
+  concat: (args) => args.map(String).join(""),
+  /** {{join list ", "}} */
+  join: ([list, sep]) => {
+    if (!Array.isArray(list)) throw new Error("join expects a list");
+    return list.join(typeof sep === "string" ? sep : ", ");
+  },
+  eq: ([a, b]) => a === b,
+  ne: ([a, b]) => a !== b,
+  not: ([a]) => !a,
+  and: (args) => args.every(Boolean),
+  or: (args) => args.some(Boolean),
+  lower: ([v]) => String(v).toLowerCase(),
+  upper: ([v]) => String(v).toUpperCase(),
+};
+
+/** The header every generated file starts with: no time, so a second run changes nothing. */
+export function headerLines(ctx: TemplateContext): string[] {
+  const consumer = ctx.integration.consumer === "custom" ? "custom template" : `consumer ${ctx.integration.consumer}`;
+  return [
+    `Generated by orgtrust for integration "${ctx.integration.name}" (${consumer}). Do not edit by hand:`,
+    "change orgtrust.yaml and re-run `orgtrust generate` (`orgtrust generate --check` in CI).",
+    `Org snapshot sha256:${ctx.snapshot.hash} (organization ${ctx.organization.id}): ${ctx.accounts.length} accounts in scope, ${ctx.excluded.length} excluded.`,
+  ];
+}
+
+function registerHelpers(hb: typeof Handlebars): void {
+  for (const [name, impl] of Object.entries(HELPERS)) {
+    const wrapped: HelperFn = function (...args: unknown[]) {
+      const options = args.pop() as HelperOptions;
+      try {
+        return impl(args, options);
+      } catch (e) {
+        if (e instanceof TemplateFailure) throw e;
+        throw new TemplateFailure((e as Error).message, name, options?.loc?.start.line);
+      }
+    };
+    hb.registerHelper(name, wrapped);
+  }
+}
+
+const COMPILE_OPTIONS = { strict: true, noEscape: true, preventIndent: false } as const;
+
+function readTemplate(file: string): string {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    throw new InputError(`template ${displayPath(file)}: not found or unreadable (fix: check the integration's consumer path)`);
+  }
+}
+
+/** Template paths in messages: relative to the orgtrust package for built-ins, else to the working directory. */
+export function displayPath(file: string): string {
+  const rel = path.relative(PACKAGE_ROOT, file);
+  if (!rel.startsWith("..") && !path.isAbsolute(rel)) return rel;
+  return path.relative(process.cwd(), file) || file;
+}
+
+/**
+ * An isolated handlebars environment for one template folder: the helpers, and every `_name.hbs` beside the
+ * template as partial `name` (so `{{> name}}` works). Partials are compiled with the same strict options.
+ */
+export function createEnvironment(templateDir: string): typeof Handlebars {
+  const hb = Handlebars.create();
+  registerHelpers(hb);
+  let entries: string[] = [];
+  try {
+    entries = fs.readdirSync(templateDir);
+  } catch {
+    entries = [];
+  }
+  for (const f of entries.sort()) {
+    const m = /^_(.+)\.hbs$/.exec(f);
+    if (!m) continue;
+    const file = path.join(templateDir, f);
+    let compiled: HandlebarsTemplateDelegate | undefined;
+    hb.registerPartial(m[1], ((context: unknown, options: Handlebars.RuntimeOptions) => {
+      try {
+        compiled ??= hb.compile(readTemplate(file), COMPILE_OPTIONS);
+        return compiled(context, options);
+      } catch (e) {
+        (e as TemplateFailure).templateFile ??= file;
+        throw e;
+      }
+    }) as unknown as Handlebars.Template);
+  }
+  return hb;
+}
+
+/** Turns any error out of handlebars into one line: "template F:LINE: problem (helper "x") (fix: ...)". */
+function describeTemplateError(e: unknown, file: string): InputError {
+  const err = e as Error & { templateFile?: string; lineNumber?: number };
+  const where = displayPath(err.templateFile ?? file);
+  if (e instanceof TemplateFailure) {
+    return new InputError(
+      `template ${where}${e.line ? `:${e.line}` : ""}: helper "${e.helper}": ${e.message} (fix: correct the helper call or the value passed to it)`,
+    );
+  }
+  const msg = String(err.message ?? e);
+  const parse = /^Parse error on line (\d+):\n[^\n]*\n[^\n]*\n(.*)$/s.exec(msg);
+  if (parse) return new InputError(`template ${where}:${parse[1]}: syntax error: ${parse[2].split("\n")[0]} (fix: correct the handlebars syntax at that line)`);
+  const undef = /^"(.+)" not defined in .* - (\d+):(\d+)$/s.exec(msg);
+  if (undef) {
+    return new InputError(
+      `template ${where}:${undef[2]}: unknown variable or helper "${undef[1]}" (fix: use a field of the template context or a helper listed in docs/generate.md)`,
+    );
+  }
+  const partial = /^The partial (.+) could not be found/.exec(msg);
+  if (partial) return new InputError(`template ${where}: partial "${partial[1]}" not found (fix: create _${partial[1]}.hbs beside the template)`);
+  const line = err.lineNumber ?? /line (\d+)/.exec(msg)?.[1];
+  return new InputError(`template ${where}${line ? `:${line}` : ""}: ${msg.split("\n")[0]} (fix: correct the template)`);
+}
+
+/** Makes text end with exactly one newline, with "\n" line ends and no trailing spaces. */
+function tidy(text: string): string {
+  const body = text
+    .replace(/\r\n?/g, "\n")
+    .split("\n")
+    .map((l) => l.replace(/[ \t]+$/, ""))
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .replace(/^\n+/, "")
+    .replace(/\n+$/, "");
+  return `${body}\n`;
+}
+
+/** Renders one template file with the context, post-processes by format, and checks YAML/JSON output parses. */
+export function renderTemplate(hb: typeof Handlebars, file: string, ctx: TemplateContext, format: OutputFormat, outputName: string): string {
+  let text: string;
+  try {
+    text = hb.compile(readTemplate(file), COMPILE_OPTIONS)(ctx);
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw describeTemplateError(e, file);
+  }
+  text = tidy(text);
+  if (format === "hcl") text = alignHcl(text);
+  if (format === "yaml") {
+    const docs = parseAllDocuments(text, { uniqueKeys: true });
+    const err = (Array.isArray(docs) ? docs : [docs]).flatMap((d) => d.errors)[0];
+    if (err) throw new InputError(`template ${displayPath(file)}: its output ${outputName} is not valid YAML: ${err.message.split("\n")[0]} (fix: quote values with {{yaml ...}})`);
+  }
+  if (format === "json") {
+    try {
+      JSON.parse(text);
+    } catch (e) {
+      throw new InputError(`template ${displayPath(file)}: its output ${outputName} is not valid JSON: ${(e as Error).message} (fix: write values with {{json ...}})`);
+    }
+  }
+  return text;
+}
