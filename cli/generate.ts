@@ -1,5 +1,104 @@
+import * as path from "node:path";
 import type { Command } from "commander";
+import { ExitCode, InputError } from "../common/errors";
+import { discoverOrganization } from "../org/discover";
+import type { Snapshot } from "../org/snapshot";
+import { runGenerate, type GenerateResult } from "../generate";
+import {
+  addAwsOptions,
+  addCommonOptions,
+  awsOptionsFrom,
+  loadSnapshotFrom,
+  makeLogger,
+  printJson,
+  requireConfig,
+  selectIntegrations,
+  type AwsCliOptions,
+  type CommonOptions,
+} from "./common";
+
+interface GenerateFlags extends CommonOptions, AwsCliOptions {
+  integration: string[];
+  out?: string;
+  check?: boolean;
+  inlineSecrets?: boolean;
+}
+
+const collectName = (value: string, previous: string[] = []) => [...previous, value];
 
 export function registerGenerate(program: Command): Command {
-  return program.command("generate").description("(not yet implemented)");
+  const cmd = program
+    .command("generate")
+    .description(
+      "Render each integration's consumer config (Backstage, Port Ocean, Turbot Pipes, Steampipe, Apono, CloudQuery, c7n-org, AWS CLI, Terraform, or a custom template) from the org snapshot, honouring the exclusions. Atomic: every file is rendered first; if one fails, nothing is written.",
+    )
+    .option("-i, --integration <name>", "only this integration (repeatable; default: all)", collectName, [])
+    .option("-o, --out <dir>", "write each integration to <dir>/<integration>/ instead of its output.dir")
+    .option("--check", "compare with the files on disk instead of writing: exit 0 when identical, 1 with a diff when not")
+    .option("--inline-secrets", "write external ID values into the files instead of references (a warning; keep the files secret)");
+  addCommonOptions(cmd);
+  addAwsOptions(cmd);
+  cmd.addHelpText(
+    "after",
+    "\nExamples:\n  orgtrust generate --config examples/orgtrust.yaml --out out/example\n  orgtrust generate --integration backstage --integration steampipe\n  orgtrust generate --check                      # in CI: exit 1 and a diff when the committed files are stale\n  orgtrust generate --snapshot org.json --out generated",
+  );
+  return cmd.action(async (flags: GenerateFlags) => {
+    const log = makeLogger(flags);
+    const loaded = requireConfig(flags);
+    let snapshot: Snapshot | undefined = loadSnapshotFrom(flags, loaded);
+    if (snapshot) {
+      if (flags.roleArn || flags.profile) throw new InputError("--snapshot: cannot be combined with --profile or --role-arn, which are for live discovery (fix: drop one of them)");
+    } else {
+      const result = await discoverOrganization({
+        ...awsOptionsFrom(flags, loaded),
+        tags: true,
+        onProgress: (p) => log.progress(`discovering: ${p.ous} OUs, ${p.accounts} accounts, ${p.calls} calls`),
+      });
+      log.done();
+      snapshot = result.snapshot;
+    }
+    if (loaded.config.organization.managementAccountId !== snapshot.organization.managementAccountId) {
+      log.warn(
+        `organization.managementAccountId ${loaded.config.organization.managementAccountId} in ${path.basename(loaded.file)} differs from the snapshot's management account ${snapshot.organization.managementAccountId}`,
+      );
+    }
+    const integrations = selectIntegrations(loaded, [...new Set(flags.integration)]);
+    const result = await runGenerate({
+      loaded,
+      snapshot,
+      integrations,
+      outDir: flags.out,
+      check: !!flags.check,
+      inlineSecrets: !!flags.inlineSecrets,
+      cli: flags,
+      log,
+    });
+    if (flags.json) printJson(result);
+    else process.stdout.write(resultText(result));
+    if (result.check && result.differences > 0) process.exitCode = ExitCode.Difference;
+  });
+}
+
+const rel = (p: string) => path.relative(process.cwd(), p) || p;
+
+export function resultText(r: GenerateResult): string {
+  const lines: string[] = [];
+  if (r.check) {
+    for (const f of r.files) {
+      if (f.status === "unchanged") continue;
+      lines.push(`${f.status === "missing" ? "missing" : "differs"}: ${rel(f.path)}`);
+      if (f.diff) lines.push(f.diff.replace(/\n$/, ""));
+    }
+    lines.push(
+      r.differences
+        ? `${r.differences} of ${r.files.length} generated files are missing or differ from snapshot sha256:${r.snapshotHash} (fix: run \`orgtrust generate\` with the same flags and commit the result)`
+        : `${r.files.length} generated files are up to date (snapshot sha256:${r.snapshotHash})`,
+    );
+  } else {
+    for (const f of r.files) lines.push(`${f.status.padEnd(9)} ${rel(f.path)}`);
+    const written = r.files.filter((f) => f.status !== "unchanged").length;
+    lines.push(`${r.integrations.length} integrations, ${r.files.length} files (${written} written, ${r.files.length - written} unchanged) from snapshot sha256:${r.snapshotHash}`);
+  }
+  if (r.collisions.length) lines.push(`${r.collisions.length} identifier collisions resolved by suffixing the ID (see the warnings)`);
+  return `${lines.join("\n")}\n`;
 }
