@@ -30,6 +30,8 @@ export function sdkRetryStrategy(): RetryStrategyV2 {
   const base = process.env.ORGTRUST_RETRY_BASE_MS;
   if (base !== undefined) return new ConfiguredRetryStrategy(maxAttempts, (attempt: number) => Number(base) * 2 ** Math.min(attempt, 6));
   if (process.env.AWS_RETRY_MODE === "standard") return new StandardRetryStrategy(async () => maxAttempts);
+  // Adaptive (the default): standard backoff plus a client-side rate limiter that slows the whole crawl down when
+  // AWS throttles, which is what Organizations' undocumented rate limits call for.
   return new AdaptiveRetryStrategy(async () => maxAttempts);
 }
 
