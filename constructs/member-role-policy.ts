@@ -1,0 +1,185 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { iamRoleArn } from "../common/ids";
+import { TEMPLATES_DIR } from "../common/paths";
+import type { ResolvedIntegration } from "../config/resolve";
+
+/**
+ * The policies orgtrust provisions, as plain data: no cdktf imports, so the drift check (and anything else) can
+ * import this module cheaply and compare what AWS reports with what synth produced.
+ *
+ * - The member role (StackSet template + the management-account copy) trusts the integration's trusted principal
+ *   with an `sts:ExternalId` condition and carries the managed policies the config chose, plus an optional inline
+ *   policy (deny of data reads, and organizations:DescribeOrganization for ViewOnlyAccess).
+ * - The discovery role trusts the same principal the same way and has exactly DISCOVERY_ACTIONS.
+ *
+ * The external ID is passed in as a string: the literal value, or a Terraform expression such as
+ * `${random_password.x.result}` when synth generates it. Either way it is data, never logged.
+ */
+
+/** One IAM policy statement (the subset orgtrust writes). */
+export interface PolicyStatement {
+  Sid?: string;
+  Effect: "Allow" | "Deny";
+  Principal?: { AWS: string | string[] } | { Service: string | string[] } | "*";
+  Action: string | string[];
+  Resource?: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+/** An IAM policy document. */
+export interface PolicyDocument {
+  Version: "2012-10-17";
+  Statement: PolicyStatement[];
+}
+
+/** Name of the inline policy on member roles (StackSet template and management-account role alike). */
+export const MEMBER_INLINE_POLICY_NAME = "orgtrust-member-inline";
+/** Name of the inline policy on the discovery role. */
+export const DISCOVERY_POLICY_NAME = "orgtrust-discovery";
+
+/** The Organizations read calls `orgtrust discover` makes (org/discover.ts), and nothing else. */
+export const ORGANIZATIONS_READ_ACTIONS = [
+  "organizations:DescribeOrganization",
+  "organizations:ListAccountsForParent",
+  "organizations:ListOrganizationalUnitsForParent",
+  "organizations:ListRoots",
+  "organizations:ListTagsForResource",
+] as const;
+
+/** What the drift check reads of the member-role StackSet. */
+export const STACKSET_READ_ACTIONS = ["cloudformation:DescribeStackInstance", "cloudformation:DescribeStackSet", "cloudformation:ListStackInstances"] as const;
+
+/** What the drift check reads of the member role created directly in the management account. */
+export const MANAGEMENT_ROLE_READ_ACTIONS = ["iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies"] as const;
+
+/** Every action the discovery role's inline policy allows, sorted. Nothing that writes. */
+export const DISCOVERY_ACTIONS: readonly string[] = Object.freeze(
+  [...ORGANIZATIONS_READ_ACTIONS, ...STACKSET_READ_ACTIONS, ...MANAGEMENT_ROLE_READ_ACTIONS].sort(),
+);
+
+/**
+ * Data-plane reads the optional deny blocks (memberRole.denyDataReads): object and item contents, messages, log
+ * events, parameter and secret values. Must equal the list in templates/member-role/member-role.yaml (a test checks).
+ */
+export const DATA_READ_ACTIONS: readonly string[] = Object.freeze([
+  "athena:GetQueryResults",
+  "dynamodb:BatchGetItem",
+  "dynamodb:GetItem",
+  "dynamodb:GetRecords",
+  "dynamodb:Query",
+  "dynamodb:Scan",
+  "kinesis:GetRecords",
+  "logs:FilterLogEvents",
+  "logs:GetLogEvents",
+  "logs:GetQueryResults",
+  "logs:StartLiveTail",
+  "logs:StartQuery",
+  "s3:GetObject",
+  "s3:GetObjectVersion",
+  "secretsmanager:BatchGetSecretValue",
+  "secretsmanager:GetSecretValue",
+  "sqs:ReceiveMessage",
+  "ssm:GetParameter",
+  "ssm:GetParameterHistory",
+  "ssm:GetParameters",
+  "ssm:GetParametersByPath",
+]);
+
+/** The CloudFormation template the member-role StackSet deploys (static: parameters drive every difference). */
+export function memberRoleTemplatePath(): string {
+  return path.join(TEMPLATES_DIR, "member-role", "member-role.yaml");
+}
+
+let templateCache: string | undefined;
+
+/** The template text, exactly as the StackSet's template_body carries it. */
+export function memberRoleTemplateBody(): string {
+  templateCache ??= fs.readFileSync(memberRoleTemplatePath(), "utf8");
+  return templateCache;
+}
+
+/**
+ * The StackSet parameter values for an integration (every template parameter is set, as the provider requires).
+ * `externalId` is the value or a Terraform expression.
+ */
+export function memberRoleParameters(integration: ResolvedIntegration, externalId: string): Record<string, string> {
+  const m = integration.memberRole;
+  return {
+    AddDescribeOrganization: String(m.addDescribeOrganization),
+    DenyDataReads: String(m.denyDataReads),
+    ExternalId: externalId,
+    ManagedPolicyArns: m.policyArns.join(","),
+    MaxSessionDuration: String(m.maxSessionDuration),
+    PermissionsBoundary: m.permissionsBoundary ?? "",
+    RoleName: m.name,
+    RolePath: m.path,
+    TrustedPrincipal: integration.trustedPrincipal,
+  };
+}
+
+/** Trust policy: `principal` may call sts:AssumeRole only with this external ID. */
+export function externalIdTrustPolicy(principal: string, externalId: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "TrustedPrincipalWithExternalId",
+        Effect: "Allow",
+        Principal: { AWS: principal },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "sts:ExternalId": externalId } },
+      },
+    ],
+  };
+}
+
+/** The trust policy of every member role and of the management-account role (matches the template's). */
+export function memberTrustPolicy(integration: ResolvedIntegration, externalId: string): PolicyDocument {
+  return externalIdTrustPolicy(integration.trustedPrincipal, externalId);
+}
+
+/** The trust policy of the discovery role: the same principal, the same external ID condition. */
+export function discoveryTrustPolicy(integration: ResolvedIntegration, externalId: string): PolicyDocument {
+  return externalIdTrustPolicy(integration.trustedPrincipal, externalId);
+}
+
+/** The member role's inline policy (MEMBER_INLINE_POLICY_NAME), or undefined when the config asks for none. */
+export function memberInlinePolicy(integration: ResolvedIntegration): PolicyDocument | undefined {
+  const statements: PolicyStatement[] = [];
+  if (integration.memberRole.denyDataReads) {
+    statements.push({ Sid: "DenyDataReads", Effect: "Deny", Action: [...DATA_READ_ACTIONS], Resource: "*" });
+  }
+  if (integration.memberRole.addDescribeOrganization) {
+    statements.push({ Sid: "AllowDescribeOrganization", Effect: "Allow", Action: "organizations:DescribeOrganization", Resource: "*" });
+  }
+  return statements.length ? { Version: "2012-10-17", Statement: statements } : undefined;
+}
+
+/** ARN pattern of the integration's member-role StackSet (any stack set id suffix). */
+export function stackSetArnPattern(integration: ResolvedIntegration): string {
+  // With a delegated administrator the owning account of the stack set is not knowable ahead of time, so the
+  // account field is a wildcard; otherwise it is the account the discovery role (and the StackSet) lives in.
+  const account = integration.discoveryRole.callAsDelegatedAdmin ? "*" : integration.discoveryRole.accountId;
+  return `arn:${integration.partition}:cloudformation:${integration.homeRegion}:${account}:stackset/${integration.stackSet.name}:*`;
+}
+
+/** ARN of the member role created directly in the management account. */
+export function managementRoleArn(integration: ResolvedIntegration): string {
+  return iamRoleArn(integration.partition, integration.managementAccountId, integration.memberRole.name, integration.memberRole.path);
+}
+
+/**
+ * The discovery role's inline policy (DISCOVERY_POLICY_NAME): the Organizations reads discovery makes, read access
+ * to this integration's member-role StackSet, and read access to the management-account member role.
+ */
+export function discoveryRolePolicy(integration: ResolvedIntegration): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "ReadOrganization", Effect: "Allow", Action: [...ORGANIZATIONS_READ_ACTIONS], Resource: "*" },
+      { Sid: "ReadMemberRoleStackSet", Effect: "Allow", Action: [...STACKSET_READ_ACTIONS], Resource: stackSetArnPattern(integration) },
+      { Sid: "ReadManagementAccountRole", Effect: "Allow", Action: [...MANAGEMENT_ROLE_READ_ACTIONS], Resource: managementRoleArn(integration) },
+    ],
+  };
+}
