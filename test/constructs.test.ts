@@ -1,0 +1,561 @@
+import "cdktf/lib/testing/adapters/jest";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { CloudformationStackSet } from "@cdktf/provider-aws/lib/cloudformation-stack-set";
+import { CloudformationStackSetInstance } from "@cdktf/provider-aws/lib/cloudformation-stack-set-instance";
+import { DataAwsOrganizationsOrganization } from "@cdktf/provider-aws/lib/data-aws-organizations-organization";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
+import { Password } from "@cdktf/provider-random/lib/password";
+import { Testing, TerraformStack } from "cdktf";
+import { InputError } from "../common/errors";
+import type { ResolvedIntegration } from "../config/resolve";
+import { DiscoveryRole } from "../constructs/discovery-role";
+import { ExternalIdSecret } from "../constructs/external-id-secret";
+import { IntegrationStack } from "../constructs/integration-stack";
+import { ManagementAccountRole } from "../constructs/management-account-role";
+import {
+  DATA_READ_ACTIONS,
+  DISCOVERY_ACTIONS,
+  discoveryRolePolicy,
+  memberInlinePolicy,
+  memberRoleParameters,
+  memberRoleTemplateBody,
+  memberTrustPolicy,
+  type PolicyDocument,
+} from "../constructs/member-role-policy";
+import { MemberRoleStackSet } from "../constructs/member-role-stack-set";
+import type { Snapshot } from "../org/snapshot";
+import { planIntegration, type IntegrationPlan } from "../synth/plan";
+import { MGMT, ROOT, integrationFrom, recordingLogger, snapshotOf, type Tree } from "./constructs.fixtures";
+
+type TfJson = {
+  resource: Record<string, Record<string, Record<string, unknown>>>;
+  data?: Record<string, Record<string, Record<string, unknown>>>;
+  provider: Record<string, Array<Record<string, unknown>>>;
+  output: Record<string, { value: unknown; sensitive?: boolean }>;
+  variable?: Record<string, unknown>;
+  terraform: Record<string, unknown>;
+};
+
+const RANDOM_REF = "${random_password.external_id_secret_random.result}";
+const BACKSTAGE = `consumer: backstage
+trustedPrincipal: arn:aws:iam::444455556666:role/backstage-backend`;
+
+interface Synth {
+  text: string;
+  json: TfJson;
+  plan: IntegrationPlan;
+  warnings: string[];
+}
+
+function synth(integration: ResolvedIntegration, opts: { snapshot?: Snapshot; env?: Record<string, string>; excludeOu?: string[]; excludeAccount?: string[] } = {}): Synth {
+  const log = recordingLogger();
+  const plan = planIntegration(integration, {
+    snapshot: opts.snapshot,
+    cli: { excludeOu: opts.excludeOu ?? [], excludeAccount: opts.excludeAccount ?? [] },
+    log,
+    env: opts.env ?? {},
+  });
+  const stack = new IntegrationStack(Testing.app(), integration.name, {
+    integration,
+    externalId: plan.externalId,
+    targets: plan.targets,
+    managementRole: plan.managementRole,
+  });
+  const text = Testing.synth(stack);
+  return { text, json: JSON.parse(text) as TfJson, plan, warnings: log.warnings };
+}
+
+const resources = (s: Synth, type: string) => s.json.resource[type] ?? {};
+const parsePolicy = (v: unknown) => JSON.parse(v as string) as PolicyDocument;
+const allowedActions = (doc: PolicyDocument) =>
+  doc.Statement.filter((st) => st.Effect === "Allow")
+    .flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]))
+    .sort();
+
+/** The instance resources in dependency order, with their single target each. */
+function instanceChain(s: Synth): Array<{ name: string; target: string; dependsOn?: string[] }> {
+  const inst = resources(s, "aws_cloudformation_stack_set_instance");
+  return Object.entries(inst).map(([name, r]) => ({
+    name,
+    target: ((r.deployment_targets as { organizational_unit_ids: string[] }).organizational_unit_ids ?? []).join(","),
+    dependsOn: r.depends_on as string[] | undefined,
+  }));
+}
+const targetsOf = (s: Synth) => instanceChain(s).map((i) => i.target).sort();
+
+describe("discovery role", () => {
+  const integ = integrationFrom("backstage", BACKSTAGE);
+  const s = synth(integ);
+  const role = resources(s, "aws_iam_role").discovery_role;
+  const policy = parsePolicy(resources(s, "aws_iam_role_policy").discovery_role_policy.policy);
+
+  test("trusts exactly the trusted principal, with sts:ExternalId StringEquals the generated value", () => {
+    expect(role.name).toBe("backstage-org-discovery");
+    const trust = parsePolicy(role.assume_role_policy);
+    expect(trust.Statement).toHaveLength(1);
+    const st = trust.Statement[0];
+    expect(st.Effect).toBe("Allow");
+    expect(st.Action).toBe("sts:AssumeRole");
+    expect(st.Principal).toEqual({ AWS: "arn:aws:iam::444455556666:role/backstage-backend" });
+    expect(st.Condition).toEqual({ StringEquals: { "sts:ExternalId": RANDOM_REF } });
+  });
+
+  test("inline policy: exactly the read calls discovery and drift make, nothing that writes", () => {
+    expect(allowedActions(policy)).toEqual(
+      [
+        "cloudformation:DescribeStackInstance",
+        "cloudformation:DescribeStackSet",
+        "cloudformation:ListStackInstances",
+        "iam:GetRole",
+        "iam:GetRolePolicy",
+        "iam:ListAttachedRolePolicies",
+        "iam:ListRolePolicies",
+        "organizations:DescribeOrganization",
+        "organizations:ListAccountsForParent",
+        "organizations:ListOrganizationalUnitsForParent",
+        "organizations:ListRoots",
+        "organizations:ListTagsForResource",
+      ].sort(),
+    );
+    expect(allowedActions(policy)).toEqual([...DISCOVERY_ACTIONS]);
+    for (const a of allowedActions(policy)) {
+      expect(a).not.toMatch(/:(Create|Update|Delete|Put|Attach|Invite|Move|Close|Remove)|\*/);
+    }
+    expect(policy.Statement.every((st) => st.Effect === "Allow")).toBe(true);
+  });
+
+  test("every Organizations call org/discover.ts makes is allowed (and nothing it does not make)", () => {
+    const src = fs.readFileSync(path.join(__dirname, "..", "org", "discover.ts"), "utf8");
+    const calls = [...new Set([...src.matchAll(/new (\w+)Command\(/g)].map((m) => `organizations:${m[1]}`))].sort();
+    expect(calls.length).toBeGreaterThan(3);
+    const orgActions = allowedActions(policy).filter((a) => a.startsWith("organizations:"));
+    expect(orgActions).toEqual(calls);
+  });
+
+  test("StackSet and management-role reads are scoped to this integration's resources", () => {
+    const byResource = Object.fromEntries(policy.Statement.map((st) => [st.Sid, st.Resource]));
+    expect(byResource.ReadMemberRoleStackSet).toBe(`arn:aws:cloudformation:us-east-1:${MGMT}:stackset/orgtrust-backstage-member-role:*`);
+    expect(byResource.ReadManagementAccountRole).toBe(`arn:aws:iam::${MGMT}:role/backstage-org-readonly`);
+    expect(byResource.ReadOrganization).toBe("*");
+  });
+
+  test("max session, path, permissions boundary and tags come from the config", () => {
+    const custom = synth(
+      integrationFrom(
+        "backstage",
+        `${BACKSTAGE}
+discoveryRole: { name: disc, path: /orgtrust/, maxSessionDuration: 7200, permissionsBoundary: "arn:aws:iam::${MGMT}:policy/boundary", tags: { team: platform } }
+tags: { cost-center: "42" }`,
+      ),
+    );
+    expect(custom.text).toHaveResourceWithProperties(IamRole, {
+      name: "disc",
+      path: "/orgtrust/",
+      max_session_duration: 7200,
+      permissions_boundary: `arn:aws:iam::${MGMT}:policy/boundary`,
+      tags: { team: "platform", "cost-center": "42" },
+    });
+  });
+});
+
+describe("member-role StackSet", () => {
+  const integ = integrationFrom(
+    "backstage",
+    `${BACKSTAGE}
+stackSet: { maxConcurrentPercentage: 10, failureTolerancePercentage: 5 }
+memberRole: { tags: { owner: sec } }`,
+  );
+  const { snapshot, ou } = snapshotOf({
+    ous: [{ name: "A", accounts: [{ name: "a1" }] }, { name: "B", ous: [{ name: "B1", accounts: [{ name: "b1" }] }] }, { name: "C", accounts: [{ name: "c1" }] }],
+  });
+  const s = synth(integ, { snapshot });
+
+  test("SERVICE_MANAGED, auto-deployment on, stacks removed on account removal, CAPABILITY_NAMED_IAM, SELF", () => {
+    expect(s.text).toHaveResourceWithProperties(CloudformationStackSet, {
+      name: "orgtrust-backstage-member-role",
+      permission_model: "SERVICE_MANAGED",
+      auto_deployment: { enabled: true, retain_stacks_on_account_removal: false },
+      capabilities: ["CAPABILITY_NAMED_IAM"],
+      call_as: "SELF",
+      operation_preferences: { max_concurrent_percentage: 10, failure_tolerance_percentage: 5 },
+      lifecycle: { ignore_changes: ["administration_role_arn"] },
+      tags: { owner: "sec" },
+    });
+  });
+
+  test("template body is the static template and every template parameter is set from memberRoleParameters", () => {
+    const set = resources(s, "aws_cloudformation_stack_set").member_role;
+    expect(set.template_body).toBe(memberRoleTemplateBody());
+    expect(set.parameters).toEqual(memberRoleParameters(integ, RANDOM_REF));
+    const body = memberRoleTemplateBody();
+    const section = body.slice(body.indexOf("\nParameters:\n"), body.indexOf("\nConditions:\n"));
+    const templateParams = [...section.matchAll(/^ {2}([A-Za-z]+):$/gm)].map((m) => m[1]).sort();
+    expect(templateParams.length).toBe(9);
+    expect(Object.keys(set.parameters as object).sort()).toEqual(templateParams);
+  });
+
+  test("instances: one region (stack_set_instance_region, never the provider-level region), chained with depends_on", () => {
+    const inst = resources(s, "aws_cloudformation_stack_set_instance");
+    const names = Object.keys(inst);
+    expect(names.length).toBe(1); // the root: nothing is excluded
+    for (const r of Object.values(inst)) {
+      expect(r.stack_set_instance_region).toBe("us-east-1");
+      expect(r.region).toBeUndefined();
+      expect(r.call_as).toBe("SELF");
+      expect(r.stack_set_name).toBe("${aws_cloudformation_stack_set.member_role.name}");
+    }
+    const excl = synth(integrationFrom("backstage", `${BACKSTAGE}\nexclusions: { organizationalUnits: [${ou.A}] }`), { snapshot });
+    const chain = instanceChain(excl);
+    expect(chain.map((c) => c.target)).toEqual([ou.B, ou.C]);
+    expect(chain[0].dependsOn).toBeUndefined();
+    expect(chain[1].dependsOn).toEqual([`aws_cloudformation_stack_set_instance.${chain[0].name}`]);
+  });
+
+  test("retainStacksOnAccountRemoval: true is passed through", () => {
+    const r = synth(integrationFrom("backstage", `${BACKSTAGE}\nstackSet: { retainStacksOnAccountRemoval: true }`));
+    expect(r.text).toHaveResourceWithProperties(CloudformationStackSet, {
+      auto_deployment: expect.objectContaining({ enabled: true, retain_stacks_on_account_removal: true }),
+    });
+  });
+
+  test("delegated administrator: DELEGATED_ADMIN everywhere, management role through an aliased provider", () => {
+    const da = "999988887777";
+    const r = synth(integrationFrom("backstage", `${BACKSTAGE}\ndiscoveryRole: { account: delegatedAdmin }`, { delegatedAdmin: da }));
+    expect(r.text).toHaveResourceWithProperties(CloudformationStackSet, { call_as: "DELEGATED_ADMIN" });
+    expect(r.text).toHaveResourceWithProperties(CloudformationStackSetInstance, { call_as: "DELEGATED_ADMIN" });
+    const aws = r.json.provider.aws;
+    expect(aws.find((p) => !p.alias)?.allowed_account_ids).toEqual([da]);
+    const mgmt = aws.find((p) => p.alias === "management")!;
+    expect(mgmt.allowed_account_ids).toEqual([MGMT]);
+    expect(mgmt.assume_role).toEqual([{ role_arn: "${var.management_account_role_arn}" }]);
+    expect(resources(r, "aws_iam_role").management_role.provider).toBe("aws.management");
+    expect(resources(r, "aws_iam_role").discovery_role.provider).toBeUndefined();
+    const stmt = parsePolicy(resources(r, "aws_iam_role_policy").discovery_role_policy.policy).Statement.find((x) => x.Sid === "ReadMemberRoleStackSet")!;
+    expect(stmt.Resource).toBe("arn:aws:cloudformation:us-east-1:*:stackset/orgtrust-backstage-member-role:*");
+  });
+});
+
+describe("deployment targets for org shapes", () => {
+  const tree: Tree = {
+    ous: [
+      { name: "Sandbox", accounts: [{ name: "sb1" }, { name: "sb2" }] },
+      { name: "Security", accounts: [{ name: "sec1" }] },
+      {
+        name: "Workloads",
+        accounts: [{ name: "wl-tooling" }],
+        ous: [
+          { name: "L2", accounts: [{ name: "l2a" }], ous: [{ name: "L3", accounts: [{ name: "l3a" }], ous: [{ name: "L4", accounts: [{ name: "l4a" }] }, { name: "L4b", accounts: [{ name: "l4b" }] }] }] },
+          { name: "Prod", accounts: [{ name: "p1" }, { name: "p2" }, { name: "p3" }], ous: [{ name: "ProdEU", accounts: [{ name: "peu" }] }] },
+        ],
+      },
+    ],
+  };
+  const { snapshot, ou, account } = snapshotOf(tree);
+
+  test("no exclusions: the root, every member account through the StackSet, the management account directly", () => {
+    const s = synth(integrationFrom("backstage", BACKSTAGE), { snapshot });
+    expect(targetsOf(s)).toEqual([ROOT]);
+    expect(s.plan.coverage.viaStackSet.map((a) => a.id).sort()).toEqual(Object.entries(account).filter(([k]) => k !== "management").map(([, v]) => v).sort());
+    expect(s.plan.coverage.direct.map((a) => a.id)).toEqual([MGMT]);
+    expect(s.plan.coverage.exact).toBe(true);
+    expect(resources(s, "aws_iam_role").management_role).toBeDefined();
+    expect(s.warnings).toEqual([]);
+  });
+
+  test("excluded OU at depth 1: its siblings, never the root or the OU", () => {
+    const s = synth(integrationFrom("backstage", `${BACKSTAGE}\nexclusions: { organizationalUnits: [${ou.Sandbox}] }`), { snapshot });
+    expect(targetsOf(s)).toEqual([ou.Security, ou.Workloads].sort());
+    expect(s.plan.coverage.uncovered).toEqual([]);
+    const excludedIds = s.plan.coverage.excluded.map((e) => e.id).sort();
+    expect(excludedIds).toEqual([account.sb1, account.sb2].sort());
+    expect(s.plan.coverage.viaStackSet.map((a) => a.id)).not.toContain(account.sb1);
+  });
+
+  test("excluded OU at depth 4: its wanted siblings and uncles are targeted; accounts sitting beside the path are uncovered and warned", () => {
+    const l4 = ou["Workloads/L2/L3/L4"];
+    const s = synth(integrationFrom("backstage", `${BACKSTAGE}\nexclusions: { organizationalUnits: [${l4}] }`), { snapshot });
+    expect(targetsOf(s)).toEqual([ou.Sandbox, ou.Security, ou["Workloads/Prod"], ou["Workloads/L2/L3/L4b"]].sort());
+    const targeted = targetsOf(s);
+    for (const banned of [ROOT, ou.Workloads, ou["Workloads/L2"], ou["Workloads/L2/L3"], l4]) expect(targeted).not.toContain(banned);
+    expect(s.plan.coverage.uncovered.map((u) => u.id).sort()).toEqual([account["wl-tooling"], account.l2a, account.l3a].sort());
+    for (const name of ["wl-tooling", "l2a", "l3a"]) {
+      expect(s.warnings.some((w) => w.includes(account[name]) && w.includes(name) && /an excluded OU lies below it/.test(w))).toBe(true);
+    }
+    expect(s.plan.coverage.exact).toBe(false);
+  });
+
+  test("excluded single account in a wanted OU: its child OUs are targeted, the OU is not, its siblings are uncovered", () => {
+    const s = synth(integrationFrom("backstage", `${BACKSTAGE}\nexclusions: { accounts: ["${account.p2}"] }`), { snapshot });
+    const targeted = targetsOf(s);
+    expect(targeted).toContain(ou["Workloads/Prod/ProdEU"]);
+    expect(targeted).not.toContain(ou["Workloads/Prod"]);
+    expect(targeted).not.toContain(ou.Workloads);
+    expect(targeted).not.toContain(ROOT);
+    // Workloads holds Prod, so it is blocked too: the account sitting directly in it is uncovered as well.
+    expect(s.plan.coverage.uncovered.map((u) => u.id).sort()).toEqual([account["wl-tooling"], account.p1, account.p3].sort());
+    const warned = s.warnings.filter((w) => /excluded account .* sits beside it/.test(w));
+    expect(warned.map((w) => w.match(/account (\d{12})/)![1]).sort()).toEqual([account.p1, account.p3].sort());
+    expect(s.plan.coverage.excluded.map((e) => e.id)).toEqual([account.p2]);
+  });
+
+  test("management account excluded: no direct role, the StackSet is unchanged", () => {
+    const s = synth(integrationFrom("backstage", `${BACKSTAGE}\nexclusions: { managementAccount: true }`), { snapshot });
+    expect(resources(s, "aws_iam_role").management_role).toBeUndefined();
+    expect(resources(s, "aws_iam_role_policy_attachment")).toEqual({});
+    expect(s.json.output.management_role_arn).toBeUndefined();
+    expect(s.plan.coverage.direct).toEqual([]);
+    expect(s.plan.coverage.excluded.map((e) => e.id)).toEqual([MGMT]);
+    expect(targetsOf(s)).toEqual([ROOT]);
+    expect(resources(s, "aws_iam_role").discovery_role).toBeDefined();
+  });
+
+  test("--exclude-ou from the command line narrows the targets like config exclusions", () => {
+    const s = synth(integrationFrom("backstage", BACKSTAGE), { snapshot, excludeOu: [ou.Sandbox] });
+    expect(targetsOf(s)).toEqual([ou.Security, ou.Workloads].sort());
+  });
+
+  test("no snapshot and no exclusions: the root looked up at apply time", () => {
+    const s = synth(integrationFrom("backstage", BACKSTAGE));
+    expect(s.text).toHaveDataSource(DataAwsOrganizationsOrganization);
+    expect(targetsOf(s)).toEqual(["${data.aws_organizations_organization.organization.roots[0].id}"]);
+    expect(s.plan.coverage.basis).toBe("root-lookup");
+    expect(resources(s, "aws_iam_role").management_role).toBeDefined();
+  });
+
+  test("exclusions without a snapshot: an input error that says to run discover", () => {
+    const integ = integrationFrom("backstage", `${BACKSTAGE}\nexclusions: { organizationalUnits: [ou-ab12-00000001] }`);
+    expect(() => synth(integ)).toThrow(InputError);
+    expect(() => synth(integ)).toThrow(/orgtrust discover --out org\.json/);
+    expect(() => synth(integrationFrom("backstage", BACKSTAGE), { excludeAccount: ["200000000001"] })).toThrow(/need an org snapshot/);
+  });
+
+  test("a snapshot of another organization is refused", () => {
+    const other = { ...snapshot, organization: { ...snapshot.organization, managementAccountId: "555566667777" } };
+    expect(() => synth(integrationFrom("backstage", BACKSTAGE), { snapshot: other })).toThrow(/management account 555566667777/);
+  });
+});
+
+describe("external ID and its secret", () => {
+  test("generated: random_password of 40 external-ID-safe characters, written to the secret write-only, sensitive output", () => {
+    const s = synth(integrationFrom("backstage", BACKSTAGE));
+    expect(s.text).toHaveResourceWithProperties(Password, { length: 40, special: true, override_special: "-_." });
+    const pw = resources(s, "random_password").external_id_secret_random;
+    expect(pw.length as number).toBeGreaterThanOrEqual(32);
+    expect(s.text).toHaveResourceWithProperties(SecretsmanagerSecretVersion, {
+      secret_string_wo: RANDOM_REF,
+      secret_id: "${aws_secretsmanager_secret.external_id_secret.id}",
+      lifecycle: { replace_triggered_by: ["random_password.external_id_secret_random"] },
+    });
+    const version = resources(s, "aws_secretsmanager_secret_version").external_id_secret_version;
+    expect(version.secret_string).toBeUndefined();
+    expect(Number.isInteger(version.secret_string_wo_version)).toBe(true);
+    expect(resources(s, "aws_secretsmanager_secret").external_id_secret.name).toBe("orgtrust/backstage/external-id");
+    expect(s.json.output.external_id).toEqual(expect.objectContaining({ sensitive: true, value: RANDOM_REF }));
+    for (const [name, o] of Object.entries(s.json.output)) {
+      if (name !== "external_id") expect(JSON.stringify(o.value)).not.toContain("random_password");
+    }
+    expect(s.json.output.external_id_secret_arn.value).toBe("${aws_secretsmanager_secret.external_id_secret.arn}");
+    expect(s.json.output.discovery_role_arn.value).toBe("${aws_iam_role.discovery_role.arn}");
+    expect(s.json.output.management_role_arn.value).toBe("${aws_iam_role.management_role.arn}");
+    expect(s.json.terraform.required_version).toBe(">= 1.11.0");
+  });
+
+  test("turbot-pipes: trusts 316881668097 with the Pipes prefix + 8 alphanumeric characters", () => {
+    const s = synth(integrationFrom("pipes", "consumer: turbot-pipes\nexternalId: { source: generate, prefix: o_acme123 }"));
+    const pw = resources(s, "random_password").external_id_secret_random;
+    expect(pw).toEqual(expect.objectContaining({ length: 8, special: false }));
+    expect(pw.override_special).toBeUndefined();
+    const trust = parsePolicy(resources(s, "aws_iam_role").discovery_role.assume_role_policy);
+    expect(trust.Statement[0].Principal).toEqual({ AWS: "arn:aws:iam::316881668097:root" });
+    expect(trust.Statement[0].Condition!.StringEquals["sts:ExternalId"]).toBe(`o_acme123${RANDOM_REF}`);
+    expect((resources(s, "aws_cloudformation_stack_set").member_role.parameters as Record<string, string>).ExternalId).toBe(`o_acme123${RANDOM_REF}`);
+  });
+
+  test("supplied value: used as is, no random provider or resource", () => {
+    const s = synth(integrationFrom("apono", "consumer: apono\ntrustedPrincipal: arn:aws:iam::444455556666:role/apono\nexternalId: { source: value, value: apono-issued-123 }"));
+    expect(s.json.resource.random_password).toBeUndefined();
+    expect(s.json.provider.random).toBeUndefined();
+    expect(parsePolicy(resources(s, "aws_iam_role").discovery_role.assume_role_policy)).toEqual(
+      memberTrustPolicy(s.plan.integration, "apono-issued-123"),
+    );
+    expect(resources(s, "aws_secretsmanager_secret_version").external_id_secret_version.secret_string_wo).toBe("apono-issued-123");
+  });
+
+  test("env source: read at synth time; a new value gives a new write-only version; missing or malformed is an input error naming the variable", () => {
+    const integ = integrationFrom("port", "consumer: port-ocean\ntrustedPrincipal: arn:aws:iam::444455556666:role/port\nexternalId: { source: env, env: PORT_EXT }");
+    const a = synth(integ, { env: { PORT_EXT: "port-value-one" } });
+    const b = synth(integ, { env: { PORT_EXT: "port-value-two" } });
+    const va = resources(a, "aws_secretsmanager_secret_version").external_id_secret_version;
+    const vb = resources(b, "aws_secretsmanager_secret_version").external_id_secret_version;
+    expect(va.secret_string_wo).toBe("port-value-one");
+    expect(va.secret_string_wo_version).not.toBe(vb.secret_string_wo_version);
+    expect(() => synth(integ)).toThrow(/environment variable PORT_EXT is not set/);
+    let message = "";
+    try {
+      synth(integ, { env: { PORT_EXT: "has spaces in it" } });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/PORT_EXT is not a valid external ID/);
+    expect(message).not.toContain("has spaces");
+  });
+});
+
+describe("consumer presets and member policies", () => {
+  test("port-ocean: one role name; in the management account the discovery role carries the member policies", () => {
+    const s = synth(integrationFrom("port", "consumer: port-ocean\ntrustedPrincipal: arn:aws:iam::444455556666:role/port\nexternalId: { source: value, value: port-ext-123 }"));
+    const roles = resources(s, "aws_iam_role");
+    expect(Object.keys(roles)).toEqual(["discovery_role"]);
+    expect(roles.discovery_role.name).toBe("PortOceanReadRole");
+    expect((resources(s, "aws_cloudformation_stack_set").member_role.parameters as Record<string, string>).RoleName).toBe("PortOceanReadRole");
+    const att = Object.values(resources(s, "aws_iam_role_policy_attachment"));
+    expect(att).toEqual([{ role: "${aws_iam_role.discovery_role.name}", policy_arn: "arn:aws:iam::aws:policy/ReadOnlyAccess" }]);
+    expect(s.json.output.management_role_arn.value).toBe("${aws_iam_role.discovery_role.arn}");
+  });
+
+  test("port-ocean in a delegated administrator is refused: the StackSet would collide with the discovery role", () => {
+    const integ = integrationFrom("port", "consumer: port-ocean\ntrustedPrincipal: arn:aws:iam::444455556666:role/port\nexternalId: { source: value, value: port-ext-123 }\ndiscoveryRole: { account: delegatedAdmin }", {
+      delegatedAdmin: "999988887777",
+    });
+    expect(() => synth(integ)).toThrow(/IntegrationStack props.integration: port: the member role and the discovery role share the name "PortOceanReadRole"/);
+  });
+
+  test("ViewOnlyAccess gets organizations:DescribeOrganization inline; denyDataReads adds the explicit deny", () => {
+    const s = synth(integrationFrom("backstage", `${BACKSTAGE}\nmemberRole: { policy: ViewOnlyAccess, denyDataReads: true }`));
+    expect(Object.values(resources(s, "aws_iam_role_policy_attachment")).map((a) => a.policy_arn)).toEqual(["arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"]);
+    const inline = parsePolicy(resources(s, "aws_iam_role_policy").management_role_inline.policy);
+    expect(inline).toEqual(memberInlinePolicy(s.plan.integration));
+    expect(inline.Statement.find((x) => x.Effect === "Deny")!.Action).toEqual([...DATA_READ_ACTIONS]);
+    expect(inline.Statement.find((x) => x.Effect === "Allow")!.Action).toBe("organizations:DescribeOrganization");
+    const params = resources(s, "aws_cloudformation_stack_set").member_role.parameters as Record<string, string>;
+    expect(params).toEqual(expect.objectContaining({ DenyDataReads: "true", AddDescribeOrganization: "true" }));
+  });
+
+  test("SecurityAudit and an explicit policy list are attached in order; no inline policy by default", () => {
+    const s = synth(integrationFrom("backstage", `${BACKSTAGE}\nmemberRole: { policyArns: ["arn:aws:iam::aws:policy/SecurityAudit", "arn:aws:iam::${MGMT}:policy/extra"] }`));
+    expect(Object.values(resources(s, "aws_iam_role_policy_attachment")).map((a) => a.policy_arn)).toEqual(["arn:aws:iam::aws:policy/SecurityAudit", `arn:aws:iam::${MGMT}:policy/extra`]);
+    expect(resources(s, "aws_iam_role_policy").management_role_inline).toBeUndefined();
+    expect((resources(s, "aws_cloudformation_stack_set").member_role.parameters as Record<string, string>).ManagedPolicyArns).toBe(
+      `arn:aws:iam::aws:policy/SecurityAudit,arn:aws:iam::${MGMT}:policy/extra`,
+    );
+  });
+
+  test("partition aws-us-gov: every ARN carries it, none is a literal arn:aws:", () => {
+    const s = synth(
+      integrationFrom("backstage", `consumer: backstage\ntrustedPrincipal: arn:aws-us-gov:iam::444455556666:role/backstage-backend\nmemberRole: { policy: ViewOnlyAccess }`, { partition: "aws-us-gov" }),
+    );
+    expect(s.text).not.toMatch(/arn:aws:/);
+    expect(s.text).toContain("arn:aws-us-gov:iam::aws:policy/job-function/ViewOnlyAccess");
+    expect(s.text).toContain("arn:aws-us-gov:cloudformation:us-gov-west-1:");
+  });
+
+  test("the local backend path is relative and names the integration", () => {
+    const s = synth(integrationFrom("backstage", BACKSTAGE));
+    expect(s.json.terraform.backend).toEqual({ local: { path: "terraform.backstage.tfstate" } });
+  });
+});
+
+describe("trust policies under an independent IAM evaluator (@cloud-copilot/iam-simulate)", () => {
+  const EXT = "Zx9-Qp4_Lm2.Rt7-Vb1_Nc8.Hy3-Kd6_Wf0";
+  const TRUSTED = "arn:aws:iam::444455556666:role/backstage-backend";
+  const s = synth(integrationFrom("backstage", BACKSTAGE));
+  // Terraform substitutes the generated value at apply time; do the same here.
+  const applied = (v: unknown) => JSON.parse((v as string).split(RANDOM_REF).join(EXT)) as PolicyDocument;
+  const policies: Array<[string, PolicyDocument, string]> = [
+    ["discovery role", applied(resources(s, "aws_iam_role").discovery_role.assume_role_policy), `arn:aws:iam::${MGMT}:role/backstage-org-discovery`],
+    ["management-account role", applied(resources(s, "aws_iam_role").management_role.assume_role_policy), `arn:aws:iam::${MGMT}:role/backstage-org-readonly`],
+    ["member role (StackSet)", memberTrustPolicy(s.plan.integration, EXT), "arn:aws:iam::210987654321:role/backstage-org-readonly"],
+  ];
+
+  async function assume(trust: PolicyDocument, roleArn: string, principal: string, externalId?: string): Promise<string> {
+    const r = await runSimulation(
+      {
+        identityPolicies: [{ name: "caller", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: "*" }] } }],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: trust,
+        request: {
+          action: "sts:AssumeRole",
+          principal,
+          resource: { resource: roleArn, accountId: roleArn.split(":")[4] },
+          contextVariables: externalId === undefined ? {} : { "sts:ExternalId": externalId },
+        },
+      },
+      {},
+    );
+    if (r.resultType === "error") throw new Error(JSON.stringify(r.errors));
+    return r.overallResult;
+  }
+
+  test.each(policies)("%s: allowed only for the trusted principal with the right external ID", async (_label, trust, roleArn) => {
+    expect(await assume(trust, roleArn, TRUSTED, EXT)).toBe("Allowed");
+    expect(await assume(trust, roleArn, TRUSTED)).not.toBe("Allowed");
+    expect(await assume(trust, roleArn, TRUSTED, `${EXT}x`)).not.toBe("Allowed");
+    expect(await assume(trust, roleArn, TRUSTED, "")).not.toBe("Allowed");
+    expect(await assume(trust, roleArn, "arn:aws:iam::444455556666:role/someone-else", EXT)).not.toBe("Allowed");
+    expect(await assume(trust, roleArn, "arn:aws:iam::777788889999:role/backstage-backend", EXT)).not.toBe("Allowed");
+  });
+});
+
+describe("constructor validation names the prop", () => {
+  const stack = () => new TerraformStack(Testing.app(), "t");
+  const trust = { trustedPrincipal: "arn:aws:iam::444455556666:role/x", externalId: "valid-external-id" };
+  const integ = integrationFrom("backstage", BACKSTAGE);
+
+  test("DiscoveryRole", () => {
+    expect(() => new DiscoveryRole(stack(), "d", { roleName: "bad name", ...trust, policy: discoveryRolePolicy(integ) })).toThrow(/DiscoveryRole props.roleName: "bad name"/);
+    expect(() => new DiscoveryRole(stack(), "d", { roleName: "ok", trustedPrincipal: "nope", externalId: "x1", policy: discoveryRolePolicy(integ) })).toThrow(
+      /DiscoveryRole props.trustedPrincipal/,
+    );
+    expect(() => new DiscoveryRole(stack(), "d", { roleName: "ok", ...trust, externalId: "a b", policy: discoveryRolePolicy(integ) })).toThrow(/props.externalId: .*\(value not shown\)/);
+    const writes: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["organizations:ListRoots", "organizations:MoveAccount"], Resource: "*" }] };
+    expect(() => new DiscoveryRole(stack(), "d", { roleName: "ok", ...trust, policy: writes })).toThrow(/DiscoveryRole props.policy: grants organizations:MoveAccount/);
+    const wildcard: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "organizations:*", Resource: "*" }] };
+    expect(() => new DiscoveryRole(stack(), "d", { roleName: "ok", ...trust, policy: wildcard })).toThrow(/props.policy/);
+    expect(() => new DiscoveryRole(stack(), "d", { roleName: "ok", ...trust, policy: discoveryRolePolicy(integ), maxSessionDuration: 100 })).toThrow(/props.maxSessionDuration: 100/);
+    expect(() => new DiscoveryRole(stack(), "d", { roleName: "ok", ...trust, policy: discoveryRolePolicy(integ), path: "nopath" })).toThrow(/props.path/);
+  });
+
+  test("MemberRoleStackSet", () => {
+    const base = { stackSetName: "s", templateBody: "x", parameters: {}, region: "us-east-1", organizationalUnitIds: ["r-ab12"], callAs: "SELF" as const };
+    expect(() => new MemberRoleStackSet(stack(), "m", { ...base, region: "mars-1" })).toThrow(/MemberRoleStackSet props.region: "mars-1"/);
+    expect(() => new MemberRoleStackSet(stack(), "m", { ...base, organizationalUnitIds: ["123456789012"] })).toThrow(/props.organizationalUnitIds\[0\]/);
+    expect(() => new MemberRoleStackSet(stack(), "m", { ...base, organizationalUnitIds: ["r-ab12", "r-ab12"] })).toThrow(/lists a target twice/);
+    expect(() => new MemberRoleStackSet(stack(), "m", { ...base, maxConcurrentPercentage: 0 })).toThrow(/props.maxConcurrentPercentage: 0/);
+    expect(() => new MemberRoleStackSet(stack(), "m", { ...base, stackSetName: "1bad" })).toThrow(/props.stackSetName/);
+    expect(() => new MemberRoleStackSet(stack(), "m", { ...base, templateBody: "x".repeat(51_201) })).toThrow(/props.templateBody/);
+  });
+
+  test("ExternalIdSecret and ManagementAccountRole", () => {
+    expect(() => new ExternalIdSecret(stack(), "e", { secretName: "s", source: { kind: "generate", length: 4, alphanumeric: false } })).toThrow(/ExternalIdSecret props.source.length: 4/);
+    expect(() => new ExternalIdSecret(stack(), "e", { secretName: "bad name!", source: { kind: "literal", value: "abc-123" } })).toThrow(/props.secretName/);
+    expect(() => new ManagementAccountRole(stack(), "m", { managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"] })).toThrow(/ManagementAccountRole props.role: give exactly one/);
+    expect(() => new ManagementAccountRole(stack(), "m", { role: { roleName: "r", ...trust }, managedPolicyArns: [] })).toThrow(/props.managedPolicyArns/);
+  });
+
+  test("IntegrationStack refuses an absolute backend path", () => {
+    expect(
+      () =>
+        new IntegrationStack(Testing.app(), "b", {
+          integration: integ,
+          externalId: { kind: "literal", value: "abc-123" },
+          targets: { kind: "root-lookup" },
+          managementRole: true,
+          backendPath: "/var/state.tfstate",
+        }),
+    ).toThrow(/IntegrationStack props.backendPath/);
+  });
+
+  test("errors are InputErrors (exit 2 from the CLI)", () => {
+    try {
+      new MemberRoleStackSet(stack(), "m", { stackSetName: "s", templateBody: "x", parameters: {}, region: "nowhere", organizationalUnitIds: [], callAs: "SELF" });
+    } catch (e) {
+      expect(e).toBeInstanceOf(InputError);
+      return;
+    }
+    throw new Error("no error thrown");
+  });
+});
