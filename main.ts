@@ -1,0 +1,62 @@
+/**
+ * The cdktf app: `cdktf synth | diff | deploy` run `node dist/main.js` (cdktf.json). It reads orgtrust.yaml and the
+ * org snapshot and adds one stack per integration, exactly as `orgtrust synth` does (the same planning and stacks).
+ *
+ * Environment:
+ *   ORGTRUST_CONFIG        config file (default ./orgtrust.yaml)
+ *   ORGTRUST_SNAPSHOT      snapshot file (default: the config's snapshot field)
+ *   ORGTRUST_INTEGRATIONS  comma-separated integration names (default: all)
+ *   ORGTRUST_STRICT=true   exclusions that match nothing are errors
+ * External IDs with `source: env` are read from their variables, as in `orgtrust synth`.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { App } from "cdktf";
+import { selectIntegrations } from "./cli/common";
+import { OrgtrustError } from "./common/errors";
+import { createLogger } from "./common/log";
+import { DEFAULT_CONFIG_FILE, loadConfig } from "./config/load";
+import { memberRoleTemplateBody } from "./constructs/member-role-policy";
+import { loadSnapshot } from "./org/snapshot";
+import { toHcl } from "./synth/hcl";
+import { MEMBER_ROLE_TEMPLATE_FILE, buildStacks, planAll } from "./synth/synthesize";
+
+function run(): void {
+  const loaded = loadConfig(process.env.ORGTRUST_CONFIG ?? DEFAULT_CONFIG_FILE);
+  const snapshotFile = process.env.ORGTRUST_SNAPSHOT ?? (loaded.config.snapshot ? path.resolve(loaded.baseDir, loaded.config.snapshot) : undefined);
+  const snapshot = snapshotFile ? loadSnapshot(snapshotFile) : undefined;
+  const names = (process.env.ORGTRUST_INTEGRATIONS ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const integrations = selectIntegrations(loaded, names);
+  const plans = planAll({
+    snapshot,
+    integrations,
+    cli: { excludeOu: [], excludeAccount: [], strict: process.env.ORGTRUST_STRICT === "true" },
+    log: createLogger({}),
+  });
+  const app = new App();
+  const stacks = buildStacks(app, plans);
+  app.synth();
+  if (app.hclOutput) {
+    // `cdktf synth --hcl`: cdktf 0.21 renders JSON policy strings without escaping their quotes (invalid HCL), so
+    // replace each stack's cdk.tf with orgtrust's own rendering (the same as `orgtrust synth --hcl`).
+    const template = memberRoleTemplateBody();
+    for (const stack of stacks) {
+      const dir = path.join(app.outdir, "stacks", stack.node.id);
+      fs.writeFileSync(path.join(dir, "cdk.tf"), toHcl(stack.toTerraform() as never, { files: new Map([[template, MEMBER_ROLE_TEMPLATE_FILE]]) }));
+      fs.writeFileSync(path.join(dir, MEMBER_ROLE_TEMPLATE_FILE), template);
+    }
+  }
+}
+
+try {
+  run();
+} catch (e) {
+  if (e instanceof OrgtrustError) {
+    process.stderr.write(`orgtrust: error: ${e.message}\n`);
+    process.exit(e.exitCode);
+  }
+  throw e;
+}

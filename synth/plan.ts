@@ -1,0 +1,165 @@
+import type { CommonOptions } from "../cli/common";
+import { integrationRules, scopeWithChecks } from "../cli/common";
+import { InputError } from "../common/errors";
+import { EXTERNAL_ID_RE } from "../common/ids";
+import type { Logger } from "../common/log";
+import { PRESETS, type ResolvedIntegration } from "../config/resolve";
+import type { ExternalIdSource } from "../constructs/external-id-secret";
+import type { StackSetTargets } from "../constructs/integration-stack";
+import { describeReason } from "../org/scope";
+import { computeOuCover } from "../org/targets";
+import { snapshotHash, type Snapshot, type SnapshotAccount } from "../org/snapshot";
+
+/**
+ * Planning: everything synth decides before any construct exists. Per integration: where the external ID comes
+ * from, what the StackSet targets, whether the management account gets the role directly, and the coverage report
+ * (who gets the role through the StackSet, directly, or not at all, and why). Scope and targets come from
+ * computeScope / computeOuCover; nothing here re-decides who is in scope.
+ */
+
+export interface AccountRef {
+  id: string;
+  name: string;
+}
+
+export interface Coverage {
+  /** "snapshot": computed from an org snapshot; "root-lookup": no snapshot and no exclusions, the root is targeted. */
+  basis: "snapshot" | "root-lookup";
+  /** The snapshot's content hash (orgtrust discover prints it), when basis is snapshot. */
+  snapshotHash: string | null;
+  organizationId: string | null;
+  /** StackSet deployment targets (OU or root ids with names); root-lookup: the root, resolved at apply time. */
+  targets: AccountRef[];
+  /** In-scope member accounts the targets reach. Unknown (empty) without a snapshot. */
+  viaStackSet: AccountRef[];
+  /** Accounts that get the role directly (the management account). */
+  direct: AccountRef[];
+  /** In-scope member accounts the StackSet cannot reach exactly, with why: they get no role. */
+  uncovered: Array<AccountRef & { reason: string }>;
+  /** Out-of-scope accounts, with every reason. */
+  excluded: Array<AccountRef & { reasons: string[] }>;
+  /** True when the StackSet plus the direct role reach exactly the in-scope accounts. */
+  exact: boolean;
+}
+
+export interface IntegrationPlan {
+  integration: ResolvedIntegration;
+  externalId: ExternalIdSource;
+  targets: StackSetTargets;
+  managementRole: boolean;
+  coverage: Coverage;
+  /** Warnings for this integration (also logged): uncovered accounts, unmatched exclusions, empty scope. */
+  warnings: string[];
+}
+
+const ref = (a: SnapshotAccount): AccountRef => ({ id: a.id, name: a.name });
+
+/** Where the external ID comes from; `env` sources are read now (missing or malformed: exit 2 naming the variable). */
+export function externalIdSourceFor(integration: ResolvedIntegration, env: Record<string, string | undefined>): ExternalIdSource {
+  const e = integration.externalId;
+  const at = `integrations.${integration.name}.externalId`;
+  if (e.source === "generate") {
+    const preset = PRESETS[integration.consumer];
+    // A vendor-prescribed form (Turbot Pipes: prefix + 8 alphanumeric characters) uses letters and digits only.
+    return { kind: "generate", prefix: e.prefix, length: e.length, alphanumeric: !!preset.externalIdPrefixRequired };
+  }
+  if (e.source === "value") return { kind: "literal", value: e.value! };
+  const name = e.env!;
+  const value = env[name];
+  if (value === undefined || value === "") {
+    throw new InputError(`${at}.env: environment variable ${name} is not set (fix: export ${name}=<the external ID ${integration.consumer} issued> before running synth)`);
+  }
+  if (!EXTERNAL_ID_RE.test(value)) {
+    throw new InputError(`${at}.env: environment variable ${name} is not a valid external ID: it must be 2-1,224 characters of letters, digits and + = , . @ : / _ - with no spaces (value not shown) (fix: correct ${name})`);
+  }
+  return { kind: "literal", value };
+}
+
+/** Checks the snapshot describes the configured organization (targets from another org would be nonsense). */
+export function checkSnapshotMatches(snapshot: Snapshot, integration: ResolvedIntegration, source = "--snapshot"): void {
+  const o = snapshot.organization;
+  if (o.managementAccountId !== integration.managementAccountId) {
+    throw new InputError(
+      `${source}: the snapshot is of organization ${o.id} with management account ${o.managementAccountId}, but organization.managementAccountId is ${integration.managementAccountId} (fix: re-run \`orgtrust discover --out <file>\` against the configured organization, or correct the config)`,
+    );
+  }
+  if (o.partition !== integration.partition) {
+    throw new InputError(`${source}: the snapshot is in partition ${o.partition}, but organization.partition is ${integration.partition} (fix: correct organization.partition or re-run discover)`);
+  }
+}
+
+/** Plans one integration. Throws InputError for exclusions without a snapshot and for a missing env external ID. */
+export function planIntegration(
+  integration: ResolvedIntegration,
+  opts: { snapshot?: Snapshot; cli: CommonOptions; log: Logger; env: Record<string, string | undefined> },
+): IntegrationPlan {
+  const warnings: string[] = [];
+  const log: Logger = {
+    ...opts.log,
+    warn: (m) => {
+      warnings.push(m);
+      opts.log.warn(m);
+    },
+  };
+  const externalId = externalIdSourceFor(integration, opts.env);
+  const rules = integrationRules(integration, opts.cli);
+
+  if (!opts.snapshot) {
+    const listed = [...rules.organizationalUnits, ...rules.accounts];
+    if (listed.length) {
+      throw new InputError(
+        `integrations.${integration.name}: exclusions (${listed.join(", ")}) need an org snapshot to compute the StackSet targets (fix: run \`orgtrust discover --out org.json\`, then pass --snapshot org.json or set snapshot: org.json in the config)`,
+      );
+    }
+    const direct = integration.exclusions.managementAccount ? [] : [{ id: integration.managementAccountId, name: "management account" }];
+    return {
+      integration,
+      externalId,
+      targets: { kind: "root-lookup" },
+      managementRole: direct.length > 0,
+      coverage: {
+        basis: "root-lookup",
+        snapshotHash: null,
+        organizationId: null,
+        targets: [{ id: "(root)", name: "the organization root, looked up at apply time" }],
+        viaStackSet: [],
+        direct,
+        uncovered: [],
+        excluded: integration.exclusions.managementAccount
+          ? [{ id: integration.managementAccountId, name: "management account", reasons: [describeReason({ kind: "management-account" })] }]
+          : [],
+        exact: true,
+      },
+      warnings,
+    };
+  }
+
+  const snapshot = opts.snapshot;
+  checkSnapshotMatches(snapshot, integration);
+  const scope = scopeWithChecks(snapshot, rules, opts.cli, log, `integrations.${integration.name} exclusions`);
+  const cover = computeOuCover(scope);
+  const names = new Map<string, string>([[snapshot.root.id, snapshot.root.name], ...snapshot.organizationalUnits.map((o): [string, string] => [o.id, o.name])]);
+  for (const u of cover.uncovered) {
+    log.warn(`integrations.${integration.name}: account ${u.account.id} (${u.account.name}) is in scope but gets no member role: it ${u.reason}`);
+  }
+  const members = scope.inScope.filter((a) => !a.isManagementAccount);
+  if (members.length === 0) log.warn(`integrations.${integration.name}: no member account is in scope; the StackSet gets no instances`);
+  return {
+    integration,
+    externalId,
+    targets: { kind: "organizational-units", ids: cover.targets },
+    managementRole: cover.direct.length > 0,
+    coverage: {
+      basis: "snapshot",
+      snapshotHash: snapshotHash(snapshot),
+      organizationId: snapshot.organization.id,
+      targets: cover.targets.map((id) => ({ id, name: names.get(id) ?? id })),
+      viaStackSet: cover.viaStackSet.map(ref),
+      direct: cover.direct.map(ref),
+      uncovered: cover.uncovered.map((u) => ({ ...ref(u.account), reason: u.reason })),
+      excluded: scope.excluded.map((e) => ({ ...ref(e.account), reasons: e.reasons.map(describeReason) })),
+      exact: cover.exact,
+    },
+    warnings,
+  };
+}
