@@ -88,6 +88,23 @@ export function checkSnapshotMatches(snapshot: Snapshot, integration: ResolvedIn
   }
 }
 
+/** The checks that need no scope: external-ID source, exclusions need a snapshot, snapshot of this organization. */
+export function checkInputs(integration: ResolvedIntegration, opts: { snapshot?: Snapshot; cli: CommonOptions; env: Record<string, string | undefined> }): ExternalIdSource {
+  const externalId = externalIdSourceFor(integration, opts.env);
+  if (opts.snapshot) {
+    checkSnapshotMatches(opts.snapshot, integration);
+    return externalId;
+  }
+  const rules = integrationRules(integration, opts.cli);
+  const listed = [...rules.organizationalUnits, ...rules.accounts];
+  if (listed.length) {
+    throw new InputError(
+      `integrations.${integration.name}: exclusions (${listed.join(", ")}) need an org snapshot to compute the StackSet targets (fix: run \`orgtrust discover --out org.json\`, then pass --snapshot org.json or set snapshot: org.json in the config)`,
+    );
+  }
+  return externalId;
+}
+
 /** Plans one integration. Throws InputError for exclusions without a snapshot and for a missing env external ID. */
 export function planIntegration(
   integration: ResolvedIntegration,
@@ -101,16 +118,10 @@ export function planIntegration(
       opts.log.warn(m);
     },
   };
-  const externalId = externalIdSourceFor(integration, opts.env);
+  const externalId = checkInputs(integration, opts);
   const rules = integrationRules(integration, opts.cli);
 
   if (!opts.snapshot) {
-    const listed = [...rules.organizationalUnits, ...rules.accounts];
-    if (listed.length) {
-      throw new InputError(
-        `integrations.${integration.name}: exclusions (${listed.join(", ")}) need an org snapshot to compute the StackSet targets (fix: run \`orgtrust discover --out org.json\`, then pass --snapshot org.json or set snapshot: org.json in the config)`,
-      );
-    }
     const direct = integration.exclusions.managementAccount ? [] : [{ id: integration.managementAccountId, name: "management account" }];
     return {
       integration,
@@ -135,7 +146,6 @@ export function planIntegration(
   }
 
   const snapshot = opts.snapshot;
-  checkSnapshotMatches(snapshot, integration);
   const scope = scopeWithChecks(snapshot, rules, opts.cli, log, `integrations.${integration.name} exclusions`);
   const cover = computeOuCover(scope);
   const names = new Map<string, string>([[snapshot.root.id, snapshot.root.name], ...snapshot.organizationalUnits.map((o): [string, string] => [o.id, o.name])]);

@@ -12,7 +12,7 @@ import { IntegrationStack } from "../constructs/integration-stack";
 import { memberRoleTemplateBody } from "../constructs/member-role-policy";
 import type { Snapshot } from "../org/snapshot";
 import { toHcl } from "./hcl";
-import { planIntegration, type Coverage, type IntegrationPlan } from "./plan";
+import { checkInputs, planIntegration, type Coverage, type IntegrationPlan } from "./plan";
 
 /**
  * `orgtrust synth`: config + snapshot -> one cdktf stack per integration, written as Terraform JSON (cdk.tf.json, what
@@ -81,6 +81,8 @@ export function buildStacks(app: App, plans: IntegrationPlan[]): IntegrationStac
 /** Plans every integration (all input errors surface here, before anything is built or written). */
 export function planAll(opts: Pick<SynthOptions, "snapshot" | "integrations" | "cli" | "log" | "env">): IntegrationPlan[] {
   if (opts.integrations.length === 0) throw new InputError("integrations: the config has no integration to synthesize (fix: add one, see `orgtrust init --help`)");
+  // Input errors first (a missing external-ID variable, exclusions without a snapshot), before any warning is printed.
+  for (const integration of opts.integrations) checkInputs(integration, { snapshot: opts.snapshot, cli: opts.cli, env: opts.env ?? process.env });
   return opts.integrations.map((integration) => planIntegration(integration, { snapshot: opts.snapshot, cli: opts.cli, log: opts.log, env: opts.env ?? process.env }));
 }
 
