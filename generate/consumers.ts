@@ -265,6 +265,9 @@ export const CUSTOM_CONSUMER: ConsumerDefinition = {
   },
   files(_ctx, i) {
     const output = i.outputFile ?? `${i.name}.txt`;
+    if (path.isAbsolute(output) || path.normalize(output).split(path.sep).includes("..")) {
+      throw new InputError(`integrations.${i.name}.output.file: ${output} must be a file name inside the output folder (fix: use output.dir to choose the folder)`);
+    }
     return [{ template: i.templatePath!, output, format: formatFromFileName(output) }];
   },
 };

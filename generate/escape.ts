@@ -16,10 +16,20 @@ function expectScalar(v: unknown, what: string): Scalar {
   throw new Error(`${what} expects a string, number or boolean, got ${typeName(v)}`);
 }
 
-/** A YAML scalar that reads back as exactly `v` in block context (strings quoted whenever needed). */
+/** Words YAML 1.1 readers (PyYAML: c7n-org; Go yaml.v2) take as booleans or null, and merge/value keys. */
+const YAML11_SPECIAL = /^(?:[yYnN]|yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~|=|<<)$/;
+/** Plain-safe in block and flow context for YAML 1.1 and 1.2 readers alike (the fast path). */
+const YAML_PLAIN_SAFE = /^[A-Za-z_/][A-Za-z0-9_./@+=:-]*$/;
+
+/**
+ * A YAML scalar that reads back as exactly `v` in block or flow context, for YAML 1.2 and YAML 1.1 readers
+ * (strings that 1.1 would read as booleans, null or numbers, such as "yes" or "12:30", are quoted).
+ */
 export function yamlScalar(v: unknown): string {
   const s = expectScalar(v, "yaml");
   if (typeof s !== "string") return s === null ? "null" : String(s);
+  if (s === "" || YAML11_SPECIAL.test(s) || /^[-+.]?[0-9]/.test(s)) return JSON.stringify(s);
+  if (YAML_PLAIN_SAFE.test(s) && !s.endsWith(":")) return s;
   const plain = stringify(s, { lineWidth: 0, minContentWidth: 0 }).replace(/\n$/, "");
   // Plain (or single-quoted) one-line output is safe in block context; flow indicators are quoted anyway so a
   // value stays valid inside a flow collection too. Anything else becomes a JSON string, which is valid YAML.

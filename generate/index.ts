@@ -153,7 +153,7 @@ export function renderIntegrations(opts: Omit<GenerateOptions, "check" | "loaded
       const other = seenPaths.get(dest);
       if (other) throw new InputError(`integrations ${other} and ${i.name} both write ${dest} (fix: give them different output.dir)`);
       seenPaths.set(dest, i.name);
-      files.push({ path: dest, integration: i.name, format: f.format, content: renderTemplate(envs.get(dir)!, f.template, context, f.format, f.output) });
+      files.push({ path: dest, integration: i.name, format: f.format, content: renderTemplate(envs.get(dir)!, f.template, context, f.format, f.output, i.consumer === "custom") });
     }
     out.push({ integration: i, context, scope, outputDir, files });
   }

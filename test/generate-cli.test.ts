@@ -1,7 +1,10 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { awsClients } from "./support/aws-clients";
 import { runCli, REPO } from "./support/cli";
+import { describeWithMoto } from "./support/moto";
+import { buildOrg } from "./support/org-fixture";
 import { SECRETS, SECRET_ENV, readTree, tmpDir, writeConfig } from "./generate-fixture";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -214,5 +217,30 @@ describe("orgtrust generate (CLI)", () => {
     const r = await runCli(["generate", "--config", w.config, "--integration", "nope", "--out", path.join(w.dir, "out")]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--integration nope: no such integration in the config (fix: use one of apono, awscli, backstage");
+  });
+});
+
+describeWithMoto("orgtrust generate from live discovery (moto)", (moto) => {
+  test("without a snapshot, discovers the org and honours the exclusions", async () => {
+    const c = awsClients(moto().endpoint);
+    const built = await buildOrg(c, {
+      ous: [
+        { name: "Apps", accounts: [{ name: "App One", tags: { owner: "apps" } }, { name: "App Gone", suspended: true }] },
+        { name: "Sandbox", accounts: [{ name: "Play" }] },
+      ],
+    });
+    c.destroy();
+    const dir = tmpDir();
+    const config = path.join(dir, "orgtrust.yaml");
+    fs.writeFileSync(
+      config,
+      `version: 1\norganization:\n  managementAccountId: "${built.managementAccountId}"\n  homeRegion: us-east-1\nexclusions:\n  organizationalUnits: [${built.ou.Sandbox}]\nintegrations:\n  terraform:\n    consumer: terraform\n    trustedPrincipal: arn:aws:iam::999999999999:role/t\n`,
+    );
+    const r = await runCli(["generate", "--config", config, "--out", path.join(dir, "out")], { endpoint: moto().endpoint });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const tf = fs.readFileSync(path.join(dir, "out", "terraform", "providers.tf"), "utf8");
+    for (const id of [built.managementAccountId, built.account["App One"]]) expect(tf).toContain(`arn:aws:iam::${id}:role/orgtrust-terraform-readonly`);
+    for (const id of [built.account["App Gone"], built.account.Play]) expect(tf).not.toContain(id);
   });
 });

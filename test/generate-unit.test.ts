@@ -17,6 +17,10 @@ describe("escaping", () => {
       expect(parseYaml(`key: [${yamlScalar(s)}, x]\n`)).toEqual({ key: [s, "x"] });
     }
     expect(parseYaml(`k: ${yamlList(TRICKY)}\n`)).toEqual({ k: TRICKY });
+    // YAML 1.1 readers (PyYAML for c7n-org) take these as booleans or base-60 numbers: they must be quoted.
+    for (const s of ["yes", "No", "on", "OFF", "y", "12:30", "0o17", ".5", "<<", "="]) expect(yamlScalar(s)).toBe(JSON.stringify(s));
+    expect(yamlScalar("arn:aws:iam::123456789012:role/x")).toBe("arn:aws:iam::123456789012:role/x");
+    expect(parseYaml(`k: ${yamlScalar("a:b")}\nl: [${yamlScalar("a:b")}]\n`)).toEqual({ k: "a:b", l: ["a:b"] });
     expect(yamlScalar(30)).toBe("30");
     expect(() => yamlScalar({ a: 1 })).toThrow("yaml expects a string, number or boolean, got an object");
   });
