@@ -186,6 +186,40 @@ describe("orgtrust synth --hcl (View as Code)", () => {
     for (const [f, text] of Object.entries(a)) expect({ f, abs: absolutePaths(text, [first, REPO, os.tmpdir()]) }).toEqual({ f, abs: [] });
   });
 
+  test("a delegated administrator (provider alias, variable, assume_role block), tags needing quotes and port-ocean export fmt-clean HCL", async () => {
+    const dir = tmp();
+    const config = writeConfig(
+      dir,
+      `  delegatedAdminAccountId: "999988887777"
+integrations:
+  backstage:
+    consumer: backstage
+    trustedPrincipal: arn:aws:iam::444455556666:role/backstage-backend
+    discoveryRole: { account: delegatedAdmin, tags: { "team:owner": "a b" } }
+    memberRole: { policy: ViewOnlyAccess, denyDataReads: true, permissionsBoundary: "arn:aws:iam::111122223333:policy/b" }
+  port:
+    consumer: port-ocean
+    trustedPrincipal: arn:aws:iam::444455556666:role/port
+    externalId: { source: value, value: "port-123" }
+`,
+    );
+    const out = path.join(dir, "out");
+    const r = await runCli(["synth", "--config", config, "--out", out, "--hcl"]);
+    expect(r.code).toBe(0);
+    const main = fs.readFileSync(path.join(out, "stacks", "backstage", "main.tf"), "utf8");
+    expect(main).toContain('variable "management_account_role_arn" {');
+    expect(main).toMatch(/ {2}type {8}= string\n/);
+    expect(main).toContain("  assume_role {\n    role_arn = var.management_account_role_arn\n  }");
+    expect(main).toContain("  provider = aws.management\n");
+    expect(main).toContain('"team:owner" = "a b"');
+    for (const s of ["backstage", "port"]) await parseHcl(`${s}.tf`, fs.readFileSync(path.join(out, "stacks", s, "main.tf"), "utf8"));
+    if (terraformOnPath) {
+      const fmt = spawnSync("terraform", ["fmt", "-check", "-recursive", "-diff", out], { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
+      expect(fmt.stdout).toBe("");
+      expect(fmt.status).toBe(0);
+    }
+  });
+
   test("re-synthesizing as JSON replaces the HCL stack (never both in one directory)", async () => {
     const out = path.join(tmp(), "switch");
     expect((await runCli(["synth", "--config", EXAMPLE, "--out", out, "--hcl", "--integration", "backstage"], { env: ENV })).code).toBe(0);
