@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import type { Command } from "commander";
 import { InputError } from "../common/errors";
 import type { StackResult, SynthResult } from "../synth/synthesize";
@@ -46,11 +47,17 @@ export function registerSynth(program: Command): Command {
     const { runSynth } = await import("../synth/synthesize");
     const result = await runSynth({ loaded, snapshot, integrations, outDir: flags.out, hcl: !!flags.hcl, cli: flags, log });
     if (flags.json) printJson(result);
-    else process.stdout.write(summaryText(result, snapshot ? snapshotPathFrom(flags, loaded) : undefined));
+    else process.stdout.write(summaryText(result, snapshot ? displayPath(snapshotPathFrom(flags, loaded)!) : undefined));
   });
 }
 
 const MAX_LISTED = 10;
+
+/** A path as the user would type it: relative to the working directory when it lies below it. */
+function displayPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : p;
+}
 
 function stackLines(s: StackResult): string[] {
   const c = s.coverage;
