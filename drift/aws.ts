@@ -1,0 +1,83 @@
+import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { IAMClient } from "@aws-sdk/client-iam";
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { explainAwsError } from "../org/aws-errors";
+import { CallStats, clientConfig, credentialsFor, sendWithRetry, type AwsOptions } from "../org/aws";
+
+/**
+ * The AWS side of a drift run: one credential provider (the standard chain, a profile, or --role-arn assumed
+ * first), clients built with discovery's configuration (retry strategy, endpoints), every call through
+ * sendWithRetry (orgtrust's retries on top of the SDK's) and counted in one CallStats.
+ */
+export class DriftAws {
+  readonly stats = new CallStats();
+  readonly credentials: AwsCredentialIdentityProvider;
+  /** The caller, for error messages: the role ARN, the profile, or "the current AWS credentials". */
+  readonly who: string;
+  private readonly cfn = new Map<string, CloudFormationClient>();
+  private iamClient?: IAMClient;
+  private stsClient?: STSClient;
+
+  constructor(readonly opts: AwsOptions) {
+    this.credentials = credentialsFor(opts);
+    this.who = opts.roleArn ?? (opts.profile ? `profile ${opts.profile}` : "the current AWS credentials");
+  }
+
+  cloudFormation(region: string): CloudFormationClient {
+    let c = this.cfn.get(region);
+    if (!c) {
+      c = new CloudFormationClient({ ...clientConfig(this.opts, "other", this.credentials), region });
+      this.cfn.set(region, c);
+    }
+    return c;
+  }
+
+  iam(): IAMClient {
+    return (this.iamClient ??= new IAMClient(clientConfig(this.opts, "other", this.credentials)));
+  }
+
+  sts(): STSClient {
+    return (this.stsClient ??= new STSClient(clientConfig(this.opts, "other", this.credentials)));
+  }
+
+  /** One logical call; failures become an AwsFailure (exit 3) naming the action and the fix. */
+  async call<T>(op: string, service: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await sendWithRetry(op, this.stats, send);
+    } catch (e) {
+      throw explainAwsError(e, op, service, this.who);
+    }
+  }
+
+  /** One logical call with retries; failures are thrown as the SDK raised them (the caller turns them into findings). */
+  raw<T>(op: string, send: () => Promise<T>): Promise<T> {
+    return sendWithRetry(op, this.stats, send);
+  }
+
+  /** The account the credentials belong to. */
+  async callerAccount(): Promise<string> {
+    const out = await this.call("GetCallerIdentity", "sts", () => this.sts().send(new GetCallerIdentityCommand({})));
+    return out.Account ?? "";
+  }
+
+  /**
+   * Assumes `roleArn` (the audit role in a member account) and returns an IAM client acting there. Errors are
+   * thrown as raised (access denied, no such role): the deep check reports them as findings.
+   */
+  async iamIn(roleArn: string): Promise<IAMClient> {
+    const out = await this.raw("AssumeRole", () =>
+      this.sts().send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "orgtrust-drift", DurationSeconds: 900 })),
+    );
+    const c = out.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
+    const client = new IAMClient(clientConfig(this.opts, "other", async () => ({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken, expiration: c.Expiration })));
+    return client;
+  }
+
+  destroy(): void {
+    for (const c of this.cfn.values()) c.destroy();
+    this.iamClient?.destroy();
+    this.stsClient?.destroy();
+  }
+}

@@ -1,0 +1,79 @@
+import type { IAMClient } from "@aws-sdk/client-iam";
+import { iamRoleArn, type Partition } from "../common/ids";
+import { mapLimit } from "../common/limit";
+import type { Logger } from "../common/log";
+import { explainAwsError } from "../org/aws-errors";
+import type { Scope } from "../org/scope";
+import type { OuCover } from "../org/targets";
+import type { SnapshotAccount } from "../org/snapshot";
+import type { DriftAws } from "./aws";
+import { accountTarget, finding, type CheckResult, type CheckedUnit, type Finding } from "./finding";
+import { checkRole, type ExpectedRole } from "./roles";
+
+/**
+ * Check 5 (--deep): for every in-scope member account, assume the audit role there
+ * (arn:<partition>:iam::<account>:role/<audit role>) once and read each integration's member role with IAM.
+ * Bounded concurrency (mapLimit), retries through sendWithRetry, progress on a TTY. An account that cannot be
+ * assumed is a finding for every integration that covers it, never dropped. Accounts computeOuCover cannot
+ * cover have no role by design: a missing role there is a warning (check 3 already says why).
+ */
+export interface MemberRolePlan {
+  expected: ExpectedRole;
+  scope: Scope;
+  cover: OuCover;
+}
+
+export async function checkMemberRoles(
+  aws: DriftAws,
+  plans: MemberRolePlan[],
+  opts: { auditRoleName: string; partition: Partition; concurrency: number; log: Logger },
+): Promise<CheckResult> {
+  const accounts = new Map<string, { account: SnapshotAccount; plans: MemberRolePlan[] }>();
+  for (const p of plans) {
+    for (const a of p.scope.inScope) {
+      if (a.isManagementAccount) continue;
+      const entry = accounts.get(a.id) ?? { account: a, plans: [] };
+      entry.plans.push(p);
+      accounts.set(a.id, entry);
+    }
+  }
+  const list = [...accounts.values()].sort((x, y) => (x.account.id < y.account.id ? -1 : 1));
+  const units: CheckedUnit[] = [];
+  for (const { account, plans: ps } of list) for (const p of ps) units.push({ check: "member-role", integration: p.expected.integration, target: accountTarget(account) });
+  let done = 0;
+  const per = await mapLimit(list, opts.concurrency, async ({ account, plans: ps }): Promise<Finding[]> => {
+    const target = accountTarget(account);
+    const roleArn = iamRoleArn(opts.partition, account.id, opts.auditRoleName);
+    let iam: IAMClient;
+    try {
+      iam = await aws.iamIn(roleArn);
+    } catch (e) {
+      const why = explainAwsError(e, "AssumeRole", "sts", aws.who).message;
+      done++;
+      return ps.map((p) =>
+        finding("account-not-assumable", {
+          integration: p.expected.integration,
+          target,
+          message: `cannot assume ${roleArn}: ${why}`,
+          expected: `AssumeRole ${roleArn}`,
+          found: (e as { name?: string }).name ?? "error",
+        }),
+      );
+    }
+    try {
+      const out: Finding[] = [];
+      for (const p of ps) {
+        const fs = await checkRole(aws, iam, "member-role", target, p.expected, false);
+        const uncovered = p.cover.uncovered.some((u) => u.account.id === account.id);
+        out.push(...fs.map((f) => (uncovered && f.kind === "role-missing" ? { ...f, severity: "warning" as const, message: `${f.message} (the StackSet cannot cover this account, see account-not-coverable)` } : f)));
+      }
+      return out;
+    } finally {
+      iam.destroy();
+      done++;
+      opts.log.progress(`drift --deep: ${done}/${list.length} accounts`);
+    }
+  });
+  opts.log.done();
+  return { units, findings: per.flat() };
+}
