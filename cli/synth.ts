@@ -65,7 +65,7 @@ function stackLines(s: StackResult): string[] {
   const lines = [`  ${s.integration} (${s.consumer}): ${main}`];
   const targets = c.targets.map((t) => (t.id === t.name ? t.id : `${t.name} (${t.id})`));
   lines.push(`    StackSet targets: ${targets.length ? targets.join(", ") : "none (no instances)"}`);
-  const via = c.basis === "root-lookup" ? "every member account (no snapshot: the root is targeted)" : `${c.viaStackSet.length} accounts`;
+  const via = c.basis === "root-lookup" ? "every member account (no snapshot: the root is targeted)" : `${c.viaStackSet.length} accounts (--json lists them)`;
   const direct = c.direct.length ? c.direct.map((a) => `${a.id} ${a.name}`).join(", ") : "none";
   lines.push(`    through the StackSet: ${via}; directly: ${direct}; not at all: ${c.uncovered.length + c.excluded.length}`);
   for (const u of c.uncovered) lines.push(`      ${u.id}  ${u.name.padEnd(24)} UNCOVERED: ${u.reason}`);

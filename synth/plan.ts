@@ -112,7 +112,9 @@ export function planIntegration(
 ): IntegrationPlan {
   const warnings: string[] = [];
   const log: Logger = {
-    ...opts.log,
+    info: (m) => opts.log.info(m),
+    progress: (m) => opts.log.progress(m),
+    done: () => opts.log.done(),
     warn: (m) => {
       warnings.push(m);
       opts.log.warn(m);
