@@ -256,7 +256,7 @@ export function renderTemplate(hb: typeof Handlebars, file: string, ctx: Templat
   if (validate && format === "yaml") {
     const docs = parseAllDocuments(text, { uniqueKeys: true });
     const err = (Array.isArray(docs) ? docs : [docs]).flatMap((d) => d.errors)[0];
-    if (err) throw new InputError(`template ${displayPath(file)}: its output ${outputName} is not valid YAML: ${err.message.split("\n")[0]} (fix: quote values with {{yaml ...}})`);
+    if (err) throw new InputError(`template ${displayPath(file)}: its output ${outputName} is not valid YAML: ${err.message.split("\n")[0].replace(/:$/, "")} (fix: quote values with {{yaml ...}})`);
   }
   if (validate && format === "json") {
     try {

@@ -491,6 +491,22 @@ describe("generate options and partitions", () => {
     }
   });
 
+  test("turbot-pipes with a tenant handle uses pipes_tenant_integration (no organization argument)", async () => {
+    const w = writeConfig({ integrationsYaml: "  pipes:\n    consumer: turbot-pipes\n    externalId: { source: generate, prefix: o_x }\n    options: { tenantHandle: acme-tenant, handlePrefix: org_ }\n" });
+    await generate(w.config, path.join(w.dir, "out"));
+    const tf: any = await parseHcl("pipes.tf", fs.readFileSync(path.join(w.dir, "out", "pipes", "pipes.tf"), "utf8"));
+    const r = tf.resource.pipes_tenant_integration.pipes[0];
+    expect(r.organization).toBeUndefined();
+    expect((await hclObjectBody(r.config)).handle_prefix).toBe("org_");
+  });
+
+  test("a custom template whose YAML output does not parse is refused, naming the template", async () => {
+    const w = writeConfig({ integrationsYaml: "  inv:\n    consumer: inv.hbs\n    trustedPrincipal: arn:aws:iam::999999999999:role/i\n    output: { file: inv.yaml }\n" });
+    fs.writeFileSync(path.join(w.dir, "inv.hbs"), "accounts:\n{{#each accounts}}\n  - \"{{name}}\"\n{{/each}}\n");
+    await expect(generate(w.config, path.join(w.dir, "out"))).rejects.toThrow(/template .*inv\.hbs: its output inv\.yaml is not valid YAML: .* \(fix: quote values with \{\{yaml \.\.\.\}\}\)/);
+    expect(fs.existsSync(path.join(w.dir, "out"))).toBe(false);
+  });
+
   test("turbot-pipes needs an organization or tenant handle (exit 2, nothing written)", async () => {
     const w = writeConfig({ integrationsYaml: "  pipes:\n    consumer: turbot-pipes\n    externalId: { source: generate, prefix: o_x }\n" });
     await expect(generate(w.config, path.join(w.dir, "out"))).rejects.toThrow(/set organizationHandle .* or tenantHandle/);
