@@ -255,6 +255,14 @@ describeWithMoto(
       expect(t).toMatch(/none at or above --fail-on error: exit 0/);
       for (const out of [junitText, mdText, t]) expect(out).not.toContain(EXT);
 
+      // The command line of the GitHub Actions workflow in docs/drift.md, run in the project folder as CI runs it.
+      const ci = await runCli(["drift", "--deep", "--generated", "generated", "--format", "markdown", "--report", "junit=drift-junit.xml"], { endpoint: f.endpoint, cwd: f.dir });
+      expect(ci.code).toBe(0);
+      expect(ci.stdout).toContain("## orgtrust drift: ✅ no drift");
+      const ciJunit = xml.parse(fs.readFileSync(path.join(f.dir, "drift-junit.xml"), "utf8"));
+      expect(Number(ciJunit.testsuites["@tests"])).toBe(r.report.checked.length);
+      expect(ci.stdout + fs.readFileSync(path.join(f.dir, "drift-junit.xml"), "utf8")).not.toContain(EXT);
+
       // The default format is the text table, on stdout.
       const plain = await runCli(["drift", "--config", f.config], { endpoint: f.endpoint });
       expect(plain.code).toBe(0);
