@@ -1,27 +1,54 @@
 import * as path from "node:path";
 import type { Command } from "commander";
+import { createLogger } from "../common/log";
 import { EXAMPLES_DIR } from "../common/paths";
 import { loadConfig } from "../config/load";
+import { resolveAll } from "../config/resolve";
+import { runGenerate } from "../generate";
 import { computeScope } from "../org/scope";
 import { loadSnapshot } from "../org/snapshot";
-import { globalRules } from "./common";
-import { summaryText } from "./discover";
+import { runSynth } from "../synth/synthesize";
+import { globalRules, type CommonOptions } from "./common";
+import { summaryText as discoverSummary } from "./discover";
+import { resultText as generateSummary } from "./generate";
+import { summaryText as synthSummary } from "./synth";
+
+/**
+ * Placeholder values for the example's vendor-issued external IDs (its config reads them from the environment).
+ * Only used when the variables are unset, so a real value always wins; nothing here reaches AWS.
+ */
+const EXAMPLE_ENV_PLACEHOLDERS: Record<string, string> = {
+  PORT_EXTERNAL_ID: "example-port-external-id",
+  APONO_EXTERNAL_ID: "example-apono-external-id",
+};
 
 /**
  * The main job on the embedded default: the bundled example org (examples/org.json) and its config
- * (examples/orgtrust.yaml). No AWS account needed.
+ * (examples/orgtrust.yaml). No AWS account needed: scope summary, synth (Terraform JSON and HCL) and generate.
  */
 export function registerExample(program: Command): Command {
   return program
     .command("example")
-    .description("Run the main job on the bundled example org (no AWS account needed): scope summary, synth and generate.")
+    .description("Run the main job on the bundled example org (no AWS account needed): scope summary, synth, HCL export and generate.")
     .option("-o, --out <dir>", "output folder", "out/example")
-    .addHelpText("after", "\nExample:\n  orgtrust example --out out/example")
+    .addHelpText("after", "\nExample:\n  orgtrust example --out out/example   # then look at out/example/{cdktf.out,hcl,generated}")
     .action(async (flags: { out: string }) => {
+      const log = createLogger();
       const loaded = loadConfig(path.join(EXAMPLES_DIR, "orgtrust.yaml"));
       const snapshot = loadSnapshot(path.join(EXAMPLES_DIR, "org.json"));
-      const scope = computeScope(snapshot, globalRules({ excludeOu: [], excludeAccount: [] }, loaded));
-      process.stdout.write(`== discover (from the bundled snapshot examples/org.json)\n${summaryText(snapshot, scope, undefined)}`);
-      void flags;
+      const cli: CommonOptions = { excludeOu: [], excludeAccount: [] };
+      const integrations = resolveAll(loaded.config, loaded.baseDir);
+      const env = { ...process.env };
+      for (const [k, v] of Object.entries(EXAMPLE_ENV_PLACEHOLDERS)) env[k] ??= v;
+
+      const scope = computeScope(snapshot, globalRules(cli, loaded));
+      const out = (title: string, body: string) => process.stdout.write(`\n== ${title}\n${body}`);
+      out("discover (the bundled snapshot examples/org.json)", discoverSummary(snapshot, scope, undefined));
+      const synth = await runSynth({ loaded, snapshot, integrations, outDir: path.join(flags.out, "cdktf.out"), hcl: false, cli, log, env });
+      out(`synth (Terraform JSON for cdktf into ${path.join(flags.out, "cdktf.out")})`, synthSummary(synth, "examples/org.json"));
+      const hcl = await runSynth({ loaded, snapshot, integrations, outDir: path.join(flags.out, "hcl"), hcl: true, cli, log, env });
+      out(`synth --hcl (plain Terraform into ${path.join(flags.out, "hcl")})`, `${hcl.stacks.length} stacks written\n`);
+      const gen = await runGenerate({ loaded, snapshot, integrations, outDir: path.join(flags.out, "generated"), check: false, inlineSecrets: false, cli, log });
+      out(`generate (every consumer's config into ${path.join(flags.out, "generated")})`, generateSummary(gen));
     });
 }
