@@ -17,6 +17,9 @@ import { snapshotHash, type Snapshot, type SnapshotAccount } from "../org/snapsh
  * computeScope / computeOuCover; nothing here re-decides who is in scope.
  */
 
+/** Uncovered accounts warned about one by one per integration; the rest are summed up in one line. */
+const MAX_UNCOVERED_WARNINGS = 10;
+
 export interface AccountRef {
   id: string;
   name: string;
@@ -151,8 +154,15 @@ export function planIntegration(
   const scope = scopeWithChecks(snapshot, rules, opts.cli, log, `integrations.${integration.name} exclusions`);
   const cover = computeOuCover(scope);
   const names = new Map<string, string>([[snapshot.root.id, snapshot.root.name], ...snapshot.organizationalUnits.map((o): [string, string] => [o.id, o.name])]);
-  for (const u of cover.uncovered) {
+  // One line per uncovered account, up to a point: a large org with a badly placed exclusion would otherwise
+  // print thousands of lines. The coverage file and --json always list every one.
+  for (const u of cover.uncovered.slice(0, MAX_UNCOVERED_WARNINGS)) {
     log.warn(`integrations.${integration.name}: account ${u.account.id} (${u.account.name}) is in scope but gets no member role: it ${u.reason}`);
+  }
+  if (cover.uncovered.length > MAX_UNCOVERED_WARNINGS) {
+    log.warn(
+      `integrations.${integration.name}: ${cover.uncovered.length - MAX_UNCOVERED_WARNINGS} more in-scope accounts get no member role (${cover.uncovered.length} in all; orgtrust-coverage.json and --json list them)`,
+    );
   }
   const members = scope.inScope.filter((a) => !a.isManagementAccount);
   if (members.length === 0) log.warn(`integrations.${integration.name}: no member account is in scope; the StackSet gets no instances`);

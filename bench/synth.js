@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+"use strict";
+// Synth and generate benchmark through the CLI: `orgtrust synth`, `orgtrust synth --hcl` and `orgtrust generate`
+// on the bundled example and on a synthetic 5,000-account snapshot with exclusions. Prints wall time, orgtrust's
+// CPU time and peak memory for each; asserts nothing.
+// Run: npm run build && node bench/synth.js [accounts]
+const { spawnSync } = require("node:child_process");
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+const { CONFIG, syntheticSnapshot } = require("./synthetic-org");
+const { serializeSnapshot } = require(path.join(__dirname, "..", "dist", "org", "snapshot.js"));
+
+const REPO = path.join(__dirname, "..");
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-bench-synth-"));
+const env = { ...process.env, PORT_EXTERNAL_ID: "bench-port-id", APONO_EXTERNAL_ID: "bench-apono-id", CI: "true" };
+
+function measure(args) {
+  const usage = path.join(work, "usage.json");
+  const started = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [path.join(__dirname, "measure-child.js"), ...args], { cwd: REPO, env: { ...env, ORGTRUST_BENCH_USAGE: usage }, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  if (r.status !== 0) throw new Error(`orgtrust ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
+  return { wallMs, ...JSON.parse(fs.readFileSync(usage, "utf8")) };
+}
+
+function row(label, m) {
+  console.log(`  ${label.padEnd(34)} wall ${(m.wallMs / 1000).toFixed(2).padStart(6)} s   CPU ${(m.cpuMs / 1000).toFixed(2).padStart(6)} s   peak RSS ${m.maxRssMb.toFixed(0).padStart(5)} MB`);
+}
+
+const snapshot = syntheticSnapshot();
+fs.writeFileSync(path.join(work, "org.json"), serializeSnapshot(snapshot));
+fs.writeFileSync(path.join(work, "orgtrust.yaml"), CONFIG);
+const example = path.join(REPO, "examples", "orgtrust.yaml");
+console.log(`# orgtrust synth/generate benchmark (${os.cpus().length} vCPU ${os.cpus()[0] ? os.cpus()[0].model : ""}, Node ${process.version})`);
+for (const [label, cfg, snap] of [
+  ["example (30 accounts, 9 integrations)", example, path.join(REPO, "examples", "org.json")],
+  [`synthetic (${snapshot.accounts.length} accounts, ${snapshot.organizationalUnits.length} OUs, 9 integrations)`, path.join(work, "orgtrust.yaml"), path.join(work, "org.json")],
+]) {
+  console.log(`\n${label}`);
+  row("orgtrust synth", measure(["synth", "--config", cfg, "--snapshot", snap, "--out", path.join(work, "synth")]));
+  row("orgtrust synth --hcl", measure(["synth", "--hcl", "--config", cfg, "--snapshot", snap, "--out", path.join(work, "hcl")]));
+  row("orgtrust generate (all consumers)", measure(["generate", "--config", cfg, "--snapshot", snap, "--out", path.join(work, "gen")]));
+  row("orgtrust generate --check", measure(["generate", "--check", "--config", cfg, "--snapshot", snap, "--out", path.join(work, "gen")]));
+}
+fs.rmSync(work, { recursive: true, force: true });
