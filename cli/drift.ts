@@ -3,9 +3,8 @@ import { Option, type Command } from "commander";
 import { assertWritable, writeFileAtomic } from "../common/atomic-write";
 import { InputError } from "../common/errors";
 import { roleName } from "../common/ids";
-import { DEFAULT_AUDIT_ROLE, runDrift } from "../drift/run";
 import { FORMATS, formatReport, type Format } from "../drift/format";
-import { checkGenerated } from "../drift/generated";
+import { DEFAULT_AUDIT_ROLE } from "../drift/audit-role";
 import {
   addAwsOptions,
   addCommonOptions,
@@ -73,7 +72,7 @@ export function registerDrift(program: Command): Command {
   );
   return cmd.action(async (flags: DriftFlags) => {
     const format: Format = flags.json ? "json" : flags.format;
-    const log = makeLogger({ json: format !== "text" });
+    const log = makeLogger({ json: format === "json" });
     const loaded = requireConfig(flags);
     const integrations = selectIntegrations(loaded, flags.integration);
     if (!integrations.length) throw new InputError(`${loaded.file}: no integrations configured (fix: add one under integrations:, see \`orgtrust init\`)`);
@@ -83,6 +82,8 @@ export function registerDrift(program: Command): Command {
       throw new InputError(`--generated ${flags.generated}: not a directory (fix: pass the folder \`orgtrust generate\` writes to, holding one folder per integration)`);
     }
     if (flags.report.length) assertWritable(flags.report.map((r) => r.file));
+    // Loaded on use: the CloudFormation, IAM and STS clients (and the generator) cost every other command start-up time.
+    const { runDrift } = await import("../drift/run");
     const report = await runDrift({
       loaded,
       integrations,
@@ -94,7 +95,7 @@ export function registerDrift(program: Command): Command {
       failOn: flags.failOn,
       cli: flags,
       log,
-      checkGenerated: (p) => checkGenerated({ ...p, loaded, cli: flags, log }),
+      checkGenerated: async (p) => (await import("../drift/generated")).checkGenerated({ ...p, loaded, cli: flags, log }),
     });
     for (const r of flags.report) writeFileAtomic(r.file, formatReport(report, r.format));
     process.stdout.write(formatReport(report, format));

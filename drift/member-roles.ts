@@ -1,11 +1,12 @@
 import type { IAMClient } from "@aws-sdk/client-iam";
-import { iamRoleArn, type Partition } from "../common/ids";
+import type { Partition } from "../common/ids";
 import { mapLimit } from "../common/limit";
 import type { Logger } from "../common/log";
 import { explainAwsError } from "../org/aws-errors";
 import type { Scope } from "../org/scope";
 import type { OuCover } from "../org/targets";
 import type { SnapshotAccount } from "../org/snapshot";
+import { auditRoleArn } from "./audit-role";
 import type { DriftAws } from "./aws";
 import { accountTarget, finding, type CheckResult, type CheckedUnit, type Finding } from "./finding";
 import { checkRole, type ExpectedRole } from "./roles";
@@ -43,7 +44,7 @@ export async function checkMemberRoles(
   let done = 0;
   const per = await mapLimit(list, opts.concurrency, async ({ account, plans: ps }): Promise<Finding[]> => {
     const target = accountTarget(account);
-    const roleArn = iamRoleArn(opts.partition, account.id, opts.auditRoleName);
+    const roleArn = auditRoleArn(opts.partition, account.id, opts.auditRoleName);
     let iam: IAMClient;
     try {
       iam = await aws.iamIn(roleArn);

@@ -91,8 +91,8 @@ export async function checkRole(aws: DriftAws, iam: IAMClient, check: CheckName,
     }
     const wantInline = exp.inline ? parsePolicyDocument(exp.inline) : { Statement: [] };
     const wantStatements = Array.isArray(wantInline.Statement) ? wantInline.Statement : wantInline.Statement ? [wantInline.Statement] : [];
-    const a = normalizePolicy({ Version: "2012-10-17", Statement: wantStatements }, exp.partition);
-    const b = normalizePolicy({ Version: "2012-10-17", Statement: statements }, exp.partition);
+    const a = maskExternalIds(normalizePolicy({ Version: "2012-10-17", Statement: wantStatements }, exp.partition), exp.externalId);
+    const b = maskExternalIds(normalizePolicy({ Version: "2012-10-17", Statement: statements }, exp.partition), exp.externalId);
     if (canonicalJson(a) !== canonicalJson(b)) {
       findings.push(
         finding("role-inline-policy-differs", {

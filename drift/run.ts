@@ -16,9 +16,10 @@ import { checkManagementRole } from "./management-role";
 import { checkMemberRoles } from "./member-roles";
 import { checkOrgVsSnapshot } from "./org-vs-snapshot";
 import { buildReport, type DriftReport } from "./report";
+import { redactFindings } from "./redact";
 import { checkStackSet, readStackSet } from "./stackset";
 
-export const DEFAULT_AUDIT_ROLE = "OrganizationAccountAccessRole";
+export { DEFAULT_AUDIT_ROLE } from "./audit-role";
 
 export interface DriftOptions {
   loaded: LoadedConfig;
@@ -154,7 +155,10 @@ export async function runDrift(opts: DriftOptions): Promise<DriftReport> {
     integrations: opts.integrations.map((i) => i.name),
     deep: opts.deep,
     failOn: opts.failOn,
-    findings: results.flatMap((r) => r.findings),
+    findings: redactFindings(
+      results.flatMap((r) => r.findings),
+      plans.map((p) => p.externalId.value),
+    ),
     units: results.flatMap((r) => r.units),
   });
 }

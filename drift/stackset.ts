@@ -105,12 +105,14 @@ function compareTemplate(integration: ResolvedIntegration, s: StackSet, expected
   }
   const diffs = templateDifferences(want, got);
   if (!diffs.length) return [];
+  // A literal where the template references the ExternalId parameter would be the secret itself: never show it.
+  const show = (path: string, v: unknown) => (/externalid/i.test(path) ? "<redacted: external ID>" : shortJson(v));
   return [
     finding("stackset-template-differs", {
       ...base,
       message: `the template of ${integration.stackSet.name} differs from the synthesized one at ${diffs.map((d) => d.path).join(", ")}`,
-      expected: `${diffs[0].path}: ${shortJson(diffs[0].expected)}`,
-      found: `${diffs[0].path}: ${shortJson(diffs[0].found)}`,
+      expected: `${diffs[0].path}: ${show(diffs[0].path, diffs[0].expected)}`,
+      found: `${diffs[0].path}: ${show(diffs[0].path, diffs[0].found)}`,
     }),
   ];
 }

@@ -8,6 +8,7 @@ import { formatReport } from "../drift/format";
 import { cell } from "../drift/format/markdown";
 import { checkOrgVsSnapshot, diffOrganizations } from "../drift/org-vs-snapshot";
 import { EXTERNAL_ID_MARK, OTHER_EXTERNAL_ID_MARK, canonicalJson, describeTrustDifference, maskExternalIds, normalizePolicy, policyText } from "../drift/policy";
+import { REDACTED, redactFindings } from "../drift/redact";
 import { buildReport, type DriftReport } from "../drift/report";
 import { parseTemplate, templateDifferences } from "../drift/template";
 import { computeScope, type ScopeRules } from "../org/scope";
@@ -77,6 +78,14 @@ describe("policy documents compare semantically", () => {
     const got = maskExternalIds(normalizePolicy(wrong, "aws"), "secret-ext-1234");
     expect(describeTrustDifference(want, got)).toBe("the sts:ExternalId condition holds a different value");
   });
+});
+
+test("every text field of a finding is redacted of known external IDs", () => {
+  const f = finding("stackset-template-differs", { integration: "bs", target: { type: "account", id: "x", name: "named sec-ret-value" }, message: "m sec-ret-value", expected: "sec-ret-value", found: "a sec-ret-value b", fix: "f" });
+  const [r] = redactFindings([f], ["sec-ret-value", undefined]);
+  expect(JSON.stringify(r)).not.toContain("sec-ret-value");
+  expect(r.found).toBe(`a ${REDACTED} b`);
+  expect(redactFindings([f], [undefined])).toEqual([f]);
 });
 
 describe("CloudFormation templates compare semantically", () => {

@@ -460,6 +460,7 @@ describeWithMoto(
               .replace("<ParameterKey>MaxSessionDuration</ParameterKey><ParameterValue>3600</ParameterValue>", "<ParameterKey>MaxSessionDuration</ParameterKey><ParameterValue>7200</ParameterValue>")
               .replace(`<ParameterValue>${EXT}</ParameterValue>`, "<ParameterValue>ext-some-other-value-123</ParameterValue>")
               .replace("MaxValue: 43200", "MaxValue: 40000")
+              .replace("sts:ExternalId: !Ref ExternalId", `sts:ExternalId: ${EXT}`) // a literal secret in the template
           : undefined,
       );
       const r = await drift(f, [], { endpoint: proxy.endpoint });
@@ -472,6 +473,7 @@ describeWithMoto(
       expect(p.found).toBe("ExternalId=<secret>, MaxSessionDuration=7200");
       const t = find(r.report, "stackset-template-differs")[0];
       expect(t.message).toContain("Parameters.MaxSessionDuration.MaxValue");
+      expect(t.message).toContain("AssumeRolePolicyDocument.Statement.0.Condition.StringEquals.sts:ExternalId");
       expect(t).toMatchObject({ expected: 'Parameters.MaxSessionDuration.MaxValue: "43200"', found: 'Parameters.MaxSessionDuration.MaxValue: "40000"' });
       expect(kinds(r.report).sort()).toEqual(["stackset-auto-deployment-disabled", "stackset-parameters-differ", "stackset-template-differs"]);
 
