@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { Option, type Command } from "commander";
 import { assertWritable, writeFileAtomic } from "../common/atomic-write";
 import { InputError } from "../common/errors";
@@ -87,7 +88,7 @@ export function registerDrift(program: Command): Command {
     const report = await runDrift({
       loaded,
       integrations,
-      snapshot: snapshot && snapshotPath ? { snapshot, path: snapshotPath } : undefined,
+      snapshot: snapshot && snapshotPath ? { snapshot, path: displayPath(snapshotPath) } : undefined,
       aws: awsOptionsFrom(flags, loaded),
       deep: !!flags.deep,
       auditRoleName: flags.auditRoleName,
@@ -101,4 +102,10 @@ export function registerDrift(program: Command): Command {
     process.stdout.write(formatReport(report, format));
     process.exitCode = report.summary.exitCode;
   });
+}
+
+/** A path as the user would type it: relative to the working directory when it lies below it. */
+function displayPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : p;
 }

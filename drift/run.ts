@@ -125,23 +125,21 @@ export async function runDrift(opts: DriftOptions): Promise<DriftReport> {
   } finally {
     aws.destroy();
   }
-  // Say once per integration when trust policies were compared without the external ID's value.
+  // Say once per integration when the external ID could only be checked for presence (StackSet parameter, trust).
   for (const p of plans) {
-    const trustCompared = opts.deep ? p.liveScope.inScope.some((a) => !a.isManagementAccount) : false;
-    if (p.externalId.unknownBecause && (trustCompared || p.liveCover.direct.length)) {
-      const target = { type: "integration" as const, id: p.integration.name, name: null };
-      results.push({
-        units: [],
-        findings: [
-          finding("external-id-unverified", {
-            integration: p.integration.name,
-            target,
-            check: p.liveCover.direct.length ? "management-role" : "member-role",
-            message: `external ID value unknown (${p.externalId.unknownBecause}): trust policies were checked for a StringEquals sts:ExternalId condition, not its value`,
-          }),
-        ],
-      });
-    }
+    if (!p.externalId.unknownBecause) continue;
+    const check = p.liveCover.direct.length ? "management-role" : opts.deep ? "member-role" : "stackset";
+    results.push({
+      units: [],
+      findings: [
+        finding("external-id-unverified", {
+          integration: p.integration.name,
+          target: { type: "integration", id: p.integration.name, name: null },
+          check,
+          message: `external ID value unknown (${p.externalId.unknownBecause}): the StackSet's ExternalId parameter and the trust policies were checked for a StringEquals sts:ExternalId condition, not its value`,
+        }),
+      ],
+    });
   }
   // Check 6: generated files.
   if (opts.generatedDir && opts.checkGenerated) {

@@ -4,6 +4,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { checkCoverage } from "../drift/coverage";
 import { CHECKS, FINDING_KIND_NAMES, FINDING_KINDS, REMEDIES, SEVERITIES, TARGET_TYPES, finding, type Finding } from "../drift/finding";
+import { expectedRole, expectedStackSet } from "../drift/expected";
+import { expectedExternalId } from "../drift/external-id";
 import { formatReport } from "../drift/format";
 import { cell } from "../drift/format/markdown";
 import { checkOrgVsSnapshot, diffOrganizations } from "../drift/org-vs-snapshot";
@@ -14,6 +16,8 @@ import { parseTemplate, templateDifferences } from "../drift/template";
 import { computeScope, type ScopeRules } from "../org/scope";
 import { loadSnapshot, type Snapshot } from "../org/snapshot";
 import { computeOuCover } from "../org/targets";
+import { loadConfig } from "../config/load";
+import { resolveAll } from "../config/resolve";
 
 const ROOT = path.resolve(__dirname, "..");
 const SCHEMA = JSON.parse(fs.readFileSync(path.join(ROOT, "drift", "finding.schema.json"), "utf8"));
@@ -86,6 +90,34 @@ test("every text field of a finding is redacted of known external IDs", () => {
   expect(JSON.stringify(r)).not.toContain("sec-ret-value");
   expect(r.found).toBe(`a ${REDACTED} b`);
   expect(redactFindings([f], [undefined])).toEqual([f]);
+});
+
+describe("the expected external ID and what synthesis produces", () => {
+  const loaded = loadConfig(path.join(ROOT, "examples", "orgtrust.yaml"));
+  const all = Object.fromEntries(resolveAll(loaded.config, loaded.baseDir).map((i) => [i.name, i]));
+
+  test("value, env and generate sources; unknown says why without a value", () => {
+    expect(expectedExternalId(all.port, { PORT_EXTERNAL_ID: "port-ext-123" })).toEqual({ value: "port-ext-123" });
+    expect(expectedExternalId(all.port, {}).unknownBecause).toBe("environment variable PORT_EXTERNAL_ID is not set");
+    expect(expectedExternalId(all.backstage, {}).unknownBecause).toContain("export ORGTRUST_BACKSTAGE_EXTERNAL_ID");
+    expect(expectedExternalId(all.backstage, { ORGTRUST_BACKSTAGE_EXTERNAL_ID: "bs-ext-456" })).toEqual({ value: "bs-ext-456" });
+  });
+
+  test("the ExternalId parameter is secret, and compared for presence only when the value is unknown", () => {
+    const cover = computeOuCover(computeScope(EXAMPLE, RULES));
+    const unknown = expectedStackSet(all.backstage, {}, cover, EXAMPLE);
+    expect([...unknown.secretParameters]).toEqual(["ExternalId"]);
+    expect([...unknown.presenceOnly]).toEqual(["ExternalId"]);
+    expect(unknown.targets).toEqual(["ou-a1b2-infr4str", "ou-a1b2-sec0curi", WORKLOADS]);
+    expect([...unknown.populatedTargets].sort()).toEqual(unknown.targets);
+    const known = expectedStackSet(all.backstage, { value: "bs-ext-456" }, cover, EXAMPLE);
+    expect(known.presenceOnly.size).toBe(0);
+    expect(known.parameters.ExternalId).toBe("bs-ext-456");
+    const role = expectedRole(all.apono, {});
+    expect(role.externalId).toBeUndefined();
+    expect(role.inline).toBeDefined(); // denyDataReads
+    expect(role.policyArns).toEqual(["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
+  });
 });
 
 describe("CloudFormation templates compare semantically", () => {
