@@ -85,9 +85,12 @@ export async function runDrift(opts: DriftOptions): Promise<DriftReport> {
     });
   }
 
+  // A global exclusion that matches nothing would otherwise be warned about once per integration.
+  const warned = new Set<string>();
+  const onceLog: Logger = { ...log, warn: (m) => void (warned.has(m) || (warned.add(m), log.warn(m))) };
   const plans: Plan[] = opts.integrations.map((integration) => {
     const rules = rulesOf(integration);
-    const liveScope = scopeWithChecks(live, rules, opts.cli, log, `integrations.${integration.name}.exclusions`);
+    const liveScope = scopeWithChecks(live, rules, opts.cli, onceLog, "exclusions");
     return {
       integration,
       liveScope,
