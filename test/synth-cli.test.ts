@@ -93,15 +93,12 @@ describe("orgtrust synth on the example", () => {
     expect(r.stdout).toContain("directly: 111122223333 Acme Management");
     expect(r.stdout).toMatch(/098765432109 {2}Billing Legacy +excluded account/);
     expect(r.stdout).toMatch(/345672109834 {2}Sandbox Alice +in excluded OU Sandbox \(ou-a1b2-sandb0x1\)/);
-    // cloudquery excludes Prod Regulated (depth 3): the accounts beside its path get nothing, and that is a warning.
-    for (const [id, name] of [["765432109876", "Workloads Tooling"], ["876543210987", "Payments Prod"]]) {
-      expect(r.stdout).toMatch(new RegExp(`${id} {2}${name} +UNCOVERED: sits directly in`));
-      expect(r.stderr).toMatch(new RegExp(`warning: integrations.cloudquery: account ${id} \\(${name}\\) is in scope but gets no member role`));
-    }
+    // cloudquery excludes the Security OU: the rest is still an exact OU cover.
     const cq = JSON.parse(fs.readFileSync(path.join(out, "stacks", "cloudquery", "orgtrust-coverage.json"), "utf8"));
-    expect(cq.uncovered.map((u: { id: string }) => u.id)).toEqual(["019283746501", "129384756012", "765432109876", "876543210987", "987654321098"]);
-    expect(cq.exact).toBe(false);
-    expect(cq.targets.map((t: { id: string }) => t.id)).toEqual(["ou-a1b2-dev00001", "ou-a1b2-infr4str", "ou-a1b2-sec0curi", "ou-a1b2-stag1ng1"]);
+    expect(cq.exact).toBe(true);
+    expect(cq.uncovered).toEqual([]);
+    expect(cq.targets.map((t: { id: string }) => t.id)).toEqual(["ou-a1b2-infr4str", "ou-a1b2-w0rkl0ad"]);
+    expect(r.stderr).not.toMatch(/warning/);
 
     // The supplied external IDs are in the synthesized stacks (trust policies need them) but never printed.
     expect(fs.readFileSync(path.join(out, "stacks", "port", "cdk.tf.json"), "utf8")).toContain(PORT_ID);
@@ -120,10 +117,25 @@ describe("orgtrust synth on the example", () => {
     expect(result.format).toBe("json");
     expect(result.stacks.map((s: { integration: string }) => s.integration)).toEqual(["cloudquery", "backstage"]);
     const cq = result.stacks[0];
-    expect(cq.coverage.viaStackSet.length).toBe(15);
+    expect(cq.coverage.viaStackSet.length).toBe(19);
     expect(cq.coverage.direct).toEqual([{ id: "111122223333", name: "Acme Management" }]);
-    expect(cq.warnings.length).toBe(5);
+    expect(cq.warnings).toEqual([]);
     expect(fs.readdirSync(path.join(out, "stacks")).sort()).toEqual(["backstage", "cloudquery"]);
+  });
+
+  test("an exclusion deep inside a wanted OU leaves the accounts beside its path uncovered: warned, listed and recorded", async () => {
+    const out = path.join(tmp(), "uncovered");
+    // Prod Regulated (depth 3) under Prod under Workloads: Prod and Workloads can no longer be targeted.
+    const r = await runCli(["synth", "--config", EXAMPLE, "--out", out, "--integration", "cloudquery", "--exclude-ou", "ou-a1b2-pc1reg01"], { env: ENV });
+    expect(r.code).toBe(0);
+    for (const [id, name] of [["765432109876", "Workloads Tooling"], ["876543210987", "Payments Prod"]]) {
+      expect(r.stdout).toMatch(new RegExp(`${id} {2}${name} +UNCOVERED: sits directly in`));
+      expect(r.stderr).toMatch(new RegExp(`warning: integrations.cloudquery: account ${id} \\(${name}\\) is in scope but gets no member role`));
+    }
+    const cq = JSON.parse(fs.readFileSync(path.join(out, "stacks", "cloudquery", "orgtrust-coverage.json"), "utf8"));
+    expect(cq.uncovered.map((u: { id: string }) => u.id)).toEqual(["019283746501", "129384756012", "765432109876", "876543210987", "987654321098"]);
+    expect(cq.exact).toBe(false);
+    expect(cq.targets.map((t: { id: string }) => t.id)).toEqual(["ou-a1b2-dev00001", "ou-a1b2-infr4str", "ou-a1b2-stag1ng1"]);
   });
 });
 
