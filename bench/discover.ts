@@ -1,5 +1,4 @@
 /**
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
  * Discovery benchmark (prints figures, asserts nothing). Builds orgs in moto of a given shape, then for each:
  *  1. `orgtrust discover` through a counting proxy: calls per operation, the documented minimum and the ratio,
  *     wall time, orgtrust's own CPU time (moto dominates wall time at scale; CPU per account is ours), peak memory;
@@ -12,6 +11,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
  *       (--accounts 5000 on request: building it in moto takes about 3 minutes; --adaptive also times the adaptive
  *       retry mode under faults at every size)
  */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
