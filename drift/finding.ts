@@ -76,7 +76,7 @@ export function mergeResults(results: CheckResult[]): CheckResult {
 }
 
 /**
- * Every finding kind: its check, its usual severity, what it means and how to fix it. docs/drift.md's table is
+ * Every finding kind: its check, its usual severity, what it means and how to fix it. README's finding-kind table (Drift in CI) is
  * written from this list (test/drift-unit.test.ts keeps the two in step).
  */
 export const FINDING_KINDS = {

@@ -7,7 +7,7 @@ import type { Collision } from "./identifiers";
 
 /**
  * THE TEMPLATE CONTEXT: the one object every template (built-in or custom) renders from.
- * Documented field by field in docs/generate.md ("The template context"); keep the two in step.
+ * Documented field by field in README ("The template context"); keep the two in step.
  * Every optional value is `null`, never missing, so templates run in handlebars strict mode.
  */
 export interface TemplateContext {
@@ -74,7 +74,7 @@ export interface TemplateContext {
   cover: { targets: string[]; exact: boolean; uncovered: Array<{ accountId: string; reason: string }> };
   /** Identifier collisions resolved for this integration. */
   collisions: Collision[];
-  /** Consumer-specific derived data (see each consumer in docs/generate.md); {} for custom templates. */
+  /** Consumer-specific derived data (see each consumer in README "Integration targets"); {} for custom templates. */
   consumer: Record<string, unknown>;
 }
 
