@@ -79,6 +79,27 @@ export const CASES: Case[] = [
   { name: "snapshot: another schema version", args: ["discover", "--snapshot", "org.json"], files: { ...good, "org.json": snap((s) => ({ ...s, schemaVersion: 99 })) }, expect: /schemaVersion 99 is not supported/ },
   { name: "snapshot: account id as a number", args: ["discover", "--snapshot", "org.json"], files: { ...good, "org.json": SNAPSHOT.replace('"id": "012345678901"', '"id": 12345678901') }, expect: /org\.json: accounts\.\d+\.id/ },
   { name: "snapshot: not an object", args: ["discover", "--snapshot", "org.json"], files: { ...good, "org.json": "[]" }, expect: /not an orgtrust snapshot/ },
+  // synth
+  { name: "synth: unknown --integration", args: ["synth", "--integration", "nope"], files: good, expect: /--integration nope: no such integration in the config \(fix: use one of apono/ },
+  { name: "synth: env external ID not set", args: ["synth"], files: good, env: { PORT_EXTERNAL_ID: "port-id-1234" }, expect: /integrations\.apono\.externalId\.env: environment variable APONO_EXTERNAL_ID is not set/ },
+  { name: "synth: --out is a file", args: ["synth", "--out", "org.json"], files: good, env: { PORT_EXTERNAL_ID: "port-id-1234", APONO_EXTERNAL_ID: "apono-id-1234" }, expect: /--out org\.json: is a file/ },
+  { name: "synth: exclusions without a snapshot", args: ["synth", "--integration", "backstage"], files: { "orgtrust.yaml": GOOD_CONFIG.replace("snapshot: org.json\n", "") }, expect: /orgtrust discover --out/ },
+  { name: "synth: env external ID with a space", args: ["synth", "--integration", "port"], files: good, env: { PORT_EXTERNAL_ID: "has space" }, expect: /PORT_EXTERNAL_ID/ },
+  // generate
+  { name: "generate: unknown --integration", args: ["generate", "--integration", "nope"], files: good, expect: /--integration nope: no such integration/ },
+  { name: "generate: --inline-secrets with a generated external ID", args: ["generate", "--inline-secrets", "--integration", "backstage"], files: good, expect: /--inline-secrets: integration backstage has a generated external ID/ },
+  { name: "generate: --inline-secrets with the env variable unset", args: ["generate", "--inline-secrets", "--integration", "port"], files: good, expect: /--inline-secrets: integration port reads its external ID from the environment variable PORT_EXTERNAL_ID, which is not set/ },
+  { name: "generate: --snapshot with --role-arn", args: ["generate", "--snapshot", "org.json", "--role-arn", "arn:aws:iam::111122223333:role/x"], files: good, expect: /--snapshot: cannot be combined with --profile or --role-arn/ },
+  { name: "generate: --out under a file", args: ["generate", "--out", "org.json"], files: good, expect: /output path .*org\.json.*is not writable/ },
+  { name: "generate: template syntax error", args: ["generate", "--integration", "custodian"], files: { ...withConfig((c) => c.replace("consumer: c7n-org", "consumer: ./bad.hbs")), "bad.hbs": "{{#each accounts}}\n{{id}}\n" }, expect: /bad\.hbs/ },
+  { name: "generate: template with an unknown helper", args: ["generate", "--integration", "custodian"], files: { ...withConfig((c) => c.replace("consumer: c7n-org", "consumer: ./bad.hbs")), "bad.hbs": "{{#each accounts}}{{shout name}}{{/each}}\n" }, expect: /bad\.hbs:1.*shout/ },
+  // drift
+  { name: "drift: unknown --format", args: ["drift", "--format", "yaml"], files: good, expect: /'yaml' is invalid\. Allowed choices are text, json, junit, markdown/ },
+  { name: "drift: unknown --fail-on", args: ["drift", "--fail-on", "fatal"], files: good, expect: /'fatal' is invalid\. Allowed choices are error, warning/ },
+  { name: "drift: bad --audit-role-name", args: ["drift", "--audit-role-name", "bad/name"], files: good, expect: /--audit-role-name bad\/name: must be an IAM role name/ },
+  { name: "drift: --generated not a folder", args: ["drift", "--generated", "nowhere"], files: good, expect: /--generated nowhere: not a directory/ },
+  { name: "drift: unknown --integration", args: ["drift", "--integration", "nope"], files: good, expect: /--integration nope: no such integration/ },
+  { name: "drift: snapshot of another schema version", args: ["drift"], files: { ...good, "org.json": snap((s) => ({ ...s, schemaVersion: 0 })) }, expect: /schemaVersion 0 is not supported/ },
 ];
 
 function listTree(dir: string): Record<string, string> {
