@@ -12,7 +12,6 @@
  *       retry mode under faults at every size)
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -24,55 +23,17 @@ import {
   OrganizationsClient,
 } from "@aws-sdk/client-organizations";
 import { awsClients, TEST_CREDENTIALS } from "../test/support/aws-clients";
+import { runMeasured } from "./measured-run";
 import { startFaultProxy, type FaultProxy } from "../test/support/fault-proxy";
 import { httpStatus, motoAvailable, startMoto } from "../test/support/moto";
 import { buildOrg, syntheticSpec } from "../test/support/org-fixture";
-
-const REPO = path.resolve(__dirname, "..", "..");
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : dflt;
 }
 
-interface Run {
-  code: number;
-  wallMs: number;
-  cpuMs: number;
-  maxRssMb: number;
-  stdout: string;
-  stderr: string;
-}
-
-function runDiscover(endpoint: string, out: string, extraEnv: Record<string, string> = {}): Promise<Run> {
-  const usage = path.join(os.tmpdir(), `orgtrust-bench-usage-${process.pid}.json`);
-  const env = {
-    PATH: process.env.PATH ?? "",
-    HOME: process.env.HOME ?? "",
-    AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-    AWS_REGION: "us-east-1",
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_CONFIG_FILE: "/nonexistent",
-    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent",
-    AWS_EC2_METADATA_DISABLED: "true",
-    CI: "true",
-    ORGTRUST_BENCH_USAGE: usage,
-    ...extraEnv,
-  };
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(REPO, "bench", "measure-child.js"), "discover", "--out", out, "--json"], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => {
-      const u = JSON.parse(fs.readFileSync(usage, "utf8"));
-      resolve({ code: code ?? -1, wallMs: Date.now() - started, cpuMs: u.cpuMs, maxRssMb: u.maxRssMb, stdout, stderr });
-    });
-  });
-}
+const runDiscover = (endpoint: string, out: string, extraEnv: Record<string, string> = {}) => runMeasured(["discover", "--out", out, "--json"], endpoint, extraEnv);
 
 /** What a simple script does: serial, default retry, DescribeOrganizationalUnit + ListParents to rebuild paths. */
 async function serialBaseline(endpoint: string): Promise<{ calls: number; wallMs: number; accounts: number }> {

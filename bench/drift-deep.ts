@@ -9,11 +9,9 @@
  * Run:  npm run build && node dist/bench/drift-deep.js [--accounts 200]
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CreateStackInstancesCommand, CreateStackSetCommand } from "@aws-sdk/client-cloudformation";
 import { CreateRoleCommand } from "@aws-sdk/client-iam";
 import { loadConfig } from "../config/load";
 import { resolveIntegration } from "../config/resolve";
@@ -21,45 +19,18 @@ import { memberRoleParameters, memberRoleTemplateBody, memberTrustPolicy } from 
 import { computeScope } from "../org/scope";
 import { loadSnapshot } from "../org/snapshot";
 import { computeOuCover } from "../org/targets";
-import { awsClients, TEST_CREDENTIALS } from "../test/support/aws-clients";
+import { awsClients } from "../test/support/aws-clients";
+import { runMeasured as run } from "./measured-run";
 import { startFaultProxy } from "../test/support/fault-proxy";
 import { motoAvailable, startMoto } from "../test/support/moto";
 import { buildOrg, type OrgSpec } from "../test/support/org-fixture";
+import { createMemberRoleStackSet } from "../test/support/stackset";
 
-const REPO = path.resolve(__dirname, "..", "..");
 const EXT = "bench-external-id-0123456789";
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : dflt;
-}
-
-function run(args: string[], endpoint: string): Promise<{ code: number; wallMs: number; cpuMs: number; maxRssMb: number; stdout: string; stderr: string }> {
-  const usage = path.join(os.tmpdir(), `orgtrust-bench-drift-${process.pid}.json`);
-  const env = {
-    PATH: process.env.PATH ?? "",
-    AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-    AWS_REGION: "us-east-1",
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_CONFIG_FILE: "/nonexistent",
-    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent",
-    AWS_EC2_METADATA_DISABLED: "true",
-    CI: "true",
-    ORGTRUST_BENCH_USAGE: usage,
-  };
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(REPO, "bench", "measure-child.js"), ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => {
-      const u = JSON.parse(fs.readFileSync(usage, "utf8"));
-      resolve({ code: code ?? -1, wallMs: Date.now() - started, cpuMs: u.cpuMs, maxRssMb: u.maxRssMb, stdout, stderr });
-    });
-  });
 }
 
 async function main(): Promise<void> {
@@ -99,17 +70,7 @@ integrations:
     const loaded = loadConfig(path.join(dir, "orgtrust.yaml"));
     const integration = resolveIntegration(loaded.config, "audit", dir);
     const cover = computeOuCover(computeScope(loadSnapshot(path.join(dir, "org.json")), { organizationalUnits: [built.ou.Sandbox], accounts: [], skipInactiveAccounts: true, managementAccount: false }));
-    await c.cfn.send(
-      new CreateStackSetCommand({
-        StackSetName: integration.stackSet.name,
-        TemplateBody: memberRoleTemplateBody(),
-        Parameters: Object.entries(memberRoleParameters(integration, EXT)).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
-        PermissionModel: "SERVICE_MANAGED",
-        AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
-        Capabilities: ["CAPABILITY_NAMED_IAM"],
-      }),
-    );
-    await c.cfn.send(new CreateStackInstancesCommand({ StackSetName: integration.stackSet.name, DeploymentTargets: { OrganizationalUnitIds: cover.targets }, Regions: ["us-east-1"] }));
+    await createMemberRoleStackSet(c.cfn, { name: integration.stackSet.name, templateBody: memberRoleTemplateBody(), parameters: memberRoleParameters(integration, EXT), targets: [cover.targets] });
     await c.iam.send(new CreateRoleCommand({ RoleName: integration.memberRole.name, AssumeRolePolicyDocument: JSON.stringify(memberTrustPolicy(integration, EXT)) }));
     c.destroy();
     console.log(`# orgtrust drift --deep benchmark (${os.cpus().length} vCPU, Node ${process.version}, moto server)`);

@@ -1,6 +1,4 @@
 import {
-  CreateStackInstancesCommand,
-  CreateStackSetCommand,
   DeleteStackInstancesCommand,
   DeleteStackSetCommand,
 } from "@aws-sdk/client-cloudformation";
@@ -29,6 +27,7 @@ import { awsClients, clientsFor } from "./support/aws-clients";
 import { runCli, type CliResult } from "./support/cli";
 import { startFaultProxy, type FaultProxy } from "./support/fault-proxy";
 import { describeWithMoto } from "./support/moto";
+import { createMemberRoleStackSet } from "./support/stackset";
 import { buildOrg, type BuiltOrg, type OrgSpec } from "./support/org-fixture";
 
 /**
@@ -108,17 +107,7 @@ async function deploy(endpoint: string): Promise<Fixture> {
     );
     expect(cover.targets).toEqual([built.ou.Workloads]);
     // The StackSet, as the constructs synthesize it (moto reaches one OU level: Workloads and Prod).
-    await c.cfn.send(
-      new CreateStackSetCommand({
-        StackSetName: integration.stackSet.name,
-        TemplateBody: memberRoleTemplateBody(),
-        Parameters: Object.entries(memberRoleParameters(integration, EXT)).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
-        PermissionModel: "SERVICE_MANAGED",
-        AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
-        Capabilities: ["CAPABILITY_NAMED_IAM"],
-      }),
-    );
-    await c.cfn.send(new CreateStackInstancesCommand({ StackSetName: integration.stackSet.name, DeploymentTargets: { OrganizationalUnitIds: cover.targets }, Regions: ["us-east-1"] }));
+    await createMemberRoleStackSet(c.cfn, { name: integration.stackSet.name, templateBody: memberRoleTemplateBody(), parameters: memberRoleParameters(integration, EXT), targets: [cover.targets] });
     // moto ignores ManagedPolicyArns: attach the member policy in each account ourselves.
     for (const a of cover.viaStackSet) {
       const m = await clientsFor(endpoint, a.id);

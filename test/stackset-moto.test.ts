@@ -1,13 +1,14 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CreateStackInstancesCommand, CreateStackSetCommand, ListStackInstancesCommand } from "@aws-sdk/client-cloudformation";
+import { ListStackInstancesCommand } from "@aws-sdk/client-cloudformation";
 import { GetRoleCommand, NoSuchEntityException } from "@aws-sdk/client-iam";
 import { memberTrustPolicy, type PolicyDocument } from "../constructs/member-role-policy";
 import { integrationFrom } from "./constructs.fixtures";
 import { awsClients, clientsFor } from "./support/aws-clients";
 import { runCli } from "./support/cli";
 import { describeWithMoto } from "./support/moto";
+import { createMemberRoleStackSet } from "./support/stackset";
 import { buildOrg, type BuiltOrg, type OrgSpec } from "./support/org-fixture";
 
 /**
@@ -107,22 +108,7 @@ integrations:
 async function deploy(endpoint: string, s: Synthesized): Promise<void> {
   const c = awsClients(endpoint);
   try {
-    await c.cfn.send(
-      new CreateStackSetCommand({
-        StackSetName: "orgtrust-backstage-member-role",
-        TemplateBody: s.templateBody,
-        Parameters: Object.entries(s.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
-        PermissionModel: "SERVICE_MANAGED",
-        AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
-        Capabilities: ["CAPABILITY_NAMED_IAM"],
-        Tags: Object.entries(s.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
-      }),
-    );
-    for (const ous of s.targets) {
-      await c.cfn.send(
-        new CreateStackInstancesCommand({ StackSetName: "orgtrust-backstage-member-role", DeploymentTargets: { OrganizationalUnitIds: ous }, Regions: ["us-east-1"] }),
-      );
-    }
+    await createMemberRoleStackSet(c.cfn, { name: "orgtrust-backstage-member-role", ...s });
   } finally {
     c.destroy();
   }

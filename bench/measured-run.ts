@@ -1,0 +1,52 @@
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { TEST_CREDENTIALS } from "../test/support/aws-clients";
+
+const REPO = path.resolve(__dirname, "..", "..");
+
+export interface MeasuredRun {
+  code: number;
+  wallMs: number;
+  /** orgtrust's own CPU time (user + system) and peak RSS, reported by bench/measure-child.js. */
+  cpuMs: number;
+  maxRssMb: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `orgtrust <args>` in a child process against `endpoint` (moto or the fault proxy) with dummy credentials and
+ * no shared AWS config, and measures it from the inside (bench/measure-child.js), so moto's and the proxy's work
+ * is not counted as orgtrust's.
+ */
+export function runMeasured(args: string[], endpoint: string, extraEnv: Record<string, string> = {}): Promise<MeasuredRun> {
+  const usage = path.join(os.tmpdir(), `orgtrust-bench-usage-${process.pid}.json`);
+  const env = {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "",
+    AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+    AWS_REGION: "us-east-1",
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_CONFIG_FILE: "/nonexistent",
+    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent",
+    AWS_EC2_METADATA_DISABLED: "true",
+    CI: "true",
+    ORGTRUST_BENCH_USAGE: usage,
+    ...extraEnv,
+  };
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(REPO, "bench", "measure-child.js"), ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => {
+      const u = JSON.parse(fs.readFileSync(usage, "utf8"));
+      resolve({ code: code ?? -1, wallMs: Date.now() - started, cpuMs: u.cpuMs, maxRssMb: u.maxRssMb, stdout, stderr });
+    });
+  });
+}
