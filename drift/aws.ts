@@ -3,7 +3,7 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { explainAwsError } from "../org/aws-errors";
-import { CallStats, clientConfig, credentialsFor, sendWithRetry, type AwsOptions } from "../org/aws";
+import { CallStats, clientConfig, credentialsFor, describeCredentials, sendWithRetry, type AwsOptions } from "../org/aws";
 
 /**
  * The AWS side of a drift run: one credential provider (the standard chain, a profile, or --role-arn assumed
@@ -13,7 +13,7 @@ import { CallStats, clientConfig, credentialsFor, sendWithRetry, type AwsOptions
 export class DriftAws {
   readonly stats = new CallStats();
   readonly credentials: AwsCredentialIdentityProvider;
-  /** The caller, for error messages: the role ARN, the profile, or "the current AWS credentials". */
+  /** The caller, for error messages (describeCredentials): the role, the profile, or the default chain. */
   readonly who: string;
   private readonly cfn = new Map<string, CloudFormationClient>();
   private iamClient?: IAMClient;
@@ -21,7 +21,7 @@ export class DriftAws {
 
   constructor(readonly opts: AwsOptions) {
     this.credentials = credentialsFor(opts);
-    this.who = opts.roleArn ?? (opts.profile ? `profile ${opts.profile}` : "the current AWS credentials");
+    this.who = describeCredentials(opts);
   }
 
   cloudFormation(region: string): CloudFormationClient {

@@ -30,11 +30,11 @@ export function explainAwsError(e: unknown, operation: string, service: string, 
     case "ExpiredToken":
     case "ExpiredTokenException":
     case "RequestExpired":
-      return new AwsFailure(`AWS credentials for ${who} have expired (fix: refresh them, e.g. \`aws sso login\`, or re-export the session)`, e);
+      return new AwsFailure(`the AWS credentials (${who}) have expired (fix: refresh them, e.g. \`aws sso login\`, or re-export the session)`, e);
     case "InvalidClientTokenId":
     case "UnrecognizedClientException":
     case "SignatureDoesNotMatch":
-      return new AwsFailure(`AWS rejected the credentials for ${who} (${name}) (fix: check the access key, profile or session token)`, e);
+      return new AwsFailure(`AWS rejected the credentials (${who}): ${name} (fix: check the access key, profile or session token)`, e);
     case "CredentialsProviderError":
       return new AwsFailure(`no AWS credentials found: ${msg} (fix: pass --profile, run \`aws sso login\`, or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)`, e);
     case "TooManyRequestsException":

@@ -85,6 +85,11 @@ export function clientConfig(opts: AwsOptions, service: "organizations" | "other
   };
 }
 
+/** Names the credentials in use for error messages: the role, the profile, or the default chain. Never a secret. */
+export function describeCredentials(opts: AwsOptions): string {
+  return opts.roleArn ? `role ${opts.roleArn}` : opts.profile ? `profile ${opts.profile}` : "the default credential chain";
+}
+
 /** Counts logical calls (one per operation, whatever the retries) and HTTP attempts. */
 export class CallStats {
   readonly calls = new Map<string, number>();

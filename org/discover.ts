@@ -12,7 +12,7 @@ import {
 import { partitionOfArn } from "../common/ids";
 import { TaskPool } from "../common/limit";
 import { explainAwsError } from "./aws-errors";
-import { CallStats, clientConfig, credentialsFor, sendWithRetry, type AwsOptions } from "./aws";
+import { CallStats, clientConfig, credentialsFor, describeCredentials, sendWithRetry, type AwsOptions } from "./aws";
 import { canonicalize, SNAPSHOT_SCHEMA_VERSION, type PathEntry, type Snapshot, type SnapshotAccount, type SnapshotOu } from "./snapshot";
 
 /** Organizations list operations return at most 20 items per page; always ask for 20 so page counts are predictable. */
@@ -65,7 +65,7 @@ export async function discoverOrganization(opts: DiscoverOptions): Promise<Disco
   const stats = new CallStats();
   const credentials = credentialsFor(opts);
   const client = new OrganizationsClient(clientConfig(opts, "organizations", credentials));
-  const who = opts.roleArn ?? (opts.profile ? `profile ${opts.profile}` : "the current AWS credentials");
+  const who = describeCredentials(opts);
   const call = async <T>(op: string, send: () => Promise<T>): Promise<T> => {
     try {
       return await sendWithRetry(op, stats, send);

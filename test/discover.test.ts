@@ -4,9 +4,12 @@ import * as path from "node:path";
 import { awsClients } from "./support/aws-clients";
 import { runCli } from "./support/cli";
 import { startFaultProxy, type FaultProxy } from "./support/fault-proxy";
-import { describeWithMoto } from "./support/moto";
+import { describeWithMoto, httpStatus } from "./support/moto";
 import { buildOrg, syntheticSpec, type BuiltOrg, type OrgSpec } from "./support/org-fixture";
 import type { Snapshot } from "../org/snapshot";
+
+/** A moto RNG seed under which the SMALL fixture gets account ids with a leading zero (ids are strings everywhere). */
+const LEADING_ZERO_SEED = 1;
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-discover-"));
 
@@ -59,8 +62,11 @@ describeWithMoto("orgtrust discover against moto", (moto) => {
   });
 
   test("reads nested OUs to depth 5, pages past 20, tags, states; calls equal the documented minimum", async () => {
+    // A seeded moto gives the same account ids on every run; this seed yields ids that start with 0.
+    expect(await httpStatus(`${moto().endpoint}/moto-api/seed?a=${LEADING_ZERO_SEED}`, "POST")).toBe(200);
     const c = awsClients(moto().endpoint);
     const built = await buildOrg(c, SMALL);
+    expect(built.accounts.some((a) => a.id.startsWith("0"))).toBe(true);
     c.destroy();
     const dir = tmp();
     const out = path.join(dir, "org.json");
@@ -171,6 +177,7 @@ describeWithMoto("orgtrust discover against moto", (moto) => {
   });
 
   test("done-when: 200 accounts in 30 OUs (depth 5): fixture-equal snapshot at the minimum call count, identical under 30% throttling", async () => {
+    expect(await httpStatus(`${moto().endpoint}/moto-api/seed?a=42`, "POST")).toBe(200);
     const c = awsClients(moto().endpoint);
     const built = await buildOrg(c, syntheticSpec({ accounts: 200, ous: 30, depth: 5, tagsPerAccount: 2, suspendEvery: 50 }));
     c.destroy();
@@ -179,6 +186,7 @@ describeWithMoto("orgtrust discover against moto", (moto) => {
     expect(r.code).toBe(0);
     const snap = JSON.parse(fs.readFileSync(path.join(dir, "clean.json"), "utf8")) as Snapshot;
     expect(snap.accounts).toHaveLength(200);
+    expect(snap.accounts.filter((a) => a.id.startsWith("0")).length).toBeGreaterThan(0);
     expect(snap.organizationalUnits).toHaveLength(30);
     expectSnapshotMatches(snap, built);
     const summary = JSON.parse(r.stdout);

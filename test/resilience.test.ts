@@ -70,6 +70,35 @@ describeWithMoto(
       expect(fs.readFileSync(out, "utf8")).toBe("previous snapshot");
     });
 
+    test("expired credentials: exit 3 saying to refresh them", async () => {
+      proxy.addRule({ rate: 1, fault: { kind: "error", code: "ExpiredTokenException", message: "The security token included in the request is expired" } });
+      const r = await runCli(["discover"], { endpoint: proxy.endpoint });
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(/^orgtrust: error: the AWS credentials \(the default credential chain\) have expired \(fix: refresh them/);
+    });
+
+    test("progress shows on a TTY and stays quiet in CI and with --json", async () => {
+      // `script` gives the CLI a pseudo-terminal, as an interactive shell would.
+      const viaTty = (extra: string, ci: boolean) =>
+        new Promise<string>((resolve) => {
+          const cmd = `${process.execPath} ${BIN} discover ${extra}`;
+          const child = spawn("script", ["-qec", cmd, "/dev/null"], {
+            env: { PATH: process.env.PATH, AWS_ENDPOINT_URL: proxy.endpoint, AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: "x", AWS_REGION: "us-east-1", AWS_EC2_METADATA_DISABLED: "true", ...(ci ? { CI: "true" } : {}) },
+            stdio: ["ignore", "pipe", "pipe"],
+          });
+          let out = "";
+          child.stdout.on("data", (d) => (out += d));
+          child.on("close", () => resolve(out));
+        });
+      // Slow answers so the crawl lasts long enough for the progress line (refreshed at most every 100 ms).
+      proxy.addRule({ rate: 1, fault: { kind: "delay", ms: 20 } });
+      const tty = await viaTty("", false);
+      expect(tty).toMatch(/discovering: \d+ OUs, \d+ accounts, \d+ calls/);
+      expect(tty).toContain("In scope:");
+      expect(await viaTty("", true)).not.toContain("discovering:");
+      expect(await viaTty("--json", false)).not.toContain("discovering:");
+    });
+
     test("a killed run leaves the previous snapshot intact and no temp files", async () => {
       const out = path.join(dir, "killed", "org.json");
       fs.mkdirSync(path.dirname(out));
