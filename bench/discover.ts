@@ -7,7 +7,7 @@
  *     script does it (ListAccounts, then ListParents + ListTagsForResource per account, DescribeOrganizationalUnit
  *     + ListParents per OU met): calls and wall time, and orgtrust's speed-up over it.
  *
- * Run:  npm run build && node dist/bench/discover.js [--accounts 200,1000] [--ous 30] [--depth 5] [--tags 2]
+ * Run:  npm run build && node dist/bench/discover.js [--accounts 200,1000] [--ous 30] [--depth 5] [--tags 2] [--latency 0]
  *       (--accounts 5000 on request: building it in moto takes about 3 minutes; --adaptive also times the adaptive
  *       retry mode under faults at every size)
  */
@@ -79,6 +79,7 @@ async function main(): Promise<void> {
   const sizes = arg("accounts", "200,1000").split(",").map(Number);
   const depth = Number(arg("depth", "5"));
   const tags = Number(arg("tags", "2"));
+  const latency = Number(arg("latency", "0"));
   const moto = await startMoto();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-bench-"));
   console.log(`# orgtrust discovery benchmark (${os.cpus().length} vCPU ${os.cpus()[0]?.model ?? ""}, Node ${process.version}, moto server)`);
@@ -92,9 +93,12 @@ async function main(): Promise<void> {
       const c = awsClients(moto.endpoint);
       await buildOrg(c, syntheticSpec({ accounts: n, ous, depth, tagsPerAccount: tags, suspendEvery: 50 }));
       c.destroy();
-      console.log(`\n## ${n} accounts, ${ous} OUs, depth ${depth}, ${tags} tags per account (org built in moto in ${fmt(Date.now() - buildStart)})`);
+      console.log(`\n## ${n} accounts, ${ous} OUs, depth ${depth}, ${tags} tags per account (org built in moto in ${fmt(Date.now() - buildStart)})${latency ? `, ${latency} ms added to every request` : ""}`);
 
       proxy = await startFaultProxy(moto.endpoint, 1);
+      // --latency adds a fixed delay to every request, as a real network round trip to AWS does (moto answers
+      // from loopback in a few ms, which hides what concurrency buys).
+      if (latency > 0) proxy.addRule({ rate: 1, fault: { kind: "delay", ms: latency } });
       const clean = await runDiscover(proxy.endpoint, path.join(work, `clean-${n}.json`));
       if (clean.code !== 0) throw new Error(`discover failed: ${clean.stderr}`);
       const summary = JSON.parse(clean.stdout);
@@ -122,7 +126,11 @@ async function main(): Promise<void> {
         proxy = undefined;
       }
 
-      const base = await serialBaseline(moto.endpoint);
+      proxy = await startFaultProxy(moto.endpoint, 4);
+      if (latency > 0) proxy.addRule({ rate: 1, fault: { kind: "delay", ms: latency } });
+      const base = await serialBaseline(proxy.endpoint);
+      await proxy.stop();
+      proxy = undefined;
       console.log(`serial baseline (one request at a time, ListAccounts + ListParents/Tags per account): ${base.calls} calls, wall ${fmt(base.wallMs)}`);
       console.log(`  orgtrust speed-up: ${(base.wallMs / clean.wallMs).toFixed(1)}x wall, ${(base.calls / onWire).toFixed(2)}x fewer calls`);
     }
