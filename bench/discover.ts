@@ -7,7 +7,7 @@
  *     script does it (ListAccounts, then ListParents + ListTagsForResource per account, DescribeOrganizationalUnit
  *     + ListParents per OU met): calls and wall time, and orgtrust's speed-up over it.
  *
- * Run:  npm run build && node dist/bench/discover.js [--accounts 200,1000] [--ous 30] [--depth 5] [--tags 2] [--latency 0]
+ * Run:  npm run build && node dist/bench/discover.js [--accounts 200,1000] [--ous 30] [--depth 5] [--tags 2] [--latency 0] [--no-faults]
  *       (--accounts 5000 on request: building it in moto takes about 3 minutes; --adaptive also times the adaptive
  *       retry mode under faults at every size)
  */
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
       // Faults: 30% throttled and 5% ConcurrentModification. Standard retry at every size; the product default
       // (adaptive, whose client-side rate limiter drops to its floor under random throttling) at 200 accounts or
       // with --adaptive, because it takes minutes at larger sizes.
-      const modes = n <= 200 || process.argv.includes("--adaptive") ? ["standard", "adaptive"] : ["standard"];
+      const modes = process.argv.includes("--no-faults") ? [] : n <= 200 || process.argv.includes("--adaptive") ? ["standard", "adaptive"] : ["standard"];
       for (const mode of modes) {
         proxy = await startFaultProxy(moto.endpoint, 2);
         proxy.addRule({ rate: 0.3, fault: { kind: "error", code: "TooManyRequestsException" } });
