@@ -289,6 +289,39 @@ describe("HCL emitter formatting rules", () => {
     );
     expect(() => toHcl({ resource: { aws_x: { y: { mystery_block: { a: 1 } } } } })).toThrow(/unknown nested object/);
   });
+
+  test("references inside policies and expressions holding quotes or braces become bare expressions; templates keep their quotes", async () => {
+    const condition = '${length(var.X) >= 2 && can(regex("^[\\\\w+=,.@:/-]{1,5}$", var.X))}';
+    const hcl = toHcl({
+      variable: { X: { type: "string", sensitive: true, validation: [{ condition, error_message: 'Say "hi".' }] } },
+      resource: {
+        aws_iam_role: {
+          r: {
+            assume_role_policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Condition: { StringEquals: { "sts:ExternalId": "${var.X}" } } }] }),
+            description: 'a ${lookup(var.m, "k", "}")} b "c" $${literal}',
+            name: "${(parseint(substr(sha256(var.X), 0, 7), 16) + 1)}",
+          },
+        },
+      },
+    });
+    expect(hcl).toContain('    condition     = length(var.X) >= 2 && can(regex("^[\\\\w+=,.@:/-]{1,5}$", var.X))\n');
+    expect(hcl).toContain('    error_message = "Say \\"hi\\"."\n');
+    expect(hcl).toContain('          "sts:ExternalId" = var.X\n');
+    expect(hcl).toContain('  description = "a ${lookup(var.m, "k", "}")} b \\"c\\" $${literal}"\n');
+    expect(hcl).toContain("  name        = (parseint(substr(sha256(var.X), 0, 7), 16) + 1)\n");
+    expect(hcl).not.toMatch(/"\$\{[^"]*\}"/);
+    const parsed = (await parseHcl("t.tf", hcl)) as { variable: Record<string, Array<{ validation: Array<{ condition: string }> }>>; resource: { aws_iam_role: { r: Array<Record<string, string>> } } };
+    expect(parsed.variable.X[0].validation[0].condition).toBe(condition);
+    expect(parsed.resource.aws_iam_role.r[0].description).toBe('a ${lookup(var.m, "k", "}")} b "c" $${literal}');
+    expect(parsed.resource.aws_iam_role.r[0].assume_role_policy).toContain('"sts:ExternalId" = var.X');
+    if (terraformOnPath) {
+      const dir = tmp();
+      fs.writeFileSync(path.join(dir, "main.tf"), hcl);
+      const fmt = spawnSync("terraform", ["fmt", "-check", "-diff", dir], { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
+      expect(fmt.stdout).toBe("");
+      expect(fmt.status).toBe(0);
+    }
+  });
 });
 
 describe("orgtrust synth input errors: exit 2, one line, previous output intact", () => {
