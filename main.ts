@@ -7,7 +7,8 @@
  *   ORGTRUST_SNAPSHOT      snapshot file (default: the config's snapshot field)
  *   ORGTRUST_INTEGRATIONS  comma-separated integration names (default: all)
  *   ORGTRUST_STRICT=true   exclusions that match nothing are errors
- * External IDs with `source: env` are read from their variables, as in `orgtrust synth`.
+ * External IDs with `source: env` are not read here: each becomes a sensitive Terraform input variable of the same name,
+ * as in `orgtrust synth`; `cdktf deploy` passes TF_VAR_<NAME> from the environment on to Terraform.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";

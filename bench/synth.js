@@ -13,7 +13,8 @@ const { serializeSnapshot } = require(path.join(__dirname, "..", "dist", "org", 
 
 const REPO = path.join(__dirname, "..");
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-bench-synth-"));
-const env = { ...process.env, PORT_EXTERNAL_ID: "bench-port-id", APONO_EXTERNAL_ID: "bench-apono-id", CI: "true" };
+// No external-ID variables: synth never reads them (env sources become Terraform variables), generate does not need them.
+const env = { ...process.env, CI: "true" };
 
 function measure(args) {
   const usage = path.join(work, "usage.json");

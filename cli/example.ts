@@ -14,15 +14,6 @@ import { resultText as generateSummary } from "./generate";
 import { summaryText as synthSummary } from "./synth";
 
 /**
- * Placeholder values for the example's vendor-issued external IDs (its config reads them from the environment).
- * Only used when the variables are unset, so a real value always wins; nothing here reaches AWS.
- */
-const EXAMPLE_ENV_PLACEHOLDERS: Record<string, string> = {
-  PORT_EXTERNAL_ID: "example-port-external-id",
-  APONO_EXTERNAL_ID: "example-apono-external-id",
-};
-
-/**
  * The main job on the embedded default: the bundled example org (examples/org.json) and its config
  * (examples/orgtrust.yaml). No AWS account needed: scope summary, synth (Terraform JSON and HCL) and generate.
  */
@@ -38,15 +29,13 @@ export function registerExample(program: Command): Command {
       const snapshot = loadSnapshot(path.join(EXAMPLES_DIR, "org.json"));
       const cli: CommonOptions = { excludeOu: [], excludeAccount: [] };
       const integrations = resolveAll(loaded.config, loaded.baseDir);
-      const env = { ...process.env };
-      for (const [k, v] of Object.entries(EXAMPLE_ENV_PLACEHOLDERS)) env[k] ??= v;
 
       const scope = computeScope(snapshot, globalRules(cli, loaded));
       const out = (title: string, body: string) => process.stdout.write(`\n== ${title}\n${body}`);
       out("discover (the bundled snapshot examples/org.json)", discoverSummary(snapshot, scope, undefined));
-      const synth = await runSynth({ loaded, snapshot, integrations, outDir: path.join(flags.out, "cdktf.out"), hcl: false, cli, log, env });
+      const synth = await runSynth({ loaded, snapshot, integrations, outDir: path.join(flags.out, "cdktf.out"), hcl: false, cli, log });
       out(`synth (Terraform JSON for cdktf into ${path.join(flags.out, "cdktf.out")})`, synthSummary(synth, "examples/org.json"));
-      const hcl = await runSynth({ loaded, snapshot, integrations, outDir: path.join(flags.out, "hcl"), hcl: true, cli, log, env });
+      const hcl = await runSynth({ loaded, snapshot, integrations, outDir: path.join(flags.out, "hcl"), hcl: true, cli, log });
       out(`synth --hcl (plain Terraform into ${path.join(flags.out, "hcl")})`, `${hcl.stacks.length} stacks written\n`);
       const gen = await runGenerate({ loaded, snapshot, integrations, outDir: path.join(flags.out, "generated"), check: false, inlineSecrets: false, cli, log });
       out(`generate (every consumer's config into ${path.join(flags.out, "generated")})`, generateSummary(gen));

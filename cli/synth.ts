@@ -33,7 +33,8 @@ export function registerSynth(program: Command): Command {
       "  orgtrust synth --exclude-ou ou-ab12-cdef3456 --strict --json",
       "",
       "Exclusions (config or --exclude-*) need an org snapshot: run `orgtrust discover --out org.json` first.",
-      "External IDs with source env are read from the environment now; a missing variable is exit 2.",
+      "External IDs with source env are not read now: each stack declares a sensitive Terraform variable of the same name;",
+      "set it when deploying (export TF_VAR_PORT_EXTERNAL_ID=\"$PORT_EXTERNAL_ID\"). No value is written into the output.",
       "Deploy: `cdktf deploy <integration>` (cdktf.json in the repo) or, after --hcl, plain `terraform apply` (Terraform >= 1.11).",
     ].join("\n"),
   );

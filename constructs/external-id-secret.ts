@@ -2,7 +2,7 @@ import * as crypto from "node:crypto";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { Password } from "@cdktf/provider-random/lib/password";
-import type { TerraformProvider } from "cdktf";
+import { Fn, Op, TerraformVariable, Token, type TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 import { PropsChecker, snakeId } from "./validate";
 
@@ -22,11 +22,37 @@ export type ExternalIdSource =
       alphanumeric: boolean;
     }
   | {
-      /** A value given in the config or read from an environment variable at synth time (vendor-issued). */
+      /** A value given in the config (vendor-issued): it is written into the synthesized files. */
       kind: "literal";
       /** The external ID. Never logged. */
       value: string;
+    }
+  | {
+      /**
+       * A sensitive Terraform input variable supplies the value at plan/apply time (config `source: env`): the
+       * synthesized files hold only references to it (`var.<name>`), never the value.
+       */
+      kind: "variable";
+      /** The variable's name (orgtrust uses the configured environment variable's: `TF_VAR_<name>` sets it). */
+      name: string;
+      /** The variable's description: where the value comes from. */
+      description?: string;
     };
+
+/** Names Terraform reserves for its own use, which an input variable may not take. */
+export const RESERVED_VARIABLE_NAMES: readonly string[] = ["source", "version", "providers", "count", "for_each", "lifecycle", "depends_on", "locals"];
+
+/** A Terraform identifier (what an input variable may be named). */
+export const TERRAFORM_IDENTIFIER_RE = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/**
+ * The Terraform condition an external-ID variable must meet: 2-1,224 characters of letters, digits and
+ * + = , . @ : / _ - (common/ids.ts EXTERNAL_ID_RE). The length is checked apart: RE2 (Terraform's regex engine)
+ * refuses repeat counts above 1,000, so `{2,1224}` would never match.
+ */
+export function externalIdCondition(ref: string): string {
+  return `length(${ref}) >= 2 && length(${ref}) <= 1224 && can(regex("^[\\\\w+=,.@:/-]+$", ${ref}))`;
+}
 
 export interface ExternalIdSecretProps {
   /** Secrets Manager secret name, e.g. "orgtrust/backstage/external-id". */
@@ -47,15 +73,29 @@ export function literalVersion(value: string): number {
 }
 
 /**
+ * literalVersion() as a Terraform expression over a token (a variable's stringValue): the first 7 hex digits of the value's
+ * SHA-256, plus one. Evaluated at plan time, so a new value in the variable gives a new version and Terraform
+ * re-writes the write-only secret; the same value gives the number literalVersion() gives for it. Only the number
+ * reaches state (28 bits of a hash; the value itself is in state anyway, in the trust policies).
+ */
+export function variableVersion(value: string): number {
+  return Token.asNumber(Op.add(Fn.parseint(Fn.substr(Fn.sha256(value), 0, 7), 16), 1));
+}
+
+/**
  * The external ID and the Secrets Manager secret (home region) that keeps it for consumers and CI. The secret value
  * is written with the write-only argument `secret_string_wo` (Terraform 1.11+), so the secret version does not keep
  * it in state. A generated value still lives in state in random_password.result, and any value lives there inside the
  * role trust policies and the StackSet parameters: those attributes need it in clear (see README "The external ID in Terraform state").
- * Terraform names: `<id>_random` (random_password, generated only), `<id>` (secret), `<id>_version`.
+ * A `variable` source declares a sensitive, validated input variable and passes only references to it on.
+ * Terraform names: `<id>_random` (random_password, generated only), `<name>` (variable, variable source only),
+ * `<id>` (secret), `<id>_version`.
  */
 export class ExternalIdSecret extends Construct {
-  /** The external ID as a Terraform expression (generated) or the literal: pass it to trust policies. */
+  /** The external ID as a Terraform expression (generated, variable) or the literal: pass it to trust policies. */
   readonly value: string;
+  /** The input variable that supplies the value (variable source only). */
+  readonly variable?: TerraformVariable;
   readonly secret: SecretsmanagerSecret;
   readonly secretVersion: SecretsmanagerSecretVersion;
   readonly password?: Password;
@@ -74,8 +114,12 @@ export class ExternalIdSecret extends Construct {
       if ((src.prefix ?? "").length + src.length > 1224) check.fail("source.length", "prefix plus random part exceed 1,224 characters");
     } else if (src.kind === "literal") {
       check.externalId("source.value", src.value);
+    } else if (src.kind === "variable") {
+      check.required("source.name", src.name);
+      if (!TERRAFORM_IDENTIFIER_RE.test(src.name)) check.fail("source.name", `"${src.name}" must be a Terraform identifier: a letter or _, then letters, digits, _ and -`);
+      if (RESERVED_VARIABLE_NAMES.includes(src.name)) check.fail("source.name", `"${src.name}" is reserved by Terraform and cannot name an input variable`);
     } else {
-      check.fail("source.kind", 'must be "generate" or "literal"');
+      check.fail("source.kind", 'must be "generate", "literal" or "variable"');
     }
     check.tags("tags", props.tags);
 
@@ -88,6 +132,22 @@ export class ExternalIdSecret extends Construct {
       });
       this.password.overrideLogicalId(`${base}_random`);
       this.value = `${src.prefix ?? ""}${this.password.result}`;
+    } else if (src.kind === "variable") {
+      const ref = `var.${src.name}`;
+      this.variable = new TerraformVariable(this, "variable", {
+        type: "string",
+        sensitive: true,
+        nullable: false,
+        description: src.description ?? `The external ID (sensitive): set it with TF_VAR_${src.name}`,
+        validation: [
+          {
+            condition: `\${${externalIdCondition(ref)}}`,
+            errorMessage: `The external ID in ${src.name} must be 2-1,224 characters of letters, digits and + = , . @ : / _ - with no spaces.`,
+          },
+        ],
+      });
+      this.variable.overrideLogicalId(src.name);
+      this.value = this.variable.stringValue;
     } else {
       this.value = src.value;
     }
@@ -102,8 +162,12 @@ export class ExternalIdSecret extends Construct {
       provider: props.provider,
       secretId: this.secret.id,
       secretStringWo: this.value,
-      // Bumped whenever the value's definition changes (a new literal, another prefix), so Terraform re-writes it.
-      secretStringWoVersion: literalVersion(src.kind === "generate" ? `generate:${src.prefix ?? ""}:${src.length}:${src.alphanumeric}` : src.value),
+      // Bumped whenever the value's definition changes (a new literal, another prefix, a new variable value), so
+      // Terraform re-writes it. A variable's version is computed by Terraform: literalVersion() of its value.
+      secretStringWoVersion:
+        src.kind === "variable"
+          ? variableVersion(this.value)
+          : literalVersion(src.kind === "generate" ? `generate:${src.prefix ?? ""}:${src.length}:${src.alphanumeric}` : src.value),
       // A replaced random_password (terraform apply -replace=...) must reach the secret too.
       // A plain reference string ("random_password.x"): Terraform reads JSON replace_triggered_by entries as references.
       lifecycle: this.password ? { replaceTriggeredBy: [`${this.password.terraformResourceType}.${this.password.friendlyUniqueId}`] } : undefined,

@@ -21,7 +21,7 @@ export type StackSetTargets =
 export interface IntegrationStackProps {
   /** The integration with presets applied (config/resolve.ts). */
   readonly integration: ResolvedIntegration;
-  /** The external ID: generated, or the supplied value (synth reads `env` sources from the environment). */
+  /** The external ID: generated, the configured value, or an input variable (`env` sources: synth never reads the environment). */
   readonly externalId: ExternalIdSource;
   /** StackSet deployment targets. */
   readonly targets: StackSetTargets;

@@ -28,6 +28,7 @@ const BLOCK_KEYS = new Set([
   "managed_execution",
   "operation_preferences",
   "timeouts",
+  "validation",
 ]);
 /** Object-valued attributes (maps). */
 const MAP_KEYS = new Set(["tags", "tags_all", "parameters", "parameter_overrides", "keepers"]);
@@ -38,7 +39,6 @@ const BARE_LIST_KEYS = new Set(["depends_on", "ignore_changes", "replace_trigger
 
 const KEYWORDS = new Set(["for", "in", "if", "null", "true", "false", "endfor", "endif"]);
 const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const PURE_INTERPOLATION_RE = /^\$\{([^{}"]+)\}$/;
 
 export interface HclOptions {
   /** A comment written first (each line prefixed with "# "). */
@@ -61,20 +61,92 @@ export function hclKey(k: string): string {
   return IDENT_RE.test(k) && !KEYWORDS.has(k) ? k : quote(k);
 }
 
-/** An HCL quoted template string. JSON-syntax strings are templates too, so ${ and %{ keep their meaning. */
+/**
+ * Where the template sequence (`${...}` or `%{...}`) opening at s[i] ends (the index after its closing brace), or -1
+ * when it is not closed. The sequence holds an expression: braces nest, and quoted strings inside it (which may hold
+ * braces, escaped quotes and sequences of their own) are skipped whole.
+ */
+export function sequenceEnd(s: string, i: number): number {
+  let depth = 0;
+  let j = i + 1;
+  while (j < s.length) {
+    const ch = s[j];
+    if (ch === '"') {
+      j = stringEnd(s, j);
+      if (j < 0) return -1;
+      continue;
+    }
+    if (ch === "{") depth++;
+    else if (ch === "}" && --depth === 0) return j + 1;
+    j++;
+  }
+  return -1;
+}
+
+/** Where the quoted string opening at s[i] (a `"` inside an expression) ends, or -1. */
+function stringEnd(s: string, i: number): number {
+  let j = i + 1;
+  while (j < s.length) {
+    const ch = s[j];
+    if (ch === "\\") j += 2;
+    else if (ch === '"') return j + 1;
+    else if ((ch === "$" || ch === "%") && s[j + 1] === ch && s[j + 2] === "{") j += 3;
+    else if ((ch === "$" || ch === "%") && s[j + 1] === "{") {
+      j = sequenceEnd(s, j);
+      if (j < 0) return -1;
+    } else j++;
+  }
+  return -1;
+}
+
+/**
+ * The expression of an interpolation-only string (`"${var.x}"` -> `var.x`), which fmt writes bare; undefined for
+ * any other string. Expressions may hold quoted strings and braces (`${can(regex("^a{2}$", var.x))}`).
+ */
+export function interpolationOnly(s: string): string | undefined {
+  if (!s.startsWith("${") || s.startsWith("${~") || s.endsWith("~}")) return undefined;
+  if (sequenceEnd(s, 0) !== s.length) return undefined;
+  const expr = s.slice(2, -1).trim();
+  return expr && !expr.includes("\n") ? expr : undefined;
+}
+
+/**
+ * An HCL quoted template string. JSON-syntax strings are templates too, so ${ and %{ keep their meaning: the text
+ * between sequences is escaped, each sequence (an expression, whose quotes must stay quotes) is copied as it is.
+ */
 export function quote(s: string): string {
   let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === "\\") out += "\\\\";
-    else if (ch === '"') out += '\\"';
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\r") out += "\\r";
-    else if (ch === "\t") out += "\\t";
-    else if (c < 0x20 || c === 0x7f) out += `\\u${c.toString(16).padStart(4, "0")}`;
-    else out += ch;
+  for (let i = 0; i < s.length; ) {
+    const ch = s[i];
+    if ((ch === "$" || ch === "%") && s[i + 1] === ch && s[i + 2] === "{") {
+      // An escaped sequence ($${ or %%{): literal text, the same escape in HCL.
+      out += s.slice(i, i + 3);
+      i += 3;
+      continue;
+    }
+    if ((ch === "$" || ch === "%") && s[i + 1] === "{") {
+      const end = sequenceEnd(s, i);
+      if (end > 0 && !s.slice(i, end).includes("\n")) {
+        out += s.slice(i, end);
+        i = end;
+        continue;
+      }
+    }
+    out += escapeChar(s.codePointAt(i)!);
+    i += s.codePointAt(i)! > 0xffff ? 2 : 1;
   }
   return `${out}"`;
+}
+
+/** One character of literal text, escaped for an HCL quoted string. */
+function escapeChar(c: number): string {
+  if (c === 0x5c) return "\\\\";
+  if (c === 0x22) return '\\"';
+  if (c === 0x0a) return "\\n";
+  if (c === 0x0d) return "\\r";
+  if (c === 0x09) return "\\t";
+  if (c < 0x20 || c === 0x7f) return `\\u${c.toString(16).padStart(4, "0")}`;
+  return String.fromCodePoint(c);
 }
 
 class Writer {
@@ -92,8 +164,8 @@ class Writer {
   str(s: string, bareRefs = false): string {
     const file = this.opts.files?.get(s);
     if (file !== undefined) return `file("\${path.module}/${file}")`;
-    const m = PURE_INTERPOLATION_RE.exec(s);
-    if (m) return m[1].trim();
+    const expr = interpolationOnly(s);
+    if (expr !== undefined) return expr;
     if (bareRefs) return s;
     return quote(s);
   }

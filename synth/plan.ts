@@ -1,11 +1,10 @@
 import type { CommonOptions } from "../cli/common";
 import { integrationRules, scopeWithChecks } from "../cli/common";
 import { InputError } from "../common/errors";
-import { EXTERNAL_ID_RE } from "../common/ids";
 import type { Logger } from "../common/log";
 import { PRESETS, type ResolvedIntegration } from "../config/resolve";
-import type { ExternalIdSource } from "../constructs/external-id-secret";
-import type { StackSetTargets } from "../constructs/integration-stack";
+import { RESERVED_VARIABLE_NAMES, type ExternalIdSource } from "../constructs/external-id-secret";
+import { MANAGEMENT_ROLE_VARIABLE, type StackSetTargets } from "../constructs/integration-stack";
 import { describeReason } from "../org/scope";
 import { computeOuCover } from "../org/targets";
 import { snapshotHash, type Snapshot, type SnapshotAccount } from "../org/snapshot";
@@ -57,8 +56,12 @@ export interface IntegrationPlan {
 
 const ref = (a: SnapshotAccount): AccountRef => ({ id: a.id, name: a.name });
 
-/** Where the external ID comes from; `env` sources are read now (missing or malformed: exit 2 naming the variable). */
-export function externalIdSourceFor(integration: ResolvedIntegration, env: Record<string, string | undefined>): ExternalIdSource {
+/**
+ * Where the external ID comes from. Synth never reads the environment: an `env` source becomes a sensitive Terraform
+ * input variable named like the environment variable (TF_VAR_<NAME> sets it at plan/apply time), so the value stays
+ * out of the synthesized files.
+ */
+export function externalIdSourceFor(integration: ResolvedIntegration): ExternalIdSource {
   const e = integration.externalId;
   const at = `integrations.${integration.name}.externalId`;
   if (e.source === "generate") {
@@ -68,14 +71,17 @@ export function externalIdSourceFor(integration: ResolvedIntegration, env: Recor
   }
   if (e.source === "value") return { kind: "literal", value: e.value! };
   const name = e.env!;
-  const value = env[name];
-  if (value === undefined || value === "") {
-    throw new InputError(`${at}.env: environment variable ${name} is not set (fix: export ${name}=<the external ID ${integration.consumer} issued> before running synth)`);
+  if (RESERVED_VARIABLE_NAMES.includes(name) || name === MANAGEMENT_ROLE_VARIABLE) {
+    const why = name === MANAGEMENT_ROLE_VARIABLE ? "is the stack's own variable for the management-account role" : "is reserved by Terraform";
+    throw new InputError(
+      `${at}.env: ${name} names the stack's Terraform input variable for the external ID, and "${name}" ${why} (fix: use another environment variable name, such as ${integration.name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_EXTERNAL_ID)`,
+    );
   }
-  if (!EXTERNAL_ID_RE.test(value)) {
-    throw new InputError(`${at}.env: environment variable ${name} is not a valid external ID: it must be 2-1,224 characters of letters, digits and + = , . @ : / _ - with no spaces (value not shown) (fix: correct ${name})`);
-  }
-  return { kind: "literal", value };
+  return {
+    kind: "variable",
+    name,
+    description: `External ID of integration "${integration.name}" (${integration.consumer}; orgtrust.yaml externalId source env): export TF_VAR_${name}="$${name}" before terraform plan/apply or cdktf deploy`,
+  };
 }
 
 /** Checks the snapshot describes the configured organization (targets from another org would be nonsense). */
@@ -92,8 +98,8 @@ export function checkSnapshotMatches(snapshot: Snapshot, integration: ResolvedIn
 }
 
 /** The checks that need no scope: external-ID source, exclusions need a snapshot, snapshot of this organization. */
-export function checkInputs(integration: ResolvedIntegration, opts: { snapshot?: Snapshot; cli: CommonOptions; env: Record<string, string | undefined> }): ExternalIdSource {
-  const externalId = externalIdSourceFor(integration, opts.env);
+export function checkInputs(integration: ResolvedIntegration, opts: { snapshot?: Snapshot; cli: CommonOptions }): ExternalIdSource {
+  const externalId = externalIdSourceFor(integration);
   if (opts.snapshot) {
     checkSnapshotMatches(opts.snapshot, integration);
     return externalId;
@@ -108,11 +114,8 @@ export function checkInputs(integration: ResolvedIntegration, opts: { snapshot?:
   return externalId;
 }
 
-/** Plans one integration. Throws InputError for exclusions without a snapshot and for a missing env external ID. */
-export function planIntegration(
-  integration: ResolvedIntegration,
-  opts: { snapshot?: Snapshot; cli: CommonOptions; log: Logger; env: Record<string, string | undefined> },
-): IntegrationPlan {
+/** Plans one integration. Throws InputError for exclusions without a snapshot and for an unusable variable name. */
+export function planIntegration(integration: ResolvedIntegration, opts: { snapshot?: Snapshot; cli: CommonOptions; log: Logger }): IntegrationPlan {
   const warnings: string[] = [];
   const log: Logger = {
     info: (m) => opts.log.info(m),

@@ -39,8 +39,6 @@ export interface SynthOptions {
   hcl: boolean;
   cli: CommonOptions;
   log: Logger;
-  /** Where `externalId: {source: env}` values are read from. Default process.env. */
-  env?: Record<string, string | undefined>;
 }
 
 export interface StackResult {
@@ -79,11 +77,11 @@ export function buildStacks(app: App, plans: IntegrationPlan[]): IntegrationStac
 }
 
 /** Plans every integration (all input errors surface here, before anything is built or written). */
-export function planAll(opts: Pick<SynthOptions, "snapshot" | "integrations" | "cli" | "log" | "env">): IntegrationPlan[] {
+export function planAll(opts: Pick<SynthOptions, "snapshot" | "integrations" | "cli" | "log">): IntegrationPlan[] {
   if (opts.integrations.length === 0) throw new InputError("integrations: the config has no integration to synthesize (fix: add one, see `orgtrust init --help`)");
-  // Input errors first (a missing external-ID variable, exclusions without a snapshot), before any warning is printed.
-  for (const integration of opts.integrations) checkInputs(integration, { snapshot: opts.snapshot, cli: opts.cli, env: opts.env ?? process.env });
-  return opts.integrations.map((integration) => planIntegration(integration, { snapshot: opts.snapshot, cli: opts.cli, log: opts.log, env: opts.env ?? process.env }));
+  // Input errors first (exclusions without a snapshot, an unusable variable name), before any warning is printed.
+  for (const integration of opts.integrations) checkInputs(integration, { snapshot: opts.snapshot, cli: opts.cli });
+  return opts.integrations.map((integration) => planIntegration(integration, { snapshot: opts.snapshot, cli: opts.cli, log: opts.log }));
 }
 
 /** JSON with object keys sorted at every level (what cdktf writes), 2-space indented, newline-terminated. */

@@ -81,10 +81,12 @@ export const CASES: Case[] = [
   { name: "snapshot: not an object", args: ["discover", "--snapshot", "org.json"], files: { ...good, "org.json": "[]" }, expect: /not an orgtrust snapshot/ },
   // synth
   { name: "synth: unknown --integration", args: ["synth", "--integration", "nope"], files: good, expect: /--integration nope: no such integration in the config \(fix: use one of apono/ },
-  { name: "synth: env external ID not set", args: ["synth"], files: good, env: { PORT_EXTERNAL_ID: "port-id-1234" }, expect: /integrations\.apono\.externalId\.env: environment variable APONO_EXTERNAL_ID is not set/ },
-  { name: "synth: --out is a file", args: ["synth", "--out", "org.json"], files: good, env: { PORT_EXTERNAL_ID: "port-id-1234", APONO_EXTERNAL_ID: "apono-id-1234" }, expect: /--out org\.json: is a file/ },
+  { name: "synth: --out is a file", args: ["synth", "--out", "org.json"], files: good, expect: /--out org\.json: is a file \(fix: give a directory\)/ },
+  { name: "synth: --hcl with --out pointing at a file", args: ["synth", "--hcl", "--out", "org.json"], files: good, expect: /--out org\.json: is a file \(fix: give a directory\)/ },
+  { name: "synth: the same --integration twice", args: ["synth", "--integration", "port", "--integration", "port"], files: good, expect: /--integration: the same integration is given twice \(fix: list each once\)/ },
   { name: "synth: exclusions without a snapshot", args: ["synth", "--integration", "backstage"], files: { "orgtrust.yaml": GOOD_CONFIG.replace("snapshot: org.json\n", "") }, expect: /orgtrust discover --out/ },
-  { name: "synth: env external ID with a space", args: ["synth", "--integration", "port"], files: good, env: { PORT_EXTERNAL_ID: "has space" }, expect: /PORT_EXTERNAL_ID/ },
+  { name: "synth: env external ID variable named like a Terraform keyword", args: ["synth"], files: withConfig((c) => c.replace("env: APONO_EXTERNAL_ID", "env: count")), expect: /integrations\.apono\.externalId\.env: count names the stack's Terraform input variable for the external ID, and "count" is reserved by Terraform \(fix: use another environment variable name, such as APONO_EXTERNAL_ID\)/ },
+  { name: "synth: env external ID variable named like the stack's own variable", args: ["synth", "--integration", "port"], files: withConfig((c) => c.replace("env: PORT_EXTERNAL_ID", "env: management_account_role_arn")), expect: /integrations\.port\.externalId\.env: management_account_role_arn names .* is the stack's own variable for the management-account role \(fix: / },
   // generate
   { name: "generate: unknown --integration", args: ["generate", "--integration", "nope"], files: good, expect: /--integration nope: no such integration/ },
   { name: "generate: --inline-secrets with a generated external ID", args: ["generate", "--inline-secrets", "--integration", "backstage"], files: good, expect: /--inline-secrets: integration backstage has a generated external ID/ },

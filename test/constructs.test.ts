@@ -1,5 +1,7 @@
 import "cdktf/lib/testing/adapters/jest";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { CloudformationStackSet } from "@cdktf/provider-aws/lib/cloudformation-stack-set";
@@ -12,7 +14,7 @@ import { Testing, TerraformStack } from "cdktf";
 import { InputError } from "../common/errors";
 import type { ResolvedIntegration } from "../config/resolve";
 import { DiscoveryRole } from "../constructs/discovery-role";
-import { ExternalIdSecret } from "../constructs/external-id-secret";
+import { ExternalIdSecret, literalVersion } from "../constructs/external-id-secret";
 import { IntegrationStack } from "../constructs/integration-stack";
 import { ManagementAccountRole } from "../constructs/management-account-role";
 import {
@@ -40,6 +42,7 @@ type TfJson = {
 };
 
 const RANDOM_REF = "${random_password.external_id_secret_random.result}";
+const terraformOnPath = spawnSync("sh", ["-c", "command -v terraform"], { encoding: "utf8" }).status === 0;
 const BACKSTAGE = `consumer: backstage
 trustedPrincipal: arn:aws:iam::444455556666:role/backstage-backend`;
 
@@ -50,13 +53,12 @@ interface Synth {
   warnings: string[];
 }
 
-function synth(integration: ResolvedIntegration, opts: { snapshot?: Snapshot; env?: Record<string, string>; excludeOu?: string[]; excludeAccount?: string[] } = {}): Synth {
+function synth(integration: ResolvedIntegration, opts: { snapshot?: Snapshot; excludeOu?: string[]; excludeAccount?: string[] } = {}): Synth {
   const log = recordingLogger();
   const plan = planIntegration(integration, {
     snapshot: opts.snapshot,
     cli: { excludeOu: opts.excludeOu ?? [], excludeAccount: opts.excludeAccount ?? [] },
     log,
-    env: opts.env ?? {},
   });
   const stack = new IntegrationStack(Testing.app(), integration.name, {
     integration,
@@ -384,23 +386,101 @@ describe("external ID and its secret", () => {
     expect(resources(s, "aws_secretsmanager_secret_version").external_id_secret_version.secret_string_wo).toBe("apono-issued-123");
   });
 
-  test("env source: read at synth time; a new value gives a new write-only version; missing or malformed is an input error naming the variable", () => {
-    const integ = integrationFrom("port", "consumer: port-ocean\ntrustedPrincipal: arn:aws:iam::444455556666:role/port\nexternalId: { source: env, env: PORT_EXT }");
-    const a = synth(integ, { env: { PORT_EXT: "port-value-one" } });
-    const b = synth(integ, { env: { PORT_EXT: "port-value-two" } });
-    const va = resources(a, "aws_secretsmanager_secret_version").external_id_secret_version;
-    const vb = resources(b, "aws_secretsmanager_secret_version").external_id_secret_version;
-    expect(va.secret_string_wo).toBe("port-value-one");
-    expect(va.secret_string_wo_version).not.toBe(vb.secret_string_wo_version);
-    expect(() => synth(integ)).toThrow(/environment variable PORT_EXT is not set/);
-    let message = "";
-    try {
-      synth(integ, { env: { PORT_EXT: "has spaces in it" } });
-    } catch (e) {
-      message = (e as Error).message;
-    }
-    expect(message).toMatch(/PORT_EXT is not a valid external ID/);
-    expect(message).not.toContain("has spaces");
+  describe("env source: a sensitive, validated Terraform variable; synth never reads the environment", () => {
+    const NAME = "APONO_EXT";
+    const REF = `\${var.${NAME}}`;
+    const VALUE = "apono-issued-Zq7-x9";
+    const integ = integrationFrom("apono", `consumer: apono\ntrustedPrincipal: arn:aws:iam::444455556666:role/apono\nexternalId: { source: env, env: ${NAME} }`);
+    let s: Synth;
+    beforeAll(() => {
+      // Set while synthesizing: the value must still appear nowhere in the output.
+      const before = process.env[NAME];
+      process.env[NAME] = VALUE;
+      try {
+        s = synth(integ);
+      } finally {
+        if (before === undefined) delete process.env[NAME];
+        else process.env[NAME] = before;
+      }
+    });
+
+    test("declares the variable named like the environment variable: string, sensitive, not nullable, validated, described", () => {
+      const v = (s.json.variable ?? {})[NAME] as { type: string; sensitive: boolean; nullable: boolean; description: string; validation: Array<{ condition: string; error_message: string }> };
+      expect(v).toEqual(expect.objectContaining({ type: "string", sensitive: true, nullable: false }));
+      expect(v.description).toContain(`TF_VAR_${NAME}="$${NAME}"`);
+      expect(v.description).toContain('integration "apono"');
+      expect(v.validation).toHaveLength(1);
+      expect(v.validation[0].condition).toMatch(/^\$\{.*can\(regex\(.*var\.APONO_EXT.*\)\}$/);
+      expect(v.validation[0].error_message).toMatch(/^The external ID in APONO_EXT must be 2-1,224 characters .*\.$/);
+      expect(Object.keys(s.json.variable ?? {})).toEqual([NAME]);
+    });
+
+    test("the value flows by reference only: secret, both trust policies, StackSet parameter, output", () => {
+      expect(s.text).not.toContain(VALUE);
+      const version = resources(s, "aws_secretsmanager_secret_version").external_id_secret_version;
+      expect(version.secret_string_wo).toBe(REF);
+      expect(version.secret_string_wo_version).toBe(`\${(parseint(substr(sha256(var.${NAME}), 0, 7), 16) + 1)}`);
+      const roles = resources(s, "aws_iam_role");
+      for (const role of ["discovery_role", "management_role"]) {
+        const trust = parsePolicy(roles[role].assume_role_policy);
+        expect({ role, condition: trust.Statement[0].Condition }).toEqual({ role, condition: { StringEquals: { "sts:ExternalId": REF } } });
+      }
+      expect(parsePolicy(roles.discovery_role.assume_role_policy)).toEqual(memberTrustPolicy(s.plan.integration, REF));
+      expect(resources(s, "aws_cloudformation_stack_set").member_role.parameters).toEqual(memberRoleParameters(s.plan.integration, REF));
+      expect(s.json.output.external_id).toEqual(expect.objectContaining({ sensitive: true, value: REF }));
+      expect(s.json.resource.random_password).toBeUndefined();
+      expect(s.json.provider.random).toBeUndefined();
+    });
+
+    test("synth needs no environment variable and gives the same output with or without one", () => {
+      expect(process.env[NAME]).toBeUndefined();
+      expect(synth(integ).text).toBe(s.text);
+    });
+
+    test("a name Terraform reserves, or the stack's own variable, is an input error naming the field and the fix", () => {
+      for (const name of ["count", "version", "management_account_role_arn"]) {
+        const bad = integrationFrom("apono", `consumer: apono\ntrustedPrincipal: arn:aws:iam::444455556666:role/apono\nexternalId: { source: env, env: ${name} }`);
+        expect(() => synth(bad)).toThrow(InputError);
+        expect(() => synth(bad)).toThrow(new RegExp(`^integrations\\.apono\\.externalId\\.env: ${name} names the stack's Terraform input variable .*\\(fix: use another environment variable name`));
+      }
+      expect(() => new ExternalIdSecret(new TerraformStack(Testing.app(), "t"), "e", { secretName: "s", source: { kind: "variable", name: "count" } })).toThrow(
+        /ExternalIdSecret props.source.name: "count" is reserved by Terraform/,
+      );
+      expect(() => new ExternalIdSecret(new TerraformStack(Testing.app(), "t"), "e", { secretName: "s", source: { kind: "variable", name: "1x" } })).toThrow(/props.source.name: "1x" must be a Terraform identifier/);
+    });
+
+    // Terraform itself evaluates what synth wrote: the validation rule and the write-only version.
+    const tfTest = terraformOnPath ? test : test.skip;
+    tfTest("terraform: the validation accepts external IDs and refuses others; the version is literalVersion() of the value", () => {
+      const v = (s.json.variable ?? {})[NAME];
+      const expr = resources(s, "aws_secretsmanager_secret_version").external_id_secret_version.secret_string_wo_version as string;
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-tfvar-"));
+      fs.writeFileSync(
+        path.join(dir, "main.tf.json"),
+        JSON.stringify({ variable: { [NAME]: v }, output: { version: { value: `\${nonsensitive(${expr.slice(2, -1)})}` } } }),
+      );
+      const tf = (args: string[], value?: string) =>
+        spawnSync("terraform", [...args, "-no-color"], { cwd: dir, encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "/dev/null", [`TF_VAR_${NAME}`]: value } });
+      const state = path.join(dir, "t.tfstate");
+      const versionOf = (value: string) => {
+        const r = tf(["apply", "-input=false", "-auto-approve", "-state", state], value);
+        expect({ value: value.slice(0, 20), status: r.status, stderr: r.stderr }).toEqual({ value: value.slice(0, 20), status: 0, stderr: "" });
+        const out = tf(["output", "-state", state, "-raw", "version"]);
+        expect(out.status).toBe(0);
+        return Number(out.stdout.trim());
+      };
+      try {
+        for (const good of [VALUE, "ab", "a+=,.@:/_-Z9", "x".repeat(1224)]) expect({ good: good.slice(0, 20), version: versionOf(good) }).toEqual({ good: good.slice(0, 20), version: literalVersion(good) });
+        expect(versionOf("apono-issued-one")).not.toBe(versionOf("apono-issued-two"));
+        for (const bad of ["x", "has space", "x".repeat(1225), "tab\there", "caf\u00e9"]) {
+          const r = tf(["plan", "-input=false"], bad);
+          expect({ bad: bad.slice(0, 20), status: r.status }).toEqual({ bad: bad.slice(0, 20), status: 1 });
+          expect(r.stderr).toContain(`The external ID in ${NAME} must be 2-1,224 characters`);
+        }
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 });
 
@@ -462,12 +542,19 @@ describe("trust policies under an independent IAM evaluator (@cloud-copilot/iam-
   const EXT = "Zx9-Qp4_Lm2.Rt7-Vb1_Nc8.Hy3-Kd6_Wf0";
   const TRUSTED = "arn:aws:iam::444455556666:role/backstage-backend";
   const s = synth(integrationFrom("backstage", BACKSTAGE));
-  // Terraform substitutes the generated value at apply time; do the same here.
-  const applied = (v: unknown) => JSON.parse((v as string).split(RANDOM_REF).join(EXT)) as PolicyDocument;
+  // An env source: the policies reference the variable ${var.ORG_EXT}.
+  const v = synth(integrationFrom("apono", `consumer: apono\ntrustedPrincipal: ${TRUSTED}\nexternalId: { source: env, env: ORG_EXT }`));
+  // Terraform substitutes the generated value (or the variable's) at apply time; do the same here.
+  const applied = (v: unknown, ref = RANDOM_REF) => {
+    expect(v as string).toContain(ref);
+    return JSON.parse((v as string).split(ref).join(EXT)) as PolicyDocument;
+  };
   const policies: Array<[string, PolicyDocument, string]> = [
     ["discovery role", applied(resources(s, "aws_iam_role").discovery_role.assume_role_policy), `arn:aws:iam::${MGMT}:role/backstage-org-discovery`],
     ["management-account role", applied(resources(s, "aws_iam_role").management_role.assume_role_policy), `arn:aws:iam::${MGMT}:role/backstage-org-readonly`],
     ["member role (StackSet)", memberTrustPolicy(s.plan.integration, EXT), "arn:aws:iam::210987654321:role/backstage-org-readonly"],
+    ["discovery role, env source", applied(resources(v, "aws_iam_role").discovery_role.assume_role_policy, "${var.ORG_EXT}"), `arn:aws:iam::${MGMT}:role/apono-org-discovery`],
+    ["management-account role, env source", applied(resources(v, "aws_iam_role").management_role.assume_role_policy, "${var.ORG_EXT}"), `arn:aws:iam::${MGMT}:role/apono-readonly`],
   ];
 
   async function assume(trust: PolicyDocument, roleArn: string, principal: string, externalId?: string): Promise<string> {

@@ -17,6 +17,9 @@ import { buildOrg, type BuiltOrg, type OrgSpec } from "./support/org-fixture";
  * (what Terraform would send), and check with IAM under each account's own credentials that the member role exists
  * in exactly the accounts the coverage report says get it through the StackSet, and in no excluded one.
  *
+ * With an env-sourced external ID the synthesized ExternalId parameter is a reference, `${var.NAME}`, to the stack's
+ * Terraform variable; Terraform sends the variable's value (TF_VAR_NAME), so the test substitutes it the same way.
+ *
  * moto's CreateStackInstances reaches only the accounts directly in a targeted OU and in its direct child OUs (AWS
  * reaches the whole subtree). The shapes below therefore keep every account at most one level below its target, so
  * moto and AWS agree and the test needs no moto-only extra targets.
@@ -24,6 +27,8 @@ import { buildOrg, type BuiltOrg, type OrgSpec } from "./support/org-fixture";
 
 const TRUSTED = "arn:aws:iam::444455556666:role/backstage-backend";
 const EXTERNAL_ID = "moto-test-external-id-7Hq2";
+/** The environment variable (and so the Terraform variable) of the env-sourced external ID. */
+const EXTERNAL_ID_VAR = "BACKSTAGE_EXTERNAL_ID";
 const ROLE = "backstage-org-readonly";
 
 /**
@@ -62,7 +67,7 @@ interface Synthesized {
   coverage: { viaStackSet: Array<{ id: string }>; uncovered: Array<{ id: string }>; excluded: Array<{ id: string }>; direct: Array<{ id: string }> };
 }
 
-async function discoverAndSynth(endpoint: string, built: BuiltOrg, exclusions: string): Promise<Synthesized> {
+async function discoverAndSynth(endpoint: string, built: BuiltOrg, exclusions: string, source: "env" | "value"): Promise<Synthesized> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-stackset-"));
   const snapshot = path.join(dir, "org.json");
   const d = await runCli(["discover", "--out", snapshot], { endpoint });
@@ -80,16 +85,26 @@ integrations:
   backstage:
     consumer: backstage
     trustedPrincipal: ${TRUSTED}
-    externalId: { source: value, value: ${EXTERNAL_ID} }
+    externalId: ${source === "env" ? `{ source: env, env: ${EXTERNAL_ID_VAR} }` : `{ source: value, value: ${EXTERNAL_ID} }`}
     memberRole: { tags: { team: platform } }
 `,
   );
   const out = path.join(dir, "out");
-  const s = await runCli(["synth", "--config", config, "--out", out]);
+  // Synth never reads the env source: the variable is set here only to prove its value stays out of the output.
+  const s = await runCli(["synth", "--config", config, "--out", out], { env: { [EXTERNAL_ID_VAR]: EXTERNAL_ID } });
   expect(s.stderr).not.toMatch(/error/);
   expect(s.code).toBe(0);
-  const tf = JSON.parse(fs.readFileSync(path.join(out, "stacks", "backstage", "cdk.tf.json"), "utf8"));
+  const text = fs.readFileSync(path.join(out, "stacks", "backstage", "cdk.tf.json"), "utf8");
+  const tf = JSON.parse(text);
   const set = tf.resource.aws_cloudformation_stack_set.member_role;
+  if (source === "env") {
+    expect(text).not.toContain(EXTERNAL_ID);
+    expect(set.parameters.ExternalId).toBe(`\${var.${EXTERNAL_ID_VAR}}`);
+    // What Terraform sends: the variable's value in place of the reference.
+    set.parameters = Object.fromEntries(Object.entries(set.parameters as Record<string, string>).map(([k, v]) => [k, v.split(`\${var.${EXTERNAL_ID_VAR}}`).join(EXTERNAL_ID)]));
+  } else {
+    expect(set.parameters.ExternalId).toBe(EXTERNAL_ID);
+  }
   const instances = Object.entries(tf.resource.aws_cloudformation_stack_set_instance ?? {}) as Array<[string, { depends_on?: string[]; deployment_targets: { organizational_unit_ids: string[] } }]>;
   // Order by the depends_on chain, as Terraform would apply them.
   const ordered: string[][] = [];
@@ -131,7 +146,7 @@ async function memberRoleIn(endpoint: string, accountId: string): Promise<Policy
 const ids = (xs: Array<{ id: string }>) => xs.map((x) => x.id).sort();
 
 describeWithMoto("member-role StackSet from the synthesized template and targets (moto)", (moto) => {
-  test("excluded OUs (depth 1 and 2) and an excluded account: the role lands in exactly the covered accounts", async () => {
+  test("excluded OUs (depth 1 and 2) and an excluded account, env-sourced external ID: the role lands in exactly the covered accounts", async () => {
     const c = awsClients(moto().endpoint);
     const built = await buildOrg(c, SHAPE);
     c.destroy();
@@ -142,6 +157,7 @@ describeWithMoto("member-role StackSet from the synthesized template and targets
       `exclusions:
   organizationalUnits: [${built.ou.Sandbox}, ${built.ou["Workloads/Regulated"]}]
   accounts: ["${a.p2}"]`,
+      "env",
     );
 
     // The targets: whole-subtree-in-scope OUs only, one instance resource each.
@@ -173,12 +189,12 @@ describeWithMoto("member-role StackSet from the synthesized template and targets
     expect(new Set((inst.Summaries ?? []).map((x) => x.Region))).toEqual(new Set(["us-east-1"]));
   });
 
-  test("no exclusions: the root is targeted and every member account gets the role", async () => {
+  test("no exclusions, external ID given as a value: the root is targeted and every member account gets the role", async () => {
     const c = awsClients(moto().endpoint);
     // Accounts at most one level below the root (moto's reach from a root target).
     const built = await buildOrg(c, { rootAccounts: [{ name: "loose" }], ous: [{ name: "A", accounts: [{ name: "a1" }] }, { name: "B", accounts: [{ name: "b1" }, { name: "b2" }] }] });
     c.destroy();
-    const s = await discoverAndSynth(moto().endpoint, built, "");
+    const s = await discoverAndSynth(moto().endpoint, built, "", "value");
     expect(s.targets).toEqual([[built.rootId]]);
     const members = built.accounts.filter((x) => x.id !== built.managementAccountId).map((x) => x.id).sort();
     expect(ids(s.coverage.viaStackSet)).toEqual(members);

@@ -13,10 +13,16 @@ import { toHcl } from "../synth/hcl";
 
 const EXAMPLE = path.join(REPO, "examples", "orgtrust.yaml");
 const ORG_JSON = path.join(REPO, "examples", "org.json");
-// The example's vendor-issued external IDs come from the environment.
+// The example's vendor-issued external IDs are `source: env`. Synth must not read them: the runs below set them
+// anyway, to prove the values reach neither the output files nor the output streams.
 const PORT_ID = "port-issued-ext-9f3k2q7w";
 const APONO_ID = "apono-issued-ext-4m8x1z";
 const ENV = { PORT_EXTERNAL_ID: PORT_ID, APONO_EXTERNAL_ID: APONO_ID };
+/** The example's env-sourced integrations and their variables. */
+const ENV_SOURCED: Array<[string, string]> = [
+  ["port", "PORT_EXTERNAL_ID"],
+  ["apono", "APONO_EXTERNAL_ID"],
+];
 const EXAMPLE_STACKS = ["apono", "awscli", "backstage", "cloudquery", "custodian", "pipes", "port", "steampipe", "terraform"];
 
 /** Wall time of each full synth of the example, per format (the issue asks for under 3 s each). */
@@ -100,13 +106,51 @@ describe("orgtrust synth on the example", () => {
     expect(cq.targets.map((t: { id: string }) => t.id)).toEqual(["ou-a1b2-infr4str", "ou-a1b2-w0rkl0ad"]);
     expect(r.stderr).not.toMatch(/warning/);
 
-    // The supplied external IDs are in the synthesized stacks (trust policies need them) but never printed.
-    expect(fs.readFileSync(path.join(out, "stacks", "port", "cdk.tf.json"), "utf8")).toContain(PORT_ID);
-    for (const text of [r.stdout, r.stderr]) {
+    // Env-sourced external IDs: set in the environment, yet in no file and no output stream.
+    for (const text of [r.stdout, r.stderr, ...Object.values(tree(out))]) {
       expect(text).not.toContain(PORT_ID);
       expect(text).not.toContain(APONO_ID);
     }
     for (const [f, text] of Object.entries(tree(out))) expect({ f, abs: absolutePaths(text, [out, REPO, os.tmpdir()]) }).toEqual({ f, abs: [] });
+  });
+
+  test("env-sourced external IDs: a sensitive validated variable per stack, referenced by the secret, both trust policies and the StackSet", async () => {
+    const out = path.join(tmp(), "vars");
+    const r = await runCli(["synth", "--config", EXAMPLE, "--out", out, "--integration", "port", "--integration", "apono"], { env: ENV });
+    expect(r.code).toBe(0);
+    for (const [stack, name] of ENV_SOURCED) {
+      const ref = `\${var.${name}}`;
+      const text = fs.readFileSync(path.join(out, "stacks", stack, "cdk.tf.json"), "utf8");
+      expect(text).not.toContain(stack === "port" ? PORT_ID : APONO_ID);
+      const tf = JSON.parse(text);
+      expect(Object.keys(tf.variable)).toEqual([name]);
+      const v = tf.variable[name];
+      expect(v).toEqual(expect.objectContaining({ type: "string", sensitive: true, nullable: false }));
+      expect(v.description).toContain(`export TF_VAR_${name}="$${name}"`);
+      expect(v.validation[0].condition).toContain(`can(regex(`);
+      expect(v.validation[0].condition).toContain(`var.${name}`);
+      const version = tf.resource.aws_secretsmanager_secret_version.external_id_secret_version;
+      expect(version.secret_string_wo).toBe(ref);
+      expect(version.secret_string_wo_version).toContain(`sha256(var.${name})`);
+      const roles = Object.entries(tf.resource.aws_iam_role) as Array<[string, { assume_role_policy: string }]>;
+      expect(roles.length).toBe(stack === "port" ? 1 : 2); // port: the discovery role is the member role in the management account
+      for (const [role, r2] of roles) {
+        const trust = JSON.parse(r2.assume_role_policy);
+        expect({ role, externalId: trust.Statement[0].Condition.StringEquals["sts:ExternalId"] }).toEqual({ role, externalId: ref });
+      }
+      expect(tf.resource.aws_cloudformation_stack_set.member_role.parameters.ExternalId).toBe(ref);
+      expect(tf.output.external_id).toEqual(expect.objectContaining({ value: ref, sensitive: true }));
+    }
+  });
+
+  test("synth needs no external-ID environment variable: with none set the output is byte-identical", async () => {
+    const withEnv = path.join(tmp(), "with");
+    const without = path.join(tmp(), "without");
+    expect((await runCli(["synth", "--config", EXAMPLE, "--out", withEnv], { env: ENV })).code).toBe(0);
+    const r = await runCli(["synth", "--config", EXAMPLE, "--out", without], { env: { PORT_EXTERNAL_ID: undefined, APONO_EXTERNAL_ID: undefined } });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(tree(without)).toEqual(tree(withEnv));
   });
 
   test("--json prints the result: stacks with coverage and warnings", async () => {
@@ -162,6 +206,27 @@ describe("orgtrust synth --hcl (View as Code)", () => {
     expect(main).toContain("assume_role_policy = jsonencode({");
     expect(main).not.toMatch(/"\$\{[^"]*\}"/); // no interpolation-only strings: fmt would rewrite them
     expect(main).toContain("depends_on = [aws_cloudformation_stack_set_instance.");
+  });
+
+  test("env-sourced external IDs: a sensitive variable with a validation block, referenced as var.NAME (also inside jsonencode); no value", () => {
+    for (const [stack, name] of ENV_SOURCED) {
+      const main = fs.readFileSync(path.join(first, "stacks", stack, "main.tf"), "utf8");
+      expect(main).not.toContain(PORT_ID);
+      expect(main).not.toContain(APONO_ID);
+      const decl = main.slice(main.indexOf(`variable "${name}" {`), main.indexOf("\n}\n", main.indexOf(`variable "${name}" {`)) + 3);
+      expect(decl).toMatch(/\n {2}type += string\n/);
+      expect(decl).toMatch(/\n {2}sensitive += true\n/);
+      expect(decl).toMatch(/\n {2}nullable += false\n/);
+      expect(decl).toContain(`TF_VAR_${name}`);
+      expect(decl).toContain("  validation {\n");
+      expect(decl).toContain(`    condition     = length(var.${name}) >= 2 && length(var.${name}) <= 1224 && can(regex("^[\\\\w+=,.@:/-]+$", var.${name}))\n`);
+      expect(main).toContain(`  secret_string_wo         = var.${name}\n`);
+      expect(main).toContain(`  secret_string_wo_version = (parseint(substr(sha256(var.${name}), 0, 7), 16) + 1)\n`);
+      expect(main).toContain(`            "sts:ExternalId" = var.${name}\n`);
+      expect(main).toMatch(new RegExp(`\\n {4}ExternalId += var\\.${name}\\n`));
+      expect(main).toMatch(new RegExp(`output "external_id" \\{\\n {2}value += var\\.${name}\\n`));
+      expect(main).not.toMatch(/"\$\{[^"]*\}"/);
+    }
   });
 
   test("every .tf file parses with hcl2json and holds the same resources as the JSON synth", async () => {
@@ -289,6 +354,39 @@ describe("HCL emitter formatting rules", () => {
     );
     expect(() => toHcl({ resource: { aws_x: { y: { mystery_block: { a: 1 } } } } })).toThrow(/unknown nested object/);
   });
+
+  test("references inside policies and expressions holding quotes or braces become bare expressions; templates keep their quotes", async () => {
+    const condition = '${length(var.X) >= 2 && can(regex("^[\\\\w+=,.@:/-]{1,5}$", var.X))}';
+    const hcl = toHcl({
+      variable: { X: { type: "string", sensitive: true, validation: [{ condition, error_message: 'Say "hi".' }] } },
+      resource: {
+        aws_iam_role: {
+          r: {
+            assume_role_policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Condition: { StringEquals: { "sts:ExternalId": "${var.X}" } } }] }),
+            description: 'a ${lookup(var.m, "k", "}")} b "c" $${literal}',
+            name: "${(parseint(substr(sha256(var.X), 0, 7), 16) + 1)}",
+          },
+        },
+      },
+    });
+    expect(hcl).toContain('    condition     = length(var.X) >= 2 && can(regex("^[\\\\w+=,.@:/-]{1,5}$", var.X))\n');
+    expect(hcl).toContain('    error_message = "Say \\"hi\\"."\n');
+    expect(hcl).toContain('          "sts:ExternalId" = var.X\n');
+    expect(hcl).toContain('  description = "a ${lookup(var.m, "k", "}")} b \\"c\\" $${literal}"\n');
+    expect(hcl).toContain("  name        = (parseint(substr(sha256(var.X), 0, 7), 16) + 1)\n");
+    expect(hcl).not.toMatch(/"\$\{[^"]*\}"/);
+    const parsed = (await parseHcl("t.tf", hcl)) as { variable: Record<string, Array<{ validation: Array<{ condition: string }> }>>; resource: { aws_iam_role: { r: Array<Record<string, string>> } } };
+    expect(parsed.variable.X[0].validation[0].condition).toBe(condition);
+    expect(parsed.resource.aws_iam_role.r[0].description).toBe('a ${lookup(var.m, "k", "}")} b "c" $${literal}');
+    expect(parsed.resource.aws_iam_role.r[0].assume_role_policy).toContain('"sts:ExternalId" = var.X');
+    if (terraformOnPath) {
+      const dir = tmp();
+      fs.writeFileSync(path.join(dir, "main.tf"), hcl);
+      const fmt = spawnSync("terraform", ["fmt", "-check", "-diff", dir], { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
+      expect(fmt.stdout).toBe("");
+      expect(fmt.status).toBe(0);
+    }
+  });
 });
 
 describe("orgtrust synth input errors: exit 2, one line, previous output intact", () => {
@@ -326,14 +424,17 @@ integrations:
     expect(main).toContain("organizational_unit_ids = [data.aws_organizations_organization.organization.roots[0].id]");
   });
 
-  test("env external ID missing: names the variable; a failed run leaves the previous output byte-identical", async () => {
+  test("a failed run (an unusable variable name) leaves the previous output byte-identical and no staging directory", async () => {
     const out = path.join(tmp(), "keep");
-    expect((await runCli(["synth", "--config", EXAMPLE, "--out", out], { env: ENV })).code).toBe(0);
+    expect((await runCli(["synth", "--config", EXAMPLE, "--out", out])).code).toBe(0);
     const before = tree(out);
-    const r = await runCli(["synth", "--config", EXAMPLE, "--out", out, "--hcl"], { env: { APONO_EXTERNAL_ID: APONO_ID } });
+    const dir = tmp();
+    const config = path.join(dir, "orgtrust.yaml");
+    fs.writeFileSync(config, fs.readFileSync(EXAMPLE, "utf8").replace("snapshot: org.json", `snapshot: ${ORG_JSON}`).replace("env: PORT_EXTERNAL_ID", "env: version"));
+    const r = await runCli(["synth", "--config", config, "--out", out, "--hcl"]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
-    expect(r.stderr).toMatch(/^orgtrust: error: integrations\.port\.externalId\.env: environment variable PORT_EXTERNAL_ID is not set \(fix: export PORT_EXTERNAL_ID=/);
+    expect(r.stderr).toMatch(/^orgtrust: error: integrations\.port\.externalId\.env: version names the stack's Terraform input variable for the external ID, and "version" is reserved by Terraform \(fix: use another environment variable name, such as PORT_EXTERNAL_ID\)/);
     expect(tree(out)).toEqual(before);
     expect(fs.readdirSync(path.dirname(out)).filter((f) => f.includes("orgtrust-synth"))).toEqual([]);
   });
