@@ -4,10 +4,8 @@ import { createLogger } from "../common/log";
 import { EXAMPLES_DIR } from "../common/paths";
 import { loadConfig } from "../config/load";
 import { resolveAll } from "../config/resolve";
-import { runGenerate } from "../generate";
 import { computeScope } from "../org/scope";
 import { loadSnapshot } from "../org/snapshot";
-import { runSynth } from "../synth/synthesize";
 import { globalRules, type CommonOptions } from "./common";
 import { summaryText as discoverSummary } from "./discover";
 import { resultText as generateSummary } from "./generate";
@@ -24,6 +22,9 @@ export function registerExample(program: Command): Command {
     .option("-o, --out <dir>", "output folder", "out/example")
     .addHelpText("after", "\nExample:\n  orgtrust example --out out/example   # then look at out/example/{cdktf.out,hcl,generated}")
     .action(async (flags: { out: string }) => {
+      // Loaded here, not at start-up: cdktf and the provider bindings cost every other command ~0.4 s.
+      const { runSynth } = await import("../synth/synthesize");
+      const { runGenerate } = await import("../generate");
       const log = createLogger();
       const loaded = loadConfig(path.join(EXAMPLES_DIR, "orgtrust.yaml"));
       const snapshot = loadSnapshot(path.join(EXAMPLES_DIR, "org.json"));
