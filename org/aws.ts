@@ -1,6 +1,6 @@
 import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import { AdaptiveRetryStrategy, ConfiguredRetryStrategy, StandardRetryStrategy } from "@smithy/core/retry";
-import type { AwsCredentialIdentityProvider, RetryStrategyV2 } from "@smithy/types";
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, RetryStrategyV2 } from "@smithy/types";
 import { InputError } from "../common/errors";
 import { defaultRegion, organizationsRegion, partitionOfArn, type Partition } from "../common/ids";
 import { sleep } from "../common/limit";
@@ -52,15 +52,53 @@ export function partitionFor(opts: AwsOptions): Partition {
   return "aws";
 }
 
+/**
+ * Shares one set of credentials between every client of the process and refreshes it before it expires: five minutes
+ * ahead, or halfway through a session shorter than ten minutes. (Each SDK client memoizes on its own, so without this
+ * every client would assume the role again.) Concurrent callers wait for the same refresh.
+ */
+export function sharedCredentials(provider: AwsCredentialIdentityProvider): AwsCredentialIdentityProvider {
+  let creds: AwsCredentialIdentity | undefined;
+  let refreshAt = 0;
+  let pending: Promise<AwsCredentialIdentity> | undefined;
+  return async (props) => {
+    if (creds && Date.now() < refreshAt) return creds;
+    pending ??= provider(props)
+      .then((c) => {
+        const expires = c.expiration?.getTime();
+        creds = c;
+        refreshAt = expires === undefined ? Number.POSITIVE_INFINITY : expires - Math.min(300_000, Math.max(0, (expires - Date.now()) / 2));
+        return c;
+      })
+      .finally(() => {
+        pending = undefined;
+      });
+    return pending;
+  };
+}
+
+const providers = new Map<string, AwsCredentialIdentityProvider>();
+
+/** The credentials for these options: one provider per distinct set of options in the process (see sharedCredentials). */
 export function credentialsFor(opts: AwsOptions): AwsCredentialIdentityProvider {
+  const key = JSON.stringify([opts.profile, opts.roleArn, opts.externalId, opts.region, opts.partition, opts.sessionDurationSeconds]);
+  let provider = providers.get(key);
+  if (!provider) {
+    provider = sharedCredentials(baseCredentials(opts));
+    providers.set(key, provider);
+  }
+  return provider;
+}
+
+function baseCredentials(opts: AwsOptions): AwsCredentialIdentityProvider {
   const base = opts.profile ? fromIni({ profile: opts.profile }) : fromNodeProviderChain();
   if (!opts.roleArn) return base;
   const p = partitionFor(opts);
   if (opts.partition && partitionOfArn(opts.roleArn) !== opts.partition) {
     throw new InputError(`--role-arn ${opts.roleArn}: partition does not match the organization's "${opts.partition}" (fix: use an arn:${opts.partition}:iam::... role)`);
   }
-  // fromTemporaryCredentials memoizes and re-assumes the role shortly before the session expires,
-  // so long crawls survive the one-hour cap on chained sessions.
+  // Re-assumed by sharedCredentials shortly before the session expires, so long crawls survive the one-hour cap on
+  // chained sessions.
   return fromTemporaryCredentials({
     masterCredentials: base,
     params: {

@@ -489,6 +489,28 @@ describeWithMoto(
       expect(kinds(r.report)).toEqual(["stackset-auto-deployment-unknown"]);
     });
 
+    test("--deep through an assumed discovery role whose sessions expire: credentials are refreshed, the result is unchanged", async () => {
+      const role = `arn:aws:iam::${f.built.managementAccountId}:role/orgtrust-discovery`;
+      // One-second sessions (refreshed halfway), on a run slowed to last several seconds.
+      proxy.addRule({ rate: 1, fault: { kind: "delay", ms: 40 } });
+      const r = await drift(f, ["--deep", "--role-arn", role, "--external-id", "discovery-ext-id-01", "--concurrency", "1"], {
+        endpoint: proxy.endpoint,
+        env: { ORGTRUST_ROLE_SESSION_SECONDS: "1" },
+      });
+      expect(r.code).toBe(0);
+      expect(kinds(r.report)).toEqual(["stackset-auto-deployment-unknown"]);
+      // 3 member accounts each need one AssumeRole into the audit role; the rest are refreshes of the discovery role.
+      const withRefresh = proxy.forwarded.get("AssumeRole")!;
+      expect(r.stdout + r.stderr).not.toContain("discovery-ext-id-01");
+      // With hour-long sessions the discovery role is assumed once, shared by every client.
+      proxy.resetCounts();
+      proxy.clearRules();
+      const hour = await drift(f, ["--deep", "--role-arn", role, "--external-id", "discovery-ext-id-01", "--concurrency", "1"], { endpoint: proxy.endpoint });
+      expect(hour.code).toBe(0);
+      expect(proxy.forwarded.get("AssumeRole")).toBe(3 + 1);
+      expect(withRefresh).toBeGreaterThan(3 + 1);
+    });
+
     test("an account that cannot be assumed under --deep is a finding, not dropped", async () => {
       proxy.addRule({ operations: ["AssumeRole"], count: 1, fault: { kind: "error", code: "AccessDenied", status: 403, message: "not authorized to perform: sts:AssumeRole" } });
       const r = await drift(f, ["--deep", "--concurrency", "1"], { endpoint: proxy.endpoint });

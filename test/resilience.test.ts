@@ -35,13 +35,20 @@ describeWithMoto(
 
     test("assumed-role credentials that expire are refreshed transparently", async () => {
       const out = path.join(dir, "refresh.json");
+      // One-second sessions are refreshed halfway; slow answers make the crawl outlive several of them.
+      proxy.addRule({ rate: 1, fault: { kind: "delay", ms: 40 } });
       const r = await runCli(["discover", "--role-arn", "arn:aws:iam::123456789012:role/orgtrust-discovery", "--external-id", "abc-123-xyz", "--out", out], {
         endpoint: proxy.endpoint,
         env: { ORGTRUST_ROLE_SESSION_SECONDS: "1" },
       });
       expect(r.code).toBe(0);
-      expect(proxy.forwarded.get("AssumeRole")!).toBeGreaterThan(1);
+      expect(proxy.forwarded.get("AssumeRole")!).toBeGreaterThan(2);
       expect(fs.readFileSync(out, "utf8")).toBe(clean);
+      // With the default hour-long session, the role is assumed once for the whole crawl.
+      proxy.resetCounts();
+      const once = await runCli(["discover", "--role-arn", "arn:aws:iam::123456789012:role/orgtrust-discovery", "--external-id", "abc-123-xyz"], { endpoint: proxy.endpoint });
+      expect(once.code).toBe(0);
+      expect(proxy.forwarded.get("AssumeRole")).toBe(1);
     });
 
     test.each([
