@@ -8,6 +8,7 @@ import { createLogger, type Logger } from "../common/log";
 import { DEFAULT_CONFIG_FILE, loadConfig, type LoadedConfig } from "../config/load";
 import { resolveIntegration, type ResolvedIntegration } from "../config/resolve";
 import type { AwsOptions } from "../org/aws";
+import { discoverOrganization, type DiscoveryResult } from "../org/discover";
 import { computeScope, type Scope, type ScopeRules } from "../org/scope";
 import { loadSnapshot, type Snapshot } from "../org/snapshot";
 
@@ -133,6 +134,37 @@ export function integrationRules(integration: ResolvedIntegration, opts: CommonO
     skipInactiveAccounts: ex.skipInactiveAccounts,
     managementAccount: ex.managementAccount,
   };
+}
+
+/**
+ * The org a command works on: a snapshot file (--snapshot, or the config's `snapshot` when `configSnapshot`), or
+ * live discovery with the AWS flags (progress on a TTY). Warns when the org is not the configured one.
+ */
+export async function orgFrom(
+  flags: CommonOptions & AwsCliOptions,
+  loaded: LoadedConfig | undefined,
+  log: Logger,
+  opts: { tags: boolean; configSnapshot: boolean },
+): Promise<{ snapshot: Snapshot; live?: DiscoveryResult }> {
+  const file = flags.snapshot ?? (opts.configSnapshot ? snapshotPathFrom({}, loaded) : undefined);
+  let result: { snapshot: Snapshot; live?: DiscoveryResult };
+  if (file) {
+    if (flags.roleArn || flags.profile) throw new InputError("--snapshot: cannot be combined with --profile or --role-arn, which are for live discovery (fix: drop one of them)");
+    result = { snapshot: loadSnapshot(file) };
+  } else {
+    const live = await discoverOrganization({
+      ...awsOptionsFrom(flags, loaded),
+      tags: opts.tags,
+      onProgress: (p) => log.progress(`discovering: ${p.ous} OUs, ${p.accounts} accounts, ${p.calls} calls`),
+    });
+    log.done();
+    result = { snapshot: live.snapshot, live };
+  }
+  const configured = loaded?.config.organization.managementAccountId;
+  if (loaded && configured !== result.snapshot.organization.managementAccountId) {
+    log.warn(`organization.managementAccountId ${configured} in ${path.basename(loaded.file)} differs from the org's management account ${result.snapshot.organization.managementAccountId}`);
+  }
+  return result;
 }
 
 /** Computes a scope and reports exclusions that match nothing: a warning, or exit 2 with --strict. */

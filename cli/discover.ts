@@ -1,18 +1,15 @@
-import * as path from "node:path";
 import type { Command } from "commander";
-import { InputError } from "../common/errors";
 import { assertWritable } from "../common/atomic-write";
-import { discoverOrganization, minimumCalls } from "../org/discover";
+import { minimumCalls } from "../org/discover";
 import { describeReason, summarizeScope, type Scope } from "../org/scope";
 import { saveSnapshot, snapshotHash, type Snapshot } from "../org/snapshot";
 import {
   addAwsOptions,
   addCommonOptions,
-  awsOptionsFrom,
   globalRules,
   loadOptionalConfig,
-  loadSnapshotFrom,
   makeLogger,
+  orgFrom,
   printJson,
   scopeWithChecks,
   type AwsCliOptions,
@@ -40,29 +37,9 @@ export function registerDiscover(program: Command): Command {
     const log = makeLogger(flags);
     const loaded = loadOptionalConfig(flags);
     if (flags.out) assertWritable([flags.out]);
-    let snapshot: Snapshot;
-    let calls: { total: number; attempts: number; minimum: number; byOperation: Record<string, number> } | undefined;
-    const offline = flags.snapshot ? loadSnapshotFrom(flags) : undefined;
-    if (offline) {
-      if (flags.roleArn || flags.profile) throw new InputError("--snapshot: cannot be combined with --profile or --role-arn, which are for live discovery (fix: drop one of them)");
-      snapshot = offline;
-    } else {
-      const aws = awsOptionsFrom(flags, loaded);
-      const result = await discoverOrganization({
-        ...aws,
-        tags: flags.tags,
-        onProgress: (p) => log.progress(`discovering: ${p.ous} OUs, ${p.accounts} accounts, ${p.calls} calls`),
-      });
-      log.done();
-      snapshot = result.snapshot;
-      const s = result.stats.toJSON();
-      calls = { total: s.total, attempts: s.attempts, minimum: result.minimumCalls, byOperation: s.byOperation };
-      if (loaded && loaded.config.organization.managementAccountId !== snapshot.organization.managementAccountId) {
-        log.warn(
-          `organization.managementAccountId ${loaded.config.organization.managementAccountId} in ${path.basename(loaded.file)} differs from the discovered management account ${snapshot.organization.managementAccountId}`,
-        );
-      }
-    }
+    const { snapshot, live } = await orgFrom(flags, loaded, log, { tags: flags.tags, configSnapshot: false });
+    const stats = live?.stats.toJSON();
+    const calls = live && stats ? { total: stats.total, attempts: stats.attempts, minimum: live.minimumCalls, byOperation: stats.byOperation } : undefined;
     const scope = scopeWithChecks(snapshot, globalRules(flags, loaded), flags, log);
     if (flags.out) saveSnapshot(flags.out, snapshot);
     if (flags.json) {

@@ -1,15 +1,12 @@
 import * as path from "node:path";
 import type { Command } from "commander";
-import { ExitCode, InputError } from "../common/errors";
-import { discoverOrganization } from "../org/discover";
-import type { Snapshot } from "../org/snapshot";
+import { ExitCode } from "../common/errors";
 import { runGenerate, type GenerateResult } from "../generate";
 import {
   addAwsOptions,
   addCommonOptions,
-  awsOptionsFrom,
-  loadSnapshotFrom,
   makeLogger,
+  orgFrom,
   printJson,
   requireConfig,
   selectIntegrations,
@@ -45,23 +42,7 @@ export function registerGenerate(program: Command): Command {
   return cmd.action(async (flags: GenerateFlags) => {
     const log = makeLogger(flags);
     const loaded = requireConfig(flags);
-    let snapshot: Snapshot | undefined = loadSnapshotFrom(flags, loaded);
-    if (snapshot) {
-      if (flags.roleArn || flags.profile) throw new InputError("--snapshot: cannot be combined with --profile or --role-arn, which are for live discovery (fix: drop one of them)");
-    } else {
-      const result = await discoverOrganization({
-        ...awsOptionsFrom(flags, loaded),
-        tags: true,
-        onProgress: (p) => log.progress(`discovering: ${p.ous} OUs, ${p.accounts} accounts, ${p.calls} calls`),
-      });
-      log.done();
-      snapshot = result.snapshot;
-    }
-    if (loaded.config.organization.managementAccountId !== snapshot.organization.managementAccountId) {
-      log.warn(
-        `organization.managementAccountId ${loaded.config.organization.managementAccountId} in ${path.basename(loaded.file)} differs from the snapshot's management account ${snapshot.organization.managementAccountId}`,
-      );
-    }
+    const { snapshot } = await orgFrom(flags, loaded, log, { tags: true, configSnapshot: true });
     const integrations = selectIntegrations(loaded, [...new Set(flags.integration)]);
     const result = await runGenerate({
       loaded,
