@@ -2,26 +2,13 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import type { TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
-import { DISCOVERY_POLICY_NAME, externalIdTrustPolicy, type PolicyDocument } from "./member-role-policy";
+import { checkExternalIdRole, createExternalIdRole, type ExternalIdRoleDefinition } from "./external-id-role";
+import { DISCOVERY_POLICY_NAME, type PolicyDocument } from "./member-role-policy";
 import { PropsChecker, snakeId, writeActions } from "./validate";
 
-export interface DiscoveryRoleProps {
-  /** IAM role name (1-64 of letters, digits and + = , . @ _ -), e.g. the consumer preset's "backstage-org-discovery". */
-  readonly roleName: string;
-  /** IAM path; begins and ends with "/". Default "/". */
-  readonly path?: string;
-  /** ARN of the principal allowed to assume the role: the consumer's own role or account root. */
-  readonly trustedPrincipal: string;
-  /** External ID the principal must pass (sts:ExternalId, StringEquals): a literal or a Terraform expression. */
-  readonly externalId: string;
+export interface DiscoveryRoleProps extends ExternalIdRoleDefinition {
   /** The inline permissions (discoveryRolePolicy): read-only; any write action or wildcard is refused. */
   readonly policy: PolicyDocument;
-  /** Maximum session duration in seconds, 3600-43200. Default 3600. */
-  readonly maxSessionDuration?: number;
-  /** ARN of a permissions boundary policy. Default none. */
-  readonly permissionsBoundary?: string;
-  /** Tags on the role (at most 50). */
-  readonly tags?: Record<string, string>;
   /** Provider for the account that holds the role (management or delegated administrator). Default the stack's. */
   readonly provider?: TerraformProvider;
 }
@@ -42,29 +29,13 @@ export class DiscoveryRole extends Construct {
   constructor(scope: Construct, id: string, props: DiscoveryRoleProps) {
     super(scope, id);
     const check = new PropsChecker("DiscoveryRole");
-    check.roleName("roleName", props.roleName);
-    check.iamPath("path", props.path);
-    check.principal("trustedPrincipal", props.trustedPrincipal);
-    check.externalId("externalId", props.externalId);
+    checkExternalIdRole(check, props);
     check.policy("policy", props.policy);
     const writes = writeActions(props.policy);
     if (writes.length) check.fail("policy", `grants ${writes.join(", ")}; the discovery role must stay read-only`);
-    check.sessionDuration("maxSessionDuration", props.maxSessionDuration);
-    check.arn("permissionsBoundary", props.permissionsBoundary);
-    check.tags("tags", props.tags);
 
     const base = snakeId(id);
-    this.role = new IamRole(this, "role", {
-      provider: props.provider,
-      name: props.roleName,
-      path: props.path ?? "/",
-      description: "orgtrust discovery role: reads the organization and the member-role StackSet",
-      assumeRolePolicy: JSON.stringify(externalIdTrustPolicy(props.trustedPrincipal, props.externalId)),
-      maxSessionDuration: props.maxSessionDuration ?? 3600,
-      permissionsBoundary: props.permissionsBoundary,
-      tags: props.tags && Object.keys(props.tags).length ? props.tags : undefined,
-    });
-    this.role.overrideLogicalId(base);
+    this.role = createExternalIdRole(this, base, props, "orgtrust discovery role: reads the organization and the member-role StackSet", props.provider);
     this.rolePolicy = new IamRolePolicy(this, "policy", {
       provider: props.provider,
       name: DISCOVERY_POLICY_NAME,

@@ -3,26 +3,15 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import type { TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
-import { MEMBER_INLINE_POLICY_NAME, externalIdTrustPolicy, type PolicyDocument } from "./member-role-policy";
+import { checkExternalIdRole, createExternalIdRole, type ExternalIdRoleDefinition } from "./external-id-role";
+import { MEMBER_INLINE_POLICY_NAME, type PolicyDocument } from "./member-role-policy";
 import { PropsChecker, snakeId } from "./validate";
 
-/** The member role's own definition, used when the construct creates the role. */
-export interface ManagementRoleDefinition {
-  /** IAM role name: the member role's name, so consumers find it in the management account like everywhere else. */
-  readonly roleName: string;
-  /** IAM path; begins and ends with "/". Default "/". */
-  readonly path?: string;
-  /** ARN of the principal allowed to assume the role. */
-  readonly trustedPrincipal: string;
-  /** External ID the principal must pass (sts:ExternalId, StringEquals): a literal or a Terraform expression. */
-  readonly externalId: string;
-  /** Maximum session duration in seconds, 3600-43200. Default 3600. */
-  readonly maxSessionDuration?: number;
-  /** ARN of a permissions boundary policy. Default none. */
-  readonly permissionsBoundary?: string;
-  /** Tags on the role (at most 50). */
-  readonly tags?: Record<string, string>;
-}
+/**
+ * The member role's own definition, used when the construct creates the role. Its roleName is the member role's
+ * name, so consumers find it in the management account like everywhere else.
+ */
+export type ManagementRoleDefinition = ExternalIdRoleDefinition;
 
 export interface ManagementAccountRoleProps {
   /**
@@ -55,14 +44,7 @@ export class ManagementAccountRole extends Construct {
     const check = new PropsChecker("ManagementAccountRole");
     if (!props.role === !props.attachTo) check.fail("role", "give exactly one of role and attachTo");
     if (props.role) {
-      const r = props.role;
-      check.roleName("role.roleName", r.roleName);
-      check.iamPath("role.path", r.path);
-      check.principal("role.trustedPrincipal", r.trustedPrincipal);
-      check.externalId("role.externalId", r.externalId);
-      check.sessionDuration("role.maxSessionDuration", r.maxSessionDuration);
-      check.arn("role.permissionsBoundary", r.permissionsBoundary);
-      check.tags("role.tags", r.tags);
+      checkExternalIdRole(check, props.role, "role.");
     }
     if (!Array.isArray(props.managedPolicyArns) || props.managedPolicyArns.length < 1 || props.managedPolicyArns.length > 20) {
       check.fail("managedPolicyArns", "must list 1-20 managed policy ARNs");
@@ -73,18 +55,7 @@ export class ManagementAccountRole extends Construct {
 
     const base = snakeId(id);
     if (props.role) {
-      const r = props.role;
-      this.role = new IamRole(this, "role", {
-        provider: props.provider,
-        name: r.roleName,
-        path: r.path ?? "/",
-        description: "orgtrust member role in the management account (StackSets never deploy there)",
-        assumeRolePolicy: JSON.stringify(externalIdTrustPolicy(r.trustedPrincipal, r.externalId)),
-        maxSessionDuration: r.maxSessionDuration ?? 3600,
-        permissionsBoundary: r.permissionsBoundary,
-        tags: r.tags && Object.keys(r.tags).length ? r.tags : undefined,
-      });
-      this.role.overrideLogicalId(base);
+      this.role = createExternalIdRole(this, base, props.role, "orgtrust member role in the management account (StackSets never deploy there)", props.provider);
     } else {
       this.role = props.attachTo!;
     }
