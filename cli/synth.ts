@@ -67,8 +67,13 @@ function stackLines(s: StackResult): string[] {
   const targets = c.targets.map((t) => (t.id === t.name ? t.id : `${t.name} (${t.id})`));
   lines.push(`    StackSet targets: ${targets.length ? targets.join(", ") : "none (no instances)"}`);
   const via = c.basis === "root-lookup" ? "every member account (no snapshot: the root is targeted)" : `${c.viaStackSet.length} accounts (--json lists them)`;
-  const direct = c.direct.length ? c.direct.map((a) => `${a.id} ${a.name}`).join(", ") : "none";
+  const mgmt = c.direct.filter((a) => a.how === "management-account");
+  const viaProvider = c.direct.filter((a) => a.how === "direct-provider");
+  const directParts = mgmt.map((a) => `${a.id} ${a.name}`);
+  if (viaProvider.length) directParts.push(`${viaProvider.length} account${viaProvider.length === 1 ? "" : "s"} no OU target reaches (DIRECT below)`);
+  const direct = directParts.length ? directParts.join(" + ") : "none";
   lines.push(`    through the StackSet: ${via}; directly: ${direct}; not at all: ${c.uncovered.length + c.excluded.length}`);
+  for (const d of viaProvider) lines.push(`      ${d.id}  ${d.name.padEnd(24)} DIRECT (own provider, aws.account_${d.id}): ${d.reason ?? "no StackSet target reaches it"}`);
   for (const u of c.uncovered) lines.push(`      ${u.id}  ${u.name.padEnd(24)} UNCOVERED: ${u.reason}`);
   for (const e of c.excluded.slice(0, MAX_LISTED)) lines.push(`      ${e.id}  ${e.name.padEnd(24)} ${e.reasons.join("; ")}`);
   if (c.excluded.length > MAX_LISTED) lines.push(`      ... and ${c.excluded.length - MAX_LISTED} more excluded (--json lists all)`);
@@ -83,6 +88,10 @@ export function summaryText(result: SynthResult, snapshotFile?: string): string 
   for (const s of result.stacks) lines.push(...stackLines(s));
   const uncovered = result.stacks.reduce((a, s) => a + s.coverage.uncovered.length, 0);
   if (uncovered) lines.push(`  ${uncovered} in-scope account(s) get no member role (see UNCOVERED above; recorded in each stack's orgtrust-coverage.json)`);
+  const viaProvider = result.stacks.reduce((a, s) => a + s.coverage.direct.filter((d) => d.how === "direct-provider").length, 0);
+  if (viaProvider) {
+    lines.push(`  ${viaProvider} in-scope account(s) get the member role directly (DIRECT above): accounts that join their OUs later do not get it automatically; re-run discover and synth`);
+  }
   const first = result.stacks[0]?.integration ?? "<integration>";
   lines.push(
     result.format === "hcl"

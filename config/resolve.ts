@@ -45,6 +45,10 @@ export interface ResolvedIntegration {
     failureTolerancePercentage: number;
     retainStacksOnAccountRemoval: boolean;
     callAs: "SELF" | "DELEGATED_ADMIN";
+    /** "direct": accounts no OU target can reach get the member role through an aliased provider; "none": they get none. */
+    uncoveredAccounts: "direct" | "none";
+    /** The role Terraform assumes in those accounts (OrganizationAccountAccessRole by default). */
+    directAccessRoleName: string;
   };
   exclusions: ResolvedExclusions;
   regions: string[];
@@ -211,6 +215,8 @@ export function resolveIntegration(config: OrgtrustConfig, name: string, baseDir
       maxConcurrentPercentage: integ.stackSet.maxConcurrentPercentage,
       failureTolerancePercentage: integ.stackSet.failureTolerancePercentage,
       retainStacksOnAccountRemoval: integ.stackSet.retainStacksOnAccountRemoval,
+      uncoveredAccounts: integ.stackSet.uncoveredAccounts,
+      directAccessRoleName: integ.stackSet.directAccessRoleName,
       callAs: delegated ? "DELEGATED_ADMIN" : "SELF",
     },
     exclusions: {

@@ -102,6 +102,15 @@ export const stackSetSchema = z
     failureTolerancePercentage: z.number().int().min(0).max(100).default(0),
     /** Keep member stacks when an account leaves a targeted OU (default false: the role is removed). */
     retainStacksOnAccountRemoval: z.boolean().default(false),
+    /**
+     * In-scope member accounts that sit directly in an OU (or the root) that also holds an excluded part: no StackSet
+     * target can reach them without account filters. "direct" (default): the stack creates the member role in each of
+     * them with its own aliased provider that assumes `directAccessRoleName` there. "none": they get no role (a
+     * warning per account, UNCOVERED in the summary). Accounts that join such an OU later need a re-run of synth.
+     */
+    uncoveredAccounts: z.enum(["direct", "none"]).default("direct"),
+    /** The role Terraform assumes in each account that gets the member role directly (default OrganizationAccountAccessRole). */
+    directAccessRoleName: roleName.default("OrganizationAccountAccessRole"),
   })
   .strict();
 

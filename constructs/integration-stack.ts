@@ -27,6 +27,12 @@ export interface IntegrationStackProps {
   readonly targets: StackSetTargets;
   /** Create the member role in the management account (false when it is out of scope for this integration). */
   readonly managementRole: boolean;
+  /**
+   * Member accounts (12-digit ids) that get the member role directly: no StackSet target can reach them
+   * (stackSet.uncoveredAccounts "direct"). Each gets an aliased provider `aws.account_<id>` that assumes
+   * stackSet.directAccessRoleName there. Default none.
+   */
+  readonly directAccounts?: string[];
   /** Local backend state file, relative to the stack directory. Default "terraform.<integration>.tfstate". */
   readonly backendPath?: string;
 }
@@ -46,6 +52,13 @@ export const MANAGEMENT_ROLE_VARIABLE = "management_account_role_arn";
  * administrator, the management-account role uses a second provider (`aws.management`) that assumes the role given in
  * the `management_account_role_arn` variable.
  *
+ * Accounts no OU target can reach (props.directAccounts) get the member role directly, each through an aliased
+ * provider `aws.account_<id>` (`allowed_account_ids = [<id>]`) that assumes stackSet.directAccessRoleName
+ * (OrganizationAccountAccessRole) in that account. That role trusts the management account, so the provider starts
+ * from management-account credentials: the stack's own with a management-account discovery role; with a delegated
+ * administrator, the chain first assumes `management_account_role_arn` (exactly what `aws.management` assumes),
+ * then the access role (two assume_role blocks, applied in order).
+ *
  * Roles sharing a name (Port Ocean: member role name = discovery role name): in the management account the discovery
  * role is the member role, so it also gets the member policies instead of a second role of the same name.
  */
@@ -54,6 +67,8 @@ export class IntegrationStack extends TerraformStack {
   readonly externalIdSecret: ExternalIdSecret;
   readonly memberRoleStackSet: MemberRoleStackSet;
   readonly managementAccountRole?: ManagementAccountRole;
+  /** The member role in each account of props.directAccounts, by account id. */
+  readonly directRoles = new Map<string, ManagementAccountRole>();
 
   constructor(scope: Construct, id: string, props: IntegrationStackProps) {
     super(scope, id);
@@ -124,38 +139,68 @@ export class IntegrationStack extends TerraformStack {
       tags: mr.tags,
     });
 
+    let managementRoleArn: TerraformVariable | undefined;
+    const managementRoleVariable = (): TerraformVariable =>
+      (managementRoleArn ??= new TerraformVariable(this, MANAGEMENT_ROLE_VARIABLE, {
+        type: "string",
+        description: `ARN of a role in the management account ${integ.managementAccountId} that Terraform assumes to create the member roles there and in accounts no StackSet target reaches (the delegated administrator cannot)`,
+      }));
+    const memberRoleDefinition = {
+      roleName: mr.name,
+      path: mr.path,
+      trustedPrincipal: integ.trustedPrincipal,
+      externalId,
+      maxSessionDuration: mr.maxSessionDuration,
+      permissionsBoundary: mr.permissionsBoundary,
+      tags: mr.tags,
+    };
+
     if (props.managementRole) {
       let mgmtProvider: AwsProvider | undefined;
       if (delegated) {
-        const roleArn = new TerraformVariable(this, MANAGEMENT_ROLE_VARIABLE, {
-          type: "string",
-          description: `ARN of a role in the management account ${integ.managementAccountId} that Terraform assumes to create the member role there (the delegated administrator cannot)`,
-        });
         mgmtProvider = new AwsProvider(this, "aws_management", {
           alias: "management",
           region: integ.homeRegion,
           allowedAccountIds: [integ.managementAccountId],
-          assumeRole: [{ roleArn: roleArn.stringValue }],
+          assumeRole: [{ roleArn: managementRoleVariable().stringValue }],
         });
       }
       this.managementAccountRole = new ManagementAccountRole(this, "management_role", {
         provider: mgmtProvider,
-        ...(sameName
-          ? { attachTo: this.discoveryRole.role }
-          : {
-              role: {
-                roleName: mr.name,
-                path: mr.path,
-                trustedPrincipal: integ.trustedPrincipal,
-                externalId,
-                maxSessionDuration: mr.maxSessionDuration,
-                permissionsBoundary: mr.permissionsBoundary,
-                tags: mr.tags,
-              },
-            }),
+        ...(sameName ? { attachTo: this.discoveryRole.role } : { role: memberRoleDefinition }),
         managedPolicyArns: mr.policyArns,
         inlinePolicy: memberInlinePolicy(integ),
       });
+    }
+
+    const directAccounts = props.directAccounts ?? [];
+    directAccounts.forEach((a, i) => {
+      if (typeof a !== "string" || !/^\d{12}$/.test(a)) check.fail(`directAccounts[${i}]`, `"${a}" must be a 12-digit account id`);
+      if (a === integ.managementAccountId) check.fail(`directAccounts[${i}]`, `${a} is the management account, which gets its role as management_role`);
+    });
+    if (new Set(directAccounts).size !== directAccounts.length) check.fail("directAccounts", "lists an account twice");
+    if (directAccounts.length) check.roleName("integration.stackSet.directAccessRoleName", integ.stackSet.directAccessRoleName);
+    for (const accountId of [...directAccounts].sort()) {
+      const accessRoleArn = `arn:${integ.partition}:iam::${accountId}:role/${integ.stackSet.directAccessRoleName}`;
+      const provider = new AwsProvider(this, `aws_account_${accountId}`, {
+        alias: `account_${accountId}`,
+        region: integ.homeRegion,
+        allowedAccountIds: [accountId],
+        assumeRole: [
+          ...(delegated ? [{ roleArn: managementRoleVariable().stringValue, sessionName: "orgtrust" }] : []),
+          { roleArn: accessRoleArn, sessionName: "orgtrust" },
+        ],
+      });
+      this.directRoles.set(
+        accountId,
+        new ManagementAccountRole(this, `direct_role_${accountId}`, {
+          provider,
+          role: memberRoleDefinition,
+          managedPolicyArns: mr.policyArns,
+          inlinePolicy: memberInlinePolicy(integ),
+          description: `orgtrust member role, created directly: no StackSet target reaches account ${accountId}`,
+        }),
+      );
     }
 
     new TerraformOutput(this, "discovery_role_arn", { value: this.discoveryRole.roleArn, description: "ARN of the discovery role the consumer assumes first" });

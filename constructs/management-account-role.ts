@@ -25,7 +25,9 @@ export interface ManagementAccountRoleProps {
   readonly managedPolicyArns: string[];
   /** The member inline policy (memberInlinePolicy), or undefined for none. */
   readonly inlinePolicy?: PolicyDocument;
-  /** Provider for the management account. Default the stack's. */
+  /** The role's description (default: the management-account one). */
+  readonly description?: string;
+  /** Provider for the management account (or the account the role is created in). Default the stack's. */
   readonly provider?: TerraformProvider;
 }
 
@@ -33,6 +35,9 @@ export interface ManagementAccountRoleProps {
  * The member role in the management account. Service-managed StackSets never deploy there, so the same role
  * (trust, managed policies, inline policy, session length, boundary, tags) is created directly. Terraform names:
  * `<id>` (aws_iam_role), `<id>_policy_<n>` (attachments), `<id>_inline` (aws_iam_role_policy).
+ *
+ * The same construct creates the member role in member accounts no StackSet target can reach (IntegrationStack's
+ * directAccounts), with that account's aliased provider and its own description.
  */
 export class ManagementAccountRole extends Construct {
   /** The role's ARN (a Terraform reference). */
@@ -55,7 +60,7 @@ export class ManagementAccountRole extends Construct {
 
     const base = snakeId(id);
     if (props.role) {
-      this.role = createExternalIdRole(this, base, props.role, "orgtrust member role in the management account (StackSets never deploy there)", props.provider);
+      this.role = createExternalIdRole(this, base, props.role, props.description ?? "orgtrust member role in the management account (StackSets never deploy there)", props.provider);
     } else {
       this.role = props.attachTo!;
     }

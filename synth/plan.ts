@@ -34,9 +34,13 @@ export interface Coverage {
   targets: AccountRef[];
   /** In-scope member accounts the targets reach. Unknown (empty) without a snapshot. */
   viaStackSet: AccountRef[];
-  /** Accounts that get the role directly (the management account). */
-  direct: AccountRef[];
-  /** In-scope member accounts the StackSet cannot reach exactly, with why: they get no role. */
+  /**
+   * Accounts that get the role directly, not through the StackSet: the management account (how "management-account",
+   * StackSets never deploy there) and, with stackSet.uncoveredAccounts "direct", the member accounts no OU target can
+   * reach (how "direct-provider": an aliased provider assumes stackSet.directAccessRoleName there), sorted by id.
+   */
+  direct: DirectAccount[];
+  /** In-scope member accounts the StackSet cannot reach exactly and that get no role (stackSet.uncoveredAccounts "none"), with why. */
   uncovered: Array<AccountRef & { reason: string }>;
   /** Out-of-scope accounts, with every reason. */
   excluded: Array<AccountRef & { reasons: string[] }>;
@@ -44,15 +48,30 @@ export interface Coverage {
   exact: boolean;
 }
 
+/** How an account in Coverage.direct gets the member role. */
+export type DirectHow = "management-account" | "direct-provider";
+
+export interface DirectAccount extends AccountRef {
+  how: DirectHow;
+  /** direct-provider only: why no StackSet target can reach it. */
+  reason?: string;
+}
+
 export interface IntegrationPlan {
   integration: ResolvedIntegration;
   externalId: ExternalIdSource;
   targets: StackSetTargets;
   managementRole: boolean;
+  /** Member accounts that get the member role directly through an aliased provider (stackSet.uncoveredAccounts "direct"), sorted. */
+  directAccounts: string[];
   coverage: Coverage;
   /** Warnings for this integration (also logged): uncovered accounts, unmatched exclusions, empty scope. */
   warnings: string[];
 }
+
+/** Account ids for a warning line: the first MAX_UNCOVERED_WARNINGS, then a count. */
+const listIds = (ids: string[]): string =>
+  ids.length > MAX_UNCOVERED_WARNINGS ? `${ids.slice(0, MAX_UNCOVERED_WARNINGS).join(", ")} and ${ids.length - MAX_UNCOVERED_WARNINGS} more (orgtrust-coverage.json lists them)` : ids.join(", ");
 
 const ref = (a: SnapshotAccount): AccountRef => ({ id: a.id, name: a.name });
 
@@ -130,12 +149,13 @@ export function planIntegration(integration: ResolvedIntegration, opts: { snapsh
   const rules = integrationRules(integration, opts.cli);
 
   if (!opts.snapshot) {
-    const direct = integration.exclusions.managementAccount ? [] : [{ id: integration.managementAccountId, name: "management account" }];
+    const direct: DirectAccount[] = integration.exclusions.managementAccount ? [] : [{ id: integration.managementAccountId, name: "management account", how: "management-account" }];
     return {
       integration,
       externalId,
       targets: { kind: "root-lookup" },
       managementRole: direct.length > 0,
+      directAccounts: [],
       coverage: {
         basis: "root-lookup",
         snapshotHash: null,
@@ -157,15 +177,25 @@ export function planIntegration(integration: ResolvedIntegration, opts: { snapsh
   const scope = scopeWithChecks(snapshot, rules, opts.cli, log, `integrations.${integration.name} exclusions`);
   const cover = computeOuCover(scope);
   const names = new Map<string, string>([[snapshot.root.id, snapshot.root.name], ...snapshot.organizationalUnits.map((o): [string, string] => [o.id, o.name])]);
-  // One line per uncovered account, up to a point: a large org with a badly placed exclusion would otherwise
-  // print thousands of lines. The coverage file and --json always list every one.
-  for (const u of cover.uncovered.slice(0, MAX_UNCOVERED_WARNINGS)) {
-    log.warn(`integrations.${integration.name}: account ${u.account.id} (${u.account.name}) is in scope but gets no member role: it ${u.reason}`);
-  }
-  if (cover.uncovered.length > MAX_UNCOVERED_WARNINGS) {
+  const at = `integrations.${integration.name}`;
+  const viaProvider = integration.stackSet.uncoveredAccounts === "direct";
+  if (viaProvider && cover.uncovered.length) {
+    // One line per integration: the accounts are listed in the summary, --json and orgtrust-coverage.json.
+    const n = cover.uncovered.length;
     log.warn(
-      `integrations.${integration.name}: ${cover.uncovered.length - MAX_UNCOVERED_WARNINGS} more in-scope accounts get no member role (${cover.uncovered.length} in all; orgtrust-coverage.json and --json list them)`,
+      `${at}: ${n} in-scope account${n === 1 ? " gets" : "s get"} the member role directly (stackSet.uncoveredAccounts: direct, through ${integration.stackSet.directAccessRoleName}) because ${n === 1 ? "its OU" : "their OUs"} cannot be targeted by the StackSet: ${listIds(cover.uncovered.map((u) => u.account.id))}; accounts that join such an OU later will not get it automatically (re-run discover and synth)`,
     );
+  } else {
+    // One line per uncovered account, up to a point: a large org with a badly placed exclusion would otherwise
+    // print thousands of lines. The coverage file and --json always list every one.
+    for (const u of cover.uncovered.slice(0, MAX_UNCOVERED_WARNINGS)) {
+      log.warn(`${at}: account ${u.account.id} (${u.account.name}) is in scope but gets no member role: it ${u.reason}`);
+    }
+    if (cover.uncovered.length > MAX_UNCOVERED_WARNINGS) {
+      log.warn(
+        `${at}: ${cover.uncovered.length - MAX_UNCOVERED_WARNINGS} more in-scope accounts get no member role (${cover.uncovered.length} in all; orgtrust-coverage.json and --json list them)`,
+      );
+    }
   }
   const members = scope.inScope.filter((a) => !a.isManagementAccount);
   if (members.length === 0) log.warn(`integrations.${integration.name}: no member account is in scope; the StackSet gets no instances`);
@@ -174,16 +204,20 @@ export function planIntegration(integration: ResolvedIntegration, opts: { snapsh
     externalId,
     targets: { kind: "organizational-units", ids: cover.targets },
     managementRole: cover.direct.length > 0,
+    directAccounts: viaProvider ? cover.uncovered.map((u) => u.account.id) : [],
     coverage: {
       basis: "snapshot",
       snapshotHash: snapshotHash(snapshot),
       organizationId: snapshot.organization.id,
       targets: cover.targets.map((id) => ({ id, name: names.get(id) ?? id })),
       viaStackSet: cover.viaStackSet.map(ref),
-      direct: cover.direct.map(ref),
-      uncovered: cover.uncovered.map((u) => ({ ...ref(u.account), reason: u.reason })),
+      direct: [
+        ...cover.direct.map((a): DirectAccount => ({ ...ref(a), how: "management-account" })),
+        ...(viaProvider ? cover.uncovered.map((u): DirectAccount => ({ ...ref(u.account), how: "direct-provider", reason: u.reason })) : []),
+      ].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)),
+      uncovered: viaProvider ? [] : cover.uncovered.map((u) => ({ ...ref(u.account), reason: u.reason })),
       excluded: scope.excluded.map((e) => ({ ...ref(e.account), reasons: e.reasons.map(describeReason) })),
-      exact: cover.exact,
+      exact: viaProvider || cover.exact,
     },
     warnings,
   };

@@ -65,6 +65,7 @@ function synth(integration: ResolvedIntegration, opts: { snapshot?: Snapshot; ex
     externalId: plan.externalId,
     targets: plan.targets,
     managementRole: plan.managementRole,
+    directAccounts: plan.directAccounts,
   });
   const text = Testing.synth(stack);
   return { text, json: JSON.parse(text) as TfJson, plan, warnings: log.warnings };
@@ -278,7 +279,7 @@ describe("deployment targets for org shapes", () => {
 
   test("excluded OU at depth 4: its wanted siblings and uncles are targeted; accounts sitting beside the path are uncovered and warned", () => {
     const l4 = ou["Workloads/L2/L3/L4"];
-    const s = synth(integrationFrom("backstage", `${BACKSTAGE}\nexclusions: { organizationalUnits: [${l4}] }`), { snapshot });
+    const s = synth(integrationFrom("backstage", `${BACKSTAGE}\nstackSet: { uncoveredAccounts: none }\nexclusions: { organizationalUnits: [${l4}] }`), { snapshot });
     expect(targetsOf(s)).toEqual([ou.Sandbox, ou.Security, ou["Workloads/Prod"], ou["Workloads/L2/L3/L4b"]].sort());
     const targeted = targetsOf(s);
     for (const banned of [ROOT, ou.Workloads, ou["Workloads/L2"], ou["Workloads/L2/L3"], l4]) expect(targeted).not.toContain(banned);
@@ -287,10 +288,99 @@ describe("deployment targets for org shapes", () => {
       expect(s.warnings.some((w) => w.includes(account[name]) && w.includes(name) && /an excluded OU lies below it/.test(w))).toBe(true);
     }
     expect(s.plan.coverage.exact).toBe(false);
+    // The default (direct) gives the same three accounts the role directly.
+    const d = synth(integrationFrom("backstage", `${BACKSTAGE}\nexclusions: { organizationalUnits: [${l4}] }`), { snapshot });
+    expect(d.plan.directAccounts).toEqual([account["wl-tooling"], account.l2a, account.l3a].sort());
+    expect(d.plan.coverage.exact).toBe(true);
   });
 
-  test("excluded single account in a wanted OU: its child OUs are targeted, the OU is not, its siblings are uncovered", () => {
+  test("excluded single account in a wanted OU (default uncoveredAccounts: direct): siblings get the member role through their own provider", () => {
     const s = synth(integrationFrom("backstage", `${BACKSTAGE}\nexclusions: { accounts: ["${account.p2}"] }`), { snapshot });
+    const siblings = [account["wl-tooling"], account.p1, account.p3].sort();
+    expect(targetsOf(s)).toContain(ou["Workloads/Prod/ProdEU"]);
+    expect(targetsOf(s)).not.toContain(ou["Workloads/Prod"]);
+    // Coverage: the siblings move to direct (marked direct-provider), nothing is left uncovered, exact.
+    expect(s.plan.coverage.uncovered).toEqual([]);
+    expect(s.plan.coverage.exact).toBe(true);
+    expect(s.plan.coverage.direct.map((d) => [d.id, d.how])).toEqual(
+      [[MGMT, "management-account"], ...siblings.map((id) => [id, "direct-provider"])].sort((x, y) => (x[0] < y[0] ? -1 : 1)),
+    );
+    expect(s.plan.directAccounts).toEqual(siblings);
+    // One warning line for the integration, none per account.
+    expect(s.warnings.filter((w) => /gets no member role/.test(w))).toEqual([]);
+    const warned = s.warnings.filter((w) => /get the member role directly/.test(w));
+    expect(warned.length).toBe(1);
+    expect(warned[0]).toMatch(/3 in-scope accounts get the member role directly .*cannot be targeted.*will not get it automatically \(re-run discover and synth\)/);
+
+    // One aliased provider per sibling, assuming OrganizationAccountAccessRole there, pinned to the account.
+    const aliased = s.json.provider.aws.filter((p) => typeof p.alias === "string" && (p.alias as string).startsWith("account_"));
+    expect(aliased.map((p) => p.alias)).toEqual(siblings.map((id) => `account_${id}`));
+    for (const id of siblings) {
+      const p = aliased.find((x) => x.alias === `account_${id}`)!;
+      expect(p.allowed_account_ids).toEqual([id]);
+      expect(p.region).toBe("us-east-1");
+      expect(p.assume_role).toEqual([{ role_arn: `arn:aws:iam::${id}:role/OrganizationAccountAccessRole`, session_name: "orgtrust" }]);
+    }
+    // The same member role as in the management account: trust, managed policy, session, provider per account.
+    const roles = resources(s, "aws_iam_role");
+    const integ = integrationFrom("backstage", `${BACKSTAGE}\nexclusions: { accounts: ["${account.p2}"] }`);
+    for (const id of siblings) {
+      const r = roles[`direct_role_${id}`];
+      expect(r.provider).toBe(`aws.account_${id}`);
+      expect(r.name).toBe("backstage-org-readonly");
+      expect(r.path).toBe("/");
+      expect(r.max_session_duration).toBe(3600);
+      expect(parsePolicy(r.assume_role_policy)).toEqual(memberTrustPolicy(integ, RANDOM_REF));
+      expect(parsePolicy(r.assume_role_policy)).toEqual(parsePolicy(roles.management_role.assume_role_policy));
+      const att = resources(s, "aws_iam_role_policy_attachment")[`direct_role_${id}_policy_0`];
+      expect(att).toEqual({ provider: `aws.account_${id}`, policy_arn: "arn:aws:iam::aws:policy/ReadOnlyAccess", role: `\${aws_iam_role.direct_role_${id}.name}` });
+    }
+    // The excluded account gets nothing: no provider, no role, no instance target.
+    expect(JSON.stringify(s.json)).not.toContain(account.p2);
+  });
+
+  test("direct roles carry the inline policy, boundary and tags; partition-aware ARNs; a custom directAccessRoleName", () => {
+    const { snapshot: gov, account: ga } = snapshotOf({ ous: [{ name: "Prod", accounts: [{ name: "x1" }, { name: "x2" }] }] }, "aws-us-gov");
+    const integ = integrationFrom(
+      "backstage",
+      `consumer: backstage
+trustedPrincipal: arn:aws-us-gov:iam::444455556666:role/backstage-backend
+exclusions: { accounts: ["${ga.x2}"] }
+stackSet: { directAccessRoleName: AWSControlTowerExecution }
+memberRole: { policy: ViewOnlyAccess, denyDataReads: true, permissionsBoundary: "arn:aws-us-gov:iam::${MGMT}:policy/boundary", tags: { owner: sec } }`,
+      { partition: "aws-us-gov" },
+    );
+    const s = synth(integ, { snapshot: gov });
+    expect(s.plan.directAccounts).toEqual([ga.x1]);
+    const p = s.json.provider.aws.find((x) => x.alias === `account_${ga.x1}`)!;
+    expect(p.assume_role).toEqual([{ role_arn: `arn:aws-us-gov:iam::${ga.x1}:role/AWSControlTowerExecution`, session_name: "orgtrust" }]);
+    const r = resources(s, "aws_iam_role")[`direct_role_${ga.x1}`];
+    expect(r.permissions_boundary).toBe(`arn:aws-us-gov:iam::${MGMT}:policy/boundary`);
+    expect(r.tags).toEqual({ owner: "sec" });
+    const inline = resources(s, "aws_iam_role_policy")[`direct_role_${ga.x1}_inline`];
+    expect(inline.provider).toBe(`aws.account_${ga.x1}`);
+    expect(parsePolicy(inline.policy)).toEqual(memberInlinePolicy(integ));
+    expect(resources(s, "aws_iam_role_policy_attachment")[`direct_role_${ga.x1}_policy_0`].policy_arn).toBe(integ.memberRole.policyArns[0]);
+    expect(integ.memberRole.policyArns[0]).toMatch(/^arn:aws-us-gov:iam::aws:policy\//);
+  });
+
+  test("delegated administrator with direct accounts: the provider chain starts from the management-account role", () => {
+    const da = "999988887777";
+    const integ = integrationFrom("backstage", `${BACKSTAGE}\ndiscoveryRole: { account: delegatedAdmin }\nexclusions: { accounts: ["${account.p2}"], managementAccount: true }`, { delegatedAdmin: da });
+    const s = synth(integ, { snapshot });
+    // The management account is out, but the variable is still declared: the direct providers need it.
+    expect(resources(s, "aws_iam_role").management_role).toBeUndefined();
+    expect(s.json.variable).toHaveProperty("management_account_role_arn");
+    const p = s.json.provider.aws.find((x) => x.alias === `account_${account.p1}`)!;
+    expect(p.allowed_account_ids).toEqual([account.p1]);
+    expect(p.assume_role).toEqual([
+      { role_arn: "${var.management_account_role_arn}", session_name: "orgtrust" },
+      { role_arn: `arn:aws:iam::${account.p1}:role/OrganizationAccountAccessRole`, session_name: "orgtrust" },
+    ]);
+  });
+
+  test("uncoveredAccounts: none keeps the old behaviour: uncovered, warned per account, no extra provider or role", () => {
+    const s = synth(integrationFrom("backstage", `${BACKSTAGE}\nstackSet: { uncoveredAccounts: none }\nexclusions: { accounts: ["${account.p2}"] }`), { snapshot });
     const targeted = targetsOf(s);
     expect(targeted).toContain(ou["Workloads/Prod/ProdEU"]);
     expect(targeted).not.toContain(ou["Workloads/Prod"]);
@@ -301,6 +391,11 @@ describe("deployment targets for org shapes", () => {
     const warned = s.warnings.filter((w) => /excluded account .* sits beside it/.test(w));
     expect(warned.map((w) => w.match(/account (\d{12})/)![1]).sort()).toEqual([account.p1, account.p3].sort());
     expect(s.plan.coverage.excluded.map((e) => e.id)).toEqual([account.p2]);
+    expect(s.plan.coverage.exact).toBe(false);
+    expect(s.plan.coverage.direct.map((d) => d.id)).toEqual([MGMT]);
+    expect(s.plan.directAccounts).toEqual([]);
+    expect(s.json.provider.aws.filter((p) => p.alias)).toEqual([]);
+    expect(Object.keys(resources(s, "aws_iam_role")).sort()).toEqual(["discovery_role", "management_role"]);
   });
 
   test("management account excluded: no direct role, the StackSet is unchanged", () => {

@@ -64,7 +64,7 @@ interface Synthesized {
   tags?: Record<string, string>;
   /** Instance resources in dependency order, each with its targets. */
   targets: string[][];
-  coverage: { viaStackSet: Array<{ id: string }>; uncovered: Array<{ id: string }>; excluded: Array<{ id: string }>; direct: Array<{ id: string }> };
+  coverage: { viaStackSet: Array<{ id: string }>; uncovered: Array<{ id: string }>; excluded: Array<{ id: string }>; direct: Array<{ id: string; how: string }> };
 }
 
 async function discoverAndSynth(endpoint: string, built: BuiltOrg, exclusions: string, source: "env" | "value"): Promise<Synthesized> {
@@ -164,9 +164,13 @@ describeWithMoto("member-role StackSet from the synthesized template and targets
     expect(s.targets.flat().sort()).toEqual([built.ou.Security, built.ou["Workloads/Prod/ProdEU"], built.ou["Workloads/Dev"]].sort());
     expect(s.targets.every((t) => t.length === 1)).toBe(true);
     expect(ids(s.coverage.viaStackSet)).toEqual([a.sec1, a.sec2, a.peu, a.d1, a.d2].sort());
-    expect(ids(s.coverage.uncovered)).toEqual([a["wl-tooling"], a.p1, a.p3].sort());
+    // The accounts beside the excluded parts get the role directly (stackSet.uncoveredAccounts defaults to direct):
+    // Terraform creates it through their own providers, the StackSet never reaches them.
+    const viaProvider = s.coverage.direct.filter((d) => d.how === "direct-provider");
+    expect(ids(viaProvider)).toEqual([a["wl-tooling"], a.p1, a.p3].sort());
+    expect(s.coverage.uncovered).toEqual([]);
     expect(ids(s.coverage.excluded)).toEqual([a.sb1, a.p2, a.r1].sort());
-    expect(ids(s.coverage.direct)).toEqual([built.managementAccountId]);
+    expect(ids(s.coverage.direct.filter((d) => d.how === "management-account"))).toEqual([built.managementAccountId]);
 
     await deploy(moto().endpoint, s);
 
@@ -174,13 +178,13 @@ describeWithMoto("member-role StackSet from the synthesized template and targets
     for (const id of ids(s.coverage.viaStackSet)) {
       expect({ id, trust: await memberRoleIn(moto().endpoint, id) }).toEqual({ id, trust: expectedTrust });
     }
-    // Excluded accounts never get it; uncovered ones do not either (the warning says so); nor the management
-    // account, which gets its role from Terraform directly, not from the StackSet.
-    for (const id of [...ids(s.coverage.excluded), ...ids(s.coverage.uncovered), built.managementAccountId]) {
+    // Excluded accounts never get it; the accounts no target reaches and the management account do not get it
+    // from the StackSet either: Terraform creates their role directly.
+    for (const id of [...ids(s.coverage.excluded), ...ids(s.coverage.direct)]) {
       expect({ id, trust: await memberRoleIn(moto().endpoint, id) }).toEqual({ id, trust: undefined });
     }
     // Every account of the org was checked one way or the other.
-    expect(ids(s.coverage.viaStackSet).length + ids(s.coverage.excluded).length + ids(s.coverage.uncovered).length + 1).toBe(built.accounts.length);
+    expect(ids(s.coverage.viaStackSet).length + ids(s.coverage.excluded).length + ids(s.coverage.direct).length).toBe(built.accounts.length);
 
     const c2 = awsClients(moto().endpoint);
     const inst = await c2.cfn.send(new ListStackInstancesCommand({ StackSetName: "orgtrust-backstage-member-role" }));

@@ -162,24 +162,94 @@ describe("orgtrust synth on the example", () => {
     expect(result.stacks.map((s: { integration: string }) => s.integration)).toEqual(["cloudquery", "backstage"]);
     const cq = result.stacks[0];
     expect(cq.coverage.viaStackSet.length).toBe(19);
-    expect(cq.coverage.direct).toEqual([{ id: "111122223333", name: "Acme Management" }]);
+    expect(cq.coverage.direct).toEqual([{ id: "111122223333", name: "Acme Management", how: "management-account" }]);
     expect(cq.warnings).toEqual([]);
     expect(fs.readdirSync(path.join(out, "stacks")).sort()).toEqual(["backstage", "cloudquery"]);
   });
 
-  test("an exclusion deep inside a wanted OU leaves the accounts beside its path uncovered: warned, listed and recorded", async () => {
-    const out = path.join(tmp(), "uncovered");
+  const BESIDE = ["019283746501", "129384756012", "765432109876", "876543210987", "987654321098"];
+
+  test("uncoveredAccounts: none: an exclusion deep inside a wanted OU leaves the accounts beside its path uncovered: warned, listed and recorded", async () => {
+    const dir = tmp();
+    const config = writeConfig(
+      dir,
+      `snapshot: ${JSON.stringify(ORG_JSON)}
+exclusions: { organizationalUnits: [ou-a1b2-sandb0x1], accounts: ["098765432109"] }
+integrations:
+  cloudquery:
+    consumer: cloudquery
+    trustedPrincipal: arn:aws:iam::444455556666:role/cloudquery-sync
+    stackSet: { uncoveredAccounts: none }
+    exclusions: { organizationalUnits: [ou-a1b2-sec0curi] }
+`,
+    );
+    const out = path.join(dir, "uncovered");
     // Prod Regulated (depth 3) under Prod under Workloads: Prod and Workloads can no longer be targeted.
-    const r = await runCli(["synth", "--config", EXAMPLE, "--out", out, "--integration", "cloudquery", "--exclude-ou", "ou-a1b2-pc1reg01"], { env: ENV });
+    const r = await runCli(["synth", "--config", config, "--out", out, "--exclude-ou", "ou-a1b2-pc1reg01"], { env: ENV });
     expect(r.code).toBe(0);
     for (const [id, name] of [["765432109876", "Workloads Tooling"], ["876543210987", "Payments Prod"]]) {
       expect(r.stdout).toMatch(new RegExp(`${id} {2}${name} +UNCOVERED: sits directly in`));
       expect(r.stderr).toMatch(new RegExp(`warning: integrations.cloudquery: account ${id} \\(${name}\\) is in scope but gets no member role`));
     }
+    expect(r.stdout).not.toContain("DIRECT");
     const cq = JSON.parse(fs.readFileSync(path.join(out, "stacks", "cloudquery", "orgtrust-coverage.json"), "utf8"));
-    expect(cq.uncovered.map((u: { id: string }) => u.id)).toEqual(["019283746501", "129384756012", "765432109876", "876543210987", "987654321098"]);
+    expect(cq.uncovered.map((u: { id: string }) => u.id)).toEqual(BESIDE);
+    expect(cq.direct).toEqual([{ id: "111122223333", name: "Acme Management", how: "management-account" }]);
     expect(cq.exact).toBe(false);
     expect(cq.targets.map((t: { id: string }) => t.id)).toEqual(["ou-a1b2-dev00001", "ou-a1b2-infr4str", "ou-a1b2-stag1ng1"]);
+    const tf = JSON.parse(fs.readFileSync(path.join(out, "stacks", "cloudquery", "cdk.tf.json"), "utf8"));
+    expect(tf.provider.aws).toHaveLength(1);
+  });
+
+  test("default uncoveredAccounts: direct: the accounts beside the path get the role directly: summary, --json, coverage file, one warning", async () => {
+    const out = path.join(tmp(), "direct");
+    const r = await runCli(["synth", "--config", EXAMPLE, "--out", out, "--integration", "cloudquery", "--exclude-ou", "ou-a1b2-pc1reg01"], { env: ENV });
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain("UNCOVERED");
+    expect(r.stdout).toContain("directly: 111122223333 Acme Management + 5 accounts no OU target reaches (DIRECT below)");
+    for (const [id, name] of [["765432109876", "Workloads Tooling"], ["876543210987", "Payments Prod"]]) {
+      expect(r.stdout).toMatch(new RegExp(`${id} {2}${name} +DIRECT \\(own provider, aws\\.account_${id}\\): sits directly in`));
+    }
+    const warnings = r.stderr.split("\n").filter((l) => l.startsWith("warning: integrations.cloudquery"));
+    expect(warnings).toEqual([
+      `warning: integrations.cloudquery: 5 in-scope accounts get the member role directly (stackSet.uncoveredAccounts: direct, through OrganizationAccountAccessRole) because their OUs cannot be targeted by the StackSet: ${BESIDE.join(", ")}; accounts that join such an OU later will not get it automatically (re-run discover and synth)`,
+    ]);
+    const cq = JSON.parse(fs.readFileSync(path.join(out, "stacks", "cloudquery", "orgtrust-coverage.json"), "utf8"));
+    expect(cq.uncovered).toEqual([]);
+    expect(cq.exact).toBe(true);
+    expect(cq.direct.filter((d: { how: string }) => d.how === "direct-provider").map((d: { id: string }) => d.id)).toEqual(BESIDE);
+    expect(cq.direct.filter((d: { how: string }) => d.how === "management-account").map((d: { id: string }) => d.id)).toEqual(["111122223333"]);
+    const tf = JSON.parse(fs.readFileSync(path.join(out, "stacks", "cloudquery", "cdk.tf.json"), "utf8"));
+    expect(tf.provider.aws.filter((p: { alias?: string }) => p.alias).map((p: { alias: string }) => p.alias)).toEqual(BESIDE.map((id) => `account_${id}`));
+    expect(Object.keys(tf.resource.aws_iam_role).sort()).toEqual(["discovery_role", "management_role", ...BESIDE.map((id) => `direct_role_${id}`)].sort());
+
+    const json = await runCli(["synth", "--config", EXAMPLE, "--out", path.join(tmp(), "j"), "--integration", "cloudquery", "--exclude-ou", "ou-a1b2-pc1reg01", "--json"], { env: ENV });
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout).stacks[0].coverage).toEqual(cq.uncovered.length === 0 ? expect.objectContaining({ direct: cq.direct, exact: true, uncovered: [] }) : null);
+  });
+
+  test("direct accounts in the HCL export: aliased providers and roles render, fmt-clean, parse with hcl2json, byte-stable", async () => {
+    const outs = [path.join(tmp(), "d1"), path.join(tmp(), "d2")];
+    for (const out of outs) {
+      const r = await runCli(["synth", "--config", EXAMPLE, "--out", out, "--integration", "cloudquery", "--exclude-ou", "ou-a1b2-pc1reg01", "--hcl"], { env: ENV });
+      expect(r.code).toBe(0);
+    }
+    const main = fs.readFileSync(path.join(outs[0], "stacks", "cloudquery", "main.tf"), "utf8");
+    expect(fs.readFileSync(path.join(outs[1], "stacks", "cloudquery", "main.tf"), "utf8")).toBe(main);
+    const id = "876543210987";
+    expect(main).toContain(
+      `provider "aws" {\n  alias = "account_${id}"\n\n  allowed_account_ids = ["${id}"]\n  region              = "us-east-1"\n\n  assume_role {\n    role_arn     = "arn:aws:iam::${id}:role/OrganizationAccountAccessRole"\n    session_name = "orgtrust"\n  }\n}\n`,
+    );
+    expect(main).toContain(`resource "aws_iam_role" "direct_role_${id}" {\n  provider = aws.account_${id}\n`);
+    expect(main).toContain(`  role       = aws_iam_role.direct_role_${id}.name\n`);
+    const parsed = (await parseHcl("cloudquery/main.tf", main)) as { provider: { aws: Array<{ alias?: string; assume_role?: unknown }> }; resource: Record<string, Record<string, unknown>> };
+    expect(parsed.provider.aws.filter((p) => p.alias).map((p) => p.alias)).toEqual(BESIDE.map((a) => `account_${a}`));
+    expect(Object.keys(parsed.resource.aws_iam_role)).toEqual(expect.arrayContaining(BESIDE.map((a) => `direct_role_${a}`)));
+    if (terraformOnPath) {
+      const fmt = spawnSync("terraform", ["fmt", "-check", "-recursive", "-diff", outs[0]], { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
+      expect(fmt.stdout).toBe("");
+      expect(fmt.status).toBe(0);
+    }
   });
 });
 
