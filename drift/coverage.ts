@@ -9,6 +9,11 @@ import { accountTarget, finding, type CheckResult, type CheckedUnit, type Findin
  *
  * - An in-scope member account without an instance: instance-missing (error); when computeOuCover says the
  *   account cannot be covered exactly, account-not-coverable (warning) instead.
+ * - Accounts in `direct` (stackSet.uncoveredAccounts "direct": synth gave them the member role with their own
+ *   provider) are expected to have no instance: neither finding. Decision: an instance there is not reported
+ *   either (no target reaches them, so only a hand-made or older deployment puts one there; the role itself is what
+ *   the consumer uses and --deep checks it like any member role). With "direct", an uncoverable account synth did not
+ *   see (it joined or moved after the snapshot) is still account-not-coverable, with re-discover and synth as fix.
  * - An instance in an account excluded by an OU or account exclusion: instance-in-excluded-account (error).
  *   Decision: an instance in an account that is out of scope *only* because it is not ACTIVE is expected (the OU
  *   cover does not avoid inactive accounts, and StackSets keep their instances) and is reported as info
@@ -16,7 +21,13 @@ import { accountTarget, finding, type CheckResult, type CheckedUnit, type Findin
  * - Status other than CURRENT or DetailedStatus other than SUCCEEDED: instance-status; DriftStatus DRIFTED
  *   when AWS reports it: instance-drifted; instances in more than one region: instance-extra-region.
  */
-export function checkCoverage(integration: string, scope: Scope, cover: OuCover, instances: StackInstanceSummary[]): CheckResult {
+export function checkCoverage(
+  integration: string,
+  scope: Scope,
+  cover: OuCover,
+  instances: StackInstanceSummary[],
+  direct: { accounts: ReadonlySet<string>; enabled: boolean } = { accounts: new Set(), enabled: false },
+): CheckResult {
   const byAccount = new Map<string, StackInstanceSummary[]>();
   for (const i of instances) {
     if (!i.Account) continue;
@@ -33,8 +44,10 @@ export function checkCoverage(integration: string, scope: Scope, cover: OuCover,
     const target = accountTarget(a);
     units.push({ check: "coverage", integration, target });
     const why = uncovered.get(a.id);
+    if (direct.accounts.has(a.id)) continue;
     if (why) {
-      findings.push(finding("account-not-coverable", { integration, target, message: `account ${a.id} (${a.name}) ${why}`, expected: "an instance through an OU target", found: byAccount.has(a.id) ? "an instance (not through a computed target)" : "no instance" }));
+      const later = direct.enabled ? "; synth (stackSet.uncoveredAccounts: direct) did not give it the role directly because the snapshot it used does not place it here: re-run `orgtrust discover --out <snapshot>`, then synth and deploy" : "";
+      findings.push(finding("account-not-coverable", { integration, target, message: `account ${a.id} (${a.name}) ${why}${later}`, expected: "an instance through an OU target", found: byAccount.has(a.id) ? "an instance (not through a computed target)" : "no instance" }));
     } else if (!byAccount.has(a.id)) {
       findings.push(finding("instance-missing", { integration, target, message: `in-scope account ${a.id} (${a.name}) has no stack instance, so no member role`, expected: "a CURRENT stack instance", found: null }));
     }

@@ -16,12 +16,16 @@ import { checkRole, type ExpectedRole } from "./roles";
  * (arn:<partition>:iam::<account>:role/<audit role>) once and read each integration's member role with IAM.
  * Bounded concurrency (mapLimit), retries through sendWithRetry, progress on a TTY. An account that cannot be
  * assumed is a finding for every integration that covers it, never dropped. Accounts computeOuCover cannot
- * cover have no role by design: a missing role there is a warning (check 3 already says why).
+ * cover have no role by design: a missing role there is a warning (check 3 already says why), unless synth gave
+ * them the role directly (MemberRolePlan.direct, stackSet.uncoveredAccounts "direct"): then they are checked like
+ * every other member account.
  */
 export interface MemberRolePlan {
   expected: ExpectedRole;
   scope: Scope;
   cover: OuCover;
+  /** Accounts that get the member role directly (not through the StackSet): a missing role there is an error. */
+  direct?: ReadonlySet<string>;
 }
 
 export async function checkMemberRoles(
@@ -65,7 +69,7 @@ export async function checkMemberRoles(
       const out: Finding[] = [];
       for (const p of ps) {
         const fs = await checkRole(aws, iam, "member-role", target, p.expected, false);
-        const uncovered = p.cover.uncovered.some((u) => u.account.id === account.id);
+        const uncovered = !p.direct?.has(account.id) && p.cover.uncovered.some((u) => u.account.id === account.id);
         out.push(...fs.map((f) => (uncovered && f.kind === "role-missing" ? { ...f, severity: "warning" as const, message: `${f.message} (the StackSet cannot cover this account, see account-not-coverable)` } : f)));
       }
       return out;

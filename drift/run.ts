@@ -44,6 +44,11 @@ interface Plan {
   liveCover: OuCover;
   plannedCover: OuCover;
   externalId: ExpectedExternalId;
+  /**
+   * Accounts synth gives the member role directly (stackSet.uncoveredAccounts "direct"): uncoverable both in the
+   * planned cover (what synth saw) and live. They have no stack instance by design.
+   */
+  direct: Set<string>;
 }
 
 /**
@@ -91,13 +96,11 @@ export async function runDrift(opts: DriftOptions): Promise<DriftReport> {
   const plans: Plan[] = opts.integrations.map((integration) => {
     const rules = rulesOf(integration);
     const liveScope = scopeWithChecks(live, rules, opts.cli, onceLog, "exclusions");
-    return {
-      integration,
-      liveScope,
-      liveCover: computeOuCover(liveScope),
-      plannedCover: opts.snapshot ? computeOuCover(computeScope(planned, rules)) : computeOuCover(liveScope),
-      externalId: expectedExternalId(integration),
-    };
+    const liveCover = computeOuCover(liveScope);
+    const plannedCover = opts.snapshot ? computeOuCover(computeScope(planned, rules)) : liveCover;
+    const plannedUncovered = new Set(plannedCover.uncovered.map((u) => u.account.id));
+    const direct = new Set(integration.stackSet.uncoveredAccounts === "direct" ? liveCover.uncovered.map((u) => u.account.id).filter((id) => plannedUncovered.has(id)) : []);
+    return { integration, liveScope, liveCover, plannedCover, externalId: expectedExternalId(integration), direct };
   });
 
   const aws = new DriftAws(opts.aws);
@@ -108,7 +111,7 @@ export async function runDrift(opts: DriftOptions): Promise<DriftReport> {
       // Check 2 and 3: the StackSet and its instances.
       const stackSet = await readStackSet(aws, i);
       results.push(checkStackSet(i, stackSet, expectedStackSet(i, p.externalId, p.plannedCover, planned)));
-      if (stackSet.stackSet) results.push(checkCoverage(i.name, p.liveScope, p.liveCover, stackSet.instances));
+      if (stackSet.stackSet) results.push(checkCoverage(i.name, p.liveScope, p.liveCover, stackSet.instances, { accounts: p.direct, enabled: i.stackSet.uncoveredAccounts === "direct" }));
       // Check 4: the management account's own role.
       if (p.liveCover.direct.length) {
         caller ??= await aws.callerAccount();
@@ -120,7 +123,7 @@ export async function runDrift(opts: DriftOptions): Promise<DriftReport> {
       results.push(
         await checkMemberRoles(
           aws,
-          plans.map((p) => ({ expected: expectedRole(p.integration, p.externalId), scope: p.liveScope, cover: p.liveCover })),
+          plans.map((p) => ({ expected: expectedRole(p.integration, p.externalId), scope: p.liveScope, cover: p.liveCover, direct: p.direct })),
           { auditRoleName: opts.auditRoleName, partition: live.organization.partition, concurrency: opts.aws.concurrency, log },
         ),
       );

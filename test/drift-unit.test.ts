@@ -221,6 +221,24 @@ describe("coverage decisions", () => {
     expect(byKind["instance-in-excluded-account"].message).toContain("excluded account");
     expect(byKind["instance-extra-region"]).toMatchObject({ found: "eu-west-1, us-east-1" });
   });
+
+  test("uncoveredAccounts direct: accounts given the role directly expect no instance; others synth did not see stay uncoverable", () => {
+    const mixed = computeScope(EXAMPLE, { ...RULES, organizationalUnits: [...RULES.organizationalUnits, "ou-a1b2-pc1reg01"] });
+    const c = computeOuCover(mixed);
+    expect(c.uncovered.length).toBeGreaterThan(1);
+    const ids = c.uncovered.map((u) => u.account.id);
+    const instances = c.viaStackSet.map((a) => instance(a.id));
+    const none = checkCoverage("bs", mixed, c, instances);
+    expect(none.findings.map((f) => f.kind)).toEqual(ids.map(() => "account-not-coverable"));
+    // All but the last were planned as direct: only that one is reported, with re-discover and synth as the fix.
+    const direct = checkCoverage("bs", mixed, c, instances, { accounts: new Set(ids.slice(0, -1)), enabled: true });
+    expect(direct.findings.map((f) => [f.kind, f.target.id])).toEqual([["account-not-coverable", ids[ids.length - 1]]]);
+    expect(direct.findings[0].message).toContain("re-run `orgtrust discover --out <snapshot>`");
+    // Every direct account is still a checked unit; an instance in one is not reported.
+    expect(direct.units.map((u) => u.target.id)).toEqual(expect.arrayContaining(ids));
+    const withInstance = checkCoverage("bs", mixed, c, [...instances, instance(ids[0])], { accounts: new Set(ids), enabled: true });
+    expect(withInstance.findings).toEqual([]);
+  });
 });
 
 /** A report holding one finding of every kind, with awkward characters. */

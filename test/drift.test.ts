@@ -67,7 +67,7 @@ interface Fixture {
 
 type ExternalIdYaml = "value" | "env";
 
-function configYaml(built: BuiltOrg, externalId: ExternalIdYaml): string {
+function configYaml(built: BuiltOrg, externalId: ExternalIdYaml, integrationExtra = ""): string {
   const ext = externalId === "value" ? `{ source: value, value: "${EXT}" }` : "{ source: env, env: AUDIT_EXTERNAL_ID }";
   return `version: 1
 organization:
@@ -83,7 +83,14 @@ integrations:
     externalId: ${ext}
     memberRole:
       policyArns: ["${POLICY}"]
-`;
+${integrationExtra}`;
+}
+
+/** A variant of the fixture's config (same integration, same snapshot) with extra integration fields, in f.dir. */
+function variantConfig(f: Fixture, file: string, integrationExtra: string): string {
+  const p = path.join(f.dir, file);
+  fs.writeFileSync(p, configYaml(f.built, "value", integrationExtra));
+  return p;
 }
 
 /** Builds the org, snapshots it, deploys what synth would deploy, and generates the files. */
@@ -280,23 +287,70 @@ describeWithMoto(
       }
     });
 
-    test("an account the StackSet cannot cover is a warning; --fail-on warning makes it fail", async () => {
+    test("an account the StackSet cannot cover is a warning (uncoveredAccounts: none); --fail-on warning makes it fail", async () => {
       const w1 = f.built.account.w1;
+      const none = variantConfig(f, "orgtrust-none.yaml", "    stackSet: { uncoveredAccounts: none }\n");
       const move = (from: string, to: string) => inManagement(f.endpoint, (c) => c.org.send(new MoveAccountCommand({ AccountId: w1, SourceParentId: from, DestinationParentId: to })));
       await move(f.built.ou.Workloads, f.built.rootId);
       try {
-        const r = await drift(f);
+        const r = await drift(f, [], { config: none });
         expect(r.code).toBe(0);
         expect(find(r.report, "account-not-coverable", w1)[0]).toMatchObject({ severity: "warning", check: "coverage" });
         expect(find(r.report, "account-moved", w1)[0]).toMatchObject({ severity: "warning", remedy: "regenerate" });
-        const strict = await drift(f, ["--fail-on", "warning"]);
+        // The default (direct): synth's snapshot did not see w1 there, so it has no direct role yet: still a warning,
+        // now saying to re-run discover and synth.
+        const d = await drift(f);
+        expect(d.code).toBe(0);
+        expect(find(d.report, "account-not-coverable", w1)[0].message).toContain("re-run `orgtrust discover --out <snapshot>`, then synth and deploy");
+        const strict = await drift(f, ["--fail-on", "warning"], { config: none });
         expect(strict.code).toBe(1);
         expect(strict.report.failOn).toBe("warning");
-        const junit = await runCli(["drift", "--config", f.config, "--fail-on", "warning", "--format", "junit"], { endpoint: f.endpoint });
+        const junit = await runCli(["drift", "--config", none, "--fail-on", "warning", "--format", "junit"], { endpoint: f.endpoint });
         expect(junit.code).toBe(1);
         expect(Number(xml.parse(junit.stdout).testsuites["@failures"])).toBe(2);
       } finally {
         await move(f.built.rootId, f.built.ou.Workloads);
+      }
+    });
+
+    test("uncoveredAccounts: direct: an account in a mixed OU has no instance by design; --deep checks its role (role-missing when deleted)", async () => {
+      const { w1, w2 } = f.built.account;
+      // Excluding w2 makes Workloads untargetable: w1 sits directly in it, so synth gives w1 the role directly.
+      const direct = variantConfig(f, "orgtrust-direct.yaml", `    exclusions: { accounts: ["${w2}"] }\n`);
+      // Neither has a stack instance (as when deployed with that config): drop them from ListStackInstances.
+      proxy.setRewrite((op, body) =>
+        op === "ListStackInstances" ? body.replace(/<member>([\s\S]*?)<\/member>/g, (m, inner: string) => (inner.includes(`<Account>${w1}</Account>`) || inner.includes(`<Account>${w2}</Account>`) ? "" : m)) : undefined,
+      );
+      const name = f.integration.memberRole.name;
+      const r = await drift(f, ["--deep"], { endpoint: proxy.endpoint, config: direct });
+      expect(find(r.report, "instance-missing", w1)).toEqual([]);
+      expect(find(r.report, "account-not-coverable", w1)).toEqual([]);
+      expect(r.report.findings.filter((x) => x.target.id === w1)).toEqual([]);
+      expect(r.report.checked.some((u) => u.check === "member-role" && u.target.id === w1)).toBe(true);
+      expect(r.report.checked.some((u) => u.check === "coverage" && u.target.id === w1)).toBe(true);
+      expect(kinds(r.report, "error")).toEqual([]);
+      expect(kinds(r.report, "warning")).toEqual([]);
+      expect(r.code).toBe(0);
+      // The same account with uncoveredAccounts: none is uncoverable (a warning), and its role is not required.
+      const none = variantConfig(f, "orgtrust-direct-none.yaml", `    exclusions: { accounts: ["${w2}"] }\n    stackSet: { uncoveredAccounts: none }\n`);
+      const n = await drift(f, [], { endpoint: proxy.endpoint, config: none });
+      expect(find(n.report, "account-not-coverable", w1)[0]).toMatchObject({ severity: "warning" });
+
+      await inAccount(f.endpoint, w1, async (m) => {
+        await m.iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: POLICY }));
+        await m.iam.send(new DeleteRoleCommand({ RoleName: name }));
+      });
+      try {
+        const gone = await drift(f, ["--deep"], { endpoint: proxy.endpoint, config: direct });
+        expect(gone.code).toBe(1);
+        expect(kinds(gone.report, "error")).toEqual(["role-missing"]);
+        expect(find(gone.report, "role-missing", w1)[0]).toMatchObject({ severity: "error", check: "member-role", target: { type: "account", id: w1 } });
+        expect(find(gone.report, "role-missing", w1)[0].message).not.toContain("cannot cover");
+      } finally {
+        await inAccount(f.endpoint, w1, async (m) => {
+          await m.iam.send(new CreateRoleCommand({ RoleName: name, Path: f.integration.memberRole.path, AssumeRolePolicyDocument: trustText(f) }));
+          await m.iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: POLICY }));
+        });
       }
     });
 
