@@ -32,16 +32,10 @@ export interface DriftReport {
   checked: CheckedUnit[];
 }
 
-export function buildReport(p: {
-  organizationId: string;
-  managementAccountId: string;
-  snapshot: string | null;
-  integrations: string[];
-  deep: boolean;
-  failOn: Severity;
-  findings: Finding[];
-  units: CheckedUnit[];
-}): DriftReport {
+/** The report's own fields, plus the findings and the units the checks examined (both sorted here). */
+export type ReportInput = Omit<DriftReport, "schemaVersion" | "summary" | "checked"> & { units: CheckedUnit[] };
+
+export function buildReport(p: ReportInput): DriftReport {
   const findings = [...p.findings].sort(compareFindings);
   // Every finding's target is a checked unit, even when the check did not list it.
   const seen = new Map<string, CheckedUnit>();
