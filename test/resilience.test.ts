@@ -35,14 +35,18 @@ describeWithMoto(
 
     test("assumed-role credentials that expire are refreshed transparently", async () => {
       const out = path.join(dir, "refresh.json");
-      // One-second sessions are refreshed halfway; slow answers make the crawl outlive several of them.
-      proxy.addRule({ rate: 1, fault: { kind: "delay", ms: 40 } });
-      const r = await runCli(["discover", "--role-arn", "arn:aws:iam::123456789012:role/orgtrust-discovery", "--external-id", "abc-123-xyz", "--out", out], {
+      // One-second sessions are refreshed halfway. A serial crawl whose every answer takes at least 60 ms lasts at least
+      // (Organizations calls) x 60 ms, whatever the machine's speed, so it must outlive that many one-second sessions.
+      proxy.addRule({ rate: 1, fault: { kind: "delay", ms: 60 } });
+      const r = await runCli(["discover", "--concurrency", "1", "--role-arn", "arn:aws:iam::123456789012:role/orgtrust-discovery", "--external-id", "abc-123-xyz", "--out", out], {
         endpoint: proxy.endpoint,
         env: { ORGTRUST_ROLE_SESSION_SECONDS: "1" },
       });
       expect(r.code).toBe(0);
-      expect(proxy.forwarded.get("AssumeRole")!).toBeGreaterThan(2);
+      const orgCalls = [...proxy.forwarded.entries()].filter(([op]) => op !== "AssumeRole").reduce((n, [, c]) => n + c, 0);
+      const minimumCrawlSeconds = Math.floor((orgCalls * 60) / 1000);
+      expect(minimumCrawlSeconds).toBeGreaterThanOrEqual(3);
+      expect(proxy.forwarded.get("AssumeRole")!).toBeGreaterThanOrEqual(minimumCrawlSeconds);
       expect(fs.readFileSync(out, "utf8")).toBe(clean);
       // With the default hour-long session, the role is assumed once for the whole crawl.
       proxy.resetCounts();

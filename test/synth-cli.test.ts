@@ -25,13 +25,9 @@ const ENV_SOURCED: Array<[string, string]> = [
 ];
 const EXAMPLE_STACKS = ["apono", "awscli", "backstage", "cloudquery", "custodian", "pipes", "port", "steampipe", "terraform"];
 
-/** Wall time of each full synth of the example, per format (the issue asks for under 3 s each). */
-const timings: Record<"json" | "hcl", number[]> = { json: [], hcl: [] };
-async function timedSynth(out: string, format: "json" | "hcl", extra: string[] = []) {
-  const started = Date.now();
-  const r = await runCli(["synth", "--config", EXAMPLE, "--out", out, ...(format === "hcl" ? ["--hcl"] : []), ...extra], { env: ENV });
-  if (r.code === 0 && extra.length === 0) timings[format].push(Date.now() - started);
-  return r;
+/** One full synth of the example through the CLI (speed is measured by bench/synth.js, not here). */
+function synthExample(out: string, format: "json" | "hcl", extra: string[] = []) {
+  return runCli(["synth", "--config", EXAMPLE, "--out", out, ...(format === "hcl" ? ["--hcl"] : []), ...extra], { env: ENV });
 }
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-synth-"));
@@ -78,9 +74,9 @@ ${body}`,
 }
 
 describe("orgtrust synth on the example", () => {
-  test("writes one stack per integration with a coverage file, prints the summary, keeps external IDs out of the output streams, in under 3 s", async () => {
+  test("writes one stack per integration with a coverage file, prints the summary, keeps external IDs out of the output streams", async () => {
     const out = path.join(tmp(), "cdktf.out");
-    const r = await timedSynth(out, "json");
+    const r = await synthExample(out, "json");
     expect(r.stderr).not.toMatch(/error/);
     expect(r.code).toBe(0);
     expect(fs.readdirSync(path.join(out, "stacks")).sort()).toEqual(EXAMPLE_STACKS);
@@ -260,7 +256,7 @@ describe("orgtrust synth --hcl (View as Code)", () => {
     first = path.join(tmp(), "hcl-a");
     second = path.join(tmp(), "hcl-b");
     for (const out of [first, second]) {
-      const r = await timedSynth(out, "hcl");
+      const r = await synthExample(out, "hcl");
       expect(r.code).toBe(0);
       expect(r.stdout).toContain("(plain Terraform HCL)");
     }
@@ -301,7 +297,7 @@ describe("orgtrust synth --hcl (View as Code)", () => {
 
   test("every .tf file parses with hcl2json and holds the same resources as the JSON synth", async () => {
     const jsonOut = path.join(tmp(), "json");
-    const r = await timedSynth(jsonOut, "json");
+    const r = await synthExample(jsonOut, "json");
     expect(r.code).toBe(0);
     for (const s of EXAMPLE_STACKS) {
       const text = fs.readFileSync(path.join(first, "stacks", s, "main.tf"), "utf8");
@@ -373,21 +369,6 @@ integrations:
     expect((await runCli(["synth", "--config", EXAMPLE, "--out", out, "--integration", "backstage"], { env: ENV })).code).toBe(0);
     expect(fs.readdirSync(path.join(out, "stacks", "backstage")).sort()).toEqual(["cdk.tf.json", "orgtrust-coverage.json"]);
   });
-});
-
-test("orgtrust synth and orgtrust synth --hcl on the example each finish in under 3 s (best run; the CLI's whole wall time)", () => {
-  expect(timings.json.length).toBeGreaterThanOrEqual(2);
-  expect(timings.hcl.length).toBeGreaterThanOrEqual(2);
-  // The budget is for a machine that is not saturated: when the load average exceeds the CPU count (other jest
-  // workers, moto), wall time stretches by about load / CPUs, so the budget does too (and says so).
-  const stretch = Math.max(1, os.loadavg()[0] / os.cpus().length);
-  const budget = 3000 * stretch;
-  if (stretch > 1) {
-    // eslint-disable-next-line no-console
-    console.warn(`synth timing: load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs, budget stretched to ${budget.toFixed(0)} ms (json best ${Math.min(...timings.json)} ms, hcl best ${Math.min(...timings.hcl)} ms)`);
-  }
-  expect(Math.min(...timings.json)).toBeLessThan(budget);
-  expect(Math.min(...timings.hcl)).toBeLessThan(budget);
 });
 
 describe("HCL emitter formatting rules", () => {
