@@ -17,7 +17,6 @@ describeWithMoto(
     let dir: string;
     let clean: string;
     beforeAll(async () => {
-      await moto().reset();
       const c = awsClients(moto().endpoint);
       await buildOrg(c, syntheticSpec({ accounts: 40, ous: 8, depth: 4 }));
       c.destroy();

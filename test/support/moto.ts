@@ -6,10 +6,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 /**
- * moto_server harness. Each test file that needs AWS starts its own server on 127.0.0.1 on a free port
- * (so parallel jest workers never share state), resets it between tests, and stops it by PID.
- * When moto_server is missing the suites are skipped with a loud message, except under CI=true where
- * test/support/global-setup.ts fails the run.
+ * moto_server harness. jest's global set-up (test/support/global-setup.ts) starts, for every jest worker, its own
+ * servers on 127.0.0.1 on free ports (so parallel workers never share state), one per moto configuration a suite can
+ * ask for; suites reset their worker's server before they start and between tests; the global teardown stops every
+ * server by PID. When moto_server is missing the suites are skipped with a loud message, except under CI=true where
+ * the global set-up fails the run. Benchmarks start their own server with startMoto.
  */
 export interface MotoServer {
   endpoint: string;
@@ -94,14 +95,41 @@ export async function startMoto(opts: { managedPolicies?: boolean } = {}): Promi
   };
 }
 
+/** The moto configurations a suite can ask for; the global set-up starts one server of each per worker. */
+export type MotoVariant = "plain" | "managedPolicies";
+export const MOTO_VARIANTS: readonly MotoVariant[] = ["plain", "managedPolicies"];
+
+/** A worker's server as a suite sees it: the global teardown, not the suite, stops it. */
+export type WorkerMoto = Omit<MotoServer, "stop">;
+
+/** Where the global set-up tells the workers (which inherit its environment) about their servers. */
+export const WORKER_SERVERS_ENV = "ORGTRUST_TEST_MOTO_SERVERS";
+/** Worker id (JEST_WORKER_ID) -> variant -> server. */
+export type WorkerServers = Record<string, Record<MotoVariant, { endpoint: string; port: number; pid: number }>>;
+
+function workerMoto(variant: MotoVariant): WorkerMoto {
+  const worker = process.env.JEST_WORKER_ID ?? "1";
+  const all = JSON.parse(process.env[WORKER_SERVERS_ENV] ?? "{}") as WorkerServers;
+  const server = all[worker]?.[variant];
+  if (!server) throw new Error(`no ${variant} moto_server for jest worker ${worker}: ${WORKER_SERVERS_ENV} is not set by test/support/global-setup.ts (run the tests with jest's config, npm test)`);
+  return {
+    ...server,
+    async reset() {
+      const status = await httpStatus(`${server.endpoint}/moto-api/reset`, "POST");
+      if (status !== 200) throw new Error(`moto reset failed: HTTP ${status}`);
+    },
+  };
+}
+
 const missingMessage =
   "\n*** moto_server is not on PATH: the AWS integration tests are SKIPPED. Install it with `pip install 'moto[server]'` to run them. ***\n";
 
 /**
- * `describe` for suites that need moto: starts a server before the suite, resets it before each test,
- * stops it after. Skipped loudly when moto_server is missing (global-setup fails the run under CI=true).
+ * `describe` for suites that need moto: uses this worker's server (MOTO_IAM_LOAD_MANAGED_POLICIES on with
+ * managedPolicies), resets it before the suite and, unless resetEachTest is false, before each test. Skipped loudly
+ * when moto_server is missing (the global set-up fails the run under CI=true).
  */
-export function describeWithMoto(name: string, fn: (moto: () => MotoServer) => void, opts: { managedPolicies?: boolean; resetEachTest?: boolean } = {}): void {
+export function describeWithMoto(name: string, fn: (moto: () => WorkerMoto) => void, opts: { managedPolicies?: boolean; resetEachTest?: boolean } = {}): void {
   if (!motoAvailable()) {
     // eslint-disable-next-line no-console
     console.warn(missingMessage);
@@ -109,21 +137,15 @@ export function describeWithMoto(name: string, fn: (moto: () => MotoServer) => v
     return;
   }
   describe(name, () => {
-    let server: MotoServer | undefined;
+    const server = workerMoto(opts.managedPolicies ? "managedPolicies" : "plain");
     beforeAll(async () => {
-      server = await startMoto(opts);
-    }, 60_000);
+      await server.reset();
+    });
     if (opts.resetEachTest !== false) {
       beforeEach(async () => {
-        await server?.reset();
+        await server.reset();
       });
     }
-    afterAll(async () => {
-      await server?.stop();
-    }, 20_000);
-    fn(() => {
-      if (!server) throw new Error("moto server not started");
-      return server;
-    });
+    fn(() => server);
   });
 }
