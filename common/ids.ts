@@ -27,6 +27,21 @@ export const externalIdValue = z.string().regex(EXTERNAL_ID_RE, "must be 2-1,224
 export const region = z.string().regex(REGION_RE, "must be an AWS region such as \"us-east-1\"");
 export const partition = z.enum(PARTITIONS, { message: `must be one of ${PARTITIONS.join(", ")}` });
 export const arn = z.string().regex(ARN_RE, "must be an ARN such as \"arn:aws:iam::123456789012:role/Name\"");
+/**
+ * The account part of a member-role policy ARN that means "the account the role is in": a customer managed policy of
+ * that path and name that exists in every member account (CloudFormation's own pseudo parameter, resolved per account).
+ */
+export const EACH_ACCOUNT = "${AWS::AccountId}";
+/** An IAM managed policy ARN: AWS managed (account part `aws`), one account's, or every account's (EACH_ACCOUNT). */
+export const POLICY_ARN_RE = /^arn:(aws|aws-us-gov|aws-cn):iam::(aws|\d{12}|\$\{AWS::AccountId\}):policy\/[\x21-\x7e]{1,1024}$/;
+export const policyArn = z
+  .string()
+  .regex(POLICY_ARN_RE, "must be an IAM policy ARN such as \"arn:aws:iam::aws:policy/ReadOnlyAccess\" or \"arn:aws:iam::${AWS::AccountId}:policy/Name\"");
+
+/** The account part of a policy ARN: "aws", 12 digits, or EACH_ACCOUNT. */
+export function policyArnAccount(value: string): string | undefined {
+  return POLICY_ARN_RE.exec(value)?.[2];
+}
 /** An IAM principal ARN (role, user or account root). */
 export const principalArn = z
   .string()

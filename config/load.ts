@@ -3,9 +3,9 @@ import * as path from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { InputError } from "../common/errors";
-import { partitionOfArn } from "../common/ids";
+import { EACH_ACCOUNT, partitionOfArn, policyArnAccount } from "../common/ids";
 import { resolveAll } from "./resolve";
-import { CONSUMERS, CONSUMER_OPTIONS, configSchema, isTemplatePath, type ConsumerName, type OrgtrustConfig } from "./schema";
+import { CONSUMERS, CONSUMER_OPTIONS, configSchema, isTemplatePath, type ConsumerName, type IntegrationConfig, type OrgtrustConfig } from "./schema";
 
 export interface LoadedConfig {
   /** The validated config with defaults filled in. */
@@ -86,7 +86,41 @@ function checkSemantics(config: OrgtrustConfig, source: string, baseDir: string)
     if (integ.discoveryRole.account === "delegatedAdmin" && !config.organization.delegatedAdminAccountId) {
       throw new InputError(`${at}.discoveryRole.account: is delegatedAdmin but organization.delegatedAdminAccountId is not set (fix: set organization.delegatedAdminAccountId)`);
     }
+    checkPolicyAccounts(at, integ, integ.discoveryRole.account === "delegatedAdmin" ? config.organization.delegatedAdminAccountId! : config.organization.managementAccountId);
   }
+}
+
+/**
+ * A managed policy is attachable only in its own account. The discovery role lives in one account, so its boundary
+ * is that account's policy or an AWS managed one. The member role is created in every member account (and the
+ * management account), so its policies are AWS managed and its boundary is AWS managed or names the same policy in
+ * each account with the account part ${AWS::AccountId}.
+ */
+function checkPolicyAccounts(at: string, integ: IntegrationConfig, discoveryAccount: string): void {
+  const db = integ.discoveryRole.permissionsBoundary;
+  const dbAccount = db && policyArnAccount(db);
+  if (db && dbAccount !== "aws" && dbAccount !== discoveryAccount) {
+    throw new InputError(
+      `${at}.discoveryRole.permissionsBoundary: ${db} is not a policy of account ${discoveryAccount}, where the discovery role is (fix: use arn:${partitionOfArn(db)}:iam::${discoveryAccount}:policy/<name> or an AWS managed policy)`,
+    );
+  }
+  const mb = integ.memberRole.permissionsBoundary;
+  const mbAccount = mb && policyArnAccount(mb);
+  if (mb && mbAccount !== "aws" && mbAccount !== EACH_ACCOUNT) {
+    const each = mb.replace(`::${mbAccount}:`, `::${EACH_ACCOUNT}:`);
+    throw new InputError(
+      `${at}.memberRole.permissionsBoundary: ${mb} exists only in account ${mbAccount}, but the member role is created in every member account (fix: write ${each} for a policy of that name in every account, or use an AWS managed policy)`,
+    );
+  }
+  (integ.memberRole.policyArns ?? []).forEach((a, i) => {
+    const account = policyArnAccount(a);
+    if (account !== "aws") {
+      const where = account === EACH_ACCOUNT ? "a customer managed policy in each account" : `a policy of account ${account} only`;
+      throw new InputError(
+        `${at}.memberRole.policyArns.${i}: ${a} is ${where}; the StackSet attaches the same ARNs in every member account, so only AWS managed policies work (fix: use arn:${partitionOfArn(a)}:iam::aws:policy/<name>, and narrow access with memberRole.permissionsBoundary or denyDataReads)`,
+      );
+    }
+  });
 }
 
 /** Reads orgtrust.yaml (or the given file). A missing file is exit 2 with the command that writes one. */

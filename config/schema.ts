@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { accountId, externalIdValue, iamPath, ouId, partition, principalArn, region, roleName, arn } from "../common/ids";
+import { accountId, externalIdValue, iamPath, ouId, partition, policyArn, principalArn, region, roleName } from "../common/ids";
 
 /**
  * The schema of orgtrust.yaml: one declarative file read by every command and by main.ts.
@@ -74,7 +74,8 @@ export const discoveryRoleSchema = z
     /** Which account holds it: the management account (default) or the delegated administrator. */
     account: z.enum(["management", "delegatedAdmin"]).default("management"),
     maxSessionDuration: maxSession.default(3600),
-    permissionsBoundary: arn.optional(),
+    /** A policy in the discovery role's own account, or an AWS managed policy. */
+    permissionsBoundary: policyArn.optional(),
     tags: tagMap.default({}),
   })
   .strict();
@@ -85,12 +86,13 @@ export const memberRoleSchema = z
     path: iamPath.default("/"),
     /** The AWS managed policy to attach (ViewOnlyAccess gets organizations:DescribeOrganization added inline). */
     policy: z.enum(MEMBER_POLICIES, { message: `must be one of ${MEMBER_POLICIES.join(", ")}` }).default("ReadOnlyAccess"),
-    /** Attach these policy ARNs instead of `policy`. */
-    policyArns: z.array(arn).max(20).optional(),
+    /** Attach these AWS managed policy ARNs instead of `policy` (the role is in every member account). */
+    policyArns: z.array(policyArn).max(20).optional(),
     /** Add an explicit deny of data reads (S3 objects, DynamoDB items, SQS messages, logs, SSM values, secrets). */
     denyDataReads: z.boolean().default(false),
     maxSessionDuration: maxSession.default(3600),
-    permissionsBoundary: arn.optional(),
+    /** An AWS managed policy, or arn:<partition>:iam::${AWS::AccountId}:policy/<name> for one in every account. */
+    permissionsBoundary: policyArn.optional(),
     tags: tagMap.default({}),
   })
   .strict();

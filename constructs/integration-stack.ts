@@ -7,7 +7,7 @@ import type { ResolvedIntegration } from "../config/resolve";
 import { DiscoveryRole } from "./discovery-role";
 import { ExternalIdSecret, type ExternalIdSource } from "./external-id-secret";
 import { ManagementAccountRole } from "./management-account-role";
-import { discoveryRolePolicy, memberInlinePolicy, memberRoleParameters, memberRoleTemplateBody } from "./member-role-policy";
+import { discoveryRolePolicy, memberBoundaryIn, memberInlinePolicy, memberRoleIsDiscoveryRole, memberRoleParameters, memberRoleTemplateBody } from "./member-role-policy";
 import { MemberRoleStackSet } from "./member-role-stack-set";
 import { PropsChecker } from "./validate";
 
@@ -82,7 +82,7 @@ export class IntegrationStack extends TerraformStack {
     }
     const dr = integ.discoveryRole;
     const mr = integ.memberRole;
-    const sameName = dr.name.toLowerCase() === mr.name.toLowerCase();
+    const sameName = memberRoleIsDiscoveryRole(integ);
     const delegated = dr.accountId !== integ.managementAccountId;
     if (sameName && delegated) {
       check.fail(
@@ -145,15 +145,16 @@ export class IntegrationStack extends TerraformStack {
         type: "string",
         description: `ARN of a role in the management account ${integ.managementAccountId} that Terraform assumes to create the member roles there and in accounts no StackSet target reaches (the delegated administrator cannot)`,
       }));
-    const memberRoleDefinition = {
+    /** The member role created directly in one account (its boundary resolved for that account). */
+    const memberRoleDefinition = (accountId: string) => ({
       roleName: mr.name,
       path: mr.path,
       trustedPrincipal: integ.trustedPrincipal,
       externalId,
       maxSessionDuration: mr.maxSessionDuration,
-      permissionsBoundary: mr.permissionsBoundary,
+      permissionsBoundary: memberBoundaryIn(integ, accountId),
       tags: mr.tags,
-    };
+    });
 
     if (props.managementRole) {
       let mgmtProvider: AwsProvider | undefined;
@@ -167,7 +168,7 @@ export class IntegrationStack extends TerraformStack {
       }
       this.managementAccountRole = new ManagementAccountRole(this, "management_role", {
         provider: mgmtProvider,
-        ...(sameName ? { attachTo: this.discoveryRole.role } : { role: memberRoleDefinition }),
+        ...(sameName ? { attachTo: this.discoveryRole.role } : { role: memberRoleDefinition(integ.managementAccountId) }),
         managedPolicyArns: mr.policyArns,
         inlinePolicy: memberInlinePolicy(integ),
       });
@@ -195,7 +196,7 @@ export class IntegrationStack extends TerraformStack {
         accountId,
         new ManagementAccountRole(this, `direct_role_${accountId}`, {
           provider,
-          role: memberRoleDefinition,
+          role: memberRoleDefinition(accountId),
           managedPolicyArns: mr.policyArns,
           inlinePolicy: memberInlinePolicy(integ),
           description: `orgtrust member role, created directly: no StackSet target reaches account ${accountId}`,

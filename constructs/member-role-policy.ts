@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { iamRoleArn } from "../common/ids";
+import { EACH_ACCOUNT, iamRoleArn } from "../common/ids";
 import { TEMPLATES_DIR } from "../common/paths";
 import type { ResolvedIntegration } from "../config/resolve";
 
@@ -105,13 +105,15 @@ export function memberRoleTemplateBody(): string {
  */
 export function memberRoleParameters(integration: ResolvedIntegration, externalId: string): Record<string, string> {
   const m = integration.memberRole;
+  const inEachAccount = eachAccountPrefix(integration);
   return {
     AddDescribeOrganization: String(m.addDescribeOrganization),
     DenyDataReads: String(m.denyDataReads),
     ExternalId: externalId,
     ManagedPolicyArns: m.policyArns.join(","),
     MaxSessionDuration: String(m.maxSessionDuration),
-    PermissionsBoundary: m.permissionsBoundary ?? "",
+    PermissionsBoundary: inEachAccount ? "" : (m.permissionsBoundary ?? ""),
+    PermissionsBoundaryInEachAccount: inEachAccount ? m.permissionsBoundary!.slice(inEachAccount.length) : "",
     RoleName: m.name,
     RolePath: m.path,
     TrustedPrincipal: integration.trustedPrincipal,
@@ -162,6 +164,28 @@ export function stackSetArnPattern(integration: ResolvedIntegration): string {
   // account field is a wildcard; otherwise it is the account the discovery role (and the StackSet) lives in.
   const account = integration.discoveryRole.callAsDelegatedAdmin ? "*" : integration.discoveryRole.accountId;
   return `arn:${integration.partition}:cloudformation:${integration.homeRegion}:${account}:stackset/${integration.stackSet.name}:*`;
+}
+
+/** "arn:<partition>:iam::${AWS::AccountId}:" when the member boundary names a policy in every account, else undefined. */
+function eachAccountPrefix(integration: ResolvedIntegration): string | undefined {
+  const prefix = `arn:${integration.partition}:iam::${EACH_ACCOUNT}:`;
+  return integration.memberRole.permissionsBoundary?.startsWith(prefix) ? prefix : undefined;
+}
+
+/**
+ * The member role's permissions boundary in one account: the configured ARN, with ${AWS::AccountId} (a policy of
+ * that name in every account) replaced by the account, as the StackSet template resolves it.
+ */
+export function memberBoundaryIn(integration: ResolvedIntegration, accountId: string): string | undefined {
+  return integration.memberRole.permissionsBoundary?.replace(EACH_ACCOUNT, accountId);
+}
+
+/**
+ * True when the member role and the discovery role share a name (Port Ocean): in the management account they are one
+ * role, the discovery role, which then also carries the member policies (IAM role names are unique per account).
+ */
+export function memberRoleIsDiscoveryRole(integration: ResolvedIntegration): boolean {
+  return integration.discoveryRole.name.toLowerCase() === integration.memberRole.name.toLowerCase();
 }
 
 /** ARN of the member role created directly in the management account. */

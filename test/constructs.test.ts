@@ -196,7 +196,7 @@ memberRole: { tags: { owner: sec } }`,
     const body = memberRoleTemplateBody();
     const section = body.slice(body.indexOf("\nParameters:\n"), body.indexOf("\nConditions:\n"));
     const templateParams = [...section.matchAll(/^ {2}([A-Za-z]+):$/gm)].map((m) => m[1]).sort();
-    expect(templateParams.length).toBe(9);
+    expect(templateParams.length).toBe(10);
     expect(Object.keys(set.parameters as object).sort()).toEqual(templateParams);
   });
 
@@ -347,15 +347,18 @@ describe("deployment targets for org shapes", () => {
 trustedPrincipal: arn:aws-us-gov:iam::444455556666:role/backstage-backend
 exclusions: { accounts: ["${ga.x2}"] }
 stackSet: { directAccessRoleName: AWSControlTowerExecution }
-memberRole: { policy: ViewOnlyAccess, denyDataReads: true, permissionsBoundary: "arn:aws-us-gov:iam::${MGMT}:policy/boundary", tags: { owner: sec } }`,
+memberRole: { policy: ViewOnlyAccess, denyDataReads: true, permissionsBoundary: "arn:aws-us-gov:iam::\${AWS::AccountId}:policy/boundary", tags: { owner: sec } }`,
       { partition: "aws-us-gov" },
     );
     const s = synth(integ, { snapshot: gov });
+    // The boundary names the policy of each account's own: the management role's is the management account's.
+    expect(resources(s, "aws_iam_role").management_role.permissions_boundary).toBe(`arn:aws-us-gov:iam::${MGMT}:policy/boundary`);
+    expect(s.text).not.toContain("${AWS::AccountId}"); // Terraform would read it as an interpolation
     expect(s.plan.directAccounts).toEqual([ga.x1]);
     const p = s.json.provider.aws.find((x) => x.alias === `account_${ga.x1}`)!;
     expect(p.assume_role).toEqual([{ role_arn: `arn:aws-us-gov:iam::${ga.x1}:role/AWSControlTowerExecution`, session_name: "orgtrust" }]);
     const r = resources(s, "aws_iam_role")[`direct_role_${ga.x1}`];
-    expect(r.permissions_boundary).toBe(`arn:aws-us-gov:iam::${MGMT}:policy/boundary`);
+    expect(r.permissions_boundary).toBe(`arn:aws-us-gov:iam::${ga.x1}:policy/boundary`);
     expect(r.tags).toEqual({ owner: "sec" });
     const inline = resources(s, "aws_iam_role_policy")[`direct_role_${ga.x1}_inline`];
     expect(inline.provider).toBe(`aws.account_${ga.x1}`);
@@ -610,11 +613,14 @@ describe("consumer presets and member policies", () => {
   });
 
   test("SecurityAudit and an explicit policy list are attached in order; no inline policy by default", () => {
-    const s = synth(integrationFrom("backstage", `${BACKSTAGE}\nmemberRole: { policyArns: ["arn:aws:iam::aws:policy/SecurityAudit", "arn:aws:iam::${MGMT}:policy/extra"] }`));
-    expect(Object.values(resources(s, "aws_iam_role_policy_attachment")).map((a) => a.policy_arn)).toEqual(["arn:aws:iam::aws:policy/SecurityAudit", `arn:aws:iam::${MGMT}:policy/extra`]);
+    const s = synth(integrationFrom("backstage", `${BACKSTAGE}\nmemberRole: { policyArns: ["arn:aws:iam::aws:policy/SecurityAudit", "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"] }`));
+    expect(Object.values(resources(s, "aws_iam_role_policy_attachment")).map((a) => a.policy_arn)).toEqual([
+      "arn:aws:iam::aws:policy/SecurityAudit",
+      "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess",
+    ]);
     expect(resources(s, "aws_iam_role_policy").management_role_inline).toBeUndefined();
     expect((resources(s, "aws_cloudformation_stack_set").member_role.parameters as Record<string, string>).ManagedPolicyArns).toBe(
-      `arn:aws:iam::aws:policy/SecurityAudit,arn:aws:iam::${MGMT}:policy/extra`,
+      "arn:aws:iam::aws:policy/SecurityAudit,arn:aws:iam::aws:policy/job-function/ViewOnlyAccess",
     );
   });
 

@@ -7,13 +7,14 @@ import type { ResolvedIntegration } from "../config/resolve";
 import {
   DATA_READ_ACTIONS,
   MEMBER_INLINE_POLICY_NAME,
+  memberBoundaryIn,
   memberInlinePolicy,
   memberRoleParameters,
   memberRoleTemplateBody,
   memberRoleTemplatePath,
   memberTrustPolicy,
 } from "../constructs/member-role-policy";
-import { MGMT, integrationFrom } from "./constructs.fixtures";
+import { integrationFrom } from "./constructs.fixtures";
 
 /**
  * The member-role CloudFormation template is static; parameters carry every difference between integrations.
@@ -31,10 +32,13 @@ const VARIANTS: Array<[string, string]> = [
   ["ReadOnlyAccess (default)", ""],
   ["SecurityAudit", "memberRole: { policy: SecurityAudit }"],
   ["ViewOnlyAccess + DescribeOrganization", "memberRole: { policy: ViewOnlyAccess }"],
-  ["explicit policy list", `memberRole: { policyArns: ["arn:aws:iam::aws:policy/SecurityAudit", "arn:aws:iam::${MGMT}:policy/extra-read"] }`],
+  ["explicit policy list", `memberRole: { policyArns: ["arn:aws:iam::aws:policy/SecurityAudit", "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"] }`],
   ["deny data reads", "memberRole: { denyDataReads: true }"],
-  ["ViewOnly + deny + boundary + path + 12h", `memberRole: { policy: ViewOnlyAccess, denyDataReads: true, permissionsBoundary: "arn:aws:iam::${MGMT}:policy/boundary", path: /orgtrust/readers/, maxSessionDuration: 43200 }`],
+  ["ViewOnly + deny + boundary in each account + path + 12h", `memberRole: { policy: ViewOnlyAccess, denyDataReads: true, permissionsBoundary: "arn:aws:iam::\${AWS::AccountId}:policy/org/boundary", path: /orgtrust/readers/, maxSessionDuration: 43200 }`],
+  ["AWS managed boundary", `memberRole: { permissionsBoundary: "arn:aws:iam::aws:policy/ReadOnlyAccess" }`],
 ];
+/** The member account the template is evaluated in (its AWS::AccountId). */
+const MEMBER = "210987654321";
 const variantIntegration = (extra: string) => integrationFrom("backstage", `consumer: backstage\ntrustedPrincipal: ${TRUSTED}${extra ? `\n${extra}` : ""}`);
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -53,6 +57,7 @@ const CFN_TAGS = [
   seqTag("!Not", (v) => ({ "Fn::Not": v })),
   seqTag("!Or", (v) => ({ "Fn::Or": v })),
   seqTag("!And", (v) => ({ "Fn::And": v })),
+  seqTag("!Join", (v) => ({ "Fn::Join": v })),
 ];
 
 interface Template {
@@ -85,6 +90,8 @@ function evaluate(t: Template, params: Record<string, string>, node: Node): Node
       if (k === "Ref") {
         const name = v as string;
         if (name === "AWS::NoValue") return NO_VALUE;
+        if (name === "AWS::AccountId") return MEMBER;
+        if (name === "AWS::Partition") return "aws";
         const p = t.Parameters[name];
         if (!p) throw new Error(`Ref to unknown parameter ${name}`);
         const value = params[name] ?? (p.Default === undefined ? undefined : String(p.Default));
@@ -101,6 +108,10 @@ function evaluate(t: Template, params: Record<string, string>, node: Node): Node
       if (k === "Fn::Equals") {
         const [a, b] = (v as Node[]).map(ev);
         return a === b;
+      }
+      if (k === "Fn::Join") {
+        const [sep, parts] = v as [string, Node[]];
+        return (ev(parts) as Node[]).join(sep);
       }
       if (k === "Fn::Not") return !(ev((v as Node[])[0]) as boolean);
       if (k === "Fn::Or") return (v as Node[]).some((x) => ev(x) as boolean);
@@ -161,10 +172,18 @@ describe("member-role template agrees with constructs/member-role-policy.ts", ()
       expect(role.Policies).toBeUndefined();
     }
     expect(role.ManagedPolicyArns).toEqual(integ.memberRole.policyArns);
-    expect(role.PermissionsBoundary).toBe(integ.memberRole.permissionsBoundary);
+    expect(role.PermissionsBoundary).toBe(memberBoundaryIn(integ, MEMBER));
     expect(role.Path).toBe(integ.memberRole.path);
     expect(role.RoleName).toBe(integ.memberRole.name);
     expect(role.MaxSessionDuration).toBe(integ.memberRole.maxSessionDuration);
+  });
+
+  test("a boundary in each account resolves to the account's own policy; an AWS managed one stays as given", () => {
+    const each = roleFor(variantIntegration(VARIANTS.find(([l]) => l.includes("boundary in each account"))![1]));
+    expect(each.PermissionsBoundary).toBe(`arn:aws:iam::${MEMBER}:policy/org/boundary`);
+    const managed = roleFor(variantIntegration(VARIANTS.find(([l]) => l === "AWS managed boundary")![1]));
+    expect(managed.PermissionsBoundary).toBe("arn:aws:iam::aws:policy/ReadOnlyAccess");
+    expect(roleFor(variantIntegration("")).PermissionsBoundary).toBeUndefined();
   });
 
   test("the template's deny list is DATA_READ_ACTIONS", () => {

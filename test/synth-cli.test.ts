@@ -339,7 +339,7 @@ integrations:
     consumer: backstage
     trustedPrincipal: arn:aws:iam::444455556666:role/backstage-backend
     discoveryRole: { account: delegatedAdmin, tags: { "team:owner": "a b" } }
-    memberRole: { policy: ViewOnlyAccess, denyDataReads: true, permissionsBoundary: "arn:aws:iam::111122223333:policy/b" }
+    memberRole: { policy: ViewOnlyAccess, denyDataReads: true, permissionsBoundary: "arn:aws:iam::\${AWS::AccountId}:policy/b" }
   port:
     consumer: port-ocean
     trustedPrincipal: arn:aws:iam::444455556666:role/port
@@ -355,6 +355,11 @@ integrations:
     expect(main).toContain("  assume_role {\n    role_arn = var.management_account_role_arn\n  }");
     expect(main).toContain("  provider = aws.management\n");
     expect(main).toContain('"team:owner" = "a b"');
+    // The boundary in each account: the management role's names the management account's policy; the StackSet gets
+    // only the policy's resource part, which its template completes per account (no ${...} reaches Terraform).
+    expect(main).toMatch(/permissions_boundary += "arn:aws:iam::111122223333:policy\/b"\n/);
+    expect(main).toMatch(/PermissionsBoundaryInEachAccount += "policy\/b"\n/);
+    expect(main).not.toContain("${AWS::AccountId}");
     for (const s of ["backstage", "port"]) await parseHcl(`${s}.tf`, fs.readFileSync(path.join(out, "stacks", s, "main.tf"), "utf8"));
     if (terraformOnPath) {
       const fmt = spawnSync("terraform", ["fmt", "-check", "-recursive", "-diff", out], { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
