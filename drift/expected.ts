@@ -1,4 +1,12 @@
-import { memberInlinePolicy, memberRoleParameters, memberRoleTemplateBody, memberTrustPolicy } from "../constructs/member-role-policy";
+import {
+  discoveryRolePolicy,
+  memberInlinePolicy,
+  memberRoleIsDiscoveryRole,
+  memberRoleParameters,
+  memberRoleTemplateBody,
+  memberTrustPolicy,
+  type PolicyStatement,
+} from "../constructs/member-role-policy";
 import type { ResolvedIntegration } from "../config/resolve";
 import type { Snapshot } from "../org/snapshot";
 import type { OuCover } from "../org/targets";
@@ -38,14 +46,37 @@ export function expectedStackSet(integration: ResolvedIntegration, externalId: E
   return { templateBody, parameters, secretParameters, presenceOnly, targets: cover.targets, populatedTargets };
 }
 
+/** The member role in a member account, as the StackSet template (or a direct role) creates it. */
 export function expectedRole(integration: ResolvedIntegration, externalId: ExpectedExternalId): ExpectedRole {
+  const m = integration.memberRole;
   return {
     integration: integration.name,
-    roleName: integration.memberRole.name,
+    roleName: m.name,
+    path: m.path,
     partition: integration.partition,
     trust: memberTrustPolicy(integration, externalId.value ?? EXTERNAL_ID_PLACEHOLDER),
-    policyArns: integration.memberRole.policyArns,
+    policyArns: m.policyArns,
     inline: memberInlinePolicy(integration),
+    permissionsBoundary: m.permissionsBoundary,
+    maxSessionDuration: m.maxSessionDuration,
     externalId: externalId.value,
+  };
+}
+
+/**
+ * The member role in the management account. When it shares the discovery role's name (Port Ocean) it is the
+ * discovery role carrying the member policies: the discovery policy and the member inline policy, the discovery
+ * role's boundary and session length.
+ */
+export function expectedManagementRole(integration: ResolvedIntegration, externalId: ExpectedExternalId): ExpectedRole {
+  const member = expectedRole(integration, externalId);
+  if (!memberRoleIsDiscoveryRole(integration)) return member;
+  const d = integration.discoveryRole;
+  const statements: PolicyStatement[] = [...discoveryRolePolicy(integration).Statement, ...(memberInlinePolicy(integration)?.Statement ?? [])];
+  return {
+    ...member,
+    inline: { Version: "2012-10-17", Statement: statements },
+    permissionsBoundary: d.permissionsBoundary,
+    maxSessionDuration: d.maxSessionDuration,
   };
 }

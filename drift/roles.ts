@@ -6,7 +6,7 @@ import {
   type IAMClient,
   type Role,
 } from "@aws-sdk/client-iam";
-import type { Partition } from "../common/ids";
+import { EACH_ACCOUNT, type Partition } from "../common/ids";
 import { explainAwsError } from "../org/aws-errors";
 import type { DriftAws } from "./aws";
 import { finding, type CheckName, type Finding, type Target } from "./finding";
@@ -15,8 +15,9 @@ import { shortJson } from "./template";
 
 /**
  * The role checks shared by the management account (check 4) and --deep (check 5): the integration's role is
- * present, its trust policy equals the expected one semantically (principal and sts:ExternalId condition), the
- * expected managed policies are attached and nothing else, and its inline policies equal the expected ones.
+ * present with the expected path, permissions boundary and session length, its trust policy equals the expected one
+ * semantically (principal and sts:ExternalId condition), the expected managed policies are attached and nothing
+ * else, and its inline policies equal the expected ones.
  * External ID values are compared but never printed (drift/policy.ts masks them).
  */
 export interface ExpectedRole {
@@ -25,9 +26,14 @@ export interface ExpectedRole {
   partition: Partition;
   /** The expected trust policy document. */
   trust: unknown;
+  /** IAM path (the consumers build the role's ARN with it). */
+  path: string;
   policyArns: string[];
   /** Expected inline policy (all inline policies merged); undefined: none. */
   inline?: unknown;
+  /** Permissions boundary ARN; ${AWS::AccountId} stands for the account the role is in. Undefined: none. */
+  permissionsBoundary?: string;
+  maxSessionDuration: number;
   /** The expected external ID when known; undefined: only the presence of the condition is compared. */
   externalId?: string;
 }
@@ -53,6 +59,26 @@ export async function checkRole(aws: DriftAws, iam: IAMClient, check: CheckName,
       return [finding("role-missing", { ...base, message: `${roleRef} does not exist`, expected: `role ${exp.roleName}`, found: null })];
     }
     const findings: Finding[] = [];
+    // Path, permissions boundary, session length
+    if ((role.Path ?? "/") !== exp.path) {
+      findings.push(finding("role-path-differs", { ...base, message: `${roleRef} has path ${role.Path ?? "/"}, not ${exp.path}: its ARN is not the one the consumer was given`, expected: exp.path, found: role.Path ?? "/" }));
+    }
+    const wantBoundary = exp.permissionsBoundary?.replace(EACH_ACCOUNT, target.id) ?? null;
+    const gotBoundary = role.PermissionsBoundary?.PermissionsBoundaryArn ?? null;
+    if (wantBoundary !== gotBoundary) {
+      findings.push(
+        finding("role-boundary-differs", {
+          ...base,
+          message: `${roleRef} ${gotBoundary ? `has permissions boundary ${gotBoundary}` : "has no permissions boundary"}, ${wantBoundary ? `expected ${wantBoundary}` : "expected none"}`,
+          expected: wantBoundary ?? "(none)",
+          found: gotBoundary ?? "(none)",
+        }),
+      );
+    }
+    const gotSession = role.MaxSessionDuration ?? 3600;
+    if (gotSession !== exp.maxSessionDuration) {
+      findings.push(finding("role-session-duration-differs", { ...base, message: `${roleRef} allows sessions of ${gotSession} s, expected ${exp.maxSessionDuration} s`, expected: String(exp.maxSessionDuration), found: String(gotSession) }));
+    }
     // Trust policy
     const want = maskExternalIds(normalizePolicy(exp.trust, exp.partition), exp.externalId);
     const got = maskExternalIds(normalizePolicy(role.AssumeRolePolicyDocument ?? "{}", exp.partition), exp.externalId);

@@ -9,7 +9,7 @@ import { computeOuCover, type OuCover } from "../org/targets";
 import { integrationRules, scopeWithChecks, type CommonOptions } from "../cli/common";
 import { DriftAws } from "./aws";
 import { checkCoverage } from "./coverage";
-import { expectedRole, expectedStackSet } from "./expected";
+import { expectedManagementRole, expectedRole, expectedStackSet } from "./expected";
 import { expectedExternalId, type ExpectedExternalId } from "./external-id";
 import { finding, type CheckResult, type Severity } from "./finding";
 import { checkManagementRole } from "./management-role";
@@ -115,7 +115,7 @@ export async function runDrift(opts: DriftOptions): Promise<DriftReport> {
       // Check 4: the management account's own role.
       if (p.liveCover.direct.length) {
         caller ??= await aws.callerAccount();
-        results.push(await checkManagementRole(aws, caller, p.liveCover, expectedRole(i, p.externalId)));
+        results.push(await checkManagementRole(aws, caller, p.liveCover, expectedManagementRole(i, p.externalId)));
       }
     }
     // Check 5: every member role, one AssumeRole per account.

@@ -4,10 +4,17 @@ import {
 } from "@aws-sdk/client-cloudformation";
 import {
   AttachRolePolicyCommand,
+  CreatePolicyCommand,
   CreateRoleCommand,
+  DeletePolicyCommand,
   DeleteRoleCommand,
+  DeleteRolePermissionsBoundaryCommand,
+  DeleteRolePolicyCommand,
   DetachRolePolicyCommand,
+  PutRolePermissionsBoundaryCommand,
+  PutRolePolicyCommand,
   UpdateAssumeRolePolicyCommand,
+  UpdateRoleCommand,
 } from "@aws-sdk/client-iam";
 import { CreateAccountCommand, MoveAccountCommand } from "@aws-sdk/client-organizations";
 import Ajv from "ajv";
@@ -17,7 +24,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { loadConfig, type LoadedConfig } from "../config/load";
 import { resolveIntegration, type ResolvedIntegration } from "../config/resolve";
-import { memberRoleParameters, memberRoleTemplateBody, memberTrustPolicy } from "../constructs/member-role-policy";
+import { DISCOVERY_POLICY_NAME, discoveryRolePolicy, memberRoleParameters, memberRoleTemplateBody, memberTrustPolicy } from "../constructs/member-role-policy";
 import type { DriftReport } from "../drift/report";
 import { runGenerate } from "../generate";
 import { computeScope } from "../org/scope";
@@ -441,6 +448,61 @@ describeWithMoto(
         await inAccount(f.endpoint, w1, (m) => m.iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: POLICY })));
         await inAccount(f.endpoint, p1, (m) => m.iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: EXTRA_POLICY })));
         await inManagement(f.endpoint, (c) => c.iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: EXTRA_POLICY })));
+      }
+    });
+
+    test("a permissions boundary added, a session length changed; a boundary in each account is checked against each account's policy", async () => {
+      const { w1, w2, p1 } = f.built.account;
+      const mgmt = f.built.managementAccountId;
+      const name = f.integration.memberRole.name;
+      const BOUNDARY = "arn:aws:iam::aws:policy/PowerUserAccess";
+      try {
+        await inAccount(f.endpoint, w1, (m) => m.iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: name, PermissionsBoundary: BOUNDARY })));
+        await inAccount(f.endpoint, p1, (m) => m.iam.send(new UpdateRoleCommand({ RoleName: name, MaxSessionDuration: 7200 })));
+        const r = await drift(f, ["--deep"]);
+        expect(r.code).toBe(1);
+        expect(find(r.report, "role-boundary-differs")).toEqual([expect.objectContaining({ check: "member-role", target: expect.objectContaining({ id: w1 }), expected: "(none)", found: BOUNDARY })]);
+        expect(find(r.report, "role-session-duration-differs")).toEqual([expect.objectContaining({ check: "member-role", target: expect.objectContaining({ id: p1 }), expected: "3600", found: "7200" })]);
+        expect(kinds(r.report, "error").sort()).toEqual(["role-boundary-differs", "role-session-duration-differs"]);
+
+        // memberRole.permissionsBoundary with ${AWS::AccountId}: w1 carries its own org-boundary; the others none.
+        const config = variantConfig(f, "boundary.yaml", '      permissionsBoundary: "arn:aws:iam::${AWS::AccountId}:policy/org-boundary"\n');
+        await inAccount(f.endpoint, w1, async (m) => {
+          await m.iam.send(new CreatePolicyCommand({ PolicyName: "org-boundary", PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }) }));
+          await m.iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: name, PermissionsBoundary: `arn:aws:iam::${w1}:policy/org-boundary` }));
+        });
+        const each = await drift(f, ["--deep"], { config });
+        const boundary = find(each.report, "role-boundary-differs");
+        expect(boundary.map((x) => [x.target.id, x.expected, x.found]).sort()).toEqual(
+          [mgmt, w2, p1].map((a) => [a, `arn:aws:iam::${a}:policy/org-boundary`, "(none)"]).sort(),
+        );
+        expect(boundary.find((x) => x.target.id === mgmt)!.check).toBe("management-role");
+      } finally {
+        await inAccount(f.endpoint, w1, async (m) => {
+          await m.iam.send(new DeleteRolePermissionsBoundaryCommand({ RoleName: name }));
+          await m.iam.send(new DeletePolicyCommand({ PolicyArn: `arn:aws:iam::${w1}:policy/org-boundary` })).catch(() => undefined);
+        });
+        await inAccount(f.endpoint, p1, (m) => m.iam.send(new UpdateRoleCommand({ RoleName: name, MaxSessionDuration: 3600 })));
+      }
+      expect((await drift(f, ["--deep"])).code).toBe(0);
+    });
+
+    test("a member role that shares the discovery role's name (Port Ocean) is the discovery role in the management account", async () => {
+      const name = f.integration.memberRole.name;
+      const config = variantConfig(f, "same-name.yaml", `    discoveryRole: { name: ${name} }\n`);
+      const variant = resolveIntegration(loadConfig(config).config, "audit", f.dir);
+      // The management role lacks the discovery policy the discovery role carries: drift.
+      const before = await drift(f, [], { config });
+      expect(find(before.report, "role-inline-policy-differs")).toEqual([expect.objectContaining({ check: "management-role", target: expect.objectContaining({ id: f.built.managementAccountId }) })]);
+      try {
+        await inManagement(f.endpoint, (c) => c.iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: DISCOVERY_POLICY_NAME, PolicyDocument: JSON.stringify(discoveryRolePolicy(variant)) })));
+        const r = await drift(f, [], { config });
+        expect(r.code).toBe(0);
+        expect(kinds(r.report, "error")).toEqual([]);
+        // ...which the member role of the ordinary config must not have.
+        expect(find((await drift(f)).report, "role-inline-policy-differs")).toHaveLength(1);
+      } finally {
+        await inManagement(f.endpoint, (c) => c.iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: DISCOVERY_POLICY_NAME })));
       }
     });
 
