@@ -67,18 +67,22 @@ export function resultText(r: GenerateResult): string {
   if (r.check) {
     for (const f of r.files) {
       if (f.status === "unchanged") continue;
-      lines.push(`${f.status === "missing" ? "missing" : "differs"}: ${rel(f.path)}`);
+      lines.push(`${f.status}: ${rel(f.path)}${f.status === "stale" ? " (generated earlier, no longer rendered: `orgtrust generate` removes it)" : ""}`);
       if (f.diff) lines.push(f.diff.replace(/\n$/, ""));
     }
     lines.push(
       r.differences
-        ? `${r.differences} of ${r.files.length} generated files are missing or differ from snapshot sha256:${r.snapshotHash} (fix: run \`orgtrust generate\` with the same flags and commit the result)`
+        ? `${r.differences} of ${r.files.length} generated files are missing, differ or are stale against snapshot sha256:${r.snapshotHash} (fix: run \`orgtrust generate\` with the same flags and commit the result)`
         : `${r.files.length} generated files are up to date (snapshot sha256:${r.snapshotHash})`,
     );
   } else {
     for (const f of r.files) lines.push(`${f.status.padEnd(9)} ${rel(f.path)}`);
-    const written = r.files.filter((f) => f.status !== "unchanged").length;
-    lines.push(`${r.integrations.length} integrations, ${r.files.length} files (${written} written, ${r.files.length - written} unchanged) from snapshot sha256:${r.snapshotHash}`);
+    const removed = r.files.filter((f) => f.status === "removed").length;
+    const total = r.files.length - removed;
+    const written = r.files.filter((f) => f.status === "created" || f.status === "changed").length;
+    lines.push(
+      `${r.integrations.length} integrations, ${total} files (${written} written, ${total - written} unchanged${removed ? `, ${removed} stale removed` : ""}) from snapshot sha256:${r.snapshotHash}`,
+    );
   }
   if (r.collisions.length) lines.push(`${r.collisions.length} identifier collisions resolved by suffixing the ID (see the warnings)`);
   return `${lines.join("\n")}\n`;

@@ -44,6 +44,7 @@ export async function checkGenerated(p: {
     });
     const rendered = new Set<string>();
     for (const f of result.files) {
+      if (f.status === "stale") continue; // no longer rendered: reported below with every other extra file
       rendered.add(path.resolve(f.path));
       const rel = path.relative(root, f.path) || f.path;
       const target: Target = { type: "file", id: rel, name: null };

@@ -16,6 +16,7 @@ import { buildContext, type ContextExternalId, type TemplateContext } from "./co
 import { unifiedDiff } from "./diff";
 import { describeCollision, type Collision } from "./identifiers";
 import { createEnvironment, renderTemplate, type OutputFormat } from "./render";
+import { staleGeneratedFiles } from "./stale";
 
 export type { TemplateContext } from "./context";
 export { APONO_ORG_INTEGRATION, CONSUMER_REGISTRY } from "./consumers";
@@ -36,14 +37,18 @@ export interface GenerateOptions {
   log: Logger;
 }
 
-export type FileStatus = "created" | "changed" | "unchanged" | "missing" | "differs";
+export type FileStatus = "created" | "changed" | "unchanged" | "removed" | "missing" | "differs" | "stale";
 
 export interface GeneratedFile {
   /** Absolute path. */
   path: string;
   integration: string;
-  format: OutputFormat;
-  /** Write mode: created / changed / unchanged. Check mode: unchanged / missing / differs. */
+  /** The rendered format; null for a stale file (generated earlier, no longer rendered). */
+  format: OutputFormat | null;
+  /**
+   * Write mode: created / changed / unchanged, or removed (a file an earlier run generated that is no longer
+   * rendered). Check mode: unchanged / missing / differs / stale (such a file, still on disk).
+   */
   status: FileStatus;
   /** Check mode, when the file differs or is missing: a short unified-style diff (external IDs redacted). */
   diff: string | null;
@@ -58,7 +63,7 @@ export interface GenerateResult {
   files: GeneratedFile[];
   /** Identifier collisions resolved (also warned on stderr). */
   collisions: Array<Collision & { integration: string }>;
-  /** Check mode: number of files that differ or are missing (0 = up to date). */
+  /** Check mode: number of files that differ, are missing or are stale (0 = up to date). */
   differences: number;
 }
 
@@ -183,6 +188,7 @@ export async function runGenerate(opts: GenerateOptions): Promise<GenerateResult
   }
   const files: GeneratedFile[] = [];
   const toWrite: PlannedFile[] = [];
+  const toRemove: string[] = [];
   for (const r of rendered) {
     for (const f of r.files) {
       const current = readIfExists(f.path);
@@ -195,12 +201,18 @@ export async function runGenerate(opts: GenerateOptions): Promise<GenerateResult
         if (!same) toWrite.push({ path: f.path, content: f.content, mode: r.context.externalId.inline ? 0o600 : 0o644 });
       }
     }
+    for (const stale of staleGeneratedFiles(r.integration.name, r.outputDir, r.files.map((f) => f.path))) {
+      files.push({ path: stale, integration: r.integration.name, format: null, status: opts.check ? "stale" : "removed", diff: null });
+      if (!opts.check) toRemove.push(stale);
+    }
   }
+  // Written first (all or nothing), then the stale files go: a failed write leaves every file as it was.
   if (toWrite.length) writeFilesAtomic(toWrite);
+  for (const f of toRemove) fs.rmSync(f, { force: true });
   return {
     snapshotHash: hash,
     check: opts.check,
-    wrote: toWrite.length > 0,
+    wrote: toWrite.length + toRemove.length > 0,
     integrations: rendered.map((r) => ({
       name: r.integration.name,
       consumer: r.integration.consumer,
@@ -211,6 +223,6 @@ export async function runGenerate(opts: GenerateOptions): Promise<GenerateResult
     })),
     files,
     collisions: rendered.flatMap((r) => r.context.collisions.map((c) => ({ ...c, integration: r.integration.name }))),
-    differences: files.filter((f) => f.status === "missing" || f.status === "differs").length,
+    differences: files.filter((f) => f.status === "missing" || f.status === "differs" || f.status === "stale").length,
   };
 }
