@@ -67,7 +67,7 @@ interface Synthesized {
   coverage: { viaStackSet: Array<{ id: string }>; uncovered: Array<{ id: string }>; excluded: Array<{ id: string }>; direct: Array<{ id: string; how: string }> };
 }
 
-async function discoverAndSynth(endpoint: string, built: BuiltOrg, exclusions: string, source: "env" | "value"): Promise<Synthesized> {
+async function discoverAndSynth(endpoint: string, built: BuiltOrg, exclusions: string, source: "env" | "value", memberRole = "{ tags: { team: platform } }"): Promise<Synthesized> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-stackset-"));
   const snapshot = path.join(dir, "org.json");
   const d = await runCli(["discover", "--out", snapshot], { endpoint });
@@ -86,7 +86,7 @@ integrations:
     consumer: backstage
     trustedPrincipal: ${TRUSTED}
     externalId: ${source === "env" ? `{ source: env, env: ${EXTERNAL_ID_VAR} }` : `{ source: value, value: ${EXTERNAL_ID} }`}
-    memberRole: { tags: { team: platform } }
+    memberRole: ${memberRole}
 `,
   );
   const out = path.join(dir, "out");
@@ -124,6 +124,16 @@ async function deploy(endpoint: string, s: Synthesized): Promise<void> {
   const c = awsClients(endpoint);
   try {
     await createMemberRoleStackSet(c.cfn, { name: "orgtrust-backstage-member-role", ...s });
+  } finally {
+    c.destroy();
+  }
+}
+
+/** The member role's permissions boundary ARN in an account. */
+async function memberBoundaryIn(endpoint: string, accountId: string): Promise<string | undefined> {
+  const c = await clientsFor(endpoint, accountId);
+  try {
+    return (await c.iam.send(new GetRoleCommand({ RoleName: ROLE }))).Role!.PermissionsBoundary?.PermissionsBoundaryArn;
   } finally {
     c.destroy();
   }
@@ -193,18 +203,23 @@ describeWithMoto("member-role StackSet from the synthesized template and targets
     expect(new Set((inst.Summaries ?? []).map((x) => x.Region))).toEqual(new Set(["us-east-1"]));
   });
 
-  test("no exclusions, external ID given as a value: the root is targeted and every member account gets the role", async () => {
+  test("no exclusions, external ID given as a value, a boundary in each account: the root is targeted and every member account gets the role, bounded by its own policy", async () => {
     const c = awsClients(moto().endpoint);
     // Accounts at most one level below the root (moto's reach from a root target).
     const built = await buildOrg(c, { rootAccounts: [{ name: "loose" }], ous: [{ name: "A", accounts: [{ name: "a1" }] }, { name: "B", accounts: [{ name: "b1" }, { name: "b2" }] }] });
     c.destroy();
-    const s = await discoverAndSynth(moto().endpoint, built, "", "value");
+    const s = await discoverAndSynth(moto().endpoint, built, "", "value", '{ permissionsBoundary: "arn:aws:iam::${AWS::AccountId}:policy/org/boundary" }');
     expect(s.targets).toEqual([[built.rootId]]);
     const members = built.accounts.filter((x) => x.id !== built.managementAccountId).map((x) => x.id).sort();
     expect(ids(s.coverage.viaStackSet)).toEqual(members);
+    expect(s.parameters).toMatchObject({ PermissionsBoundary: "", PermissionsBoundaryInEachAccount: "policy/org/boundary" });
 
     await deploy(moto().endpoint, s);
-    for (const id of members) expect({ id, exists: (await memberRoleIn(moto().endpoint, id)) !== undefined }).toEqual({ id, exists: true });
+    for (const id of members) {
+      expect({ id, exists: (await memberRoleIn(moto().endpoint, id)) !== undefined }).toEqual({ id, exists: true });
+      // The template completes the boundary's ARN with the account each stack instance runs in.
+      expect({ id, boundary: await memberBoundaryIn(moto().endpoint, id) }).toEqual({ id, boundary: `arn:aws:iam::${id}:policy/org/boundary` });
+    }
     // Not asserted for the management account: moto deploys a root-targeted instance there too, AWS never does
     // (service-managed StackSets skip the management account; synth gives it the role directly instead).
   });
