@@ -1,7 +1,7 @@
 /**
  * `orgtrust drift --deep` benchmark (prints figures, asserts nothing): an org of N member accounts in moto (default
  * 200, in 10 OUs), the member-role StackSet deployed from the synthesized template and targets, the management
- * account's role; then `orgtrust drift --deep` through a counting proxy: calls per operation, wall time,
+ * account's role and the discovery role; then `orgtrust drift --deep` through a counting proxy: calls per operation, wall time,
  * orgtrust's CPU time and peak memory.
  * moto ignores ManagedPolicyArns and attaching AWS managed policies needs a slow moto mode, so the member roles have
  * no managed policy here: every account reports role-policy-missing, which costs the same calls as a clean run.
@@ -12,10 +12,10 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CreateRoleCommand } from "@aws-sdk/client-iam";
+import { CreateRoleCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { loadConfig } from "../config/load";
 import { resolveIntegration } from "../config/resolve";
-import { memberRoleParameters, memberRoleTemplateBody, memberTrustPolicy } from "../constructs/member-role-policy";
+import { DISCOVERY_POLICY_NAME, discoveryRolePolicy, discoveryTrustPolicy, memberRoleParameters, memberRoleTemplateBody, memberTrustPolicy } from "../constructs/member-role-policy";
 import { computeScope } from "../org/scope";
 import { loadSnapshot } from "../org/snapshot";
 import { computeOuCover } from "../org/targets";
@@ -72,6 +72,9 @@ integrations:
     const cover = computeOuCover(computeScope(loadSnapshot(path.join(dir, "org.json")), { organizationalUnits: [built.ou.Sandbox], accounts: [], skipInactiveAccounts: true, managementAccount: false }));
     await createMemberRoleStackSet(c.cfn, { name: integration.stackSet.name, templateBody: memberRoleTemplateBody(), parameters: memberRoleParameters(integration, EXT), targets: [cover.targets] });
     await c.iam.send(new CreateRoleCommand({ RoleName: integration.memberRole.name, AssumeRolePolicyDocument: JSON.stringify(memberTrustPolicy(integration, EXT)) }));
+    const discovery = integration.discoveryRole.name;
+    await c.iam.send(new CreateRoleCommand({ RoleName: discovery, AssumeRolePolicyDocument: JSON.stringify(discoveryTrustPolicy(integration, EXT)) }));
+    await c.iam.send(new PutRolePolicyCommand({ RoleName: discovery, PolicyName: DISCOVERY_POLICY_NAME, PolicyDocument: JSON.stringify(discoveryRolePolicy(integration)) }));
     c.destroy();
     console.log(`# orgtrust drift --deep benchmark (${os.cpus().length} vCPU, Node ${process.version}, moto server)`);
     console.log(`${cover.viaStackSet.length} member accounts in ${ous} OUs, StackSet deployed (set-up ${((Date.now() - started) / 1000).toFixed(1)} s)`);

@@ -50,12 +50,12 @@ export const ORGANIZATIONS_READ_ACTIONS = [
 /** What the drift check reads of the member-role StackSet. */
 export const STACKSET_READ_ACTIONS = ["cloudformation:DescribeStackInstance", "cloudformation:DescribeStackSet", "cloudformation:ListStackInstances"] as const;
 
-/** What the drift check reads of the member role created directly in the management account. */
-export const MANAGEMENT_ROLE_READ_ACTIONS = ["iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies"] as const;
+/** What the drift check reads of the member role created directly in the management account and of the discovery role. */
+export const ROLE_READ_ACTIONS = ["iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies"] as const;
 
 /** Every action the discovery role's inline policy allows, sorted. Nothing that writes. */
 export const DISCOVERY_ACTIONS: readonly string[] = Object.freeze(
-  [...ORGANIZATIONS_READ_ACTIONS, ...STACKSET_READ_ACTIONS, ...MANAGEMENT_ROLE_READ_ACTIONS].sort(),
+  [...ORGANIZATIONS_READ_ACTIONS, ...STACKSET_READ_ACTIONS, ...ROLE_READ_ACTIONS].sort(),
 );
 
 /**
@@ -195,7 +195,8 @@ export function managementRoleArn(integration: ResolvedIntegration): string {
 
 /**
  * The discovery role's inline policy (DISCOVERY_POLICY_NAME): the Organizations reads discovery makes, read access
- * to this integration's member-role StackSet, and read access to the management-account member role.
+ * to this integration's member-role StackSet, and read access to the management-account member role and to the
+ * discovery role itself (the drift check compares both with the code).
  */
 export function discoveryRolePolicy(integration: ResolvedIntegration): PolicyDocument {
   return {
@@ -203,7 +204,7 @@ export function discoveryRolePolicy(integration: ResolvedIntegration): PolicyDoc
     Statement: [
       { Sid: "ReadOrganization", Effect: "Allow", Action: [...ORGANIZATIONS_READ_ACTIONS], Resource: "*" },
       { Sid: "ReadMemberRoleStackSet", Effect: "Allow", Action: [...STACKSET_READ_ACTIONS], Resource: stackSetArnPattern(integration) },
-      { Sid: "ReadManagementAccountRole", Effect: "Allow", Action: [...MANAGEMENT_ROLE_READ_ACTIONS], Resource: managementRoleArn(integration) },
+      { Sid: "ReadOrgtrustRoles", Effect: "Allow", Action: [...ROLE_READ_ACTIONS], Resource: [...new Set([managementRoleArn(integration), integration.discoveryRole.arn])] },
     ],
   };
 }

@@ -1,5 +1,6 @@
 import {
   discoveryRolePolicy,
+  discoveryTrustPolicy,
   memberInlinePolicy,
   memberRoleIsDiscoveryRole,
   memberRoleParameters,
@@ -78,5 +79,22 @@ export function expectedManagementRole(integration: ResolvedIntegration, externa
     inline: { Version: "2012-10-17", Statement: statements },
     permissionsBoundary: d.permissionsBoundary,
     maxSessionDuration: d.maxSessionDuration,
+  };
+}
+
+/** The discovery role as the constructs create it: the discovery policy inline, no managed policy attached. */
+export function expectedDiscoveryRole(integration: ResolvedIntegration, externalId: ExpectedExternalId): ExpectedRole {
+  const d = integration.discoveryRole;
+  return {
+    integration: integration.name,
+    roleName: d.name,
+    path: d.path,
+    partition: integration.partition,
+    trust: discoveryTrustPolicy(integration, externalId.value ?? EXTERNAL_ID_PLACEHOLDER),
+    policyArns: [],
+    inline: discoveryRolePolicy(integration),
+    permissionsBoundary: d.permissionsBoundary,
+    maxSessionDuration: d.maxSessionDuration,
+    externalId: externalId.value,
   };
 }

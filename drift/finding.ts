@@ -11,7 +11,7 @@ export const SEVERITIES = ["error", "warning", "info"] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
 /** The checks, in report order. */
-export const CHECKS = ["org", "stackset", "coverage", "management-role", "member-role", "generated"] as const;
+export const CHECKS = ["org", "stackset", "coverage", "management-role", "discovery-role", "member-role", "generated"] as const;
 export type CheckName = (typeof CHECKS)[number];
 
 export const CHECK_TITLES: Record<CheckName, string> = {
@@ -19,6 +19,7 @@ export const CHECK_TITLES: Record<CheckName, string> = {
   stackset: "Member-role StackSet",
   coverage: "StackSet coverage",
   "management-role": "Management account role",
+  "discovery-role": "Discovery role",
   "member-role": "Member roles (--deep)",
   generated: "Generated configs (--generated)",
 };
@@ -122,6 +123,7 @@ export const FINDING_KINDS = {
   "role-unreadable": { check: "member-role", severity: "error", remedy: "fix-by-hand", meaning: "The role could not be read (e.g. access denied on iam:GetRole).", fix: "Grant the audit role IAM read access (iam:GetRole, iam:ListAttachedRolePolicies, iam:ListRolePolicies, iam:GetRolePolicy)." },
   "account-not-assumable": { check: "member-role", severity: "error", remedy: "fix-by-hand", meaning: "The audit role could not be assumed in the account, so its member role was not checked.", fix: "Check the audit role exists there and trusts the caller (--audit-role-name), or exclude the account." },
   "external-id-unverified": { check: "member-role", severity: "info", remedy: "none", meaning: "The external ID value is not known to this run, so only the presence of the StackSet's ExternalId parameter and of a StringEquals sts:ExternalId condition in trust policies was checked.", fix: "Export the variable named in the finding to compare the value too." },
+  "discovery-role-skipped": { check: "discovery-role", severity: "info", remedy: "none", meaning: "The discovery role could not be read: the credentials are for another account than the one it is in, or may not read it (iam:GetRole denied).", fix: "Run drift with credentials in the discovery role's account that may read it (the discovery role itself may, once deployed by this orgtrust version)." },
   "management-role-skipped": { check: "management-role", severity: "info", remedy: "none", meaning: "The credentials are not for the management account, so its role could not be read.", fix: "Run drift with management-account credentials (or a role there) to check it." },
   // --- generated
   "generated-file-differs": { check: "generated", severity: "error", remedy: "regenerate", meaning: "A generated file differs from what `orgtrust generate` renders now (a hand edit, or config/snapshot changes not regenerated).", fix: "Run `orgtrust generate` and commit the result." },

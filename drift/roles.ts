@@ -42,7 +42,16 @@ export interface ExpectedRole {
  * Reads and checks one role. With `hard`, AWS errors other than a missing role abort the run (exit 3: the
  * caller's own permissions are wrong); otherwise they become role-unreadable findings.
  */
-export async function checkRole(aws: DriftAws, iam: IAMClient, check: CheckName, target: Target, exp: ExpectedRole, hard: boolean): Promise<Finding[]> {
+export async function checkRole(
+  aws: DriftAws,
+  iam: IAMClient,
+  check: CheckName,
+  target: Target,
+  exp: ExpectedRole,
+  hard: boolean,
+  /** Turns an access-denied failure into findings of the caller's choosing (instead of exit 3 or role-unreadable). */
+  onAccessDenied?: (e: unknown) => Finding[],
+): Promise<Finding[]> {
   const base = { integration: exp.integration, target, check };
   const call = <T>(op: string, send: () => Promise<T>) => (hard ? aws.call(op, "iam", send) : aws.raw(op, send));
   const roleRef = `role ${exp.roleName} in ${target.id}`;
@@ -131,9 +140,12 @@ export async function checkRole(aws: DriftAws, iam: IAMClient, check: CheckName,
     }
     return findings;
   } catch (e) {
+    if (onAccessDenied && isAccessDenied(e)) return onAccessDenied(e);
     if (hard) throw e;
     return [finding("role-unreadable", { ...base, message: `${roleRef} could not be read: ${explainAwsError(e, opName(e), "iam", target.id).message}`, expected: `role ${exp.roleName}`, found: null })];
   }
 }
+
+const isAccessDenied = (e: unknown) => ["AccessDenied", "AccessDeniedException"].includes(String((e as { name?: string })?.name));
 
 const opName = (e: unknown) => (/perform: iam:(\w+)/.exec(String((e as Error)?.message))?.[1] ?? "GetRole");

@@ -9,7 +9,9 @@ import { computeOuCover, type OuCover } from "../org/targets";
 import { integrationRules, scopeWithChecks, type CommonOptions } from "../cli/common";
 import { DriftAws } from "./aws";
 import { checkCoverage } from "./coverage";
-import { expectedManagementRole, expectedRole, expectedStackSet } from "./expected";
+import { memberRoleIsDiscoveryRole } from "../constructs/member-role-policy";
+import { checkDiscoveryRole } from "./discovery-role";
+import { expectedDiscoveryRole, expectedManagementRole, expectedRole, expectedStackSet } from "./expected";
 import { expectedExternalId, type ExpectedExternalId } from "./external-id";
 import { finding, type CheckResult, type Severity } from "./finding";
 import { checkManagementRole } from "./management-role";
@@ -116,6 +118,11 @@ export async function runDrift(opts: DriftOptions): Promise<DriftReport> {
       if (p.liveCover.direct.length) {
         caller ??= await aws.callerAccount();
         results.push(await checkManagementRole(aws, caller, p.liveCover, expectedManagementRole(i, p.externalId)));
+      }
+      // Check 4b: the discovery role, unless check 4 just read it (one role with the member role's name).
+      if (!(memberRoleIsDiscoveryRole(i) && p.liveCover.direct.length)) {
+        caller ??= await aws.callerAccount();
+        results.push(await checkDiscoveryRole(aws, caller, i, live, expectedDiscoveryRole(i, p.externalId)));
       }
     }
     // Check 5: every member role, one AssumeRole per account.

@@ -138,10 +138,11 @@ describe("discovery role", () => {
     expect(orgActions).toEqual(calls);
   });
 
-  test("StackSet and management-role reads are scoped to this integration's resources", () => {
+  test("StackSet and role reads are scoped to this integration's resources", () => {
     const byResource = Object.fromEntries(policy.Statement.map((st) => [st.Sid, st.Resource]));
     expect(byResource.ReadMemberRoleStackSet).toBe(`arn:aws:cloudformation:us-east-1:${MGMT}:stackset/orgtrust-backstage-member-role:*`);
-    expect(byResource.ReadManagementAccountRole).toBe(`arn:aws:iam::${MGMT}:role/backstage-org-readonly`);
+    // The management-account member role and the discovery role itself (drift reads both).
+    expect(byResource.ReadOrgtrustRoles).toEqual([`arn:aws:iam::${MGMT}:role/backstage-org-readonly`, `arn:aws:iam::${MGMT}:role/backstage-org-discovery`]);
     expect(byResource.ReadOrganization).toBe("*");
   });
 

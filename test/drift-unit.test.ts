@@ -4,7 +4,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { checkCoverage } from "../drift/coverage";
 import { CHECKS, FINDING_KIND_NAMES, FINDING_KINDS, REMEDIES, SEVERITIES, TARGET_TYPES, finding, type Finding } from "../drift/finding";
-import { expectedRole, expectedStackSet } from "../drift/expected";
+import type { DriftAws } from "../drift/aws";
+import { checkDiscoveryRole } from "../drift/discovery-role";
+import { expectedDiscoveryRole, expectedManagementRole, expectedRole, expectedStackSet } from "../drift/expected";
 import { expectedExternalId } from "../drift/external-id";
 import { formatReport } from "../drift/format";
 import { cell } from "../drift/format/markdown";
@@ -95,6 +97,23 @@ test("every text field of a finding is redacted of known external IDs", () => {
 describe("the expected external ID and what synthesis produces", () => {
   const loaded = loadConfig(path.join(ROOT, "examples", "orgtrust.yaml"));
   const all = Object.fromEntries(resolveAll(loaded.config, loaded.baseDir).map((i) => [i.name, i]));
+
+  test("the discovery role is read only with credentials of its own account (skipped, info, without an AWS call)", async () => {
+    const noAws = new Proxy({}, { get: () => { throw new Error("no AWS call expected"); } }) as unknown as DriftAws;
+    const other = "999999999999";
+    const r = await checkDiscoveryRole(noAws, other, all.backstage, EXAMPLE, expectedDiscoveryRole(all.backstage, {}));
+    expect(r.units).toEqual([{ check: "discovery-role", integration: "backstage", target: expect.objectContaining({ type: "account", id: all.backstage.discoveryRole.accountId }) }]);
+    expect(r.findings).toEqual([expect.objectContaining({ kind: "discovery-role-skipped", severity: "info", found: `the credentials are for account ${other}` })]);
+  });
+
+  test("Port's member role is the discovery role in the management account: both policies expected there", () => {
+    const mgmt = expectedManagementRole(all.port, {});
+    const member = expectedRole(all.port, {});
+    const inline = (mgmt.inline as { Statement: Array<{ Sid?: string }> }).Statement.map((x) => x.Sid);
+    expect(inline).toEqual(expect.arrayContaining(["ReadOrganization", "ReadMemberRoleStackSet", "ReadOrgtrustRoles"]));
+    expect(mgmt.policyArns).toEqual(member.policyArns);
+    expect(expectedManagementRole(all.backstage, {})).toEqual(expectedRole(all.backstage, {}));
+  });
 
   test("value, env and generate sources; unknown says why without a value", () => {
     expect(expectedExternalId(all.port, { PORT_EXTERNAL_ID: "port-ext-123" })).toEqual({ value: "port-ext-123" });
