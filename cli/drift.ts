@@ -43,7 +43,7 @@ export function registerDrift(program: Command): Command {
   const cmd = program
     .command("drift")
     .description(
-      "Check for drift between the config, the org snapshot and AWS: the live org vs the snapshot, the member-role StackSet (template, parameters, targets, auto-deployment), stack instance coverage, the management account role, every member role (--deep) and generated files (--generated). Exit 1 when a finding reaches --fail-on.",
+      "Check for drift between the config, the org snapshot and AWS: the live org vs the snapshot, the member-role StackSet (template, parameters, targets, auto-deployment), stack instance coverage, the management account role, the discovery role, every member role (--deep) and generated files (--generated). Exit 1 when a finding reaches --fail-on.",
     )
     .option("--integration <name>", "check only this integration (repeatable; default: all)", collectName, [])
     .option("--deep", "assume the audit role in every in-scope member account and read the member role with IAM")

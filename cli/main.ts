@@ -42,7 +42,22 @@ function report(e: unknown): number {
   return 4;
 }
 
+/**
+ * A reader that goes away (`orgtrust ... | head`) ends the run quietly, as SIGPIPE does for other Unix tools,
+ * instead of crashing with an unhandled EPIPE. Files are written synchronously and atomically, so none is left half
+ * written.
+ */
+function exitQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE") throw e;
+      process.exit(typeof process.exitCode === "number" ? process.exitCode : ExitCode.Ok);
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
+  exitQuietlyOnClosedPipe();
   let code: number = ExitCode.Ok;
   try {
     await buildProgram().parseAsync(argv);

@@ -4,7 +4,8 @@ import * as path from "node:path";
 import { parseConfig } from "../config/load";
 import { resolveAll } from "../config/resolve";
 import { CONSUMERS } from "../config/schema";
-import { runCli } from "./support/cli";
+import { spawnSync } from "node:child_process";
+import { BIN, REPO, runCli } from "./support/cli";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-config-"));
 const EXAMPLE_SNAPSHOT = path.resolve(__dirname, "..", "examples", "org.json");
@@ -168,5 +169,18 @@ describe("exclusions through the CLI (snapshot mode)", () => {
     const r = await runCli(["discover", "--snapshot", EXAMPLE_SNAPSHOT, "--out", out]);
     expect(r.code).toBe(0);
     expect(fs.readFileSync(out, "utf8")).toBe(fs.readFileSync(EXAMPLE_SNAPSHOT, "utf8"));
+  });
+});
+
+describe("orgtrust in a pipeline", () => {
+  test.each([
+    ["drift --help", ["drift", "--help"]],
+    ["discover --json", ["discover", "--config", "examples/orgtrust.yaml", "--snapshot", "examples/org.json", "--json"]],
+  ])("%s into a reader that has already gone: quiet exit 0, no EPIPE crash", (_label, args) => {
+    // `true` exits before orgtrust starts writing, so every write meets a closed pipe.
+    const cmd = `set -o pipefail; "${process.execPath}" "${BIN}" ${args.map((a) => `'${a}'`).join(" ")} | true`;
+    const r = spawnSync("bash", ["-c", cmd], { cwd: REPO, encoding: "utf8", env: { ...process.env, CI: "true" } });
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled|at /);
+    expect(r.status).toBe(0);
   });
 });
