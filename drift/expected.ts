@@ -47,54 +47,46 @@ export function expectedStackSet(integration: ResolvedIntegration, externalId: E
   return { templateBody, parameters, secretParameters, presenceOnly, targets: cover.targets, populatedTargets };
 }
 
+/** What differs between orgtrust's roles; the integration and the expected external ID fill in the rest. */
+type RoleShape = Pick<ExpectedRole, "roleName" | "path" | "policyArns" | "inline" | "permissionsBoundary" | "maxSessionDuration">;
+
+function role(integration: ResolvedIntegration, externalId: ExpectedExternalId, trustPolicy: typeof memberTrustPolicy, shape: RoleShape): ExpectedRole {
+  return { integration: integration.name, partition: integration.partition, trust: trustPolicy(integration, externalId.value ?? EXTERNAL_ID_PLACEHOLDER), externalId: externalId.value, ...shape };
+}
+
 /** The member role in a member account, as the StackSet template (or a direct role) creates it. */
 export function expectedRole(integration: ResolvedIntegration, externalId: ExpectedExternalId): ExpectedRole {
   const m = integration.memberRole;
-  return {
-    integration: integration.name,
+  return role(integration, externalId, memberTrustPolicy, {
     roleName: m.name,
     path: m.path,
-    partition: integration.partition,
-    trust: memberTrustPolicy(integration, externalId.value ?? EXTERNAL_ID_PLACEHOLDER),
     policyArns: m.policyArns,
     inline: memberInlinePolicy(integration),
     permissionsBoundary: m.permissionsBoundary,
     maxSessionDuration: m.maxSessionDuration,
-    externalId: externalId.value,
-  };
-}
-
-/**
- * The member role in the management account. When it shares the discovery role's name (Port Ocean) it is the
- * discovery role carrying the member policies: the discovery policy and the member inline policy, the discovery
- * role's boundary and session length.
- */
-export function expectedManagementRole(integration: ResolvedIntegration, externalId: ExpectedExternalId): ExpectedRole {
-  const member = expectedRole(integration, externalId);
-  if (!memberRoleIsDiscoveryRole(integration)) return member;
-  const d = integration.discoveryRole;
-  const statements: PolicyStatement[] = [...discoveryRolePolicy(integration).Statement, ...(memberInlinePolicy(integration)?.Statement ?? [])];
-  return {
-    ...member,
-    inline: { Version: "2012-10-17", Statement: statements },
-    permissionsBoundary: d.permissionsBoundary,
-    maxSessionDuration: d.maxSessionDuration,
-  };
+  });
 }
 
 /** The discovery role as the constructs create it: the discovery policy inline, no managed policy attached. */
 export function expectedDiscoveryRole(integration: ResolvedIntegration, externalId: ExpectedExternalId): ExpectedRole {
   const d = integration.discoveryRole;
-  return {
-    integration: integration.name,
+  return role(integration, externalId, discoveryTrustPolicy, {
     roleName: d.name,
     path: d.path,
-    partition: integration.partition,
-    trust: discoveryTrustPolicy(integration, externalId.value ?? EXTERNAL_ID_PLACEHOLDER),
     policyArns: [],
     inline: discoveryRolePolicy(integration),
     permissionsBoundary: d.permissionsBoundary,
     maxSessionDuration: d.maxSessionDuration,
-    externalId: externalId.value,
-  };
+  });
+}
+
+/**
+ * The member role in the management account. When it shares the discovery role's name (Port Ocean) it is the
+ * discovery role carrying the member policies too: the member managed policies, and the discovery policy beside the
+ * member inline policy.
+ */
+export function expectedManagementRole(integration: ResolvedIntegration, externalId: ExpectedExternalId): ExpectedRole {
+  if (!memberRoleIsDiscoveryRole(integration)) return expectedRole(integration, externalId);
+  const statements: PolicyStatement[] = [...discoveryRolePolicy(integration).Statement, ...(memberInlinePolicy(integration)?.Statement ?? [])];
+  return { ...expectedDiscoveryRole(integration, externalId), policyArns: integration.memberRole.policyArns, inline: { Version: "2012-10-17", Statement: statements } };
 }
