@@ -30,7 +30,9 @@ export function buildProgram(): Command {
 
 function report(e: unknown): number {
   if (e instanceof CommanderError) {
-    if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return ExitCode.Ok;
+    // Help asked for is success; help shown because no command was given is a usage error.
+    if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return ExitCode.Ok;
+    if (e.code === "commander.help") return e.exitCode === 0 ? ExitCode.Ok : ExitCode.InvalidInput;
     return ExitCode.InvalidInput;
   }
   if (e instanceof OrgtrustError) {

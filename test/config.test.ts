@@ -184,3 +184,17 @@ describe("orgtrust in a pipeline", () => {
     expect(r.status).toBe(0);
   });
 });
+
+describe("usage", () => {
+  test("no command is a usage error (exit 2, usage on stderr); --help and help <command> are not", async () => {
+    const bare = await runCli([]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain("Usage: orgtrust [options] [command]");
+    expect(bare.stdout).toBe("");
+    for (const args of [["--help"], ["help", "synth"], ["drift", "--help"]]) {
+      const r = await runCli(args);
+      expect({ args, code: r.code }).toEqual({ args, code: 0 });
+      expect(r.stdout).toContain("Usage: orgtrust");
+    }
+  });
+});
