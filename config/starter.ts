@@ -71,6 +71,7 @@ integrations:
     consumer: ${consumer}
 ${CONSUMER_HINTS[consumer]}    # discoveryRole: { name: ${preset.discoveryRoleName(name)}, path: /, maxSessionDuration: 3600 }
     # memberRole: { name: ${preset.memberRoleName(name)}, policy: ReadOnlyAccess, denyDataReads: false }
+    #   a boundary in every account: permissionsBoundary: "arn:aws:iam::\${AWS::AccountId}:policy/<name>"
     # exclusions: { organizationalUnits: [], accounts: [], managementAccount: false }
     # output: { dir: out/${name} }
 `;
