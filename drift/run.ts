@@ -122,7 +122,7 @@ export async function runDrift(opts: DriftOptions): Promise<DriftReport> {
       // Check 4b: the discovery role, unless check 4 just read it (one role with the member role's name).
       if (!(memberRoleIsDiscoveryRole(i) && p.liveCover.direct.length)) {
         caller ??= await aws.callerAccount();
-        results.push(await checkDiscoveryRole(aws, caller, i, live, expectedDiscoveryRole(i, p.externalId)));
+        results.push(await checkDiscoveryRole(aws, caller, i, live, expectedDiscoveryRole(i, p.externalId), opts.deep ? { roleName: opts.auditRoleName } : undefined));
       }
     }
     // Check 5: every member role, one AssumeRole per account.

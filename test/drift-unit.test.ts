@@ -103,7 +103,7 @@ describe("the expected external ID and what synthesis produces", () => {
     const other = "999999999999";
     const r = await checkDiscoveryRole(noAws, other, all.backstage, EXAMPLE, expectedDiscoveryRole(all.backstage, {}));
     expect(r.units).toEqual([{ check: "discovery-role", integration: "backstage", target: expect.objectContaining({ type: "account", id: all.backstage.discoveryRole.accountId }) }]);
-    expect(r.findings).toEqual([expect.objectContaining({ kind: "discovery-role-skipped", severity: "info", found: `the credentials are for account ${other}` })]);
+    expect(r.findings).toEqual([expect.objectContaining({ kind: "discovery-role-skipped", severity: "info", found: `the credentials are for account ${other} (--deep reads it through the audit role there)` })]);
   });
 
   test("Port's member role is the discovery role in the management account: both policies expected there", () => {

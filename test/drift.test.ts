@@ -524,6 +524,40 @@ describeWithMoto(
       expect((await drift(f)).code).toBe(0);
     });
 
+    test("a discovery role in the delegated administrator: skipped with management credentials, read through the audit role under --deep", async () => {
+      const { w1 } = f.built.account;
+      // The same integration with its discovery role in w1, registered as the delegated administrator.
+      const config = path.join(f.dir, "delegated.yaml");
+      const text = configYaml(f.built, "value", "    discoveryRole: { account: delegatedAdmin }\n").replace(
+        `  managementAccountId: "${f.built.managementAccountId}"\n`,
+        `  managementAccountId: "${f.built.managementAccountId}"\n  delegatedAdminAccountId: "${w1}"\n`,
+      );
+      fs.writeFileSync(config, text);
+      const variant = resolveIntegration(loadConfig(config).config, "audit", f.dir);
+      const name = variant.discoveryRole.name;
+      const ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess";
+      await inAccount(f.endpoint, w1, async (m) => {
+        await m.iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: JSON.stringify(discoveryTrustPolicy(variant, EXT)) }));
+        await m.iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: DISCOVERY_POLICY_NAME, PolicyDocument: JSON.stringify(discoveryRolePolicy(variant)) }));
+      });
+      try {
+        const shallow = await drift(f, [], { config });
+        expect(find(shallow.report, "discovery-role-skipped", w1)).toEqual([expect.objectContaining({ severity: "info", found: expect.stringContaining(`the credentials are for account ${f.built.managementAccountId}`) })]);
+        const deep = await drift(f, ["--deep"], { config });
+        expect(deep.report.findings.filter((x) => x.check === "discovery-role")).toEqual([]);
+        await inAccount(f.endpoint, w1, (m) => m.iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: ADMIN })));
+        const drifted = await drift(f, ["--deep"], { config });
+        expect(drifted.code).toBe(1);
+        expect(drifted.report.findings.filter((x) => x.check === "discovery-role")).toEqual([expect.objectContaining({ kind: "role-policy-extra", target: expect.objectContaining({ id: w1 }), found: ADMIN })]);
+      } finally {
+        await inAccount(f.endpoint, w1, async (m) => {
+          await m.iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: ADMIN })).catch(() => undefined);
+          await m.iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: DISCOVERY_POLICY_NAME }));
+          await m.iam.send(new DeleteRoleCommand({ RoleName: name }));
+        });
+      }
+    });
+
     test("a member role that shares the discovery role's name (Port Ocean) is the discovery role in the management account", async () => {
       const name = f.integration.memberRole.name;
       const config = variantConfig(f, "same-name.yaml", `    discoveryRole: { name: ${name} }\n`);
