@@ -88,7 +88,7 @@ function stackLines(s: StackResult): string[] {
   return lines;
 }
 
-export function summaryText(result: SynthResult, snapshotFile?: string): string {
+export function summaryText(result: SynthResult, snapshotFile?: string, opts: { next?: boolean } = {}): string {
   const n = result.stacks.length;
   const format = result.format === "hcl" ? "plain Terraform HCL" : "Terraform JSON for cdktf";
   const from = snapshotFile ? ` using the snapshot ${snapshotFile} (sha256 ${result.stacks[0]?.coverage.snapshotHash})` : " without a snapshot";
@@ -102,7 +102,7 @@ export function summaryText(result: SynthResult, snapshotFile?: string): string 
   }
   for (const k of result.kept) lines.push(`  ${k.dir}: integration ${k.integration} is no longer configured; kept because it holds ${k.foreign.join(", ")} (see the warning)`);
   if (result.written.length === 0) lines.push("  Nothing changed: every file was already up to date.");
-  lines.push(nextLine(result));
+  if (opts.next !== false) lines.push(nextLine(result));
   return `${lines.join("\n")}\n`;
 }
 

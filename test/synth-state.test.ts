@@ -363,3 +363,17 @@ describe("backends from orgtrust.yaml, in cdk.tf.json and main.tf", () => {
     expect(fs.readdirSync(dir)).toEqual(["orgtrust.yaml"]);
   });
 });
+
+describe("hints point at the recommended route", () => {
+  test("orgtrust example ends with the route for a real org (HCL export, terraform in the stack folder), never `cdktf deploy` in this checkout", async () => {
+    const out = path.join(tmp(), "example");
+    const r = await runCli(["example", "--out", out]);
+    expect(r.code).toBe(0);
+    const next = r.stdout.slice(r.stdout.indexOf("== next, for your own organization"));
+    expect(next).toContain("orgtrust synth --hcl ");
+    expect(next).toContain("cd infra/orgtrust/stacks/<integration> && terraform init && terraform apply\n");
+    expect(r.stdout).not.toMatch(/cdktf deploy/);
+    // The bundled org is not one to deploy to: no "Next:" pointing into the example's output.
+    expect(r.stdout).not.toContain("Next: cd");
+  });
+});
