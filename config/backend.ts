@@ -122,8 +122,9 @@ export function backendProblem(backend: BackendConfig | undefined, integrations:
     const b = stackBackend(backend, name);
     if (b.type === "local") {
       const rel = path.posix.normalize(b.path.replace(/\\/g, "/"));
-      if (GENERATED_NAMES.includes(rel) || rel === "." || rel.startsWith(".terraform/")) {
-        return [["backend", "path"], `"${backend.type === "local" ? backend.path : ""}" is a file synth writes or Terraform's own folder (fix: e.g. terraform.{integration}.tfstate)`];
+      const fromOut = path.posix.normalize(`stacks/${name}/${rel}`);
+      if (GENERATED_NAMES.includes(rel) || rel === "." || rel.startsWith(".terraform/") || fromOut === "manifest.json" || fromOut === "stacks" || (fromOut.startsWith("stacks/") && fromOut.split("/").length === 2)) {
+        return [["backend", "path"], `"${backend.type === "local" ? backend.path : ""}" is a file synth writes, a stack folder or Terraform's own folder (fix: e.g. terraform.{integration}.tfstate)`];
       }
     }
     const id = stateIdentity(b, name);

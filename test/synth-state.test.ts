@@ -108,7 +108,7 @@ describe.each(FORMATS)("synth (%s) keeps what it did not write", (format, flags,
     const after = snapshot(stack);
     // The generated file changed (the new tag) ...
     expect(fs.readFileSync(path.join(stack, mainFile), "utf8")).not.toBe(oldMain);
-    expect(fs.readFileSync(path.join(stack, mainFile), "utf8")).toContain("2");
+    expect(fs.readFileSync(path.join(stack, mainFile), "utf8")).toMatch(/revision"? *[:=] *"2"/);
     // ... and everything synth did not write is the same file, untouched.
     for (const f of Object.keys(leftovers)) expect({ f, entry: after[f] }).toEqual({ f, entry: before[f] });
     expect(after[".terraform/"]).toBe(before[".terraform/"]);
@@ -375,5 +375,33 @@ describe("hints point at the recommended route", () => {
     expect(r.stdout).not.toMatch(/cdktf deploy/);
     // The bundled org is not one to deploy to: no "Next:" pointing into the example's output.
     expect(r.stdout).not.toContain("Next: cd");
+  });
+});
+
+describe("output of orgtrust versions before the file list", () => {
+  test.each(FORMATS)("%s: a stack written without manifest file lists or the JSON marker is still recognised and updated in place", async (_format, flags, mainFile) => {
+    const dir = tmp();
+    const out = path.join(dir, "out");
+    const config = writeConfig(dir, ["backstage"]);
+    expect((await synth(config, out, flags)).code).toBe(0);
+    // What the old synth left: manifest entries without "orgtrust", cdk.tf.json without "//".orgtrust.
+    const manifestFile = path.join(out, "manifest.json");
+    const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8"));
+    for (const s of Object.values(manifest.stacks) as Array<Record<string, unknown>>) delete s.orgtrust;
+    fs.writeFileSync(manifestFile, JSON.stringify(manifest));
+    const stack = path.join(out, "stacks", "backstage");
+    if (mainFile === "cdk.tf.json") {
+      const doc = JSON.parse(fs.readFileSync(path.join(stack, mainFile), "utf8"));
+      delete doc["//"].orgtrust;
+      fs.writeFileSync(path.join(stack, mainFile), JSON.stringify(doc));
+    }
+    const leftovers = terraformLeftovers(stack, "backstage");
+    writeConfig(dir, ["backstage"], { tag: "2" });
+    const r = await synth(config, out, flags);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(fs.readFileSync(path.join(stack, mainFile), "utf8")).toMatch(/revision"? *[:=] *"2"/);
+    for (const [f, content] of Object.entries(leftovers)) expect(fs.readFileSync(path.join(stack, f), "utf8")).toBe(content);
+    expect(JSON.parse(fs.readFileSync(manifestFile, "utf8")).stacks.backstage.orgtrust.files).toEqual(flags.length ? ["main.tf", "member-role.yaml", "orgtrust-coverage.json"] : ["cdk.tf.json", "orgtrust-coverage.json"]);
   });
 });
