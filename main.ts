@@ -16,9 +16,11 @@ import { App } from "cdktf";
 import { selectIntegrations } from "./cli/common";
 import { OrgtrustError } from "./common/errors";
 import { createLogger } from "./common/log";
+import { stackBackend } from "./config/backend";
 import { DEFAULT_CONFIG_FILE, loadConfig } from "./config/load";
 import { memberRoleTemplateBody } from "./constructs/member-role-policy";
 import { loadSnapshot } from "./org/snapshot";
+import { applyBackend } from "./synth/backend";
 import { toHcl } from "./synth/hcl";
 import { MEMBER_ROLE_TEMPLATE_FILE, buildStacks, planAll } from "./synth/synthesize";
 
@@ -39,6 +41,7 @@ function run(): void {
   });
   const app = new App();
   const stacks = buildStacks(app, plans);
+  stacks.forEach((s) => applyBackend(s, stackBackend(loaded.config.backend, s.node.id)));
   app.synth();
   if (app.hclOutput) {
     // `cdktf synth --hcl`: cdktf 0.21 renders JSON policy strings without escaping their quotes (invalid HCL), so

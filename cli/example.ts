@@ -11,6 +11,17 @@ import { summaryText as discoverSummary } from "./discover";
 import { resultText as generateSummary } from "./generate";
 import { summaryText as synthSummary } from "./synth";
 
+/** The recommended route from the example to a deployment (the HCL export + plain Terraform in each stack folder). */
+export const NEXT_STEPS = [
+  "orgtrust init --consumer <name>                  # a commented orgtrust.yaml",
+  "orgtrust discover --out org.json                 # the snapshot (credentials for the management account)",
+  "orgtrust synth --hcl                             # -> infra/orgtrust/stacks/<integration>/main.tf",
+  "cd infra/orgtrust/stacks/<integration> && terraform init && terraform apply",
+  "orgtrust generate                                # each consumer's config",
+  "With a cdktf app of your own, use orgtrust's constructs there and deploy it as usual (README: Deploying).",
+  "",
+].join("\n");
+
 /**
  * The main job on the embedded default: the bundled example org (examples/org.json) and its config
  * (examples/orgtrust.yaml). No AWS account needed: scope summary, synth (Terraform JSON and HCL) and generate.
@@ -35,10 +46,12 @@ export function registerExample(program: Command): Command {
       const out = (title: string, body: string) => process.stdout.write(`\n== ${title}\n${body}`);
       out("discover (the bundled snapshot examples/org.json)", discoverSummary(snapshot, scope, undefined));
       const synth = await runSynth({ loaded, snapshot, integrations, outDir: path.join(flags.out, "cdktf.out"), hcl: false, cli, log });
-      out(`synth (Terraform JSON for cdktf into ${path.join(flags.out, "cdktf.out")})`, synthSummary(synth, "examples/org.json"));
+      // No "Next:" here: the bundled org is not one to deploy to; the route for a real org is printed at the end.
+      out(`synth (Terraform JSON for cdktf into ${path.join(flags.out, "cdktf.out")})`, synthSummary(synth, "examples/org.json", { next: false }));
       const hcl = await runSynth({ loaded, snapshot, integrations, outDir: path.join(flags.out, "hcl"), hcl: true, cli, log });
       out(`synth --hcl (plain Terraform into ${path.join(flags.out, "hcl")})`, `${hcl.stacks.length} stacks written\n`);
       const gen = await runGenerate({ loaded, snapshot, integrations, outDir: path.join(flags.out, "generated"), check: false, inlineSecrets: false, cli, log });
       out(`generate (every consumer's config into ${path.join(flags.out, "generated")})`, generateSummary(gen));
+      out("next, for your own organization", NEXT_STEPS);
     });
 }

@@ -6,11 +6,15 @@ import { snapshotPathFrom, addCommonOptions, loadSnapshotFrom, makeLogger, print
 
 interface SynthFlags extends CommonOptions {
   integration: string[];
-  out: string;
+  out?: string;
   hcl?: boolean;
+  force?: boolean;
 }
 
+/** Default --out of `synth` (Terraform JSON). */
 export const DEFAULT_SYNTH_OUT = "cdktf.out";
+/** Default --out of `synth --hcl`: another folder, so the two formats never overwrite each other by default. */
+export const DEFAULT_HCL_OUT = "infra/orgtrust";
 
 export function registerSynth(program: Command): Command {
   const cmd = program
@@ -19,8 +23,9 @@ export function registerSynth(program: Command): Command {
       "Synthesize one Terraform stack per integration (discovery role, member-role StackSet, management-account role, external-ID secret) and print who gets the member role: through the StackSet, directly, or not at all and why. --hcl writes plain Terraform HCL instead of cdk.tf.json.",
     )
     .option("-i, --integration <name>", "only this integration (repeatable; default: all)", (v: string, prev: string[] = []) => [...prev, v], [])
-    .option("-o, --out <dir>", "output folder (the cdktf.out layout: stacks/<integration>/...)", DEFAULT_SYNTH_OUT)
-    .option("--hcl", "View as Code: write formatted HCL (main.tf + member-role.yaml) for plain Terraform instead of cdk.tf.json");
+    .option("-o, --out <dir>", `output folder (the cdktf.out layout: stacks/<integration>/...; default ${DEFAULT_SYNTH_OUT}, with --hcl ${DEFAULT_HCL_OUT})`)
+    .option("--hcl", "View as Code: write formatted HCL (main.tf + member-role.yaml) for plain Terraform instead of cdk.tf.json")
+    .option("--force", "replace files in a stack folder that synth did not write, and switch a stack folder between JSON and HCL (state and other files still stay)");
   addCommonOptions(cmd);
   cmd.addHelpText(
     "after",
@@ -29,13 +34,15 @@ export function registerSynth(program: Command): Command {
       "Examples:",
       "  orgtrust synth                                   # ./orgtrust.yaml + its snapshot -> cdktf.out/stacks/<integration>/cdk.tf.json",
       "  orgtrust synth --snapshot org.json --integration backstage",
-      "  orgtrust synth --hcl --out infra/orgtrust        # plain Terraform: cd infra/orgtrust/stacks/<integration> && terraform init && terraform apply",
+      "  orgtrust synth --hcl                             # plain Terraform -> infra/orgtrust/stacks/<integration>/main.tf",
       "  orgtrust synth --exclude-ou ou-ab12-cdef3456 --strict --json",
       "",
       "Exclusions (config or --exclude-*) need an org snapshot: run `orgtrust discover --out org.json` first.",
       "External IDs with source env are not read now: each stack declares a sensitive Terraform variable of the same name;",
       "set it when deploying (export TF_VAR_PORT_EXTERNAL_ID=\"$PORT_EXTERNAL_ID\"). No value is written into the output.",
-      "Deploy: `cdktf deploy <integration>` (cdktf.json in the repo) or, after --hcl, plain `terraform apply` (Terraform >= 1.11).",
+      "Deploy (Terraform >= 1.11): cd <out>/stacks/<integration> && terraform init && terraform apply (Terraform reads",
+      "main.tf and cdk.tf.json alike). The state goes where orgtrust.yaml's backend says (default: a local file in that",
+      "folder). Synth replaces only the files it wrote: state, .terraform/, the lock file and your own files stay.",
     ].join("\n"),
   );
   return cmd.action(async (flags: SynthFlags) => {
@@ -46,7 +53,8 @@ export function registerSynth(program: Command): Command {
     if (new Set(flags.integration).size !== flags.integration.length) throw new InputError("--integration: the same integration is given twice (fix: list each once)");
     // Loaded on use: cdktf and the provider bindings stay out of every other command's start-up.
     const { runSynth } = await import("../synth/synthesize");
-    const result = await runSynth({ loaded, snapshot, integrations, outDir: flags.out, hcl: !!flags.hcl, cli: flags, log });
+    const outDir = flags.out ?? (flags.hcl ? DEFAULT_HCL_OUT : DEFAULT_SYNTH_OUT);
+    const result = await runSynth({ loaded, snapshot, integrations, outDir, hcl: !!flags.hcl, force: !!flags.force, cli: flags, log });
     if (flags.json) printJson(result);
     else process.stdout.write(summaryText(result, snapshot ? displayPath(snapshotPathFrom(flags, loaded)!) : undefined));
   });
@@ -80,7 +88,7 @@ function stackLines(s: StackResult): string[] {
   return lines;
 }
 
-export function summaryText(result: SynthResult, snapshotFile?: string): string {
+export function summaryText(result: SynthResult, snapshotFile?: string, opts: { next?: boolean } = {}): string {
   const n = result.stacks.length;
   const format = result.format === "hcl" ? "plain Terraform HCL" : "Terraform JSON for cdktf";
   const from = snapshotFile ? ` using the snapshot ${snapshotFile} (sha256 ${result.stacks[0]?.coverage.snapshotHash})` : " without a snapshot";
@@ -92,11 +100,20 @@ export function summaryText(result: SynthResult, snapshotFile?: string): string 
   if (viaProvider) {
     lines.push(`  ${viaProvider} in-scope account(s) get the member role directly (DIRECT above): accounts that join their OUs later do not get it automatically; re-run discover and synth`);
   }
-  const first = result.stacks[0]?.integration ?? "<integration>";
-  lines.push(
-    result.format === "hcl"
-      ? `Next: cd ${result.outDir}/stacks/${first} && terraform init && terraform apply`
-      : `Next: cdktf deploy ${first}   (or: cd ${result.outDir}/stacks/${first} && terraform init && terraform apply)`,
-  );
+  for (const k of result.kept) lines.push(`  ${k.dir}: integration ${k.integration} is no longer configured; kept because it holds ${k.foreign.join(", ")} (see the warning)`);
+  if (result.written.length === 0) lines.push("  Nothing changed: every file was already up to date.");
+  if (opts.next !== false) lines.push(nextLine(result));
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * What to run next, for the route the user is on: the stack folder is a Terraform root module in both formats
+ * (Terraform reads cdk.tf.json as it is), so the hint is `terraform init && terraform apply` there. Never
+ * `cdktf deploy`: that would synthesize the orgtrust checkout's own app (users with a cdktf app of their own deploy
+ * it as they always do).
+ */
+export function nextLine(result: Pick<SynthResult, "outDir" | "stacks" | "format">): string {
+  const first = result.stacks[0]?.integration ?? "<integration>";
+  const notes = [result.format === "json" ? "Terraform reads cdk.tf.json as it is" : "", result.stacks.length > 1 ? "the same in each stacks/<integration>" : ""].filter(Boolean);
+  return `Next: cd ${result.outDir}/stacks/${first} && terraform init && terraform apply${notes.length ? `   (${notes.join("; ")})` : ""}`;
 }

@@ -28,6 +28,7 @@ export function describeIssue(source: string, issue: z.core.$ZodIssue): string {
   if (issue.code === "invalid_type" && issue.message.includes("received undefined")) {
     return `${source}: ${where}: is required (fix: add it, see README "Config file reference")`;
   }
+  if (issue.message.includes("(fix:")) return `${source}: ${where}: ${issue.message}`;
   return `${source}: ${where}: ${issue.message} (fix: correct the value, see README "Config file reference")`;
 }
 

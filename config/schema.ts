@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { accountId, externalIdValue, iamPath, ouId, partition, policyArn, principalArn, region, roleName } from "../common/ids";
+import { backendProblem, backendSchema } from "./backend";
 
 /**
  * The schema of orgtrust.yaml: one declarative file read by every command and by main.ts.
@@ -245,8 +246,14 @@ export const configSchema = z
     snapshot: z.string().optional(),
     exclusions: globalExclusionsSchema.default(globalExclusionsSchema.parse({})),
     integrations: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, "integration names must be lower-case letters, digits and -, starting with a letter"), integrationSchema),
+    /** Where Terraform keeps each stack's state (config/backend.ts; default: a local file in the stack directory). */
+    backend: backendSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    const problem = backendProblem(c.backend, Object.keys(c.integrations));
+    if (problem) ctx.addIssue({ code: "custom", path: problem[0], message: problem[1] });
+  });
 
 export type OrgtrustConfig = z.infer<typeof configSchema>;
 export type IntegrationConfig = z.infer<typeof integrationSchema>;

@@ -205,7 +205,7 @@ export function checkOrgVsSnapshot(old: Snapshot, now: Snapshot, integrations: I
       const kind = c.kind as FindingKind;
       const base = { integration: integ.name, target, expected, found, check: "org" as const };
       if (altersTargets) {
-        findings.push(finding(kind, { ...base, message, severity: "error", remedy: "resynth-deploy", fix: `${cap(rediscover)}, then synth and deploy (\`orgtrust synth\`, \`cdktf deploy\`) and run \`orgtrust generate\`.` }));
+        findings.push(finding(kind, { ...base, message, severity: "error", remedy: "resynth-deploy", fix: `${cap(rediscover)}, then synth and apply (\`orgtrust synth --hcl\`, then \`terraform apply\` in its stacks/<integration> folder, or \`cdktf deploy\` of your own cdktf app) and run \`orgtrust generate\`.` }));
       } else if (altersScope) {
         findings.push(finding(kind, { ...base, message, severity: "error", remedy: "regenerate", fix: `${cap(rediscover)}, then run \`orgtrust generate\` (the in-scope accounts changed).` }));
       } else {

@@ -29,6 +29,8 @@ const BLOCK_KEYS = new Set([
   "operation_preferences",
   "timeouts",
   "validation",
+  // terraform { cloud { workspaces { ... } } }
+  "workspaces",
 ]);
 /** Object-valued attributes (maps). */
 const MAP_KEYS = new Set(["tags", "tags_all", "parameters", "parameter_overrides", "keepers"]);
@@ -327,6 +329,11 @@ export function toHcl(doc: JsonObject, opts: HclOptions = {}): string {
       if (k === "required_providers" && isObject(v)) {
         w.raw(1, "required_providers {");
         for (const name of Object.keys(v)) w.attribute(2, name, v[name]);
+        w.raw(1, "}");
+      } else if (k === "cloud" && isObject(v)) {
+        // HCP Terraform: `cloud { organization = ..., workspaces { name = ... } }`, a block, not a map.
+        w.raw(1, "cloud {");
+        w.body(2, v, "terraform.cloud");
         w.raw(1, "}");
       } else if (k === "backend" && isObject(v)) {
         for (const type of Object.keys(v)) {

@@ -169,7 +169,9 @@ describe("org vs snapshot", () => {
     expect(f).toMatchObject({ kind: "account-moved", severity: "error", remedy: "resynth-deploy" });
     expect(f.message).toContain("StackSet targets change:");
     expect(f.message).toContain(`-${WORKLOADS}`);
-    expect(f.fix).toContain("cdktf deploy");
+    expect(f.fix).toContain("`terraform apply` in its stacks/<integration> folder");
+    expect(f.fix).toContain("`cdktf deploy` of your own cdktf app");
+    expect(f.fix).not.toMatch(/\(`cdktf deploy`\)|, `cdktf deploy`/); // never the orgtrust checkout's own app
   });
 
   test("an account moved between in-scope OUs is a warning; an OU added inside an excluded OU is info", () => {

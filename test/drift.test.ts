@@ -800,7 +800,9 @@ describeWithMoto(
       expect(r.code).toBe(1);
       expect(kinds(r.report)).toEqual(["stackset-missing"]); // no coverage findings without a StackSet
       expect(r.report.findings[0]).toMatchObject({ check: "stackset", target: { type: "stackset", id: name }, remedy: "resynth-deploy" });
-      expect(r.report.findings[0].fix).toContain("cdktf deploy");
+      expect(r.report.findings[0].fix).toContain("`terraform apply` in its stacks/<integration> folder");
+      expect(r.report.findings[0].fix).toContain("`cdktf deploy` of your own cdktf app");
+      expect(r.report.findings[0].fix).not.toMatch(/\(`cdktf deploy`\)|, `cdktf deploy`/); // never the orgtrust checkout's own app
     });
   },
   { managedPolicies: true, resetEachTest: false },

@@ -368,10 +368,15 @@ integrations:
     }
   });
 
-  test("re-synthesizing as JSON replaces the HCL stack (never both in one directory)", async () => {
+  test("switching a stack folder from HCL to JSON needs --force (exit 2, nothing changed without it); then no HCL is left beside the JSON", async () => {
     const out = path.join(tmp(), "switch");
     expect((await runCli(["synth", "--config", EXAMPLE, "--out", out, "--hcl", "--integration", "backstage"], { env: ENV })).code).toBe(0);
-    expect((await runCli(["synth", "--config", EXAMPLE, "--out", out, "--integration", "backstage"], { env: ENV })).code).toBe(0);
+    const before = tree(out);
+    const refused = await runCli(["synth", "--config", EXAMPLE, "--out", out, "--integration", "backstage"], { env: ENV });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^orgtrust: error: --out .*: stacks\/backstage holds the HCL of `orgtrust synth --hcl` \(main\.tf\); synth without --hcl would replace it \(fix: .*--force/);
+    expect(tree(out)).toEqual(before);
+    expect((await runCli(["synth", "--config", EXAMPLE, "--out", out, "--integration", "backstage", "--force"], { env: ENV })).code).toBe(0);
     expect(fs.readdirSync(path.join(out, "stacks", "backstage")).sort()).toEqual(["cdk.tf.json", "orgtrust-coverage.json"]);
   });
 });
