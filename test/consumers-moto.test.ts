@@ -425,6 +425,39 @@ describeWithMoto(
       }
     });
 
+    test.each([
+      ["pipes", "pipes/pipes.tf", "discovery_role_arn", "role_name"],
+      ["apono", "apono/apono.tf", "role_arn", null],
+    ])("%s: the principal assumes the discovery role from the file, walks the OU tree, and assumes the member role in every in-scope account", async (name, file, arnKey, roleKey) => {
+      const text = read(file);
+      const attr = (k: string) => new RegExp(`^\\s*${k}\\s*=\\s*"([^"]+)"`, "m").exec(text)?.[1];
+      const discoveryArn = attr(arnKey)!;
+      expect(discoveryArn).toBe(f.integrations[name].discoveryRole.arn);
+      // Apono's file cannot name the member role (unverified keys; its header names it): take it from the header.
+      const memberRole = roleKey ? attr(roleKey)! : /the member role "([^"]+)" in every account/.exec(text)![1];
+      const r = await runner(name);
+      const d = awsClients(f.endpoint, await session(r, discoveryArn, EXT[name]));
+      try {
+        // The Organizations reads its discovery role allows (closed source: which of them it makes is unverified).
+        const ids = new Set<string>();
+        const walk = async (parent: string): Promise<void> => {
+          for (const a of (await d.org.send(new ListAccountsForParentCommand({ ParentId: parent }))).Accounts ?? []) if (a.Status === "ACTIVE") ids.add(a.Id!);
+          for (const o of (await d.org.send(new ListOrganizationalUnitsForParentCommand({ ParentId: parent }))).OrganizationalUnits ?? []) await walk(o.Id!);
+        };
+        await walk((await d.org.send(new ListRootsCommand({}))).Roots![0].Id!);
+        expect([...ids].length).toBe(f.snapshot.accounts.length);
+        for (const id of f.inScope[name]) {
+          const roleArn = `arn:aws:iam::${id}:role/${memberRole}`;
+          expect(`${id}: ${await status(r.sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: name, ExternalId: EXT[name] })))}`).toBe(`${id}: 200`);
+          expect(await trustAllows(memberTrustPolicy(f.integrations[name], EXT[name]), roleArn, principalOf(name), EXT[name])).toBe(true);
+        }
+        if (name === "pipes") expect(EXT.pipes).toMatch(/^o_[a-z0-9]+:[A-Za-z0-9]{8}$/);
+      } finally {
+        d.destroy();
+        r.destroy();
+      }
+    });
+
     test("Port Ocean: .env's ACCOUNT_ROLE_ARN + OU_ID discovery as organizations_strategy.py does, member ARNs from the discovery ARN", async () => {
       const env = Object.fromEntries(
         read("port/.env")
