@@ -493,3 +493,29 @@ describeWithMoto(
   },
   { resetEachTest: false },
 );
+
+describeWithMoto("a wrong organization.managementAccountId against a live organization", (moto) => {
+  test("discover, generate and drift: one exit-2 error naming the real management account, nothing written", async () => {
+    const c = awsClients(moto().endpoint);
+    let built: BuiltOrg;
+    try {
+      built = await buildOrg(c, { ous: [{ name: "Workloads", accounts: [{ name: "App" }] }] });
+    } finally {
+      c.destroy();
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-mgmt-"));
+    const config = path.join(dir, "orgtrust.yaml");
+    fs.writeFileSync(
+      config,
+      `version: 1\norganization: { managementAccountId: "111122223334", partition: aws, homeRegion: us-east-1 }\nintegrations:\n  cq: { consumer: cloudquery, trustedPrincipal: ${runnerArn("cq")} }\n`,
+    );
+    const expected = new RegExp(`organization\\.managementAccountId is 111122223334, but the live organization is organization ${built.orgId} with management account ${built.managementAccountId} \\(fix: set organization\\.managementAccountId: "${built.managementAccountId}"`);
+    for (const args of [["discover", "--out", path.join(dir, "org.json")], ["generate", "--out", path.join(dir, "out")], ["drift"]]) {
+      const r = await runCli([...args, "--config", config], { endpoint: moto().endpoint });
+      expect(`${args[0]}: ${r.code}`).toBe(`${args[0]}: 2`);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toMatch(expected);
+    }
+    expect(fs.readdirSync(dir)).toEqual(["orgtrust.yaml"]);
+  });
+});
