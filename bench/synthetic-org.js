@@ -69,11 +69,11 @@ integrations:
   backstage: { consumer: backstage, trustedPrincipal: "arn:aws:iam::999999999999:role/b" }
   port: { consumer: port-ocean, trustedPrincipal: "arn:aws:iam::999999999999:role/p", externalId: { source: env, env: PORT_EXTERNAL_ID } }
   pipes: { consumer: turbot-pipes, externalId: { source: generate, prefix: o_bench }, options: { organizationHandle: bench } }
-  steampipe: { consumer: steampipe, trustedPrincipal: "arn:aws:iam::999999999999:role/s", options: { sourceProfile: runner } }
-  apono: { consumer: apono, trustedPrincipal: "arn:aws:iam::999999999999:role/a", externalId: { source: env, env: APONO_EXTERNAL_ID } }
+  steampipe: { consumer: steampipe, trustedPrincipal: "arn:aws:iam::999999999999:role/s", externalId: { source: value, value: bench-steampipe-0123456789 }, options: { sourceProfile: runner } }
+  apono: { consumer: apono, trustedPrincipal: "arn:aws:iam::999999999999:role/a", externalId: { source: env, env: APONO_EXTERNAL_ID }, options: { connectorId: bench-connector } }
   cloudquery: { consumer: cloudquery, trustedPrincipal: "arn:aws:iam::999999999999:role/c" }
-  custodian: { consumer: c7n-org, trustedPrincipal: "arn:aws:iam::999999999999:role/x" }
-  awscli: { consumer: aws-cli, trustedPrincipal: "arn:aws:iam::999999999999:role/w" }
+  custodian: { consumer: c7n-org, trustedPrincipal: "arn:aws:iam::999999999999:role/x", externalId: { source: value, value: bench-c7n-0123456789 } }
+  awscli: { consumer: aws-cli, trustedPrincipal: "arn:aws:iam::999999999999:role/w", externalId: { source: value, value: bench-awscli-0123456789 } }
   terraform: { consumer: terraform, trustedPrincipal: "arn:aws:iam::999999999999:role/t" }
 `;
 

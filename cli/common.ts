@@ -160,11 +160,20 @@ export async function orgFrom(
     log.done();
     result = { snapshot: live.snapshot, live };
   }
-  const configured = loaded?.config.organization.managementAccountId;
-  if (loaded && configured !== result.snapshot.organization.managementAccountId) {
-    log.warn(`organization.managementAccountId ${configured} in ${path.basename(loaded.file)} differs from the org's management account ${result.snapshot.organization.managementAccountId}`);
-  }
+  if (loaded) checkManagementAccount(loaded, result.snapshot.organization, file ? `the snapshot ${path.basename(file)}` : "the live organization");
   return result;
+}
+
+/**
+ * organization.managementAccountId must be the org's: every role ARN, trust and generated file is built from it, so a
+ * wrong one is one exit-2 error in every command (synth, generate, drift, discover).
+ */
+export function checkManagementAccount(loaded: LoadedConfig, org: { id: string; managementAccountId: string }, what: string): void {
+  const configured = loaded.config.organization.managementAccountId;
+  if (configured === org.managementAccountId) return;
+  throw new InputError(
+    `${path.relative(process.cwd(), loaded.file) || loaded.file}: organization.managementAccountId is ${configured}, but ${what} is organization ${org.id} with management account ${org.managementAccountId} (fix: set organization.managementAccountId: "${org.managementAccountId}", or point orgtrust at the configured organization)`,
+  );
 }
 
 /** Computes a scope and reports exclusions that match nothing: a warning, or exit 2 with --strict. */

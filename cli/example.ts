@@ -50,7 +50,11 @@ export function registerExample(program: Command): Command {
       out(`synth (Terraform JSON for cdktf into ${path.join(flags.out, "cdktf.out")})`, synthSummary(synth, "examples/org.json", { next: false }));
       const hcl = await runSynth({ loaded, snapshot, integrations, outDir: path.join(flags.out, "hcl"), hcl: true, cli, log });
       out(`synth --hcl (plain Terraform into ${path.join(flags.out, "hcl")})`, `${hcl.stacks.length} stacks written\n`);
-      const gen = await runGenerate({ loaded, snapshot, integrations, outDir: path.join(flags.out, "generated"), check: false, inlineSecrets: false, cli, log });
+      // The AWS CLI, Steampipe and c7n-org files carry the external ID itself; the example org's generated IDs exist
+      // nowhere, so those integrations get a stand-in value unless their variable is set.
+      const env = { ...process.env };
+      for (const i of integrations) if (i.externalId.source === "generate" && !env[i.externalId.variable]) env[i.externalId.variable] = `example-only-${i.name}-external-id`;
+      const gen = await runGenerate({ loaded, snapshot, integrations, outDir: path.join(flags.out, "generated"), check: false, inlineSecrets: false, cli, log, env });
       out(`generate (every consumer's config into ${path.join(flags.out, "generated")})`, generateSummary(gen));
       out("next, for your own organization", NEXT_STEPS);
     });

@@ -81,6 +81,34 @@ export interface ResolvedExternalId {
   secretName: string;
 }
 
+/** A Pipes organization (o_...) or tenant (t_...) id. */
+export const PIPES_IDENTIFIER_RE = /^[ot]_[a-z0-9]+$/;
+/** A Pipes external ID: "{identifier}:{random_string}", the random part 8 letters or digits (pipes-docs aws.md). */
+export const PIPES_EXTERNAL_ID_RE = /^[ot]_[a-z0-9]+:[A-Za-z0-9]{8}$/;
+
+/** Starter placeholders that must never reach a stack or a generated file. */
+const PLACEHOLDER_RE = /REPLACE[_-]?(ME|WITH)/i;
+/** The AWS documentation's example account, which the starters use: never a real principal. */
+export const DOCUMENTATION_ACCOUNT = "123456789012";
+
+/** Exit 2 naming the first field of the integration that still holds a starter placeholder. */
+function refusePlaceholders(integ: IntegrationConfig, at: string): void {
+  const walk = (value: unknown, field: string): void => {
+    if (typeof value === "string") {
+      if (PLACEHOLDER_RE.test(value)) throw new InputError(`${at}.${field}: "${value}" is a placeholder from the starter (fix: replace it with your real value)`);
+    } else if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${field}[${i}]`));
+    else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) walk(v, field ? `${field}.${k}` : k);
+  };
+  // The external ID value is a secret: checked, never echoed.
+  const { externalId, ...rest } = integ;
+  walk(rest, "");
+  if (externalId?.source === "generate" && externalId.prefix) walk(externalId.prefix, "externalId.prefix");
+  if (externalId?.source === "value" && PLACEHOLDER_RE.test(externalId.value)) throw new InputError(`${at}.externalId.value: is a placeholder from the starter (fix: set the real external ID)`);
+  if (integ.trustedPrincipal && integ.trustedPrincipal.split(":")[4] === DOCUMENTATION_ACCOUNT) {
+    throw new InputError(`${at}.trustedPrincipal: ${integ.trustedPrincipal} is in ${DOCUMENTATION_ACCOUNT}, the AWS documentation's example account from the starter (fix: set the ARN of the role or account ${integ.consumer} runs as)`);
+  }
+}
+
 /** The AWS account Turbot Pipes assumes roles from. */
 export const TURBOT_PIPES_ACCOUNT = "316881668097";
 
@@ -139,11 +167,28 @@ function resolveExternalId(name: string, integ: IntegrationConfig, preset: Prese
     if (preset.externalIdPrefixRequired && !cfg.prefix) {
       throw new InputError(`${at}.externalId.prefix: ${integ.consumer} external IDs start with your Pipes organization or tenant id (fix: set externalId.prefix, such as "o_abc123")`);
     }
+    let prefix = cfg.prefix;
+    if (preset.externalIdPrefixRequired) {
+      // Pipes: "{identifier}:{random_string}" (turbot/pipes-docs docs/integrations/aws.md, 2d94c5ae): o_456def:xyz789.
+      const identifier = cfg.prefix!.replace(/:$/, "");
+      if (!PIPES_IDENTIFIER_RE.test(identifier)) {
+        throw new InputError(`${at}.externalId.prefix: "${identifier}" is not a Pipes organization or tenant id such as o_abc123 or t_abc123 (fix: copy the id from Pipes; the external ID becomes <id>:<8 random characters>)`);
+      }
+      prefix = `${identifier}:`;
+    }
     const length = cfg.length ?? preset.externalIdRandomLength ?? 40;
     if (!preset.externalIdRandomLength && length < 32) throw new InputError(`${at}.externalId.length: must be at least 32 for a generated external ID (fix: remove it or set 32 or more)`);
-    return { source: "generate", prefix: cfg.prefix, length, variable, secretName };
+    if (preset.externalIdRandomLength && length !== preset.externalIdRandomLength) {
+      throw new InputError(`${at}.externalId.length: ${integ.consumer} external IDs end with exactly ${preset.externalIdRandomLength} random characters (fix: remove externalId.length)`);
+    }
+    return { source: "generate", prefix, length, variable, secretName };
   }
-  if (cfg.source === "value") return { source: "value", value: cfg.value, length: cfg.value.length, variable, secretName };
+  if (cfg.source === "value") {
+    if (preset.externalIdPrefixRequired && !PIPES_EXTERNAL_ID_RE.test(cfg.value)) {
+      throw new InputError(`${at}.externalId.value: Turbot Pipes external IDs have the form <organization or tenant id>:<8 letters or digits>, such as o_456def:xyz789ab (fix: copy it from Pipes, or use {source: generate, prefix: <id>})`);
+    }
+    return { source: "value", value: cfg.value, length: cfg.value.length, variable, secretName };
+  }
   return { source: "env", env: cfg.env, length: 0, variable, secretName };
 }
 
@@ -159,6 +204,12 @@ export function resolveIntegration(config: OrgtrustConfig, name: string, baseDir
   const custom = isTemplatePath(integ.consumer);
   const consumer = custom ? "custom" : (integ.consumer as ConsumerName);
   const preset = PRESETS[consumer];
+  refusePlaceholders(integ, at);
+  if (consumer === "turbot-pipes" && p !== "aws") {
+    throw new InputError(
+      `${at}.consumer: Turbot Pipes assumes the roles from AWS account ${TURBOT_PIPES_ACCOUNT} in the aws partition, and IAM does not trust principals across partitions, so it cannot reach an ${p} organization (fix: remove this integration, or use steampipe, which runs inside the partition)`,
+    );
+  }
   const trustedPrincipal = integ.trustedPrincipal ?? preset.defaultTrustedPrincipal?.(p);
   if (!trustedPrincipal) {
     throw new InputError(`${at}.trustedPrincipal: is required for ${integ.consumer} (fix: set it to the ARN of the role or account ${integ.consumer} runs as)`);

@@ -146,7 +146,12 @@ export const turbotPipesOptionsSchema = z
     /** Pipes tenant handle (pipes_tenant_integration). */
     tenantHandle: z.string().optional(),
     handlePrefix: z.string().regex(/^[a-z0-9_]*$/).default("aws_"),
-    integrationHandle: z.string().regex(/^[a-z0-9_]+$/).optional(),
+    /** The integration's handle: turbot/terraform-provider-pipes resource_pipes_organization_integration.go's pattern, 1-39 characters, single underscores. */
+    integrationHandle: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{0,37}[a-z0-9]?$/, "must be 1-39 characters: a lower-case letter, then lower-case letters, digits and single underscores, not ending with _")
+      .refine((h) => !h.includes("__"), "must not hold two underscores in a row")
+      .optional(),
     /** permitted_external_id_identifiers (default: the external ID prefix, i.e. the Pipes organization id). */
     permittedExternalIdIdentifiers: z.array(z.string().min(1)).optional(),
   })
@@ -165,7 +170,8 @@ export const steampipeOptionsSchema = z.object({ ...profileOptions, connectionPr
 export const awsCliOptionsSchema = z.object(profileOptions).strict();
 export const aponoOptionsSchema = z
   .object({
-    connectorId: z.string().default("REPLACE_WITH_APONO_CONNECTOR_ID"),
+    /** The Apono connector's id (required). */
+    connectorId: z.string().min(1).optional(),
     integrationName: z.string().optional(),
     /** connected_resource_types (default ["aws-organization-account"]). */
     connectedResourceTypes: z.array(z.string().min(1)).min(1).optional(),

@@ -16,7 +16,8 @@ const CONSUMER_HINTS: Record<ConsumerName, string> = {
     externalId: { source: env, env: PORT_EXTERNAL_ID }
 `,
   "turbot-pipes": `    # Turbot Pipes assumes roles from AWS account ${TURBOT_PIPES_ACCOUNT} (the preset's trusted principal).
-    # Its external ID is your Pipes organization or tenant id followed by 8 random characters.
+    # Its external ID is "{identifier}:{random}": your Pipes organization or tenant id (o_... or t_...), a colon,
+    # and 8 random letters or digits (orgtrust generates them). Every REPLACE_ME is refused until replaced.
     externalId: { source: generate, prefix: o_REPLACE_ME }
     options:
       organizationHandle: REPLACE_ME   # or tenantHandle
@@ -50,7 +51,7 @@ export function starterConfig(consumer: ConsumerName): string {
   const preset = PRESETS[consumer];
   const name = consumer.replace(/[^a-z0-9-]/g, "-");
   return `# orgtrust configuration (README: "Config file reference").
-# Replace the placeholder IDs, then: orgtrust discover --out org.json && orgtrust synth && orgtrust generate
+# Replace the placeholder IDs (every command refuses REPLACE_ME values and the example account 123456789012), then: orgtrust discover --out org.json && orgtrust synth && orgtrust generate
 version: 1
 organization:
   managementAccountId: "123456789012"   # 12 digits, quoted (IDs may start with 0)

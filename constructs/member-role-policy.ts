@@ -11,7 +11,8 @@ import type { ResolvedIntegration } from "../config/resolve";
  * - The member role (StackSet template + the management-account copy) trusts the integration's trusted principal
  *   with an `sts:ExternalId` condition and carries the managed policies the config chose, plus an optional inline
  *   policy (deny of data reads, and organizations:DescribeOrganization for ViewOnlyAccess).
- * - The discovery role trusts the same principal the same way and has exactly DISCOVERY_ACTIONS.
+ * - The discovery role trusts the same principal the same way and has exactly DISCOVERY_ACTIONS plus the
+ *   Organizations reads its consumer makes (CONSUMER_DISCOVERY_ACTIONS).
  *
  * The external ID is passed in as a string: the literal value, or a Terraform expression such as
  * `${random_password.x.result}` when synth generates it. Either way it is data, never logged.
@@ -47,13 +48,65 @@ export const ORGANIZATIONS_READ_ACTIONS = [
   "organizations:ListTagsForResource",
 ] as const;
 
+/**
+ * The Organizations read calls each consumer makes with the discovery role's session, read from the consumer's own
+ * source (README "Per-consumer sources" names each version and file). The discovery role allows these plus
+ * orgtrust's own (ORGANIZATIONS_READ_ACTIONS, STACKSET_READ_ACTIONS, ROLE_READ_ACTIONS) and nothing more.
+ * Consumers that never use the discovery role (they assume the member roles straight from their own credentials
+ * with a generated account list) add nothing.
+ */
+export const CONSUMER_DISCOVERY_ACTIONS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  // @backstage/plugin-catalog-backend-module-aws AwsOrganizationCloudAccountProcessor (paginateListAccounts); the
+  // unreleased aws-org provider (AwsOrganizationProvider.ts) makes the same call.
+  backstage: ["organizations:ListAccounts"],
+  // port-labs/ocean integrations/aws-v3/aws/auth/strategies/organizations_strategy.py (61f0e59a): list_accounts
+  // without ouId; list_accounts_for_parent and list_organizational_units_for_parent with it.
+  "port-ocean": ["organizations:ListAccounts", "organizations:ListAccountsForParent", "organizations:ListOrganizationalUnitsForParent"],
+  // cloudquery/cloudquery plugins/source/aws/client/organizations.go (0c6783f1) getOUAccounts: ListAccountsForParent
+  // and ListChildren(ORGANIZATIONAL_UNIT) from each entry of organization_units (orgtrust lists the root there).
+  cloudquery: ["organizations:ListAccountsForParent", "organizations:ListChildren"],
+  // Closed source (Pipes is a SaaS; turbot/pipes-docs docs/integrations/aws.md attaches ReadOnlyAccess to the
+  // discovery role and says Pipes "enumerates all accounts and OUs"). UNVERIFIED: the Organizations reads a mirror of
+  // the OU tree can make, instead of ReadOnlyAccess.
+  "turbot-pipes": [
+    "organizations:DescribeAccount",
+    "organizations:DescribeOrganizationalUnit",
+    "organizations:ListAccounts",
+    "organizations:ListAccountsForParent",
+    "organizations:ListChildren",
+    "organizations:ListOrganizationalUnitsForParent",
+    "organizations:ListParents",
+  ],
+  // Closed source (Apono's connector). UNVERIFIED, as for turbot-pipes.
+  apono: [
+    "organizations:DescribeAccount",
+    "organizations:DescribeOrganizationalUnit",
+    "organizations:ListAccounts",
+    "organizations:ListAccountsForParent",
+    "organizations:ListChildren",
+    "organizations:ListOrganizationalUnitsForParent",
+    "organizations:ListParents",
+  ],
+  // These read the generated account list and assume the member roles from their own credentials.
+  steampipe: [],
+  "c7n-org": [],
+  "aws-cli": [],
+  terraform: [],
+  custom: [],
+});
+
+/** The Organizations reads the integration's discovery role allows: orgtrust's own plus its consumer's, sorted. */
+export function discoveryOrganizationsActions(integration: Pick<ResolvedIntegration, "consumer">): string[] {
+  return [...new Set([...ORGANIZATIONS_READ_ACTIONS, ...(CONSUMER_DISCOVERY_ACTIONS[integration.consumer] ?? [])])].sort();
+}
+
 /** What the drift check reads of the member-role StackSet. */
 export const STACKSET_READ_ACTIONS = ["cloudformation:DescribeStackInstance", "cloudformation:DescribeStackSet", "cloudformation:ListStackInstances"] as const;
 
 /** What the drift check reads of the member role created directly in the management account and of the discovery role. */
 export const ROLE_READ_ACTIONS = ["iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies"] as const;
 
-/** Every action the discovery role's inline policy allows, sorted. Nothing that writes. */
+/** orgtrust's own actions on the discovery role (what discover and drift call), sorted. Nothing that writes. */
 export const DISCOVERY_ACTIONS: readonly string[] = Object.freeze(
   [...ORGANIZATIONS_READ_ACTIONS, ...STACKSET_READ_ACTIONS, ...ROLE_READ_ACTIONS].sort(),
 );
@@ -194,7 +247,8 @@ export function managementRoleArn(integration: ResolvedIntegration): string {
 }
 
 /**
- * The discovery role's inline policy (DISCOVERY_POLICY_NAME): the Organizations reads discovery makes, read access
+ * The discovery role's inline policy (DISCOVERY_POLICY_NAME): the Organizations reads discovery and the integration's
+ * consumer make (CONSUMER_DISCOVERY_ACTIONS), read access
  * to this integration's member-role StackSet, and read access to the management-account member role and to the
  * discovery role itself (the drift check compares both with the code).
  */
@@ -202,7 +256,7 @@ export function discoveryRolePolicy(integration: ResolvedIntegration): PolicyDoc
   return {
     Version: "2012-10-17",
     Statement: [
-      { Sid: "ReadOrganization", Effect: "Allow", Action: [...ORGANIZATIONS_READ_ACTIONS], Resource: "*" },
+      { Sid: "ReadOrganization", Effect: "Allow", Action: discoveryOrganizationsActions(integration), Resource: "*" },
       { Sid: "ReadMemberRoleStackSet", Effect: "Allow", Action: [...STACKSET_READ_ACTIONS], Resource: stackSetArnPattern(integration) },
       { Sid: "ReadOrgtrustRoles", Effect: "Allow", Action: [...ROLE_READ_ACTIONS], Resource: [...new Set([managementRoleArn(integration), integration.discoveryRole.arn])] },
     ],

@@ -6,7 +6,7 @@ import { discoverOrganization } from "../org/discover";
 import { computeScope, type Scope } from "../org/scope";
 import type { Snapshot } from "../org/snapshot";
 import { computeOuCover, type OuCover } from "../org/targets";
-import { integrationRules, scopeWithChecks, type CommonOptions } from "../cli/common";
+import { checkManagementAccount, integrationRules, scopeWithChecks, type CommonOptions } from "../cli/common";
 import { DriftAws } from "./aws";
 import { checkCoverage } from "./coverage";
 import { memberRoleIsDiscoveryRole } from "../constructs/member-role-policy";
@@ -70,10 +70,7 @@ export async function runDrift(opts: DriftOptions): Promise<DriftReport> {
   log.done();
   const live = discovered.snapshot;
   const planned = opts.snapshot?.snapshot ?? live;
-  const cfgMgmt = opts.loaded.config.organization.managementAccountId;
-  if (cfgMgmt !== live.organization.managementAccountId) {
-    log.warn(`organization.managementAccountId ${cfgMgmt} in the config differs from the live management account ${live.organization.managementAccountId}`);
-  }
+  checkManagementAccount(opts.loaded, live.organization, "the live organization");
 
   const results: CheckResult[] = [];
   const rulesOf = (i: ResolvedIntegration) => integrationRules(i, opts.cli);

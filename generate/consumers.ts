@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { InputError } from "../common/errors";
 import { TEMPLATES_DIR } from "../common/paths";
@@ -23,6 +24,11 @@ export interface ConsumerFile {
 export interface ConsumerDefinition {
   /** False when the consumer's files never hold the external ID (then --inline-secrets does not need its value). */
   usesExternalId?: boolean;
+  /**
+   * True when the consumer's format cannot reference a variable (the AWS config file, c7n-org's accounts.yml): the
+   * external ID value is always written (AWS does not treat it as a secret), the file mode 0600.
+   */
+  writesExternalId?: boolean;
   /** Adds identifiers and consumer data to the context (and collisions to ctx.collisions). */
   prepare?(ctx: TemplateContext, integration: ResolvedIntegration): void;
   /** The files to render for this context. */
@@ -52,6 +58,26 @@ export const APONO_ORG_INTEGRATION = {
 } as const;
 
 const tpl = (consumer: string, file: string) => path.join(TEMPLATES_DIR, consumer, file);
+
+/**
+ * A Pipes integration handle from an integration name: turbot/terraform-provider-pipes
+ * pipes/resource_pipes_organization_integration.go (2623a4b9) requires ^[a-z][a-z0-9_]{0,37}[a-z0-9]?$ (at most 39
+ * characters) with single underscores.
+ */
+export function pipesHandle(name: string): string {
+  return name.replace(/[^a-z0-9]+/g, "_").replace(/_+/g, "_").slice(0, 39).replace(/_+$/, "");
+}
+
+/** A small positive integer that changes when any input changes (config_wo_version). */
+function configVersion(parts: string[]): number {
+  return parseInt(createHash("sha256").update(parts.join("\n")).digest("hex").slice(0, 7), 16) + 1;
+}
+
+/** Every region of a partition that is not opt-in, for consumers that cannot expand "*" there. */
+export const PARTITION_REGIONS: Record<string, string[]> = {
+  "aws-us-gov": ["us-gov-east-1", "us-gov-west-1"],
+  "aws-cn": ["cn-north-1", "cn-northwest-1"],
+};
 
 const accountItems = (ctx: TemplateContext): IdentifierItem[] => ctx.accounts.map((a) => ({ key: a.id, name: a.name }));
 
@@ -139,13 +165,17 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
       const tenant = opt<string>(i, "tenantHandle");
       if (!org && !tenant) throw new InputError(`integrations.${i.name}.options: set organizationHandle (a Pipes organization) or tenantHandle (a Pipes tenant) (fix: add one of them)`);
       if (org && tenant) throw new InputError(`integrations.${i.name}.options: organizationHandle and tenantHandle are both set (fix: keep one)`);
-      const prefix = ctx.externalId.prefix?.replace(/[-:_]+$/, "") || null;
-      const permitted = opt<string[]>(i, "permittedExternalIdIdentifiers") ?? (prefix ? [prefix] : []);
+      // The identifier before the ":" of "{identifier}:{random_string}" (pipes-docs docs/integrations/aws.md).
+      const identifier = ctx.externalId.prefix?.replace(/:$/, "") ?? (i.externalId.value?.split(":")[0] || null);
+      const permitted = opt<string[]>(i, "permittedExternalIdIdentifiers") ?? (identifier ? [identifier] : []);
       ctx.consumer = {
         resourceType: org ? "pipes_organization_integration" : "pipes_tenant_integration",
         organizationHandle: org ?? null,
         tenantHandle: tenant ?? null,
-        handle: opt<string>(i, "integrationHandle") ?? i.name.replace(/-/g, "_"),
+        handle: opt<string>(i, "integrationHandle") ?? pipesHandle(i.name),
+        // config_wo is write-only (not in state); Terraform sends it again only when this number changes, so it is
+        // derived from everything in the config except the external ID value.
+        configWoVersion: configVersion([ctx.roles.discovery.arn, ctx.roles.member.nameWithPath, ctx.regions.join(","), permitted.join(","), opt<string>(i, "handlePrefix") ?? "aws_", ctx.externalId.variable]),
         handlePrefix: opt<string>(i, "handlePrefix") ?? "aws_",
         permittedExternalIdIdentifiers: permitted,
         resourceName: i.name.replace(/-/g, "_"),
@@ -155,6 +185,7 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
   },
 
   steampipe: {
+    writesExternalId: true,
     prepare(ctx, i) {
       const prefix = opt<string>(i, "connectionPrefix") ?? "aws_";
       const settings = profileSettings(i, "steampipe");
@@ -189,6 +220,7 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
     // Apono's connector holds the external ID; the integration resource has no field for it.
     usesExternalId: false,
     prepare(ctx, i) {
+      if (!opt<string>(i, "connectorId")) throw new InputError(`integrations.${i.name}.options.connectorId: is required for apono (fix: set it to the id of your Apono connector)`);
       const k = APONO_ORG_INTEGRATION.keys;
       const sep = APONO_ORG_INTEGRATION.listSeparator;
       const entries: Array<[string, string]> = [
@@ -198,9 +230,11 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
         [k.excludedAccountIds, ctx.exclusions.accountsOutsideExcludedOus.join(sep)],
       ];
       ctx.consumer = {
+        memberRoleName: ctx.roles.member.nameWithPath,
         type: APONO_ORG_INTEGRATION.type,
         name: opt<string>(i, "integrationName") ?? `AWS Organization ${ctx.organization.id}`,
-        connectorId: opt<string>(i, "connectorId") ?? "REPLACE_WITH_APONO_CONNECTOR_ID",
+        // Required (config/resolve.ts refuses a missing one).
+        connectorId: opt<string>(i, "connectorId")!,
         connectedResourceTypes: opt<string[]>(i, "connectedResourceTypes") ?? [...APONO_ORG_INTEGRATION.connectedResourceTypes],
         config: entries.map(([key, value]) => ({ key, value })),
         resourceName: i.name.replace(/-/g, "_"),
@@ -221,22 +255,30 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
         skipOrganizationUnits: ctx.exclusions.matchedOrganizationalUnits,
         skipMemberAccounts: ctx.exclusions.accountsOutsideExcludedOus,
         sessionName: opt<string>(i, "sessionName") ?? null,
+        // member_trusted_principal: the runner's own credentials (the trusted principal) assume the member roles,
+        // which trust only it; without it CloudQuery assumes them from the discovery-role session
+        // (client/organizations.go loadOrgAccounts). Its Account shape requires an id (an alias in CloudQuery's logs).
+        memberTrustedPrincipalId: i.trustedPrincipal.split(":")[4] || "trusted-principal",
       };
     },
     files: () => [{ template: tpl("cloudquery", "aws.yml.hbs"), output: "aws.yml", format: "yaml" }],
   },
 
   "c7n-org": {
+    writesExternalId: true,
     prepare(ctx) {
       nameAccounts(ctx, "account", "c7n-org account name", { style: "kebab", maxLength: 128 });
       for (const a of ctx.accounts) a.extra.tags = [...a.ouPathPrefixes.map((p) => `path:${p}`), ...a.tagList.map((t) => `${t.key}:${t.value}`)];
-      // c7n-org resolves the region "all" to every enabled region.
-      ctx.consumer = { regions: ctx.allRegions ? ["all"] : ctx.regions };
+      // c7n-org resolves the region "all" by calling ec2:DescribeRegions in us-east-1 (tools/c7n_org/c7n_org/cli.py
+      // resolve_regions, 3bfdfe76), which does not exist in aws-us-gov / aws-cn: there the regions are listed.
+      const all = PARTITION_REGIONS[ctx.partition] ?? ["all"];
+      ctx.consumer = { regions: ctx.allRegions ? all : ctx.regions };
     },
     files: () => [{ template: tpl("c7n-org", "accounts.yml.hbs"), output: "accounts.yml", format: "yaml" }],
   },
 
   "aws-cli": {
+    writesExternalId: true,
     prepare(ctx, i) {
       const settings = profileSettings(i, `orgtrust-${i.name}`);
       nameAccounts(ctx, "profile", "AWS profile name", { style: "kebab", maxLength: 64, prefix: opt<string>(i, "profilePrefix") ?? "" }, [

@@ -152,7 +152,7 @@ export interface ContextExternalId {
   secretName: string;
   /** Fixed prefix of a generated value (Turbot Pipes: the Pipes organization ID), else null. */
   prefix: string | null;
-  /** True with --inline-secrets: files carry the value itself. */
+  /** True with --inline-secrets, and always for consumers whose format cannot reference a variable: files carry the value. */
   inline: boolean;
   /** The value, only with --inline-secrets (else null). A secret: templates must only place it in files. */
   value: string | null;

@@ -35,6 +35,8 @@ export interface GenerateOptions {
   inlineSecrets: boolean;
   cli: CommonOptions;
   log: Logger;
+  /** Where external ID values are read from (default process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export type FileStatus = "created" | "changed" | "unchanged" | "removed" | "missing" | "differs" | "stale";
@@ -90,25 +92,28 @@ const REDACTED = "<external-id redacted>";
  * with inlineSecrets the value: source value -> the value; env -> read from that variable; generate -> read from
  * the integration's variable (the value lives in Secrets Manager, so it cannot be known offline otherwise).
  */
-export function externalIdFor(i: ResolvedIntegration, inline: boolean, env: NodeJS.ProcessEnv = process.env): ContextExternalId {
+export function externalIdFor(i: ResolvedIntegration, inline: boolean, env: NodeJS.ProcessEnv = process.env, literal = false): ContextExternalId {
   const x = i.externalId;
   const terraformVariable = x.variable.toLowerCase();
   let value: string | null = null;
-  if (inline) {
+  // literal: the consumer's format cannot reference a variable, so the value is written without --inline-secrets.
+  const why = literal && !inline ? `integration ${i.name} (${i.consumer}) writes the external ID into its files, whose format cannot reference a variable:` : "--inline-secrets:";
+  const orDrop = literal && !inline ? "" : ", or drop --inline-secrets";
+  if (inline || literal) {
     if (x.source === "value") value = x.value!;
     else if (x.source === "env") {
       value = env[x.env!] ?? null;
-      if (!value) throw new InputError(`--inline-secrets: integration ${i.name} reads its external ID from the environment variable ${x.env}, which is not set (fix: export ${x.env}, or drop --inline-secrets)`);
+      if (!value) throw new InputError(`${why} integration ${i.name} reads its external ID from the environment variable ${x.env}, which is not set (fix: export ${x.env}${orDrop})`);
     } else {
       value = env[x.variable] ?? null;
       if (!value) {
         throw new InputError(
-          `--inline-secrets: integration ${i.name} has a generated external ID, stored in Secrets Manager secret ${x.secretName}; orgtrust cannot know it offline (fix: export ${x.variable}="$(aws secretsmanager get-secret-value --secret-id ${x.secretName} --query SecretString --output text)", or drop --inline-secrets)`,
+          `${why} integration ${i.name} has a generated external ID, stored in Secrets Manager secret ${x.secretName}; orgtrust cannot know it offline (fix: export ${x.variable}="$(aws secretsmanager get-secret-value --secret-id ${x.secretName} --query SecretString --output text)"${orDrop})`,
         );
       }
     }
     if (!EXTERNAL_ID_RE.test(value)) {
-      throw new InputError(`--inline-secrets: the external ID of integration ${i.name} (from ${x.source === "value" ? "the config" : x.source === "env" ? x.env : x.variable}) is not a valid external ID: 2-1,224 characters of letters, digits and + = , . @ : / _ - (fix: correct it)`);
+      throw new InputError(`${why} the external ID of integration ${i.name} (from ${x.source === "value" ? "the config" : x.source === "env" ? x.env : x.variable}) is not a valid external ID: 2-1,224 characters of letters, digits and + = , . @ : / _ - (fix: correct it)`);
     }
   }
   return {
@@ -117,7 +122,7 @@ export function externalIdFor(i: ResolvedIntegration, inline: boolean, env: Node
     terraformVariable,
     secretName: x.secretName,
     prefix: x.prefix ?? null,
-    inline,
+    inline: inline || literal,
     value,
     placeholder: value ?? `\${${x.variable}}`,
     hcl: value ? JSON.stringify(value) : `var.${terraformVariable}`,
@@ -144,7 +149,7 @@ export function renderIntegrations(opts: Omit<GenerateOptions, "check" | "loaded
     const scope = scopeWithChecks(opts.snapshot, integrationRules(i, opts.cli), opts.cli, log, "exclusions");
     const cover = computeOuCover(scope);
     const def = consumerDefinition(i);
-    const externalId = externalIdFor(i, opts.inlineSecrets && def.usesExternalId !== false);
+    const externalId = externalIdFor(i, opts.inlineSecrets && def.usesExternalId !== false, opts.env ?? process.env, !!def.writesExternalId);
     const context = buildContext({ snapshot: opts.snapshot, snapshotHash: hash, integration: i, scope, cover, externalId });
     def.prepare?.(context, i);
     for (const c of context.collisions) log.warn(describeCollision(i.name, c));
@@ -183,8 +188,8 @@ export async function runGenerate(opts: GenerateOptions): Promise<GenerateResult
   const secrets = rendered.map((r) => r.context.externalId.value).filter((v): v is string => !!v);
   const redact = (text: string) => secrets.reduce((t, s) => t.split(s).join(REDACTED), text);
   if (opts.inlineSecrets && !opts.check) {
-    const names = rendered.filter((r) => r.context.externalId.inline).map((r) => r.integration.name);
-    opts.log.warn(`--inline-secrets: the external IDs of ${names.join(", ")} are written into the generated files: keep those files out of version control and readable only by whoever runs the consumer`);
+    const names = rendered.filter((r) => r.context.externalId.inline && !consumerDefinition(r.integration).writesExternalId).map((r) => r.integration.name);
+    if (names.length) opts.log.warn(`--inline-secrets: the external IDs of ${names.join(", ")} are written into the generated files: keep those files out of version control and readable only by whoever runs the consumer`);
   }
   const files: GeneratedFile[] = [];
   const toWrite: PlannedFile[] = [];

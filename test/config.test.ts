@@ -35,7 +35,15 @@ describe("orgtrust init", () => {
     expect(r.code).toBe(0);
     const text = fs.readFileSync(file, "utf8");
     expect(text).toMatch(/^# orgtrust configuration/);
-    const config = parseConfig(text, file, dir);
+    // As written, the starter's placeholders are refused, naming the field (exit 2 in every command).
+    expect(() => parseConfig(text, file, dir)).toThrow(/integrations\.[a-z0-9-]+\.(trustedPrincipal|options\.(organizationHandle|connectorId)|externalId\.prefix): .*(placeholder from the starter|AWS documentation's example account)/);
+    // With real values in their place, it validates and resolves.
+    const filled = text
+      .replace(/arn:aws:iam::123456789012:/g, "arn:aws:iam::444455556666:")
+      .replace(/o_REPLACE_ME/g, "o_acme123")
+      .replace(/REPLACE_WITH_APONO_CONNECTOR_ID/g, "acme-connector")
+      .replace(/REPLACE_ME/g, "acme");
+    const config = parseConfig(filled, file, dir);
     const resolved = resolveAll(config, dir);
     expect(resolved).toHaveLength(1);
     expect(resolved[0].consumer).toBe(consumer);
@@ -81,7 +89,8 @@ describe("config validation names the field and the fix", () => {
     expect(bs.externalId.source).toBe("generate");
     expect(bs.externalId.length).toBeGreaterThanOrEqual(32);
     expect(pipes.trustedPrincipal).toBe("arn:aws:iam::316881668097:root");
-    expect(pipes.externalId).toMatchObject({ prefix: "o_abc123", length: 8 });
+    // Pipes: "{identifier}:{random_string}" (turbot/pipes-docs docs/integrations/aws.md, 2d94c5ae).
+    expect(pipes.externalId).toMatchObject({ prefix: "o_abc123:", length: 8 });
     expect(port.memberRole.name).toBe(port.discoveryRole.name);
     expect(bs.memberRole.policyArns).toEqual(["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
   });

@@ -19,6 +19,7 @@ import { IntegrationStack } from "../constructs/integration-stack";
 import { ManagementAccountRole } from "../constructs/management-account-role";
 import {
   DATA_READ_ACTIONS,
+  CONSUMER_DISCOVERY_ACTIONS,
   DISCOVERY_ACTIONS,
   discoveryRolePolicy,
   memberInlinePolicy,
@@ -117,13 +118,15 @@ describe("discovery role", () => {
         "iam:ListAttachedRolePolicies",
         "iam:ListRolePolicies",
         "organizations:DescribeOrganization",
+        // Backstage's own call (AwsOrganizationCloudAccountProcessor: paginateListAccounts).
+        "organizations:ListAccounts",
         "organizations:ListAccountsForParent",
         "organizations:ListOrganizationalUnitsForParent",
         "organizations:ListRoots",
         "organizations:ListTagsForResource",
       ].sort(),
     );
-    expect(allowedActions(policy)).toEqual([...DISCOVERY_ACTIONS]);
+    expect(allowedActions(policy)).toEqual([...DISCOVERY_ACTIONS, "organizations:ListAccounts"].sort());
     for (const a of allowedActions(policy)) {
       expect(a).not.toMatch(/:(Create|Update|Delete|Put|Attach|Invite|Move|Close|Remove)|\*/);
     }
@@ -135,7 +138,7 @@ describe("discovery role", () => {
     const calls = [...new Set([...src.matchAll(/new (\w+)Command\(/g)].map((m) => `organizations:${m[1]}`))].sort();
     expect(calls.length).toBeGreaterThan(3);
     const orgActions = allowedActions(policy).filter((a) => a.startsWith("organizations:"));
-    expect(orgActions).toEqual(calls);
+    expect(orgActions).toEqual([...calls, ...CONSUMER_DISCOVERY_ACTIONS.backstage].sort());
   });
 
   test("StackSet and role reads are scoped to this integration's resources", () => {
@@ -471,8 +474,10 @@ describe("external ID and its secret", () => {
     expect(pw.override_special).toBeUndefined();
     const trust = parsePolicy(resources(s, "aws_iam_role").discovery_role.assume_role_policy);
     expect(trust.Statement[0].Principal).toEqual({ AWS: "arn:aws:iam::316881668097:root" });
-    expect(trust.Statement[0].Condition!.StringEquals["sts:ExternalId"]).toBe(`o_acme123${RANDOM_REF}`);
-    expect((resources(s, "aws_cloudformation_stack_set").member_role.parameters as Record<string, string>).ExternalId).toBe(`o_acme123${RANDOM_REF}`);
+    // "{identifier}:{random_string}" (turbot/pipes-docs docs/integrations/aws.md, 2d94c5ae: o_456def:xyz789).
+    expect(trust.Statement[0].Condition!.StringEquals["sts:ExternalId"]).toBe(`o_acme123:${RANDOM_REF}`);
+    expect((resources(s, "aws_cloudformation_stack_set").member_role.parameters as Record<string, string>).ExternalId).toBe(`o_acme123:${RANDOM_REF}`);
+    expect(resources(s, "random_password").external_id_secret_random).toMatchObject({ length: 8, special: false });
   });
 
   test("supplied value: used as is, no random provider or resource", () => {

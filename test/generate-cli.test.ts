@@ -16,17 +16,26 @@ const terraformAvailable = spawnSync("terraform", ["version"], { stdio: "ignore"
 describe("orgtrust generate (CLI)", () => {
   test("the example: every consumer generated for examples/orgtrust.yaml, then --check exits 0", async () => {
     const out = tmpDir();
-    const r = await runCli(["generate", "--config", "examples/orgtrust.yaml", "--out", out]);
+    // The AWS CLI, Steampipe and c7n-org files carry the generated external IDs: without them, exit 2 naming the fix.
+    const missing = await runCli(["generate", "--config", "examples/orgtrust.yaml", "--out", out]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/integration awscli \(aws-cli\) writes the external ID into its files, whose format cannot reference a variable: .*\(fix: export ORGTRUST_AWSCLI_EXTERNAL_ID="\$\(aws secretsmanager get-secret-value --secret-id orgtrust\/awscli\/external-id/);
+    expect(fs.readdirSync(out)).toEqual([]);
+    const env = { ORGTRUST_AWSCLI_EXTERNAL_ID: "awscli-example-0123456789", ORGTRUST_CUSTODIAN_EXTERNAL_ID: "c7n-example-0123456789", ORGTRUST_STEAMPIPE_EXTERNAL_ID: "sp-example-0123456789" };
+    const run = (args: string[] = []) => runCli(["generate", "--config", "examples/orgtrust.yaml", "--out", out, ...args], { env });
+    const r = await run();
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(fs.readdirSync(out).sort()).toEqual(CONSUMER_DIRS);
     const tree = readTree(out);
     expect(Object.keys(tree).length).toBe(12);
     expect(r.stdout).toContain("9 integrations, 12 files (12 written, 0 unchanged)");
-    const check = await runCli(["generate", "--config", "examples/orgtrust.yaml", "--out", out, "--check"]);
+    for (const f of ["awscli/aws-config", "custodian/accounts.yml", "steampipe/aws-config"]) expect(fs.statSync(path.join(out, f)).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.join(out, "backstage", "app-config.yaml")).mode & 0o777).toBe(0o644);
+    const check = await run(["--check"]);
     expect(check.code).toBe(0);
     expect(check.stdout).toContain("12 generated files are up to date");
-    const again = await runCli(["generate", "--config", "examples/orgtrust.yaml", "--out", out]);
+    const again = await run();
     expect(again.code).toBe(0);
     expect(again.stdout).toContain("(0 written, 12 unchanged)");
     expect(readTree(out)).toEqual(tree);
@@ -198,7 +207,7 @@ describe("orgtrust generate (CLI)", () => {
       expect(t["port/values.yaml"]).toContain(`  secrets:\n    externalId: ${SECRETS.PORT_EXT}\n`);
       expect(t["pipes/pipes.tf"]).toContain(`external_id                       = "${SECRETS.ORGTRUST_PIPES_EXTERNAL_ID}"`);
       expect(t["pipes/pipes.tf"]).not.toContain("variable ");
-      expect(t["steampipe/aws-config"]).toContain(`external_id = ${SECRETS.ORGTRUST_STEAMPIPE_EXTERNAL_ID}\n`);
+      expect(t["steampipe/aws-config"]).toContain(`external_id = ${SECRETS.steampipe}\n`);
       expect(t["cloudquery/aws.yml"]).toContain(`member_external_id: ${SECRETS.cloudquery}\n`);
       expect(t["custodian/accounts.yml"]).toContain(`    external_id: ${SECRETS.custodian}\n`);
       expect(t["awscli/aws-config"]).toContain(`external_id = ${SECRETS.awscli}\n`);

@@ -30,18 +30,25 @@ export const OU = {
   empty: "ou-fx01-emptyou1",
 };
 
-/** External ID values given in the config (source: value) or the environment: none may reach a file by default. */
+/**
+ * External ID values given in the config (source: value) or the environment: none may reach a file by default,
+ * except in the files whose format cannot reference a variable (LITERAL_FILES).
+ */
 export const SECRETS = {
   cloudquery: "cq-Secret-Value-0123456789",
   custodian: "c7n-Secret-Value-0123456789",
   awscli: "cli-Secret-Value-0123456789",
+  steampipe: "sp-Secret-Value-0123456789",
   terraform: "tf-Secret-Value-0123456789",
   PORT_EXT: "port-Secret-Env-0123456789",
   APONO_EXT: "apono-Secret-Env-0123456789",
   ORGTRUST_BACKSTAGE_EXTERNAL_ID: "bs-Secret-Generated-0123456789abcdef0123456789abcdef",
-  ORGTRUST_PIPES_EXTERNAL_ID: "o_fixture1Ab3dE5gH",
+  ORGTRUST_PIPES_EXTERNAL_ID: "o_fixture1:Ab3dE5gH",
   ORGTRUST_STEAMPIPE_EXTERNAL_ID: "sp-Secret-Generated-0123456789abcdef0123456789abcdef",
 };
+
+/** Files that always carry their integration's external ID (AWS config files, c7n-org's accounts.yml), mode 0600. */
+export const LITERAL_FILES: Record<string, string> = { "steampipe/aws-config": "steampipe", "awscli/aws-config": "awscli", "custodian/accounts.yml": "custodian" };
 
 /** Every environment variable the fixture config reads with --inline-secrets. */
 export const SECRET_ENV: Record<string, string> = {
@@ -68,6 +75,13 @@ export const DEFAULT_EXCLUSIONS = `exclusions:
   accounts: ["222222222222"]
   skipInactiveAccounts: true`;
 
+/** Turbot Pipes, in the aws partition only (Pipes cannot assume roles in aws-us-gov / aws-cn: refused there). */
+const PIPES = `  pipes:
+    consumer: turbot-pipes
+    externalId: { source: generate, prefix: o_fixture1 }
+    options: { organizationHandle: acme }
+`;
+
 export function allIntegrations(partition = "aws"): string {
   const p = (role: string) => `arn:${partition}:iam::999999999999:role/${role}`;
   return `  backstage:
@@ -78,13 +92,10 @@ export function allIntegrations(partition = "aws"): string {
     consumer: port-ocean
     trustedPrincipal: ${p("port")}
     externalId: { source: env, env: PORT_EXT }
-  pipes:
-    consumer: turbot-pipes
-    externalId: { source: generate, prefix: o_fixture1 }
-    options: { organizationHandle: acme }
-  steampipe:
+${partition === "aws" ? PIPES : ""}  steampipe:
     consumer: steampipe
     trustedPrincipal: ${p("steampipe")}
+    externalId: { source: value, value: ${SECRETS.steampipe} }
     options: { sourceProfile: runner }
   apono:
     consumer: apono

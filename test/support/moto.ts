@@ -107,6 +107,29 @@ export const WORKER_SERVERS_ENV = "ORGTRUST_TEST_MOTO_SERVERS";
 /** Worker id (JEST_WORKER_ID) -> variant -> server. */
 export type WorkerServers = Record<string, Record<MotoVariant, { endpoint: string; port: number; pid: number }>>;
 
+/** POSTs a body to a moto API path (no keep-alive). Resolves with the status code. */
+function httpPost(url: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: "POST", agent: false }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/**
+ * Turns moto's IAM identity-policy enforcement on or off (POST /moto-api/reset-auth with the number of requests left
+ * unauthenticated: 0 enforces from now, inf never). Enforced, every request needs credentials moto issued (an
+ * AssumeRole session or an IAM user's key) whose policies allow the action: a missing action is 403 AccessDenied.
+ * The worker server's reset() turns it off again, so no suite inherits it.
+ */
+export async function enforceIam(endpoint: string, on: boolean): Promise<void> {
+  const status = await httpPost(`${endpoint}/moto-api/reset-auth`, on ? "0" : "inf");
+  if (status !== 200) throw new Error(`moto reset-auth failed: HTTP ${status}`);
+}
+
 function workerMoto(variant: MotoVariant): WorkerMoto {
   const worker = process.env.JEST_WORKER_ID ?? "1";
   const all = JSON.parse(process.env[WORKER_SERVERS_ENV] ?? "{}") as WorkerServers;
@@ -115,6 +138,7 @@ function workerMoto(variant: MotoVariant): WorkerMoto {
   return {
     ...server,
     async reset() {
+      await enforceIam(server.endpoint, false);
       const status = await httpStatus(`${server.endpoint}/moto-api/reset`, "POST");
       if (status !== 200) throw new Error(`moto reset failed: HTTP ${status}`);
     },
