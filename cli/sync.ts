@@ -8,6 +8,7 @@ import { DEFAULT_SYNTH_OUT } from "./synth";
 interface SyncFlags extends AwsCliOptions {
   config?: string;
   snapshot?: string;
+  since?: string;
   changed: string[];
   event?: string;
   maxAge?: number;
@@ -40,6 +41,7 @@ export function registerSync(program: Command): Command {
     )
     .option("-c, --config <file>", "config file (default: ./orgtrust.yaml)")
     .option("-s, --snapshot <file>", "the committed snapshot to compare with and update (default: the config's snapshot field)")
+    .option("--since <file>", "describe the changes since this snapshot (e.g. the default branch's) instead of since --snapshot; a missing file: since nothing")
     .option("--changed <ids...>", "refresh only these accounts / OUs / the root from the committed snapshot (ids, space or comma separated)", collectIds, [])
     .option("--event <file>", "read the changed ids from an event payload (repository_dispatch client_payload, workflow_dispatch input `changed`); none: full crawl")
     .option("--max-age <hours>", `crawl the whole org when the committed snapshot is older than this (default: the config's sync.maxSnapshotAgeHours, else ${DEFAULT_MAX_SNAPSHOT_AGE_HOURS})`, (v) => {
@@ -86,12 +88,13 @@ export function registerSync(program: Command): Command {
     const toWrite = [snapshotPath, ...(flags.summary ? [flags.summary] : [])];
     if (!flags.check) assertWritable(toWrite);
     else if (flags.summary) assertWritable([flags.summary]);
-    const configured = (loaded.config as { sync?: { maxSnapshotAgeHours?: number } }).sync?.maxSnapshotAgeHours;
+    const configured = loaded.config.sync?.maxSnapshotAgeHours;
     // Loaded on use: cdktf, the provider bindings and the generator stay out of every other command's start-up.
     const { runSync } = await import("../sync/run");
     const result = await runSync({
       loaded,
       snapshotPath,
+      sincePath: flags.since,
       integrations,
       aws: awsOptionsFrom(flags, loaded),
       changed,

@@ -33,6 +33,11 @@ export interface SyncOptions {
   /** Every integration of the config (resolved). */
   integrations: ResolvedIntegration[];
   aws: AwsOptions;
+  /**
+   * The snapshot the summary and coverage compare with, when it is not the one refreshed from (the workflow refreshes
+   * from the open sync pull request's snapshot, so events accumulate, and describes the change since the default branch's).
+   */
+  sincePath?: string;
   /** Ids an event named (accounts, OUs, the root); empty: a full crawl. */
   changed: string[];
   /** Why a full crawl was chosen although an event was given (e.g. the event named no id). */
@@ -113,6 +118,8 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   const before = exists ? loadSnapshot(opts.snapshotPath) : undefined;
   const beforeText = exists ? fs.readFileSync(opts.snapshotPath, "utf8") : null;
 
+  const since = opts.sincePath ? (fs.existsSync(opts.sincePath) ? loadSnapshot(opts.sincePath) : undefined) : before;
+
   // 1. Refresh the org.
   let after: Snapshot | undefined;
   let refresh: SyncResult["refresh"] | undefined;
@@ -141,10 +148,11 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     after = live.snapshot;
     refresh = { mode: "full", calls: live.stats.total, ...(reason ? { reason } : {}) };
   }
-  if (before && before.organization.id !== after.organization.id) {
-    throw new InputError(`${rel(opts.snapshotPath)}: the committed snapshot is of organization ${before.organization.id}, but the credentials read ${after.organization.id} (fix: use credentials of the configured organization, or delete the snapshot to start over)`);
+  for (const [s, file] of [[before, opts.snapshotPath], [since, opts.sincePath ?? opts.snapshotPath]] as const) {
+    if (!s || s.organization.id === after.organization.id) continue;
+    throw new InputError(`${rel(file)}: the snapshot is of organization ${s.organization.id}, but the credentials read ${after.organization.id} (fix: use credentials of the configured organization, or delete the snapshot to start over)`);
   }
-  const changes = diffSnapshots(before, after);
+  const changes = diffSnapshots(since, after);
   const files: SyncResult["files"] = [];
   const afterText = serializeSnapshot(after);
   const snapshotChanged = afterText !== beforeText;
@@ -196,7 +204,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   const drift = opts.drift ? await opts.drift(after) : undefined;
   const summary = renderSummary({
     organizationId: after.organization.id,
-    before,
+    before: since,
     after,
     changes,
     refresh: refresh!,
@@ -204,7 +212,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     sharedFiles: files.filter((f) => f.integration === null).map((f) => ({ path: f.path, status: f.status })),
     integrations: opts.integrations.map((i) => ({
       integration: i,
-      before: coverageOf(i, before),
+      before: coverageOf(i, since),
       after: coverageOf(i, after)!,
       files: files.filter((f) => f.integration === i.name).map((f) => ({ path: f.path, status: f.status })),
       drift: drift?.get(i.name),
