@@ -92,6 +92,7 @@ export function summaryText(result: SynthResult, snapshotFile?: string): string 
   if (viaProvider) {
     lines.push(`  ${viaProvider} in-scope account(s) get the member role directly (DIRECT above): accounts that join their OUs later do not get it automatically; re-run discover and synth`);
   }
+  if (result.syncTrigger) lines.push(`  sync trigger (EventBridge -> GitHub repository_dispatch, CI role for OIDC): ${result.syncTrigger.files[0]}; set TF_VAR_github_dispatch_token when applying (docs/sync.md)`);
   const first = result.stacks[0]?.integration ?? "<integration>";
   lines.push(
     result.format === "hcl"

@@ -244,6 +244,8 @@ export const syncSchema = z
         branch: z.string().regex(/^[A-Za-z0-9._/-]{1,255}$/, "must be a branch name such as main").default("main"),
         /** The GitHub environment the workflows' jobs use; the CI role trusts it. null: trust the branch instead. */
         environment: z.string().regex(/^[A-Za-z0-9._-]{1,255}$/, "must be a GitHub environment name such as orgtrust").nullable().default("orgtrust"),
+        /** Create GitHub's OIDC provider (token.actions.githubusercontent.com) in the management account; false when it exists. */
+        createOidcProvider: z.boolean().default(true),
       })
       .strict(),
     /** The CI role the workflows assume through OIDC (management account). */

@@ -1,5 +1,6 @@
 import { iamRoleArn, organizationsRegion, type Partition } from "../common/ids";
 import type { SyncConfig } from "../config/schema";
+import { DISPATCH_EVENT_TYPE } from "../constructs/sync-trigger";
 
 /**
  * The GitHub Actions workflows `orgtrust init --ci github` writes (docs/sync.md):
@@ -25,8 +26,7 @@ export const SYNC_WORKFLOW_FILE = ".github/workflows/orgtrust-sync.yml";
 export const DRIFT_WORKFLOW_FILE = ".github/workflows/orgtrust-drift.yml";
 /** The branch of the one sync pull request. */
 export const SYNC_BRANCH = "orgtrust/sync";
-/** The repository_dispatch event type the trigger stack sends. */
-export const DISPATCH_EVENT_TYPE = "orgtrust-org-changed";
+export { DISPATCH_EVENT_TYPE };
 
 export interface WorkflowOptions {
   partition: Partition;

@@ -11,6 +11,7 @@ import type { ResolvedIntegration } from "../config/resolve";
 import { IntegrationStack } from "../constructs/integration-stack";
 import { memberRoleTemplateBody } from "../constructs/member-role-policy";
 import type { Snapshot } from "../org/snapshot";
+import { renderSyncTrigger } from "../sync/trigger-synth";
 import { toHcl } from "./hcl";
 import { checkInputs, planIntegration, type Coverage, type IntegrationPlan } from "./plan";
 
@@ -57,6 +58,8 @@ export interface SynthResult {
   outDir: string;
   format: "json" | "hcl";
   stacks: StackResult[];
+  /** The sync trigger stack (stacks/orgtrust-sync), when the config has a sync section (docs/sync.md). */
+  syncTrigger?: { dir: string; files: string[] };
 }
 
 export const COVERAGE_FILE = "orgtrust-coverage.json";
@@ -247,9 +250,10 @@ export async function runSynth(opts: SynthOptions): Promise<SynthResult> {
   const stage = fs.mkdtempSync(path.join(parent, `.${path.basename(outDir)}.orgtrust-synth-`));
   try {
     const { results, version } = renderStacks(stage, plans, opts.hcl);
+    const trigger = renderSyncTrigger(stage, opts.loaded, opts.hcl, stableJson);
     const all = opts.integrations.length === Object.keys(opts.loaded.config.integrations).length;
-    commit(stage, outDir, results, opts.hcl, all, version);
-    return { outDir: opts.outDir, format: opts.hcl ? "hcl" : "json", stacks: results };
+    commit(stage, outDir, trigger ? [...results, trigger as StackResult] : results, opts.hcl, all, version);
+    return { outDir: opts.outDir, format: opts.hcl ? "hcl" : "json", stacks: results, ...(trigger ? { syncTrigger: { dir: trigger.dir, files: trigger.files } } : {}) };
   } finally {
     fs.rmSync(stage, { recursive: true, force: true });
   }
