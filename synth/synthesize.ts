@@ -250,8 +250,8 @@ export async function runSynth(opts: SynthOptions): Promise<SynthResult> {
   const stage = fs.mkdtempSync(path.join(parent, `.${path.basename(outDir)}.orgtrust-synth-`));
   try {
     const { results, version } = renderStacks(stage, plans, opts.hcl);
-    const trigger = renderSyncTrigger(stage, opts.loaded, opts.hcl, stableJson);
     const all = opts.integrations.length === Object.keys(opts.loaded.config.integrations).length;
+    const trigger = all ? renderSyncTrigger(stage, opts.loaded, opts.hcl, stableJson) : undefined;
     commit(stage, outDir, trigger ? [...results, trigger as StackResult] : results, opts.hcl, all, version);
     return { outDir: opts.outDir, format: opts.hcl ? "hcl" : "json", stacks: results, ...(trigger ? { syncTrigger: { dir: trigger.dir, files: trigger.files } } : {}) };
   } finally {
