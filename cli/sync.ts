@@ -1,8 +1,10 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Command } from "commander";
 import { assertWritable, writeFileAtomic } from "../common/atomic-write";
 import { InputError } from "../common/errors";
 import { addAwsOptions, awsOptionsFrom, makeLogger, printJson, requireConfig, selectIntegrations, snapshotPathFrom, type AwsCliOptions } from "./common";
+import { loadSnapshot } from "../org/snapshot";
 import { DEFAULT_SYNTH_OUT } from "./synth";
 
 interface SyncFlags extends AwsCliOptions {
@@ -17,6 +19,7 @@ interface SyncFlags extends AwsCliOptions {
   hcl?: boolean;
   generated?: string;
   summary?: string;
+  drift?: boolean;
   json?: boolean;
 }
 
@@ -54,6 +57,7 @@ export function registerSync(program: Command): Command {
     .option("--hcl", "the stacks are plain HCL (synth --hcl)")
     .option("--generated <dir>", "generated files under DIR/<integration>/ (generate --out); default each integration's output.dir")
     .option("--summary <file>", "write the Markdown change summary here (the pull-request body), also when nothing changed")
+    .option("--drift", "also run `orgtrust drift` (no --deep) against the committed snapshot and list its findings per integration in the summary")
     .option("--json", "machine-readable result on stdout; no progress");
   addAwsOptions(cmd);
   cmd.addHelpText(
@@ -91,12 +95,40 @@ export function registerSync(program: Command): Command {
     const configured = loaded.config.sync?.maxSnapshotAgeHours;
     // Loaded on use: cdktf, the provider bindings and the generator stay out of every other command's start-up.
     const { runSync } = await import("../sync/run");
+    const aws = awsOptionsFrom(flags, loaded);
+    const cli = { excludeOu: [], excludeAccount: [], json: flags.json };
+    // Drift runs against what is deployed: the committed snapshot (read before sync replaces it).
+    const committedPath = flags.since ?? snapshotPath;
+    const committed = flags.drift && fs.existsSync(committedPath) ? loadSnapshot(committedPath) : undefined;
+    const drift = flags.drift
+      ? async () => {
+          const { runDrift, DEFAULT_AUDIT_ROLE } = await import("../drift/run");
+          const report = await runDrift({
+            loaded,
+            integrations,
+            snapshot: committed ? { snapshot: committed, path: path.relative(process.cwd(), committedPath) || committedPath } : undefined,
+            aws,
+            deep: false,
+            auditRoleName: DEFAULT_AUDIT_ROLE,
+            failOn: "error",
+            cli,
+            log,
+          });
+          const by = new Map<string, Array<{ severity: string; kind: string; message: string }>>();
+          // The org-vs-snapshot findings are the changes the summary lists already.
+          for (const f of report.findings) {
+            if (f.check === "org" || !f.integration) continue;
+            by.set(f.integration, [...(by.get(f.integration) ?? []), { severity: f.severity, kind: f.kind, message: f.message }]);
+          }
+          return by;
+        }
+      : undefined;
     const result = await runSync({
       loaded,
       snapshotPath,
       sincePath: flags.since,
       integrations,
-      aws: awsOptionsFrom(flags, loaded),
+      aws,
       changed,
       fullCrawlReason,
       maxSnapshotAgeHours: flags.maxAge ?? configured ?? DEFAULT_MAX_SNAPSHOT_AGE_HOURS,
@@ -104,8 +136,9 @@ export function registerSync(program: Command): Command {
       synthOut: flags.synthOut,
       hcl: !!flags.hcl,
       generatedDir: flags.generated,
-      cli: { excludeOu: [], excludeAccount: [], json: flags.json },
+      cli,
       log,
+      drift,
     });
     if (flags.summary) writeFileAtomic(flags.summary, result.summary);
     if (flags.json) {

@@ -101,9 +101,9 @@ export function renderSummary(s: SummaryInput): string {
   out.push("");
   const how =
     s.refresh.mode === "full"
-      ? `full crawl (${s.refresh.calls} Organizations calls${s.refresh.reason ? `; ${text(s.refresh.reason)}` : ""})`
-      : `incremental refresh of ${(s.refresh.ids ?? []).map((id) => code(id, false)).join(", ")} (${s.refresh.calls} Organizations calls)`;
-  out.push(`Organization ${code(s.organizationId, false)} · ${s.before ? "" : "no committed snapshot yet · "}refreshed by a ${how}.`);
+      ? `a full crawl (${s.refresh.calls} Organizations calls${s.refresh.reason ? `; ${text(s.refresh.reason)}` : ""})`
+      : `an incremental refresh of ${(s.refresh.ids ?? []).map((id) => code(id, false)).join(", ")} (${s.refresh.calls} Organizations calls)`;
+  out.push(`Organization ${code(s.organizationId, false)} · ${s.before ? "" : "no committed snapshot yet · "}refreshed by ${how}.`);
   if (s.refresh.mode === "incremental") out.push("", "An incremental refresh reads only what the event named; the scheduled run's full crawl catches anything an event missed.");
 
   const beforeOus = new Map((s.before?.organizationalUnits ?? []).map((o) => [o.id, o]));

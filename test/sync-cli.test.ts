@@ -154,6 +154,41 @@ describeWithMoto("orgtrust sync against moto", (moto) => {
     expect(tree(repo)).toEqual(after);
   });
 
+  test("an event payload refreshes only what it names (3 calls for a moved account); a stale snapshot falls back to a full crawl; --drift lists findings", async () => {
+    expect((await sync([])).code).toBe(1);
+    const id = org.account["prod-a"];
+    await c.org.send(new MoveAccountCommand({ AccountId: id, SourceParentId: org.ou["Workloads/Prod"], DestinationParentId: org.ou["Workloads/Dev"] }));
+    // What the trigger stack sends: the EventBridge event as client_payload.event (GITHUB_EVENT_PATH holds the dispatch).
+    const eventFile = path.join(summaryDir, "event.json");
+    const dispatch = (detail: Record<string, unknown>) =>
+      fs.writeFileSync(eventFile, JSON.stringify({ action: "orgtrust-org-changed", client_payload: { event: { source: "aws.organizations", "detail-type": "AWS API Call via CloudTrail", detail } } }));
+    dispatch({ eventName: "MoveAccount", requestParameters: { accountId: id, sourceParentId: org.ou["Workloads/Prod"], destinationParentId: org.ou["Workloads/Dev"] } });
+    const inc = await sync(["--event", eventFile, "--json"]);
+    expect(inc.code).toBe(1);
+    const r = JSON.parse(inc.stdout) as { refresh: { mode: string; calls: number; ids: string[] }; changes: { accountsMoved: unknown[] } };
+    expect(r.refresh).toEqual({ mode: "incremental", calls: 3, ids: [id] });
+    expect(r.changes.accountsMoved).toHaveLength(1);
+    expect(summary()).toContain(`refreshed by an incremental refresh of \`${id}\` (3 Organizations calls).`);
+    const snap = JSON.parse(fs.readFileSync(path.join(repo, "org.json"), "utf8")) as Snapshot;
+    expect(snap.accounts.find((a) => a.id === id)!.parentId).toBe(org.ou["Workloads/Dev"]);
+
+    await c.org.send(new MoveAccountCommand({ AccountId: id, SourceParentId: org.ou["Workloads/Dev"], DestinationParentId: org.ou["Workloads/Prod"] }));
+    const stale = await sync(["--event", eventFile, "--max-age", "0", "--json"]);
+    expect(stale.code).toBe(1);
+    expect(JSON.parse(stale.stdout).refresh).toMatchObject({ mode: "full", reason: expect.stringMatching(/^the committed snapshot is 0 h old \(more than 0 h\)$/) });
+
+    // An event that names no account (a handshake): a full crawl, nothing changed.
+    dispatch({ eventName: "AcceptHandshake", responseElements: { handshake: { id: "h-1" } } });
+    const none = await sync(["--event", eventFile, "--json"]);
+    expect(none.code).toBe(0);
+    expect(JSON.parse(none.stdout).refresh).toMatchObject({ mode: "full", reason: "event AcceptHandshake names no account or OU" });
+
+    // --drift: nothing is deployed in moto, so each integration's StackSet is missing.
+    const drift = await sync(["--drift", "--check"]);
+    expect(drift.code).toBe(0);
+    expect(summary()).toMatch(/\*\*Drift findings\*\*\n\n\| Severity \| Kind \| Finding \|\n\|---\|---\|---\|\n\| error \| `stackset-missing`/);
+  });
+
   test("bad input is exit 2 and writes nothing", async () => {
     const r = await sync(["--changed", "12345"]);
     expect(r.code).toBe(2);
