@@ -6,7 +6,7 @@ import { isChangeableId } from "./incremental";
  * The ids an event names, from the payload file the workflow passes (`--event "$GITHUB_EVENT_PATH"`):
  *  - repository_dispatch (type orgtrust-org-changed, sent by the trigger stack): client_payload.event is the EventBridge
  *    event; the id comes from the CloudTrail field its eventName puts it in (ID_FIELDS). A dispatch sent by hand
- *    (gh api .../dispatches -f event_type=orgtrust-org-changed -F client_payload[ids]=...): every id in client_payload;
+ *    (gh api .../dispatches -f event_type=orgtrust-org-changed -f client_payload[ids]=...): every id in client_payload;
  *  - workflow_dispatch: the `changed` input (ids separated by spaces or commas);
  *  - anything else (schedule, a dispatch that names no id such as AcceptHandshake): no id, so a full crawl.
  */
