@@ -87,7 +87,7 @@ export function registerSync(program: Command): Command {
       const { idsFromEvent } = await import("../sync/event");
       const ev = idsFromEvent(flags.event);
       changed = [...changed, ...ev.ids];
-      if (!changed.length) fullCrawlReason = `${ev.describe} names no account or OU`;
+      if (!changed.length && !ev.scheduled) fullCrawlReason = `${ev.describe} names no account or OU`;
     }
     const toWrite = [snapshotPath, ...(flags.summary ? [flags.summary] : [])];
     if (!flags.check) assertWritable(toWrite);

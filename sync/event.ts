@@ -14,6 +14,8 @@ export interface EventIds {
   ids: string[];
   /** What the event was, for the summary when it names no id. */
   describe: string;
+  /** A scheduled run (or another event that is no change notice): a full crawl is the plan, not a fallback. */
+  scheduled: boolean;
 }
 
 function collect(value: unknown, into: Set<string>, depth = 0): void {
@@ -79,5 +81,6 @@ export function idsFromEvent(file: string): EventIds {
   else if (d.inputs !== undefined) collect(d.inputs.changed, ids);
   const eventName = (detail as { eventName?: unknown } | undefined)?.eventName;
   const what = typeof eventName === "string" ? `event ${eventName.replace(/[^A-Za-z0-9]/g, "").slice(0, 64)}` : typeof d.action === "string" ? `dispatch ${d.action.replace(/[^A-Za-z0-9_-]/g, "").slice(0, 64)}` : "the event";
-  return { ids: [...ids].sort(), describe: what };
+  const scheduled = d.client_payload === undefined && d.inputs === undefined && d.detail === undefined;
+  return { ids: [...ids].sort(), describe: what, scheduled };
 }
