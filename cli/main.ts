@@ -9,6 +9,7 @@ import { registerExample } from "./example";
 import { registerGenerate } from "./generate";
 import { registerInit } from "./init";
 import { registerSynth } from "./synth";
+import { registerSync } from "./sync";
 
 /** Commander usage errors, on one line with the fix. */
 const usageLine = (str: string) => `${str.split("\n")[0].replace(/^error: /, "orgtrust: error: ")} (fix: see orgtrust <command> --help)\n`;
@@ -21,7 +22,7 @@ export function buildProgram(): Command {
     .version(JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")).version as string)
     .exitOverride()
     .configureOutput({ outputError: (str: string, write: (s: string) => void) => write(usageLine(str)) });
-  for (const register of [registerInit, registerDiscover, registerSynth, registerGenerate, registerDrift, registerExample]) {
+  for (const register of [registerInit, registerDiscover, registerSynth, registerGenerate, registerDrift, registerSync, registerExample]) {
     const cmd = register(program);
     cmd.exitOverride().configureOutput({ outputError: (str: string, write: (s: string) => void) => write(usageLine(str)) });
   }

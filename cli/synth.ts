@@ -101,6 +101,7 @@ export function summaryText(result: SynthResult, snapshotFile?: string, opts: { 
     lines.push(`  ${viaProvider} in-scope account(s) get the member role directly (DIRECT above): accounts that join their OUs later do not get it automatically; re-run discover and synth`);
   }
   for (const k of result.kept) lines.push(`  ${k.dir}: integration ${k.integration} is no longer configured; kept because it holds ${k.foreign.join(", ")} (see the warning)`);
+  if (result.syncTrigger) lines.push(`  sync trigger (EventBridge -> GitHub repository_dispatch, CI role for OIDC): ${result.syncTrigger.files[0]}; set TF_VAR_github_dispatch_token when applying (docs/sync.md)`);
   if (result.written.length === 0) lines.push("  Nothing changed: every file was already up to date.");
   if (opts.next !== false) lines.push(nextLine(result));
   return `${lines.join("\n")}\n`;

@@ -236,6 +236,36 @@ export const integrationSchema = z
   })
   .strict();
 
+/**
+ * `sync`: keep the repository in step with the org (docs/sync.md). With it, synth adds the trigger stack
+ * (stacks/orgtrust-sync: EventBridge rules -> GitHub repository_dispatch, and the CI role for OIDC) and
+ * `orgtrust init --ci github` fills in the role and the environment.
+ */
+export const syncSchema = z
+  .object({
+    github: z
+      .object({
+        /** The repository the trigger dispatches to and the CI role trusts: owner/name. */
+        repository: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}$/, "must be a GitHub repository such as acme/org-config"),
+        /** The branch the sync workflow runs on (trusted by the CI role when environment is null). */
+        branch: z.string().regex(/^[A-Za-z0-9._/-]{1,255}$/, "must be a branch name such as main").default("main"),
+        /** The GitHub environment the workflows' jobs use; the CI role trusts it. null: trust the branch instead. */
+        environment: z.string().regex(/^[A-Za-z0-9._-]{1,255}$/, "must be a GitHub environment name such as orgtrust").nullable().default("orgtrust"),
+        /** Create GitHub's OIDC provider (token.actions.githubusercontent.com) in the management account; false when it exists. */
+        createOidcProvider: z.boolean().default(true),
+      })
+      .strict(),
+    /** The CI role the workflows assume through OIDC (management account). */
+    ciRole: z.object({ name: roleName.default("orgtrust-sync-ci"), path: iamPath.default("/") }).strict().default({ name: "orgtrust-sync-ci", path: "/" }),
+    /** Also route Control Tower's CreateManagedAccount / UpdateManagedAccount, from its home region. */
+    controlTower: z.object({ homeRegion: region }).strict().optional(),
+    /** An incremental refresh builds on a committed snapshot at most this old (hours); older: a full crawl. */
+    maxSnapshotAgeHours: z.number().min(0).default(168),
+    /** The sync workflow's schedule (cron, UTC): the full crawl that catches any event missed. */
+    schedule: z.string().regex(/^[0-9*/,\- ]+$/, "must be a cron expression such as \"17 5 * * *\"").default("17 5 * * *"),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     version: z.literal(1, { message: "must be 1" }),
@@ -251,6 +281,7 @@ export const configSchema = z
     /** Default snapshot file (relative to this file); --snapshot overrides it. */
     snapshot: z.string().optional(),
     exclusions: globalExclusionsSchema.default(globalExclusionsSchema.parse({})),
+    sync: syncSchema.optional(),
     integrations: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, "integration names must be lower-case letters, digits and -, starting with a letter"), integrationSchema),
     /** Where Terraform keeps each stack's state (config/backend.ts; default: a local file in the stack directory). */
     backend: backendSchema.optional(),
@@ -264,3 +295,4 @@ export const configSchema = z
 export type OrgtrustConfig = z.infer<typeof configSchema>;
 export type IntegrationConfig = z.infer<typeof integrationSchema>;
 export type ExternalIdConfig = z.infer<typeof externalIdSchema>;
+export type SyncConfig = z.infer<typeof syncSchema>;

@@ -20,7 +20,13 @@ type JsonObject = { [k: string]: Json };
 
 /** Nested blocks orgtrust's resources, data sources and providers use. */
 const BLOCK_KEYS = new Set([
+  "api_key",
   "assume_role",
+  "auth_parameters",
+  "dead_letter_config",
+  "http_target",
+  "input_transformer",
+  "retry_policy",
   "auto_deployment",
   "default_tags",
   "deployment_targets",
@@ -33,7 +39,7 @@ const BLOCK_KEYS = new Set([
   "workspaces",
 ]);
 /** Object-valued attributes (maps). */
-const MAP_KEYS = new Set(["tags", "tags_all", "parameters", "parameter_overrides", "keepers"]);
+const MAP_KEYS = new Set(["tags", "tags_all", "parameters", "parameter_overrides", "keepers", "header_parameters", "input_paths"]);
 /** String attributes holding IAM policy JSON, emitted as jsonencode(...). */
 const POLICY_KEYS = new Set(["assume_role_policy", "policy"]);
 /** Attributes whose strings are references or keywords, not strings: emitted bare. */

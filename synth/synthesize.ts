@@ -14,6 +14,7 @@ import { memberRoleTemplateBody } from "../constructs/member-role-policy";
 import type { Snapshot } from "../org/snapshot";
 import { applyBackend } from "./backend";
 import { commitStacks, HCL_MARKER, JSON_MARKER_KEY, RestoreFailed, type KeptStack, type StackFiles } from "./commit";
+import { renderSyncTrigger } from "../sync/trigger-synth";
 import { toHcl } from "./hcl";
 import { checkInputs, planIntegration, type Coverage, type IntegrationPlan } from "./plan";
 
@@ -69,6 +70,8 @@ export interface SynthResult {
   kept: KeptStack[];
   /** Files changed or added by this run, relative to outDir (empty when nothing changed). */
   written: string[];
+  /** The sync trigger stack (stacks/orgtrust-sync), when the config has a sync section (docs/sync.md). */
+  syncTrigger?: { dir: string; files: string[] };
 }
 
 export const COVERAGE_FILE = "orgtrust-coverage.json";
@@ -190,11 +193,12 @@ export async function runSynth(opts: SynthOptions): Promise<SynthResult> {
   try {
     const { results, files, version } = renderStacks(stage, plans, opts.hcl, opts.loaded.config.backend);
     const all = opts.integrations.length === Object.keys(opts.loaded.config.integrations).length;
+    const trigger = all ? renderSyncTrigger(stage, opts.loaded, opts.hcl, stableJson) : undefined;
     const committed = commitStacks({
       outDir,
       label: opts.outDir,
       stage,
-      stacks: files,
+      stacks: trigger ? [...files, trigger] : files,
       format: opts.hcl ? "hcl" : "json",
       prune: all,
       force: !!opts.force,
@@ -203,7 +207,14 @@ export async function runSynth(opts: SynthOptions): Promise<SynthResult> {
       memberRoleFile: MEMBER_ROLE_TEMPLATE_FILE,
       log: opts.log,
     });
-    return { outDir: opts.outDir, format: opts.hcl ? "hcl" : "json", stacks: results, kept: committed.kept, written: committed.written };
+    return {
+      outDir: opts.outDir,
+      format: opts.hcl ? "hcl" : "json",
+      stacks: results,
+      kept: committed.kept,
+      written: committed.written,
+      ...(trigger ? { syncTrigger: { dir: trigger.dir, files: trigger.paths } } : {}),
+    };
   } catch (e) {
     // The staging directory then holds the only copy of what could not be restored: it stays.
     if (e instanceof RestoreFailed) keepStage = true;

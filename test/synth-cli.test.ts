@@ -24,6 +24,8 @@ const ENV_SOURCED: Array<[string, string]> = [
   ["apono", "APONO_EXTERNAL_ID"],
 ];
 const EXAMPLE_STACKS = ["apono", "awscli", "backstage", "cloudquery", "custodian", "pipes", "port", "steampipe", "terraform"];
+/** The example configures sync: synth of every integration also writes the trigger stack (test/sync-trigger.test.ts). */
+const WITH_SYNC_STACK = [...EXAMPLE_STACKS, "orgtrust-sync"].sort();
 
 /** One full synth of the example through the CLI (speed is measured by bench/synth.js, not here). */
 function synthExample(out: string, format: "json" | "hcl", extra: string[] = []) {
@@ -79,13 +81,13 @@ describe("orgtrust synth on the example", () => {
     const r = await synthExample(out, "json");
     expect(r.stderr).not.toMatch(/error/);
     expect(r.code).toBe(0);
-    expect(fs.readdirSync(path.join(out, "stacks")).sort()).toEqual(EXAMPLE_STACKS);
+    expect(fs.readdirSync(path.join(out, "stacks")).sort()).toEqual(WITH_SYNC_STACK);
     for (const s of EXAMPLE_STACKS) {
       expect(fs.readdirSync(path.join(out, "stacks", s)).sort()).toEqual(["cdk.tf.json", "orgtrust-coverage.json"]);
       JSON.parse(fs.readFileSync(path.join(out, "stacks", s, "cdk.tf.json"), "utf8"));
     }
     const manifest = JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8"));
-    expect(Object.keys(manifest.stacks).sort()).toEqual(EXAMPLE_STACKS);
+    expect(Object.keys(manifest.stacks).sort()).toEqual(WITH_SYNC_STACK);
     expect(manifest.stacks.backstage.synthesizedStackPath).toBe("stacks/backstage/cdk.tf.json");
 
     // Summary: who gets the role through the StackSet, directly, or not at all and why.
@@ -324,7 +326,7 @@ describe("orgtrust synth --hcl (View as Code)", () => {
   test("byte-identical across runs, no absolute paths", () => {
     const a = tree(first);
     const b = tree(second);
-    expect(Object.keys(a).length).toBe(EXAMPLE_STACKS.length * 3 + 1);
+    expect(Object.keys(a).length).toBe(EXAMPLE_STACKS.length * 3 + 1 + 1);
     expect(b).toEqual(a);
     for (const [f, text] of Object.entries(a)) expect({ f, abs: absolutePaths(text, [first, REPO, os.tmpdir()]) }).toEqual({ f, abs: [] });
   });
@@ -513,7 +515,7 @@ integrations:
     const r = await runCli(["synth", "--config", EXAMPLE, "--out", out, "--integration", "backstage", "--exclude-account", "654321098765"], { env: ENV });
     expect(r.code).toBe(0);
     expect(fs.statSync(path.join(out, "stacks", "steampipe", "cdk.tf.json")).ino).toBe(steampipe);
-    expect(Object.keys(JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8")).stacks).sort()).toEqual(EXAMPLE_STACKS);
+    expect(Object.keys(JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8")).stacks).sort()).toEqual(WITH_SYNC_STACK);
     expect(fs.readFileSync(path.join(out, "stacks", "backstage", "orgtrust-coverage.json"), "utf8")).toContain("654321098765");
     const bad = await runCli(["synth", "--config", EXAMPLE, "--out", out, "--integration", "nope"], { env: ENV });
     expect(bad.code).toBe(2);
