@@ -5,9 +5,19 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { memberRoleTemplateBody } from "../constructs/member-role-policy";
 import { awsClients, clientsFor } from "./support/aws-clients";
-import { runCli, type CliResult } from "./support/cli";
+import { REPO, runCli, type CliResult } from "./support/cli";
 import { buildOrg, type BuiltOrg, type OrgSpec } from "./support/org-fixture";
-import { describeWithTerraform, killAllTerraform, planChanges, TerraformWorkspace, type PlanJson, type TerraformState } from "./support/terraform";
+import {
+  describeWithTerraform,
+  killAllTerraform,
+  MIRRORED_AWS_PROVIDER,
+  PINNED_AWS_PROVIDER,
+  planChanges,
+  rewriteForMirroredProvider,
+  TerraformWorkspace,
+  type PlanJson,
+  type TerraformState,
+} from "./support/terraform";
 
 /**
  * The real deploy path, end to end: an org in moto, `orgtrust discover`, `orgtrust synth` (cdk.tf.json) and
@@ -257,4 +267,52 @@ ${extraExcludedOus.length ? `    exclusions: { organizationalUnits: [${extraExcl
       test("exclude one more OU in the config, re-synth: the plan removes exactly that OU's stack instance, nothing else", () => steps[f.integration].exclude, 240_000);
     });
   }
+});
+
+describe("the harness's one rewrite for the mirrored provider (runs without terraform)", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-tfrewrite-"));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test("changes exactly the version pin and stack_set_instance_region, nothing else, in cdk.tf.json and main.tf; refuses another pin", async () => {
+    const example = path.join(REPO, "examples", "orgtrust.yaml");
+    for (const hcl of [false, true]) {
+      const out = path.join(dir, hcl ? "hcl" : "json");
+      ok(await runCli(["synth", "--config", example, "--out", out, "--integration", "cloudquery", ...(hcl ? ["--hcl"] : [])]), "orgtrust synth");
+      const file = path.join(out, "stacks", "cloudquery", hcl ? "main.tf" : "cdk.tf.json");
+      const before = fs.readFileSync(file, "utf8");
+      const after = rewriteForMirroredProvider(path.basename(file), before);
+      const instances = (before.match(/aws_cloudformation_stack_set_instance/g) ?? []).length;
+      expect(instances).toBeGreaterThan(0);
+      if (hcl) {
+        const a = before.split("\n");
+        const b = after.split("\n");
+        expect(b.length).toBe(a.length);
+        const changed = a.map((line, i) => [line, b[i]]).filter(([x, y]) => x !== y);
+        for (const [x, y] of changed) {
+          const pin = x.replace(`"${PINNED_AWS_PROVIDER}"`, `"${MIRRORED_AWS_PROVIDER}"`) === y;
+          const region = x.replace("stack_set_instance_region", "region") === y;
+          expect({ x, y, ok: pin || region }).toEqual({ x, y, ok: true });
+        }
+        expect(changed.filter(([x]) => x.includes("stack_set_instance_region")).length).toBe(changed.length - 1);
+      } else {
+        const doc = JSON.parse(after);
+        expect(doc.terraform.required_providers.aws.version).toBe(MIRRORED_AWS_PROVIDER);
+        // Undo the two changes: what is left is the synthesized document, key order included.
+        doc.terraform.required_providers.aws.version = PINNED_AWS_PROVIDER;
+        for (const inst of Object.values(doc.resource.aws_cloudformation_stack_set_instance) as Array<Record<string, unknown>>) {
+          expect(inst).not.toHaveProperty("stack_set_instance_region");
+          const undone = Object.fromEntries(Object.entries(inst).map(([k, v]) => [k === "region" ? "stack_set_instance_region" : k, v]));
+          for (const k of Object.keys(inst)) delete inst[k];
+          Object.assign(inst, undone);
+        }
+        expect(JSON.stringify(doc, null, 2)).toBe(JSON.stringify(JSON.parse(before), null, 2));
+      }
+      expect(after).not.toContain("stack_set_instance_region");
+      // A pin the harness does not know is a loud failure, not a silently different test.
+      expect(() => rewriteForMirroredProvider(path.basename(file), before.replace(PINNED_AWS_PROVIDER, "6.26.0"))).toThrow(/revisit rewriteForMirroredProvider/);
+    }
+  });
 });
