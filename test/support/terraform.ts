@@ -252,8 +252,9 @@ function differences(before: unknown, after: unknown, unknown: unknown, prefix: 
  * What a saved plan would change, attribute by attribute, with moto's allowance and nothing more: on
  * aws_cloudformation_stack_set the MOTO_UNSTORED_STACKSET_FIELDS are ignored, and when those fields alone force a
  * replacement (replace_paths) the attributes the provider computes on create (arn, id, ...) are unknown in the plan
- * for that reason only, so they are ignored too. Every other attribute of every resource must equal its state, and
- * every output too. An empty result is a no-change plan.
+ * for that reason only, so they are ignored too. Every other attribute of every resource must equal its state (an
+ * absent and an empty map or list count as equal: `tags = {} -> null` sets no tag), and every output too. An empty
+ * result is a no-change plan.
  */
 export function planChanges(plan: PlanJson): PlannedChange[] {
   const out: PlannedChange[] = [];
@@ -504,8 +505,7 @@ export function describeWithTerraform(name: string, fn: (moto: () => WorkerMoto)
       });
       return;
     }
-    // eslint-disable-next-line no-console
-    console.warn(`\n*** Terraform tests SKIPPED: ${a.reason}. ***\n`);
+    process.stderr.write(`\n*** Terraform tests SKIPPED: ${a.reason}. ***\n`);
     describe.skip(name, () => fn(() => undefined as never));
     return;
   }
