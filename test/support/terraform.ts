@@ -15,7 +15,9 @@ import { describeWithMoto, type WorkerMoto } from "./moto";
  * usual plugin folders that holds the provider, else the first match of `find / -maxdepth 4 -type d -name
  * registry.terraform.io`. The harness writes a CLI config (TF_CLI_CONFIG_FILE) into its own temporary folder with a
  * `filesystem_mirror` for that folder and `direct { exclude = ["registry.terraform.io/*\/*"] }`, so no provider is ever
- * fetched, and no plugin cache (TF_PLUGIN_CACHE_DIR is removed from the environment; HOME is a temporary folder).
+ * fetched, and no plugin cache: terraform's environment is built from scratch (PATH and what is listed in env(), so
+ * no TF_PLUGIN_CACHE_DIR, TF_* or AWS_* of the caller's leaks in), with CHECKPOINT_DISABLE=1, TF_IN_AUTOMATION=1 and
+ * HOME a temporary folder.
  *
  * 6.x spellings. The project pins hashicorp/aws 6.25.0 (the last @cdktf/provider-aws); the mirror has 5.100.0.
  * rewriteForMirroredProvider is the ONE place that changes synthesized files, in the harness's own copy, never in
@@ -33,7 +35,7 @@ import { describeWithMoto, type WorkerMoto } from "./moto";
  * and sends any non-loopback HTTP(S) request to a dead proxy (HTTPS_PROXY=127.0.0.1:9, NO_PROXY=loopback), so a
  * stray request fails at once instead of reaching the network.
  *
- * moto vs AWS (see /work/shared/reference/moto.md; the suites shape their org so the two agree):
+ * moto vs AWS (moto 5.2.1, checked on these machines; the suites shape their org so the two agree):
  *  - A StackSet instance targeted at an OU lands in the accounts of that OU and of its direct child OUs only (AWS:
  *    the whole subtree): keep every account at most one OU level below its target.
  *  - A root target also lands in the management account (AWS: never): keep an excluded OU holding an account, so the
