@@ -21,7 +21,8 @@ import { loadConfig as loadOrgtrustConfig } from "../config/load";
 import { resolveIntegration } from "../config/resolve";
 import { DISCOVERY_POLICY_NAME, discoveryRolePolicy, discoveryTrustPolicy, memberTrustPolicy } from "../constructs/member-role-policy";
 import { awsClients, clientsFor, TEST_CREDENTIALS } from "./support/aws-clients";
-import { runCli } from "./support/cli";
+import * as ts from "typescript";
+import { REPO, runCli } from "./support/cli";
 import { describeWithMoto } from "./support/moto";
 import { buildOrg, type BuiltOrg } from "./support/org-fixture";
 import { FIXTURE, IN_SCOPE, tmpDir, writeConfig, writePartitionSnapshot } from "./generate-fixture";
@@ -248,6 +249,36 @@ describe("backstage output, nothing out of scope (the published processor)", () 
     expect(await AwsOrganizationCloudAccountProcessor.fromConfig(p, { logger: silentLogger })).toBeInstanceOf(AwsOrganizationCloudAccountProcessor);
     c.close();
   });
+});
+
+describe("README: the backend module that registers the processor", () => {
+  test("type-checks against the installed @backstage/backend-plugin-api, plugin-catalog-node and the aws module", () => {
+    const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
+    const m = /```ts\n(\/\/ packages\/backend\/src\/orgtrustAwsAccounts\.ts\n[\s\S]*?)```/.exec(readme);
+    expect(m).not.toBeNull();
+    const d = tmpDir("orgtrust-backstage-module-");
+    const good = path.join(d, "orgtrustAwsAccounts.ts");
+    const bad = path.join(d, "broken.ts");
+    fs.writeFileSync(good, m![1]);
+    // The check can fail: the processor's fromConfig needs a Config, not a string.
+    fs.writeFileSync(bad, m![1].replace("config.getConfig('orgtrust.backstage')", "'orgtrust.backstage'"));
+    const program = ts.createProgram([good, bad], {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.CommonJS,
+      moduleResolution: ts.ModuleResolutionKind.Node10,
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      esModuleInterop: true,
+      types: [],
+      // Resolve the packages from this checkout's node_modules (the files live in a temporary folder).
+      baseUrl: REPO,
+      paths: { "*": ["node_modules/*", "node_modules/@types/*"] },
+    });
+    const errors = (f: string) => ts.getPreEmitDiagnostics(program, program.getSourceFile(f)).map((x) => ts.flattenDiagnosticMessageText(x.messageText, "\n"));
+    expect(errors(good)).toEqual([]);
+    expect(errors(bad).join("\n")).toMatch(/not assignable to parameter of type 'Config'/);
+  }, 60_000);
 });
 
 /** A small org: the management account, Workloads (w1, w2), Sandbox (s1). */
