@@ -76,8 +76,9 @@ async function backstageConfig(files: string[], env: Record<string, string> = { 
 }
 
 /** The merged config validated against the published packages' schemas (throws on a wrong key or type). */
+let schemaOnce: ReturnType<typeof loadConfigSchema> | undefined;
 async function validateAgainstSchemas(config: Config): Promise<void> {
-  const schema = await loadConfigSchema({ dependencies: BACKSTAGE_PACKAGES });
+  const schema = await (schemaOnce ??= loadConfigSchema({ dependencies: BACKSTAGE_PACKAGES }));
   schema.process([{ context: "merged", data: config.get() as any }], { visibility: ["frontend", "backend", "secret"] });
 }
 
@@ -214,6 +215,14 @@ describe("backstage output over the fixture org (exclusions: static entities)", 
     const text = fs.readFileSync(path.join(d, "out", "backstage", "app-config.yaml"), "utf8");
     expect(text).toContain("it reads Organizations in us-east-1 (partition aws) only, not in aws-us-gov.");
     expect(parseYaml(text).aws.accountDefaults).toMatchObject({ partition: "aws-us-gov", region: "us-gov-west-1" });
+    const generated = path.join(d, "out", "backstage", "app-config.yaml");
+    const app = path.join(d, "app-config.yaml");
+    fs.writeFileSync(app, appConfigText(generated, { location: true }));
+    const c = await backstageConfig([app, generated]);
+    await validateAgainstSchemas(c);
+    expect(c.get("aws.accountDefaults")).toEqual({ roleName: "backstage-org-readonly", externalId: EXT, partition: "aws-us-gov", region: "us-gov-west-1" });
+    expect(c.getConfigArray("catalog.locations").map((l) => l.getString("type"))).toEqual(["url", "file"]);
+    c.close();
   });
 });
 
