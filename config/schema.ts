@@ -119,7 +119,14 @@ export const stackSetSchema = z
 
 export const backstageOptionsSchema = z
   .object({
-    /** catalog.providers.aws-org.<providerId> */
+    /**
+     * Where the catalog gets the accounts. "auto" (default): the published AwsOrganizationCloudAccountProcessor
+     * (@backstage/plugin-catalog-backend-module-aws 0.4.x) when its unfiltered list is exactly the accounts in
+     * scope, else static entities. "processor" / "static": that one. "aws-org-provider": the aws-org entity
+     * provider, which was never published to npm (build it from the Backstage repository).
+     */
+    catalog: z.enum(["auto", "processor", "static", "aws-org-provider"]).default("auto"),
+    /** catalog.providers.aws-org.<providerId> (catalog: aws-org-provider only) */
     providerId: z.string().regex(/^[a-zA-Z0-9_-]+$/).default("main"),
     /** Account tag whose value becomes spec.owner of static entities. */
     ownerTag: z.string().default("owner"),

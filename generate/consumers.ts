@@ -57,6 +57,35 @@ export const APONO_ORG_INTEGRATION = {
   listSeparator: ",",
 } as const;
 
+// ---------------------------------------------------------------------------------------------------------------
+// BACKSTAGE. Facts from the published packages (checked in test/backstage.test.ts):
+// - @backstage/plugin-catalog-backend-module-aws@0.4.28 dist/processors/AwsOrganizationCloudAccountProcessor.cjs.js:
+//   location type "aws-cloud-accounts" (a non-empty target keeps only that organization ID), one paginated
+//   organizations:ListAccounts in us-east-1 (AWS_ORGANIZATION_REGION) with no filter, so suspended accounts are
+//   listed too, metadata.name = name.trim().toLowerCase().replace(/[^a-zA-Z0-9\-]/g, "-"), spec.owner "unknown";
+//   credentials from DefaultAwsCredentialsManager.getCredentialProvider({ accountId }) of the Config it is given,
+//   where accountId is catalog.processors.awsOrganization.provider.accountId (dist/awsOrganization/config.cjs.js).
+// - @backstage/config@1.3.9 dist/reader.cjs.js: CONFIG_KEY_PART_PATTERN, what every config key part must match.
+// ---------------------------------------------------------------------------------------------------------------
+export type BackstageCatalog = "auto" | "processor" | "static" | "aws-org-provider";
+export const BACKSTAGE_PROCESSOR_LOCATION_TYPE = "aws-cloud-accounts";
+const BACKSTAGE_CONFIG_KEY = /^[a-z][a-z0-9]*(?:[-_:][a-z0-9]+)*$/i;
+
+/** metadata.name as AwsOrganizationCloudAccountProcessor derives it from an account name. */
+export function backstageProcessorEntityName(accountName: string): string {
+  return accountName.trim().toLowerCase().replace(/[^a-zA-Z0-9-]/g, "-");
+}
+
+/** Why the processor's (or the aws-org provider's) unfiltered account list would not be the accounts in scope. */
+function backstageListingProblems(ctx: TemplateContext): string[] {
+  const out: string[] = [];
+  if (ctx.exclusions.any) out.push(`${ctx.excluded.length} of the organization's ${ctx.snapshot.accountCount} accounts ${ctx.excluded.length === 1 ? "is" : "are"} out of scope`);
+  if (ctx.partition !== "aws") out.push(`it reads Organizations in us-east-1 (partition aws) only, not in ${ctx.partition}`);
+  const renamed = ctx.accounts.filter((a) => backstageProcessorEntityName(a.name) !== a.names.entity).length;
+  if (renamed) out.push(`${renamed} account names do not make unique valid entity names the way it derives them`);
+  return out;
+}
+
 const tpl = (consumer: string, file: string) => path.join(TEMPLATES_DIR, consumer, file);
 
 /**
@@ -113,17 +142,40 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
       const ownerTag = opt<string>(i, "ownerTag") ?? "owner";
       const defaultOwner = opt<string>(i, "defaultOwner") ?? "unknown";
       for (const a of ctx.accounts) a.extra.owner = a.tags[ownerTag] || defaultOwner;
+      const chosen = opt<BackstageCatalog>(i, "catalog") ?? "auto";
+      const reasons = backstageListingProblems(ctx);
+      if ((chosen === "processor" || chosen === "aws-org-provider") && reasons.length) {
+        throw new InputError(
+          `integrations.${i.name}.options.catalog: ${chosen} lists every account of the organization, which is wrong here: ${reasons.join("; ")} (fix: set options.catalog to auto or static)`,
+        );
+      }
+      const mode: Exclude<BackstageCatalog, "auto"> = chosen === "auto" ? (reasons.length ? "static" : "processor") : chosen;
+      // The processor and the rest of the app read credentials from one config each: this key holds the processor's.
+      if (!BACKSTAGE_CONFIG_KEY.test(i.name)) {
+        throw new InputError(`integrations.${i.name}: "${i.name}" is not a valid Backstage config key (fix: use letters and digits, with single "-" between them)`);
+      }
+      const configKey = `orgtrust.${i.name}`;
       ctx.consumer = {
-        // The aws-org provider cannot exclude anything (and emits suspended accounts too): with any account out of
-        // scope, static entities replace it.
-        staticEntities: ctx.exclusions.any,
+        mode,
+        staticEntities: mode === "static",
+        processor: mode === "processor",
+        awsOrgProvider: mode === "aws-org-provider",
+        /** Why the processor's list would be wrong ([] when it is exact). */
+        reasons,
+        configKey,
         ownerTag,
         defaultOwner,
         providerId: opt<string>(i, "providerId") ?? "main",
         scheduleFrequencyMinutes: opt<number>(i, "scheduleFrequencyMinutes") ?? 30,
         scheduleTimeoutMinutes: opt<number>(i, "scheduleTimeoutMinutes") ?? 3,
-        catalogLocationTarget: opt<string>(i, "catalogLocationTarget") ?? "./aws-accounts.yaml",
         entitiesFile: "aws-accounts.yaml",
+        // The one entry the app's own catalog.locations list needs (none for the aws-org provider).
+        location:
+          mode === "static"
+            ? { type: "file", target: opt<string>(i, "catalogLocationTarget") ?? "./aws-accounts.yaml" }
+            : mode === "processor"
+              ? { type: BACKSTAGE_PROCESSOR_LOCATION_TYPE, target: ctx.organization.id }
+              : null,
         // integration-aws-node builds arn:<partition>:iam::<id>:role/<roleName>, so a role path goes in roleName.
         partition: ctx.partition === "aws" ? null : ctx.partition,
         stsRegion: ctx.homeRegion === "us-east-1" ? null : ctx.homeRegion,

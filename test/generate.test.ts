@@ -143,10 +143,11 @@ describe("generate over the fixture org", () => {
   test("backstage: app-config loads with Backstage's own config reader and credential manager", async () => {
     const app = parseYaml(files["backstage/app-config.yaml"]);
     expect(app.aws.accountDefaults).toEqual({ roleName: "backstage-org-readonly", externalId: "${ORGTRUST_BACKSTAGE_EXTERNAL_ID}" });
-    expect(app.aws.accounts).toEqual([{ accountId: "111111111111", roleName: "backstage-org-discovery", externalId: "${ORGTRUST_BACKSTAGE_EXTERNAL_ID}" }]);
-    // Exclusions exist, so static entities replace the aws-org provider, loaded through a file location.
-    expect(app.catalog.providers).toBeUndefined();
-    expect(app.catalog.locations).toEqual([{ type: "file", target: "./aws-accounts.yaml", rules: [{ allow: ["Resource"] }] }]);
+    // No aws.accounts: the management account resolves to the member role like every other (test/backstage.test.ts).
+    expect(app.aws.accounts).toBeUndefined();
+    // Exclusions exist, so static entities replace the processor; the file location is an entry to $include.
+    expect(app.catalog).toBeUndefined();
+    expect(app.orgtrust.backstage).toEqual({ catalogLocation: { type: "file", target: "./aws-accounts.yaml", rules: [{ allow: ["Resource"] }] } });
 
     const config = ConfigReader.fromConfigs([{ data: app, context: "app-config.yaml" }]);
     const manager = DefaultAwsCredentialsManager.fromConfig(config);
@@ -444,17 +445,6 @@ describe("generate over the fixture org", () => {
 });
 
 describe("generate options and partitions", () => {
-  test("no exclusions: Backstage uses the aws-org provider with a schedule and no entities file", async () => {
-    const w = writeConfig({
-      exclusionsYaml: "exclusions:\n  skipInactiveAccounts: false",
-      integrationsYaml: "  backstage:\n    consumer: backstage\n    trustedPrincipal: arn:aws:iam::999999999999:role/backstage\n    options: { providerId: acme, scheduleFrequencyMinutes: 60 }\n",
-    });
-    const r = await generate(w.config, path.join(w.dir, "out"));
-    expect(r.result.files.map((f) => path.basename(f.path))).toEqual(["app-config.yaml"]);
-    const app = parseYaml(fs.readFileSync(r.result.files[0].path, "utf8"));
-    expect(app.catalog).toEqual({ providers: { "aws-org": { acme: { accountId: "111111111111", schedule: { frequency: { minutes: 60 }, timeout: { minutes: 3 } } } } } });
-  });
-
   test("GovCloud: ARNs use the partition; Backstage sets partition and STS region", async () => {
     const dir = tmpDir();
     const snap = path.join(dir, "org.json");
@@ -464,7 +454,7 @@ describe("generate options and partitions", () => {
     const read = (f: string) => fs.readFileSync(path.join(dir, "out", f), "utf8");
     const app = parseYaml(read("backstage/app-config.yaml"));
     expect(app.aws.accountDefaults).toMatchObject({ partition: "aws-us-gov", region: "us-gov-west-1" });
-    expect(app.aws.accounts[0]).toMatchObject({ partition: "aws-us-gov", region: "us-gov-west-1" });
+    expect(app.aws.accounts).toBeUndefined();
     const tf: any = await parseHcl("providers.tf", read("terraform/providers.tf"));
     for (const p of tf.provider.aws) expect(p.assume_role[0].role_arn).toMatch(/^arn:aws-us-gov:iam::\d{12}:role\/orgtrust-terraform-readonly$/);
     expect(parseYaml(read("cloudquery/aws.yml")).spec.spec.org.admin_account).toMatchObject({ role_arn: arn("111111111111", "cloudquery-org-discovery", "aws-us-gov"), default_region: "us-gov-west-1" });
