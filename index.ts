@@ -1,0 +1,1 @@
+export { DiscoveryRole } from "./constructs/discovery-role";
