@@ -12,6 +12,7 @@ import { IntegrationStack } from "../constructs/integration-stack";
 import { memberRoleTemplateBody } from "../constructs/member-role-policy";
 import type { Snapshot } from "../org/snapshot";
 import { toHcl } from "./hcl";
+import { integrationStackProps } from "./stack-props";
 import { checkInputs, planIntegration, type Coverage, type IntegrationPlan } from "./plan";
 
 /**
@@ -65,16 +66,7 @@ export const COVERAGE_SCHEMA_VERSION = 1;
 
 /** Adds one IntegrationStack per plan to an app (main.ts uses this with a normal cdktf App). */
 export function buildStacks(app: App, plans: IntegrationPlan[]): IntegrationStack[] {
-  return plans.map(
-    (p) =>
-      new IntegrationStack(app, p.integration.name, {
-        integration: p.integration,
-        externalId: p.externalId,
-        targets: p.targets,
-        managementRole: p.managementRole,
-        directAccounts: p.directAccounts,
-      }),
-  );
+  return plans.map((p) => new IntegrationStack(app, p.integration.name, integrationStackProps(p)));
 }
 
 /** Plans every integration (all input errors surface here, before anything is built or written). */

@@ -30,6 +30,7 @@ import {
 import { MemberRoleStackSet } from "../constructs/member-role-stack-set";
 import type { Snapshot } from "../org/snapshot";
 import { planIntegration, type IntegrationPlan } from "../synth/plan";
+import { integrationStackProps } from "../synth/stack-props";
 import { MGMT, ROOT, integrationFrom, recordingLogger, snapshotOf, type Tree } from "./constructs.fixtures";
 
 type TfJson = {
@@ -60,13 +61,7 @@ function synth(integration: ResolvedIntegration, opts: { snapshot?: Snapshot; ex
     cli: { excludeOu: opts.excludeOu ?? [], excludeAccount: opts.excludeAccount ?? [] },
     log,
   });
-  const stack = new IntegrationStack(Testing.app(), integration.name, {
-    integration,
-    externalId: plan.externalId,
-    targets: plan.targets,
-    managementRole: plan.managementRole,
-    directAccounts: plan.directAccounts,
-  });
+  const stack = new IntegrationStack(Testing.app(), integration.name, integrationStackProps(plan));
   const text = Testing.synth(stack);
   return { text, json: JSON.parse(text) as TfJson, plan, warnings: log.warnings };
 }
@@ -599,7 +594,7 @@ describe("consumer presets and member policies", () => {
     const integ = integrationFrom("port", "consumer: port-ocean\ntrustedPrincipal: arn:aws:iam::444455556666:role/port\nexternalId: { source: value, value: port-ext-123 }\ndiscoveryRole: { account: delegatedAdmin }", {
       delegatedAdmin: "999988887777",
     });
-    expect(() => synth(integ)).toThrow(/IntegrationStack props.integration: port: the member role and the discovery role share the name "PortOceanReadRole"/);
+    expect(() => synth(integ)).toThrow(/IntegrationStack "port" props.discoveryRole.accountId: the member role and the discovery role share the name "PortOceanReadRole"/);
   });
 
   test("ViewOnlyAccess gets organizations:DescribeOrganization inline; denyDataReads adds the explicit deny", () => {
@@ -729,13 +724,13 @@ describe("constructor validation names the prop", () => {
     expect(
       () =>
         new IntegrationStack(Testing.app(), "b", {
-          integration: integ,
+          homeRegion: "us-east-1",
+          managementAccountId: MGMT,
+          trustedPrincipal: "arn:aws:iam::444455556666:role/backstage-backend",
           externalId: { kind: "literal", value: "abc-123" },
-          targets: { kind: "root-lookup" },
-          managementRole: true,
           backendPath: "/var/state.tfstate",
         }),
-    ).toThrow(/IntegrationStack props.backendPath/);
+    ).toThrow(/IntegrationStack "b" props.backendPath/);
   });
 
   test("errors are InputErrors (exit 2 from the CLI)", () => {
