@@ -165,7 +165,7 @@ describe("the installed CLI", () => {
     expectOk(await run(process.execPath, [path.join(REPO, "bin", "orgtrust"), "example", "--out", checkout], { cwd: tmp }), "checkout orgtrust example");
     expect(tree(installed)).toEqual(tree(checkout));
     for (const f of tree(checkout)) expect({ f, text: fs.readFileSync(path.join(installed, f), "utf8") }).toEqual({ f, text: fs.readFileSync(path.join(checkout, f), "utf8") });
-  });
+  }, 300_000);
 
   test("npm install -g into a prefix: orgtrust --version", async () => {
     const bin = path.join(globalPrefix, "bin", "orgtrust");
@@ -235,7 +235,7 @@ describe("the construct library in a user's own cdktf app", () => {
     expect(r.code).not.toBe(0);
     expect(r.stdout).toMatch(/main\.ts\(3,.*'managedPolicyArn' does not exist in type 'IntegrationMemberRoleOptions'/);
     expect(r.stdout).toMatch(/main\.ts\(4,.*Type 'number' is not assignable to type 'string'/);
-  });
+  }, 600_000);
 
   test("the app synthesizes: discovery role, member-role StackSet on the two OUs, management-account role, all trusting the principal with the external ID", async () => {
     expect(fs.existsSync(path.join(app, "dist", "main.js"))).toBe(true); // compiled by the test above
