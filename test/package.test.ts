@@ -197,7 +197,7 @@ describe("the construct library in a user's own cdktf app", () => {
     const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
     expect(readme).toContain(`\`\`\`ts\n${fs.readFileSync(EXAMPLE_APP, "utf8")}\`\`\``);
     // Every install command names this version.
-    const pinned = [...readme.matchAll(/orgtrust@(\d[\w.-]*)/g)].map((m) => m[1]);
+    const pinned = [...readme.matchAll(/orgtrust@(\d+\.\d+\.\d+(?:-[\w.]+)?)/g)].map((m) => m[1]);
     expect(pinned.length).toBeGreaterThanOrEqual(3);
     expect([...new Set(pinned)]).toEqual([VERSION]);
     expect(readme).toContain(`npm install --save-exact orgtrust@${VERSION} cdktf@0.21.0 constructs@10.8.1`);
