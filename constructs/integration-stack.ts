@@ -4,7 +4,7 @@ import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { LocalBackend, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import { InputError } from "../common/errors";
-import { ACCOUNT_ID_RE, PARTITIONS, POLICY_ARN_RE, iamRoleArn, managedPolicyArn, type Partition } from "../common/ids";
+import { ACCOUNT_ID_RE, EACH_ACCOUNT, PARTITIONS, iamRoleArn, managedPolicyArn, policyArnAccount, type Partition } from "../common/ids";
 import type { ResolvedIntegration } from "../config/resolve";
 import { DiscoveryRole } from "./discovery-role";
 import { ExternalIdSecret, type ExternalIdSource } from "./external-id-secret";
@@ -45,7 +45,7 @@ export interface IntegrationDiscoveryRoleOptions {
    */
   readonly maxSessionDuration?: number;
   /**
-   * ARN of a permissions boundary policy.
+   * ARN of a permissions boundary policy: AWS managed, or a policy of the account that holds the role.
    * @default no boundary
    */
   readonly permissionsBoundary?: string;
@@ -76,8 +76,9 @@ export interface IntegrationMemberRoleOptions {
    */
   readonly path?: string;
   /**
-   * Managed policy ARNs to attach, in order (1-20), e.g. "arn:aws:iam::aws:policy/SecurityAudit". An account part
-   * of `${AWS::AccountId}` names a customer managed policy that exists in every member account.
+   * AWS managed policy ARNs to attach, in order (1-20), e.g. "arn:aws:iam::aws:policy/SecurityAudit". The StackSet
+   * attaches the same ARNs in every account, so customer managed policies cannot work: narrow access with
+   * permissionsBoundary or denyDataReads instead.
    * @default ["arn:<partition>:iam::aws:policy/ReadOnlyAccess"]
    */
   readonly managedPolicyArns?: string[];
@@ -97,7 +98,8 @@ export interface IntegrationMemberRoleOptions {
    */
   readonly maxSessionDuration?: number;
   /**
-   * ARN of a permissions boundary policy; an account part of `${AWS::AccountId}` names a policy in every account.
+   * ARN of a permissions boundary policy: AWS managed, or with the account part `${AWS::AccountId}` a policy of that
+   * name in every account (the StackSet template resolves it per account).
    * @default no boundary
    */
   readonly permissionsBoundary?: string;
@@ -442,16 +444,30 @@ function resolveProps(
   check.iamPath("memberRole.path", m.path);
   check.sessionDuration("discoveryRole.maxSessionDuration", d.maxSessionDuration);
   check.sessionDuration("memberRole.maxSessionDuration", m.maxSessionDuration);
-  check.arn("discoveryRole.permissionsBoundary", d.permissionsBoundary);
-  if (m.permissionsBoundary !== undefined && !POLICY_ARN_RE.test(m.permissionsBoundary)) {
-    check.fail("memberRole.permissionsBoundary", `"${m.permissionsBoundary}" must be a policy ARN, such as arn:aws:iam::\${AWS::AccountId}:policy/Boundary (a policy of that name in every account)`);
+  // A managed policy is attachable only in its own account (the rules config/load.ts applies to orgtrust.yaml).
+  if (d.permissionsBoundary !== undefined) {
+    const account = policyArnAccount(d.permissionsBoundary);
+    if (account !== "aws" && account !== accountId) {
+      check.fail("discoveryRole.permissionsBoundary", `"${d.permissionsBoundary}" must be an AWS managed policy or a policy of account ${accountId}, which holds the discovery role`);
+    }
+  }
+  if (m.permissionsBoundary !== undefined) {
+    const account = policyArnAccount(m.permissionsBoundary);
+    if (account !== "aws" && account !== EACH_ACCOUNT) {
+      check.fail(
+        "memberRole.permissionsBoundary",
+        `"${m.permissionsBoundary}" must be an AWS managed policy or name a policy in every account with the account part \${AWS::AccountId} (the member role is created in every member account)`,
+      );
+    }
   }
   check.tags("discoveryRole.tags", d.tags);
   check.tags("memberRole.tags", m.tags);
   const policyArns = m.managedPolicyArns ?? [managedPolicyArn(partition, "ReadOnlyAccess")];
   if (!Array.isArray(policyArns) || policyArns.length < 1 || policyArns.length > 20) check.fail("memberRole.managedPolicyArns", "must list 1-20 managed policy ARNs");
   policyArns.forEach((a, i) => {
-    if (typeof a !== "string" || !POLICY_ARN_RE.test(a)) check.fail(`memberRole.managedPolicyArns[${i}]`, `"${a}" must be a policy ARN such as arn:${partition}:iam::aws:policy/ReadOnlyAccess`);
+    if (typeof a !== "string" || policyArnAccount(a) !== "aws") {
+      check.fail(`memberRole.managedPolicyArns[${i}]`, `"${a}" must be an AWS managed policy ARN such as arn:${partition}:iam::aws:policy/ReadOnlyAccess (the StackSet attaches the same ARNs in every account)`);
+    }
     if (!a.startsWith(`arn:${partition}:`)) check.fail(`memberRole.managedPolicyArns[${i}]`, `"${a}" is not in partition ${partition} (fix: use arn:${partition}:... or set partition)`);
   });
   if (new Set(policyArns).size !== policyArns.length) check.fail("memberRole.managedPolicyArns", "lists a policy twice");
