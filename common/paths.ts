@@ -1,13 +1,25 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
+/** True when dir holds orgtrust's own package.json (a checkout or the installed package) and its templates/. */
+function isPackageRoot(dir: string): boolean {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { name?: unknown };
+    return pkg.name === "orgtrust" && fs.existsSync(path.join(dir, "templates"));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The folder above `start` that is orgtrust's package root. From source (`common/`) that is the checkout; from the
+ * build (`dist/common/`) it is the checkout or the installed package (`node_modules/orgtrust/`, which ships
+ * templates/ and examples/ beside dist/), never the user's project around it.
+ */
 function findPackageRoot(start: string): string {
-  let dir = start;
-  for (;;) {
-    if (fs.existsSync(path.join(dir, "package.json")) && fs.existsSync(path.join(dir, "templates"))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) return path.resolve(start, "..");
-    dir = parent;
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (isPackageRoot(dir)) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`orgtrust: cannot find the package root (package.json and templates/) above ${start}`);
   }
 }
 

@@ -3,13 +3,20 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import type { TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 import { checkExternalIdRole, createExternalIdRole, type ExternalIdRoleDefinition } from "./external-id-role";
-import { DISCOVERY_POLICY_NAME, type PolicyDocument } from "./member-role-policy";
+import { DISCOVERY_POLICY_NAME, ORGANIZATIONS_READ_ACTIONS, type PolicyDocument } from "./member-role-policy";
 import { PropsChecker, snakeId, writeActions } from "./validate";
 
 export interface DiscoveryRoleProps extends ExternalIdRoleDefinition {
-  /** The inline permissions (discoveryRolePolicy): read-only; any write action or wildcard is refused. */
-  readonly policy: PolicyDocument;
-  /** Provider for the account that holds the role (management or delegated administrator). Default the stack's. */
+  /**
+   * The inline permissions: read-only; any write action or wildcard is refused. IntegrationStack passes the
+   * integration's whole discovery policy (the Organizations reads, its StackSet and its roles).
+   * @default the Organizations reads `orgtrust discover` makes (ORGANIZATIONS_READ_ACTIONS) on "*"
+   */
+  readonly policy?: PolicyDocument;
+  /**
+   * Provider for the account that holds the role (management or delegated administrator).
+   * @default the stack's default AWS provider
+   */
   readonly provider?: TerraformProvider;
 }
 
@@ -30,8 +37,12 @@ export class DiscoveryRole extends Construct {
     super(scope, id);
     const check = new PropsChecker("DiscoveryRole");
     checkExternalIdRole(check, props);
-    check.policy("policy", props.policy);
-    const writes = writeActions(props.policy);
+    const policy: PolicyDocument = props.policy ?? {
+      Version: "2012-10-17",
+      Statement: [{ Sid: "ReadOrganization", Effect: "Allow", Action: [...ORGANIZATIONS_READ_ACTIONS], Resource: "*" }],
+    };
+    check.policy("policy", policy);
+    const writes = writeActions(policy);
     if (writes.length) check.fail("policy", `grants ${writes.join(", ")}; the discovery role must stay read-only`);
 
     const base = snakeId(id);
@@ -40,7 +51,7 @@ export class DiscoveryRole extends Construct {
       provider: props.provider,
       name: DISCOVERY_POLICY_NAME,
       role: this.role.name,
-      policy: JSON.stringify(props.policy),
+      policy: JSON.stringify(policy),
     });
     this.rolePolicy.overrideLogicalId(`${base}_policy`);
     this.roleArn = this.role.arn;

@@ -6,19 +6,31 @@ import type { PropsChecker } from "./validate";
 
 /** An IAM role that one principal may assume only with the external ID: the discovery role and the member role. */
 export interface ExternalIdRoleDefinition {
-  /** IAM role name (1-64 of letters, digits and + = , . @ _ -), e.g. the consumer preset's "backstage-org-discovery". */
+  /** IAM role name (1-64 of letters, digits and + = , . @ _ -), e.g. the consumer preset's "backstage-org-discovery". Required. */
   readonly roleName: string;
-  /** IAM path; begins and ends with "/". Default "/". */
+  /**
+   * IAM path; begins and ends with "/".
+   * @default "/"
+   */
   readonly path?: string;
-  /** ARN of the principal allowed to assume the role: the consumer's own role or account root. */
+  /** ARN of the principal allowed to assume the role: the consumer's own role or account root. Required. */
   readonly trustedPrincipal: string;
-  /** External ID the principal must pass (sts:ExternalId, StringEquals): a literal or a Terraform expression. */
+  /** External ID the principal must pass (sts:ExternalId, StringEquals): a literal or a Terraform expression (ExternalIdSecret.value). Required. */
   readonly externalId: string;
-  /** Maximum session duration in seconds, 3600-43200. Default 3600. */
+  /**
+   * Maximum session duration in seconds, 3600-43200.
+   * @default 3600
+   */
   readonly maxSessionDuration?: number;
-  /** ARN of a permissions boundary policy. Default none. */
+  /**
+   * ARN of a permissions boundary policy.
+   * @default no boundary
+   */
   readonly permissionsBoundary?: string;
-  /** Tags on the role (at most 50). */
+  /**
+   * Tags on the role (at most 50).
+   * @default none
+   */
   readonly tags?: Record<string, string>;
 }
 

@@ -14,7 +14,10 @@ export type ExternalIdSource =
   | {
       /** orgtrust generates it with random_password at apply time. */
       kind: "generate";
-      /** Fixed text before the random part (Turbot Pipes: the Pipes organization or tenant id, e.g. "o_abc123"). */
+      /**
+       * Fixed text before the random part (Turbot Pipes: the Pipes organization or tenant id, e.g. "o_abc123").
+       * @default none
+       */
       prefix?: string;
       /** Number of random characters (at least 8; 32 or more unless a vendor prescribes the form). */
       length: number;
@@ -35,7 +38,10 @@ export type ExternalIdSource =
       kind: "variable";
       /** The variable's name (orgtrust uses the configured environment variable's: `TF_VAR_<name>` sets it). */
       name: string;
-      /** The variable's description: where the value comes from. */
+      /**
+       * The variable's description: where the value comes from.
+       * @default "The external ID (sensitive): set it with TF_VAR_<name>"
+       */
       description?: string;
     };
 
@@ -55,15 +61,24 @@ export function externalIdCondition(ref: string): string {
 }
 
 export interface ExternalIdSecretProps {
-  /** Secrets Manager secret name, e.g. "orgtrust/backstage/external-id". */
+  /** Secrets Manager secret name, e.g. "orgtrust/backstage/external-id". Required. */
   readonly secretName: string;
-  /** Generated or supplied value. */
+  /** Generated or supplied value. Required. */
   readonly source: ExternalIdSource;
-  /** Secret description. */
+  /**
+   * Secret description.
+   * @default "orgtrust: the external ID the integration passes to sts:AssumeRole"
+   */
   readonly description?: string;
-  /** Tags on the secret (at most 50). */
+  /**
+   * Tags on the secret (at most 50).
+   * @default none
+   */
   readonly tags?: Record<string, string>;
-  /** Provider for the account and home region that hold the secret. Default the stack's. */
+  /**
+   * Provider for the account and home region that hold the secret.
+   * @default the stack's default AWS provider
+   */
   readonly provider?: TerraformProvider;
 }
 

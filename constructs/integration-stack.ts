@@ -3,11 +3,13 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { LocalBackend, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
+import { InputError } from "../common/errors";
+import { ACCOUNT_ID_RE, EACH_ACCOUNT, PARTITIONS, iamRoleArn, managedPolicyArn, policyArnAccount, type Partition } from "../common/ids";
 import type { ResolvedIntegration } from "../config/resolve";
 import { DiscoveryRole } from "./discovery-role";
 import { ExternalIdSecret, type ExternalIdSource } from "./external-id-secret";
 import { ManagementAccountRole } from "./management-account-role";
-import { discoveryRolePolicy, memberBoundaryIn, memberInlinePolicy, memberRoleIsDiscoveryRole, memberRoleParameters, memberRoleTemplateBody } from "./member-role-policy";
+import { discoveryRolePolicy, memberBoundaryIn, type PolicyDocument, memberInlinePolicy, memberRoleIsDiscoveryRole, memberRoleParameters, memberRoleTemplateBody } from "./member-role-policy";
 import { MemberRoleStackSet } from "./member-role-stack-set";
 import { PropsChecker } from "./validate";
 
@@ -18,22 +20,192 @@ export type StackSetTargets =
   /** No snapshot and no exclusions: the organization's root, looked up at apply time (data aws_organizations_organization). */
   | { kind: "root-lookup" };
 
-export interface IntegrationStackProps {
-  /** The integration with presets applied (config/resolve.ts). */
-  readonly integration: ResolvedIntegration;
-  /** The external ID: generated, the configured value, or an input variable (`env` sources: synth never reads the environment). */
-  readonly externalId: ExternalIdSource;
-  /** StackSet deployment targets. */
-  readonly targets: StackSetTargets;
-  /** Create the member role in the management account (false when it is out of scope for this integration). */
-  readonly managementRole: boolean;
+/** The discovery role of an IntegrationStack. */
+export interface IntegrationDiscoveryRoleOptions {
   /**
-   * Member accounts (12-digit ids) that get the member role directly: no StackSet target can reach them
-   * (stackSet.uncoveredAccounts "direct"). Each gets an aliased provider `aws.account_<id>` that assumes
-   * stackSet.directAccessRoleName there. Default none.
+   * IAM role name (1-64 of letters, digits and + = , . @ _ -), e.g. "backstage-org-discovery".
+   * @default "orgtrust-<stack id>-discovery"
+   */
+  readonly roleName?: string;
+  /**
+   * IAM path; begins and ends with "/".
+   * @default "/"
+   */
+  readonly path?: string;
+  /**
+   * The account that holds the role and runs the stack: the management account, or the organization's delegated
+   * administrator for CloudFormation StackSets (the StackSet is then created with call_as DELEGATED_ADMIN, and the
+   * management-account role through a second provider that assumes the `management_account_role_arn` variable).
+   * @default managementAccountId
+   */
+  readonly accountId?: string;
+  /**
+   * Maximum session duration in seconds, 3600-43200.
+   * @default 3600
+   */
+  readonly maxSessionDuration?: number;
+  /**
+   * ARN of a permissions boundary policy: AWS managed, or a policy of the account that holds the role.
+   * @default no boundary
+   */
+  readonly permissionsBoundary?: string;
+  /**
+   * Tags on the role, over the stack's `tags` (at most 50).
+   * @default the stack's tags
+   */
+  readonly tags?: Record<string, string>;
+  /**
+   * The role's inline permissions. Read-only: any write action or wildcard is refused.
+   * @default orgtrust's reads: the Organizations calls `orgtrust discover` makes, read access to this stack's
+   * member-role StackSet, and read access to the discovery role and the management-account member role
+   */
+  readonly policy?: PolicyDocument;
+}
+
+/** The member role of an IntegrationStack: the role the StackSet creates in every targeted account, and the management-account copy. */
+export interface IntegrationMemberRoleOptions {
+  /**
+   * IAM role name (1-64 of letters, digits and + = , . @ _ -), the same in every account, e.g. "backstage-org-readonly".
+   * Equal to the discovery role's name (Port Ocean), the discovery role is the member role in the management account.
+   * @default "orgtrust-<stack id>-readonly"
+   */
+  readonly roleName?: string;
+  /**
+   * IAM path; begins and ends with "/".
+   * @default "/"
+   */
+  readonly path?: string;
+  /**
+   * AWS managed policy ARNs to attach, in order (1-20), e.g. "arn:aws:iam::aws:policy/SecurityAudit". The StackSet
+   * attaches the same ARNs in every account, so customer managed policies cannot work: narrow access with
+   * permissionsBoundary or denyDataReads instead.
+   * @default ["arn:<partition>:iam::aws:policy/ReadOnlyAccess"]
+   */
+  readonly managedPolicyArns?: string[];
+  /**
+   * Add organizations:DescribeOrganization inline (ViewOnlyAccess lacks it).
+   * @default false
+   */
+  readonly addDescribeOrganization?: boolean;
+  /**
+   * Add an explicit deny of data-plane reads (object and item contents, messages, log events, parameter and secret values).
+   * @default false
+   */
+  readonly denyDataReads?: boolean;
+  /**
+   * Maximum session duration in seconds, 3600-43200.
+   * @default 3600
+   */
+  readonly maxSessionDuration?: number;
+  /**
+   * ARN of a permissions boundary policy: AWS managed, or with the account part `${AWS::AccountId}` a policy of that
+   * name in every account (the StackSet template resolves it per account).
+   * @default no boundary
+   */
+  readonly permissionsBoundary?: string;
+  /**
+   * Tags on the roles and the StackSet, over the stack's `tags` (at most 50).
+   * @default the stack's tags
+   */
+  readonly tags?: Record<string, string>;
+}
+
+/** The member-role StackSet of an IntegrationStack. */
+export interface IntegrationStackSetOptions {
+  /**
+   * StackSet name: starts with a letter, then letters, digits and - (at most 128).
+   * @default "orgtrust-<stack id>-member-role"
+   */
+  readonly name?: string;
+  /**
+   * Keep member stacks (and roles) when an account leaves a targeted OU.
+   * @default false
+   */
+  readonly retainStacksOnAccountRemoval?: boolean;
+  /**
+   * Accounts deployed to at once, as a percentage (1-100).
+   * @default 25
+   */
+  readonly maxConcurrentPercentage?: number;
+  /**
+   * Failures tolerated before an operation stops, as a percentage (0-100).
+   * @default 0
+   */
+  readonly failureTolerancePercentage?: number;
+  /**
+   * The role Terraform assumes in each of `directAccounts` to create the member role there.
+   * @default "OrganizationAccountAccessRole"
+   */
+  readonly directAccessRoleName?: string;
+}
+
+/**
+ * Everything one integration needs, as plain values: a user's own cdktf app writes these by hand (`orgtrust synth`
+ * fills them in from orgtrust.yaml and the org snapshot, synth/stack-props.ts).
+ */
+export interface IntegrationStackProps {
+  /**
+   * AWS partition of every account and ARN.
+   * @default "aws"
+   */
+  readonly partition?: Partition;
+  /** The organization's home region (e.g. "us-east-1"): the provider's region, the secret's and the stack instances'. Required. */
+  readonly homeRegion: string;
+  /** The management account's 12-digit id. Required. */
+  readonly managementAccountId: string;
+  /** ARN of the principal allowed to assume the roles: the consumer's own role or account root. Required. */
+  readonly trustedPrincipal: string;
+  /**
+   * Where the external ID comes from: generated at apply time, a vendor-issued literal, or a sensitive Terraform input variable.
+   * @default { kind: "generate", length: 40, alphanumeric: false }
+   */
+  readonly externalId?: ExternalIdSource;
+  /**
+   * Secrets Manager secret (home region) that keeps the external ID.
+   * @default "orgtrust/<stack id>/external-id"
+   */
+  readonly externalIdSecretName?: string;
+  /**
+   * The discovery role.
+   * @default all of IntegrationDiscoveryRoleOptions' defaults
+   */
+  readonly discoveryRole?: IntegrationDiscoveryRoleOptions;
+  /**
+   * The member role.
+   * @default all of IntegrationMemberRoleOptions' defaults
+   */
+  readonly memberRole?: IntegrationMemberRoleOptions;
+  /**
+   * The member-role StackSet.
+   * @default all of IntegrationStackSetOptions' defaults
+   */
+  readonly stackSet?: IntegrationStackSetOptions;
+  /**
+   * OU or root ids the StackSet targets (its whole subtree gets the member role, and accounts that join it later).
+   * An empty list creates the StackSet with no instances.
+   * @default the organization's root, looked up at apply time (data aws_organizations_organization)
+   */
+  readonly organizationalUnitIds?: string[];
+  /**
+   * Create the member role in the management account (StackSets never deploy there).
+   * @default true
+   */
+  readonly managementAccountRole?: boolean;
+  /**
+   * Member accounts (12-digit ids) that get the member role directly: no StackSet target can reach them. Each gets
+   * an aliased provider `aws.account_<id>` that assumes stackSet.directAccessRoleName there.
+   * @default none
    */
   readonly directAccounts?: string[];
-  /** Local backend state file, relative to the stack directory. Default "terraform.<integration>.tfstate". */
+  /**
+   * Tags on every resource that takes tags: the secret, the roles and the StackSet (at most 50).
+   * @default none
+   */
+  readonly tags?: Record<string, string>;
+  /**
+   * Local backend state file, relative to the stack directory.
+   * @default "terraform.<stack id>.tfstate"
+   */
   readonly backendPath?: string;
 }
 
@@ -72,12 +244,10 @@ export class IntegrationStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, props: IntegrationStackProps) {
     super(scope, id);
-    const check = new PropsChecker("IntegrationStack");
-    const integ = check.required("integration", props.integration);
-    check.required("externalId", props.externalId);
-    check.required("targets", props.targets);
+    const check = new PropsChecker(`IntegrationStack "${id}"`);
+    const { integ, externalIdSource, targets: stackTargets, discoveryPolicy } = resolveProps(id, props, check);
     const backendPath = props.backendPath ?? `terraform.${integ.name}.tfstate`;
-    if (backendPath.startsWith("/") || /^[A-Za-z]:[\\/]/.test(backendPath) || backendPath.split(/[\\/]/).includes("..")) {
+    if (typeof backendPath !== "string" || backendPath === "" || backendPath.startsWith("/") || /^[A-Za-z]:[\\/]/.test(backendPath) || backendPath.split(/[\\/]/).includes("..")) {
       check.fail("backendPath", `"${backendPath}" must be a relative path inside the stack directory`);
     }
     const dr = integ.discoveryRole;
@@ -86,12 +256,12 @@ export class IntegrationStack extends TerraformStack {
     const delegated = dr.accountId !== integ.managementAccountId;
     if (sameName && delegated) {
       check.fail(
-        "integration",
-        `${integ.name}: the member role and the discovery role share the name "${mr.name}", and the discovery role sits in the delegated administrator ${dr.accountId}, a member account the StackSet would also create "${mr.name}" in (fix: use discoveryRole.account: management, or give the roles different names)`,
+        "discoveryRole.accountId",
+        `the member role and the discovery role share the name "${mr.name}", and the discovery role sits in the delegated administrator ${dr.accountId}, a member account the StackSet would also create "${mr.name}" in (fix: keep the discovery role in the management account, or give the roles different names)`,
       );
     }
     if (sameName && dr.path !== mr.path) {
-      check.fail("integration", `${integ.name}: the member role and the discovery role share the name "${mr.name}" but not the path; IAM role names are unique per account (fix: give both the same path)`);
+      check.fail("memberRole.path", `the member role and the discovery role share the name "${mr.name}" but not the path; IAM role names are unique per account (fix: give both the same path)`);
     }
 
     new LocalBackend(this, { path: backendPath });
@@ -99,11 +269,11 @@ export class IntegrationStack extends TerraformStack {
     this.addOverride("terraform.required_version", REQUIRED_TERRAFORM);
     // The default provider: resources below leave `provider` unset to use it.
     new AwsProvider(this, "aws", { region: integ.homeRegion, allowedAccountIds: [dr.accountId] });
-    if (props.externalId.kind === "generate") new RandomProvider(this, "random");
+    if (externalIdSource.kind === "generate") new RandomProvider(this, "random");
 
     this.externalIdSecret = new ExternalIdSecret(this, "external_id_secret", {
       secretName: integ.externalId.secretName,
-      source: props.externalId,
+      source: externalIdSource,
       tags: integ.tags,
     });
     const externalId = this.externalIdSecret.value;
@@ -113,18 +283,18 @@ export class IntegrationStack extends TerraformStack {
       path: dr.path,
       trustedPrincipal: integ.trustedPrincipal,
       externalId,
-      policy: discoveryRolePolicy(integ),
+      policy: discoveryPolicy ?? discoveryRolePolicy(integ),
       maxSessionDuration: dr.maxSessionDuration,
       permissionsBoundary: dr.permissionsBoundary,
       tags: dr.tags,
     });
 
     let targets: string[];
-    if (props.targets.kind === "root-lookup") {
+    if (stackTargets.kind === "root-lookup") {
       const org = new DataAwsOrganizationsOrganization(this, "organization", {});
       targets = [org.roots.get(0).id];
     } else {
-      targets = props.targets.ids;
+      targets = stackTargets.ids;
     }
     this.memberRoleStackSet = new MemberRoleStackSet(this, "member_role", {
       stackSetName: integ.stackSet.name,
@@ -156,7 +326,7 @@ export class IntegrationStack extends TerraformStack {
       tags: mr.tags,
     });
 
-    if (props.managementRole) {
+    if (props.managementAccountRole ?? true) {
       let mgmtProvider: AwsProvider | undefined;
       if (delegated) {
         mgmtProvider = new AwsProvider(this, "aws_management", {
@@ -180,7 +350,7 @@ export class IntegrationStack extends TerraformStack {
       if (a === integ.managementAccountId) check.fail(`directAccounts[${i}]`, `${a} is the management account, which gets its role as management_role`);
     });
     if (new Set(directAccounts).size !== directAccounts.length) check.fail("directAccounts", "lists an account twice");
-    if (directAccounts.length) check.roleName("integration.stackSet.directAccessRoleName", integ.stackSet.directAccessRoleName);
+    if (directAccounts.length) check.roleName("stackSet.directAccessRoleName", integ.stackSet.directAccessRoleName);
     for (const accountId of [...directAccounts].sort()) {
       const accessRoleArn = `arn:${integ.partition}:iam::${accountId}:role/${integ.stackSet.directAccessRoleName}`;
       const provider = new AwsProvider(this, `aws_account_${accountId}`, {
@@ -214,4 +384,165 @@ export class IntegrationStack extends TerraformStack {
     new TerraformOutput(this, "external_id_secret_arn", { value: this.externalIdSecret.secretArn, description: "ARN of the Secrets Manager secret holding the external ID" });
     new TerraformOutput(this, "external_id", { value: externalId, sensitive: true, description: "The external ID (sensitive: read it with terraform output -raw external_id)" });
   }
+}
+
+const TOP_LEVEL_PROPS = [
+  "partition", "homeRegion", "managementAccountId", "trustedPrincipal", "externalId", "externalIdSecretName", "discoveryRole", "memberRole", "stackSet",
+  "organizationalUnitIds", "managementAccountRole", "directAccounts", "tags", "backendPath",
+] as const satisfies ReadonlyArray<keyof IntegrationStackProps>;
+const DISCOVERY_ROLE_PROPS = ["roleName", "path", "accountId", "maxSessionDuration", "permissionsBoundary", "tags", "policy"] as const satisfies ReadonlyArray<keyof IntegrationDiscoveryRoleOptions>;
+const MEMBER_ROLE_PROPS = [
+  "roleName", "path", "managedPolicyArns", "addDescribeOrganization", "denyDataReads", "maxSessionDuration", "permissionsBoundary", "tags",
+] as const satisfies ReadonlyArray<keyof IntegrationMemberRoleOptions>;
+const STACK_SET_PROPS = ["name", "retainStacksOnAccountRemoval", "maxConcurrentPercentage", "failureTolerancePercentage", "directAccessRoleName"] as const satisfies ReadonlyArray<keyof IntegrationStackSetOptions>;
+
+/** Refuses a prop the interface does not have (a typo in a JavaScript app would otherwise be ignored silently). */
+function knownProps(check: PropsChecker, at: string, value: object | undefined, known: readonly string[]): void {
+  if (value === undefined) return;
+  if (value === null || typeof value !== "object" || Array.isArray(value)) check.fail(at.replace(/\.$/, ""), "must be an object");
+  for (const k of Object.keys(value)) if (!known.includes(k)) check.fail(`${at}${k}`, `is not a prop of IntegrationStack (fix: use one of ${known.join(", ")})`);
+}
+
+function optionalBoolean(check: PropsChecker, prop: string, value: boolean | undefined, fallback: boolean): boolean {
+  if (value !== undefined && typeof value !== "boolean") check.fail(prop, "must be true or false");
+  return value ?? fallback;
+}
+
+/**
+ * Validates the plain props and fills in the defaults, as the one shape the policy builders (member-role-policy.ts)
+ * and the body of IntegrationStack read. Fields no construct reads (exclusions, outputs, consumer options) get neutral
+ * values: this is the stack's own view, not a config.
+ */
+function resolveProps(
+  id: string,
+  props: IntegrationStackProps,
+  check: PropsChecker,
+): { integ: ResolvedIntegration; externalIdSource: ExternalIdSource; targets: StackSetTargets; discoveryPolicy?: PolicyDocument } {
+  if (!props || typeof props !== "object") throw new InputError(`IntegrationStack "${id}" props: required, with at least homeRegion, managementAccountId and trustedPrincipal`);
+  knownProps(check, "", props, TOP_LEVEL_PROPS);
+  knownProps(check, "discoveryRole.", props.discoveryRole, DISCOVERY_ROLE_PROPS);
+  knownProps(check, "memberRole.", props.memberRole, MEMBER_ROLE_PROPS);
+  knownProps(check, "stackSet.", props.stackSet, STACK_SET_PROPS);
+  const partition = props.partition ?? "aws";
+  if (!(PARTITIONS as readonly string[]).includes(partition)) check.fail("partition", `"${partition}" must be one of ${PARTITIONS.join(", ")}`);
+  check.region("homeRegion", props.homeRegion);
+  check.required("managementAccountId", props.managementAccountId);
+  if (!ACCOUNT_ID_RE.test(props.managementAccountId)) check.fail("managementAccountId", `"${props.managementAccountId}" must be a 12-digit account id (a string, such as "111122223333")`);
+  check.principal("trustedPrincipal", props.trustedPrincipal);
+  check.tags("tags", props.tags);
+
+  const d = props.discoveryRole ?? {};
+  const m = props.memberRole ?? {};
+  const ss = props.stackSet ?? {};
+  const accountId = d.accountId ?? props.managementAccountId;
+  if (typeof accountId !== "string" || !ACCOUNT_ID_RE.test(accountId)) check.fail("discoveryRole.accountId", `"${accountId}" must be a 12-digit account id`);
+  const discoveryName = d.roleName ?? `orgtrust-${id}-discovery`;
+  const memberName = m.roleName ?? `orgtrust-${id}-readonly`;
+  check.roleName("discoveryRole.roleName", discoveryName);
+  check.roleName("memberRole.roleName", memberName);
+  check.iamPath("discoveryRole.path", d.path);
+  check.iamPath("memberRole.path", m.path);
+  check.sessionDuration("discoveryRole.maxSessionDuration", d.maxSessionDuration);
+  check.sessionDuration("memberRole.maxSessionDuration", m.maxSessionDuration);
+  // A managed policy is attachable only in its own account (the rules config/load.ts applies to orgtrust.yaml).
+  if (d.permissionsBoundary !== undefined) {
+    const account = policyArnAccount(d.permissionsBoundary);
+    if (account !== "aws" && account !== accountId) {
+      check.fail("discoveryRole.permissionsBoundary", `"${d.permissionsBoundary}" must be an AWS managed policy or a policy of account ${accountId}, which holds the discovery role`);
+    }
+  }
+  if (m.permissionsBoundary !== undefined) {
+    const account = policyArnAccount(m.permissionsBoundary);
+    if (account !== "aws" && account !== EACH_ACCOUNT) {
+      check.fail(
+        "memberRole.permissionsBoundary",
+        `"${m.permissionsBoundary}" must be an AWS managed policy or name a policy in every account with the account part \${AWS::AccountId} (the member role is created in every member account)`,
+      );
+    }
+  }
+  check.tags("discoveryRole.tags", d.tags);
+  check.tags("memberRole.tags", m.tags);
+  const policyArns = m.managedPolicyArns ?? [managedPolicyArn(partition, "ReadOnlyAccess")];
+  if (!Array.isArray(policyArns) || policyArns.length < 1 || policyArns.length > 20) check.fail("memberRole.managedPolicyArns", "must list 1-20 managed policy ARNs");
+  policyArns.forEach((a, i) => {
+    if (typeof a !== "string" || policyArnAccount(a) !== "aws") {
+      check.fail(`memberRole.managedPolicyArns[${i}]`, `"${a}" must be an AWS managed policy ARN such as arn:${partition}:iam::aws:policy/ReadOnlyAccess (the StackSet attaches the same ARNs in every account)`);
+    }
+    if (!a.startsWith(`arn:${partition}:`)) check.fail(`memberRole.managedPolicyArns[${i}]`, `"${a}" is not in partition ${partition} (fix: use arn:${partition}:... or set partition)`);
+  });
+  if (new Set(policyArns).size !== policyArns.length) check.fail("memberRole.managedPolicyArns", "lists a policy twice");
+  const stackSetName = ss.name ?? `orgtrust-${id}-member-role`;
+  if (typeof stackSetName !== "string" || !/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(stackSetName)) {
+    check.fail("stackSet.name", `"${stackSetName}" must start with a letter and hold only letters, digits and - (at most 128)`);
+  }
+  const maxConcurrentPercentage = ss.maxConcurrentPercentage ?? 25;
+  const failureTolerancePercentage = ss.failureTolerancePercentage ?? 0;
+  check.percentage("stackSet.maxConcurrentPercentage", maxConcurrentPercentage, 1);
+  check.percentage("stackSet.failureTolerancePercentage", failureTolerancePercentage, 0);
+
+  const externalIdSource: ExternalIdSource = props.externalId ?? { kind: "generate", length: 40, alphanumeric: false };
+  if (externalIdSource.kind === "variable" && externalIdSource.name === MANAGEMENT_ROLE_VARIABLE) {
+    check.fail("externalId.name", `"${MANAGEMENT_ROLE_VARIABLE}" is the stack's own variable for the management-account role (fix: name the external-ID variable otherwise)`);
+  }
+  let targets: StackSetTargets = { kind: "root-lookup" };
+  if (props.organizationalUnitIds !== undefined) {
+    if (!Array.isArray(props.organizationalUnitIds)) check.fail("organizationalUnitIds", "must be a list of OU or root ids");
+    props.organizationalUnitIds.forEach((t, i) => check.target(`organizationalUnitIds[${i}]`, t));
+    if (new Set(props.organizationalUnitIds).size !== props.organizationalUnitIds.length) check.fail("organizationalUnitIds", "lists a target twice");
+    targets = { kind: "organizational-units", ids: [...props.organizationalUnitIds] };
+  }
+  if (d.policy !== undefined) check.policy("discoveryRole.policy", d.policy);
+
+  const tags = props.tags ?? {};
+  const delegated = accountId !== props.managementAccountId;
+  const discoveryPath = d.path ?? "/";
+  const integ: ResolvedIntegration = {
+    name: id,
+    consumer: "custom",
+    partition,
+    homeRegion: props.homeRegion,
+    managementAccountId: props.managementAccountId,
+    trustedPrincipal: props.trustedPrincipal,
+    externalId: {
+      source: externalIdSource.kind === "literal" ? "value" : externalIdSource.kind === "variable" ? "env" : "generate",
+      length: externalIdSource.kind === "generate" ? externalIdSource.length : 0,
+      variable: externalIdSource.kind === "variable" ? externalIdSource.name : "",
+      secretName: props.externalIdSecretName ?? `orgtrust/${id}/external-id`,
+    },
+    discoveryRole: {
+      name: discoveryName,
+      path: discoveryPath,
+      accountId,
+      arn: iamRoleArn(partition, accountId, discoveryName, discoveryPath),
+      maxSessionDuration: d.maxSessionDuration ?? 3600,
+      permissionsBoundary: d.permissionsBoundary,
+      tags: { ...tags, ...d.tags },
+      callAsDelegatedAdmin: delegated,
+    },
+    memberRole: {
+      name: memberName,
+      path: m.path ?? "/",
+      policyArns: [...policyArns],
+      addDescribeOrganization: optionalBoolean(check, "memberRole.addDescribeOrganization", m.addDescribeOrganization, false),
+      denyDataReads: optionalBoolean(check, "memberRole.denyDataReads", m.denyDataReads, false),
+      maxSessionDuration: m.maxSessionDuration ?? 3600,
+      permissionsBoundary: m.permissionsBoundary,
+      tags: { ...tags, ...m.tags },
+    },
+    stackSet: {
+      name: stackSetName,
+      maxConcurrentPercentage,
+      failureTolerancePercentage,
+      retainStacksOnAccountRemoval: optionalBoolean(check, "stackSet.retainStacksOnAccountRemoval", ss.retainStacksOnAccountRemoval, false),
+      callAs: delegated ? "DELEGATED_ADMIN" : "SELF",
+      uncoveredAccounts: "direct",
+      directAccessRoleName: ss.directAccessRoleName ?? "OrganizationAccountAccessRole",
+    },
+    exclusions: { organizationalUnits: [], accounts: [], skipInactiveAccounts: false, managementAccount: false },
+    regions: [props.homeRegion],
+    outputDir: "",
+    options: {},
+    tags,
+  };
+  return { integ, externalIdSource, targets, discoveryPolicy: d.policy };
 }

@@ -17,17 +17,30 @@ export interface ManagementAccountRoleProps {
   /**
    * The role to create. Leave it out and set `attachTo` instead when the member role and the discovery role share
    * one name in the management account (Port Ocean): the discovery role then also carries the member policies.
+   * @default none (then attachTo is required)
    */
   readonly role?: ManagementRoleDefinition;
-  /** An existing role (the discovery role) to attach the member policies to instead of creating one. */
+  /**
+   * An existing role (the discovery role) to attach the member policies to instead of creating one.
+   * @default none (then role is required)
+   */
   readonly attachTo?: IamRole;
-  /** Managed policy ARNs to attach, in order (1-20). */
+  /** Managed policy ARNs to attach, in order (1-20). Required. */
   readonly managedPolicyArns: string[];
-  /** The member inline policy (memberInlinePolicy), or undefined for none. */
+  /**
+   * The member inline policy (the StackSet template's DenyDataReads / AddDescribeOrganization statements).
+   * @default no inline policy
+   */
   readonly inlinePolicy?: PolicyDocument;
-  /** The role's description (default: the management-account one). */
+  /**
+   * The role's description.
+   * @default "orgtrust member role in the management account (StackSets never deploy there)"
+   */
   readonly description?: string;
-  /** Provider for the management account (or the account the role is created in). Default the stack's. */
+  /**
+   * Provider for the management account (or the account the role is created in).
+   * @default the stack's default AWS provider
+   */
   readonly provider?: TerraformProvider;
 }
 

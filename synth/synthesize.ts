@@ -16,6 +16,7 @@ import { applyBackend } from "./backend";
 import { commitStacks, HCL_MARKER, JSON_MARKER_KEY, RestoreFailed, type KeptStack, type StackFiles } from "./commit";
 import { renderSyncTrigger } from "../sync/trigger-synth";
 import { toHcl } from "./hcl";
+import { integrationStackProps } from "./stack-props";
 import { checkInputs, planIntegration, type Coverage, type IntegrationPlan } from "./plan";
 
 /**
@@ -80,16 +81,7 @@ export const COVERAGE_SCHEMA_VERSION = 1;
 
 /** Adds one IntegrationStack per plan to an app (main.ts uses this with a normal cdktf App). */
 export function buildStacks(app: App, plans: IntegrationPlan[]): IntegrationStack[] {
-  return plans.map(
-    (p) =>
-      new IntegrationStack(app, p.integration.name, {
-        integration: p.integration,
-        externalId: p.externalId,
-        targets: p.targets,
-        managementRole: p.managementRole,
-        directAccounts: p.directAccounts,
-      }),
-  );
+  return plans.map((p) => new IntegrationStack(app, p.integration.name, integrationStackProps(p)));
 }
 
 /** Plans every integration (all input errors surface here, before anything is built or written). */

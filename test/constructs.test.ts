@@ -31,6 +31,7 @@ import {
 import { MemberRoleStackSet } from "../constructs/member-role-stack-set";
 import type { Snapshot } from "../org/snapshot";
 import { planIntegration, type IntegrationPlan } from "../synth/plan";
+import { integrationStackProps } from "../synth/stack-props";
 import { MGMT, ROOT, integrationFrom, recordingLogger, snapshotOf, type Tree } from "./constructs.fixtures";
 
 type TfJson = {
@@ -61,13 +62,7 @@ function synth(integration: ResolvedIntegration, opts: { snapshot?: Snapshot; ex
     cli: { excludeOu: opts.excludeOu ?? [], excludeAccount: opts.excludeAccount ?? [] },
     log,
   });
-  const stack = new IntegrationStack(Testing.app(), integration.name, {
-    integration,
-    externalId: plan.externalId,
-    targets: plan.targets,
-    managementRole: plan.managementRole,
-    directAccounts: plan.directAccounts,
-  });
+  const stack = new IntegrationStack(Testing.app(), integration.name, integrationStackProps(plan));
   const text = Testing.synth(stack);
   return { text, json: JSON.parse(text) as TfJson, plan, warnings: log.warnings };
 }
@@ -604,7 +599,7 @@ describe("consumer presets and member policies", () => {
     const integ = integrationFrom("port", "consumer: port-ocean\ntrustedPrincipal: arn:aws:iam::444455556666:role/port\nexternalId: { source: value, value: port-ext-123 }\ndiscoveryRole: { account: delegatedAdmin }", {
       delegatedAdmin: "999988887777",
     });
-    expect(() => synth(integ)).toThrow(/IntegrationStack props.integration: port: the member role and the discovery role share the name "PortOceanReadRole"/);
+    expect(() => synth(integ)).toThrow(/IntegrationStack "port" props.discoveryRole.accountId: the member role and the discovery role share the name "PortOceanReadRole"/);
   });
 
   test("ViewOnlyAccess gets organizations:DescribeOrganization inline; denyDataReads adds the explicit deny", () => {
@@ -734,13 +729,13 @@ describe("constructor validation names the prop", () => {
     expect(
       () =>
         new IntegrationStack(Testing.app(), "b", {
-          integration: integ,
+          homeRegion: "us-east-1",
+          managementAccountId: MGMT,
+          trustedPrincipal: "arn:aws:iam::444455556666:role/backstage-backend",
           externalId: { kind: "literal", value: "abc-123" },
-          targets: { kind: "root-lookup" },
-          managementRole: true,
           backendPath: "/var/state.tfstate",
         }),
-    ).toThrow(/IntegrationStack props.backendPath/);
+    ).toThrow(/IntegrationStack "b" props.backendPath/);
   });
 
   test("errors are InputErrors (exit 2 from the CLI)", () => {
@@ -751,5 +746,80 @@ describe("constructor validation names the prop", () => {
       return;
     }
     throw new Error("no error thrown");
+  });
+});
+
+describe("IntegrationStack with plain props (the library API)", () => {
+  const base = { homeRegion: "us-east-1", managementAccountId: MGMT, trustedPrincipal: "arn:aws:iam::444455556666:role/tool" };
+  const synthPlain = (props: Record<string, unknown>, id = "tool") => JSON.parse(Testing.synth(new IntegrationStack(Testing.app(), id, { ...base, ...props }))) as TfJson;
+
+  test("the three required values are enough: documented defaults for names, external ID, policies and targets", () => {
+    const tf = synthPlain({});
+    const roles = tf.resource.aws_iam_role;
+    expect(roles.discovery_role).toMatchObject({ name: "orgtrust-tool-discovery", path: "/", max_session_duration: 3600 });
+    expect(roles.management_role).toMatchObject({ name: "orgtrust-tool-readonly", path: "/" });
+    expect(tf.resource.random_password.external_id_secret_random).toMatchObject({ length: 40, special: true, override_special: "-_." });
+    expect(tf.resource.aws_secretsmanager_secret.external_id_secret.name).toBe("orgtrust/tool/external-id");
+    expect(Object.values(tf.resource.aws_iam_role_policy_attachment).map((a) => a.policy_arn)).toEqual(["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
+    expect(tf.resource.aws_iam_role_policy.management_role_inline).toBeUndefined();
+    const stackSet = tf.resource.aws_cloudformation_stack_set.member_role;
+    expect(stackSet).toMatchObject({ name: "orgtrust-tool-member-role", call_as: "SELF", template_body: memberRoleTemplateBody() });
+    expect(stackSet.operation_preferences).toEqual({ max_concurrent_percentage: 25, failure_tolerance_percentage: 0 });
+    // No OU list: the root, looked up at apply time.
+    expect(Object.keys(tf.data!.aws_organizations_organization)).toEqual(["organization"]);
+    const instances = Object.values(tf.resource.aws_cloudformation_stack_set_instance);
+    expect(instances.map((i) => (i.deployment_targets as { organizational_unit_ids: string[] }).organizational_unit_ids)).toEqual([["${data.aws_organizations_organization.organization.roots[0].id}"]]);
+    // The default discovery policy: orgtrust's reads, on this stack's StackSet and roles.
+    const policy = parsePolicy(tf.resource.aws_iam_role_policy.discovery_role_policy.policy);
+    expect(allowedActions(policy)).toEqual([...DISCOVERY_ACTIONS]);
+    expect(policy.Statement.find((st) => st.Sid === "ReadMemberRoleStackSet")!.Resource).toBe(`arn:aws:cloudformation:us-east-1:${MGMT}:stackset/orgtrust-tool-member-role:*`);
+    expect(policy.Statement.find((st) => st.Sid === "ReadOrgtrustRoles")!.Resource).toEqual([`arn:aws:iam::${MGMT}:role/orgtrust-tool-readonly`, `arn:aws:iam::${MGMT}:role/orgtrust-tool-discovery`]);
+  });
+
+  test("a delegated administrator, an empty OU list and no management role; tags merge over the stack's", () => {
+    const tf = synthPlain({
+      discoveryRole: { accountId: "999988887777", tags: { team: "sec" } },
+      organizationalUnitIds: [],
+      managementAccountRole: false,
+      tags: { owner: "platform", team: "all" },
+    });
+    expect(tf.resource.aws_cloudformation_stack_set.member_role.call_as).toBe("DELEGATED_ADMIN");
+    expect(tf.resource.aws_cloudformation_stack_set_instance).toBeUndefined();
+    expect(Object.keys(tf.resource.aws_iam_role)).toEqual(["discovery_role"]);
+    expect(tf.resource.aws_iam_role.discovery_role.tags).toEqual({ owner: "platform", team: "sec" });
+    expect(tf.resource.aws_secretsmanager_secret.external_id_secret.tags).toEqual({ owner: "platform", team: "all" });
+    expect(tf.provider.aws[0].allowed_account_ids).toEqual(["999988887777"]);
+  });
+
+  test.each([
+    [{ homeRegion: "mars-1" }, /^IntegrationStack "tool" props\.homeRegion: "mars-1" must be an AWS region/],
+    [{ managementAccountId: "1234" }, /props\.managementAccountId: "1234" must be a 12-digit account id/],
+    [{ trustedPrincipal: "backstage" }, /props\.trustedPrincipal: "backstage" must be an IAM principal ARN/],
+    [{ partition: "aws-eu" }, /props\.partition: "aws-eu" must be one of aws, aws-us-gov, aws-cn/],
+    [{ memberRole: { managedPolicyArns: [] } }, /props\.memberRole\.managedPolicyArns: must list 1-20/],
+    [{ memberRole: { managedPolicyArns: ["arn:aws-cn:iam::aws:policy/ReadOnlyAccess"] } }, /props\.memberRole\.managedPolicyArns\[0\]: .* is not in partition aws/],
+    [{ memberRole: { managedPolicyArns: ["arn:aws:iam::111122223333:policy/extra"] } }, /props\.memberRole\.managedPolicyArns\[0\]: .* must be an AWS managed policy ARN/],
+    [{ memberRole: { permissionsBoundary: "arn:aws:iam::111122223333:policy/b" } }, /props\.memberRole\.permissionsBoundary: .* must be an AWS managed policy or name a policy in every account/],
+    [{ discoveryRole: { permissionsBoundary: "arn:aws:iam::999988887777:policy/b" } }, /props\.discoveryRole\.permissionsBoundary: .* must be an AWS managed policy or a policy of account 111122223333/],
+    [{ memberRole: { denyDataReads: "yes" } }, /props\.memberRole\.denyDataReads: must be true or false/],
+    [{ memberRole: { roleName: "has space" } }, /props\.memberRole\.roleName: "has space" must be an IAM role name/],
+    [{ discoveryRole: { accountId: "x" } }, /props\.discoveryRole\.accountId: "x" must be a 12-digit account id/],
+    [{ discoveryRole: { policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "iam:CreateRole", Resource: "*" }] } } }, /DiscoveryRole props\.policy: grants iam:CreateRole/],
+    [{ stackSet: { name: "9lives" } }, /props\.stackSet\.name: "9lives" must start with a letter/],
+    [{ stackSet: { maxConcurrentPercentage: 0 } }, /props\.stackSet\.maxConcurrentPercentage: 0 must be a whole number from 1 to 100/],
+    [{ organizationalUnitIds: ["ou-ab12-prod0001", "ou-ab12-prod0001"] }, /props\.organizationalUnitIds: lists a target twice/],
+    [{ externalId: { kind: "variable", name: "management_account_role_arn" } }, /props\.externalId\.name: "management_account_role_arn" is the stack's own variable/],
+    [{ directAccounts: [MGMT] }, /props\.directAccounts\[0\]: 111122223333 is the management account/],
+    [{ memberRoles: {} }, /props\.memberRoles: is not a prop of IntegrationStack \(fix: use one of partition, homeRegion, /],
+    [{ stackSet: { retain: true } }, /props\.stackSet\.retain: is not a prop of IntegrationStack \(fix: use one of name, retainStacksOnAccountRemoval, /],
+  ])("refuses %j naming the prop", (bad, message) => {
+    expect(() => synthPlain(bad)).toThrow(message);
+    expect(() => synthPlain(bad)).toThrow(InputError);
+  });
+
+  test("a stack id that makes no valid default name asks for the name", () => {
+    const id = "t".repeat(50);
+    expect(() => synthPlain({}, id)).toThrow(new RegExp(`IntegrationStack "${id}" props\\.discoveryRole\\.roleName: "orgtrust-${id}-discovery" must be an IAM role name: 1-64 characters`));
+    expect(() => synthPlain({ discoveryRole: { roleName: "d" }, memberRole: { roleName: "m" } }, "tool.x")).toThrow(/props\.stackSet\.name: "orgtrust-tool\.x-member-role" must start with a letter and hold only letters, digits and -/);
   });
 });
