@@ -2,16 +2,21 @@ import { CHECK_TITLES, severityAtLeast, unitKey, type CheckName, type Finding } 
 import type { DriftReport } from "../report";
 import { targetText } from "./text";
 
-/** XML-escapes text (and drops characters XML 1.0 cannot hold). */
+/**
+ * XML-escapes text and drops every character XML 1.0 cannot hold (XML 1.0 §2.2 Char: tab, LF, CR, U+0020-U+D7FF,
+ * U+E000-U+FFFD, U+10000-U+10FFFF; so C0 controls, U+FFFE, U+FFFF and unpaired surrogates go). CR is written as
+ * a character reference, which a parser keeps (a raw CR would be normalised to LF).
+ */
 export function xml(s: string): string {
   return s
     // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, "")
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "")
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
     .replace(/>/g, "&gt;")
     .replace(/"/g, "&quot;")
-    .replace(/'/g, "&apos;");
+    .replace(/'/g, "&apos;")
+    .replace(/\r/g, "&#13;");
 }
 
 const details = (f: Finding) =>
