@@ -106,7 +106,10 @@ export function iniValue(v: unknown): string {
   const str = s === null ? "" : String(s);
   if (/[\r\n\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]/.test(str)) throw new Error(`ini cannot represent a value with a line break or control character (${JSON.stringify(str.slice(0, 40))})`);
   if (str !== str.trim()) throw new Error(`ini cannot represent a value with leading or trailing spaces (${JSON.stringify(str)})`);
-  if (/^[;#"']/.test(str)) throw new Error(`ini cannot represent a value starting with ${str[0]} (${JSON.stringify(str)})`);
+  if (/^["']/.test(str)) throw new Error(`ini cannot represent a value starting with ${str[0]} (${JSON.stringify(str)})`);
+  // Readers disagree on comments inside a value: botocore's configparser keeps "a#b", the ini package (and others)
+  // cut it at the # or ;. A value that one reader would cut is refused.
+  if (/[;#]/.test(str)) throw new Error(`ini cannot represent a value holding ; or # (some readers take the rest as a comment) (${JSON.stringify(str)})`);
   return str;
 }
 

@@ -19,6 +19,12 @@ export function xml(s: string): string {
     .replace(/\r/g, "&#13;");
 }
 
+/** XML-escapes an attribute value: tab and line breaks as character references, which attribute-value
+ * normalisation (XML 1.0 §3.3.3) would otherwise turn into spaces. */
+export function xmlAttr(s: string): string {
+  return xml(s).replace(/\t/g, "&#9;").replace(/\n/g, "&#10;");
+}
+
 const details = (f: Finding) =>
   [`${f.severity} ${f.kind}: ${f.message}`, f.expected !== null ? `expected: ${f.expected}` : "", f.found !== null ? `found: ${f.found}` : "", `fix: ${f.fix}`].filter(Boolean).join("\n");
 
@@ -47,18 +53,18 @@ export function formatJunit(report: DriftReport): string {
       failures++;
       const first = failing[0];
       body.push(
-        `      <failure type="${xml(failing.map((f) => f.kind).join(" "))}" message="${xml(failing.length > 1 ? `${first.message} (and ${failing.length - 1} more)` : first.message)}">${xml(failing.map(details).join("\n\n"))}</failure>`,
+        `      <failure type="${xmlAttr(failing.map((f) => f.kind).join(" "))}" message="${xmlAttr(failing.length > 1 ? `${first.message} (and ${failing.length - 1} more)` : first.message)}">${xml(failing.map(details).join("\n\n"))}</failure>`,
       );
     }
     if (other.length) body.push(`      <system-out>${xml(other.map(details).join("\n\n"))}</system-out>`);
     tests++;
-    const name = xml(targetText(u));
-    suite.cases.push(body.length ? `    <testcase classname="${xml(classname)}" name="${name}">\n${body.join("\n")}\n    </testcase>` : `    <testcase classname="${xml(classname)}" name="${name}"/>`);
+    const name = xmlAttr(targetText(u));
+    suite.cases.push(body.length ? `    <testcase classname="${xmlAttr(classname)}" name="${name}">\n${body.join("\n")}\n    </testcase>` : `    <testcase classname="${xmlAttr(classname)}" name="${name}"/>`);
   }
   const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="orgtrust drift" tests="${tests}" failures="${failures}" errors="0">`];
   for (const s of suites.values()) {
     const name = `${CHECK_TITLES[s.check]}${s.integration ? ` [${s.integration}]` : ""}`;
-    out.push(`  <testsuite name="${xml(name)}" tests="${s.cases.length}" failures="${s.failures}" errors="0" skipped="0">`);
+    out.push(`  <testsuite name="${xmlAttr(name)}" tests="${s.cases.length}" failures="${s.failures}" errors="0" skipped="0">`);
     out.push(...s.cases);
     out.push("  </testsuite>");
   }

@@ -5,45 +5,67 @@ import * as path from "node:path";
 
 /**
  * The consumers' own readers, batched: one python3 process reads many YAML documents with PyYAML (YAML 1.1, what
- * c7n-org loads accounts.yml with: cloud-custodian tools/c7n_org/c7n_org/cli.py, init(): yaml.safe_load) and
- * many dotenv files with python-dotenv (what Port Ocean's pydantic settings read a .env with); one `terraform
- * console` evaluates many HCL expressions. Each returns one result per input, in order.
+ * c7n-org loads accounts.yml with: cloud-custodian tools/c7n_org/c7n_org/cli.py, init(): yaml.safe_load), dotenv
+ * files with python-dotenv (what pydantic settings in Port Ocean read a .env with), AWS config files with
+ * configparser and XML with expat; one `terraform console` evaluates many HCL expressions. Each returns one
+ * result per input, in order.
  */
 
 export type ReadResult = { ok: true; value: unknown } | { ok: false; error: string };
 
 const PY = String.raw`
-import io, json, sys
+import configparser, io, json, sys
+import xml.etree.ElementTree as ET
 import yaml
-kind = sys.argv[1]
+from dotenv import dotenv_values
+
+def read(kind, text):
+    if kind == "yaml":
+        return list(yaml.safe_load_all(text))
+    if kind == "dotenv":
+        return dotenv_values(stream=io.StringIO(text), interpolate=True)
+    if kind == "ini":
+        # botocore.configloader.raw_config_parse reads ~/.aws/config with RawConfigParser.
+        p = configparser.RawConfigParser()
+        p.read_string(text)
+        return {s: dict(p.items(s)) for s in p.sections()}
+    if kind == "xml":
+        root = ET.fromstring(text.encode("utf-8"))
+        return {"attrib": root.attrib, "text": root.text or ""}
+    raise ValueError(kind)
+
 out = []
-for text in json.load(sys.stdin):
+for item in json.load(sys.stdin):
     try:
-        if kind == "yaml":
-            value = list(yaml.safe_load_all(text))
-        else:
-            from dotenv import dotenv_values
-            value = dotenv_values(stream=io.StringIO(text), interpolate=True)
-        out.append({"ok": True, "value": value})
+        out.append({"ok": True, "value": read(item["kind"], item["text"])})
     except Exception as e:
-        out.append({"ok": False, "error": type(e).__name__ + ": " + str(e).splitlines()[0] if str(e) else type(e).__name__})
+        msg = str(e).splitlines()[0] if str(e) else ""
+        out.append({"ok": False, "error": type(e).__name__ + ": " + msg})
 sys.stdout.write(json.dumps(out, default=str))
 `;
 
-function python(kind: "yaml" | "dotenv", texts: string[], env: NodeJS.ProcessEnv = {}): ReadResult[] {
-  const r = spawnSync("python3", ["-c", PY, kind], { input: JSON.stringify(texts), encoding: "utf8", maxBuffer: 512 * 1024 * 1024, env: { PATH: process.env.PATH, HOME: process.env.HOME, PYTHONIOENCODING: "utf-8", ...env } });
-  if (r.status !== 0) throw new Error(`python3 (${kind} reader) failed: ${r.stderr || r.error}`);
+export type ReaderKind = "yaml" | "dotenv" | "ini" | "xml";
+
+/**
+ * One python3 process reads every item with the consumer's own reader: PyYAML safe_load_all (YAML 1.1), python-dotenv
+ * (with interpolation), configparser.RawConfigParser (botocore's reader of the AWS config file), expat through
+ * xml.etree (a strict XML 1.0 parser). The environment is minimal, so dotenv interpolation sees no variables.
+ */
+export function readWithPython(items: Array<{ kind: ReaderKind; text: string }>): ReadResult[] {
+  if (!items.length) return [];
+  const r = spawnSync("python3", ["-c", PY], { input: JSON.stringify(items), encoding: "utf8", maxBuffer: 512 * 1024 * 1024, env: { PATH: process.env.PATH, HOME: process.env.HOME, PYTHONIOENCODING: "utf-8" } });
+  if (r.status !== 0) throw new Error(`python3 readers failed: ${r.stderr || r.error}`);
   return JSON.parse(r.stdout) as ReadResult[];
 }
 
 /** Every YAML text read by PyYAML's safe_load_all (each result is the list of its documents). */
 export function readYaml11(texts: string[]): ReadResult[] {
-  return python("yaml", texts);
+  return readWithPython(texts.map((text) => ({ kind: "yaml" as const, text })));
 }
 
-/** Every dotenv text read by python-dotenv (with interpolation, as loaders do), in an environment of `env`. */
-export function readDotenv(texts: string[], env: NodeJS.ProcessEnv = {}): ReadResult[] {
-  return python("dotenv", texts, env);
+/** Every dotenv text read by python-dotenv (with interpolation, as loaders do). */
+export function readDotenv(texts: string[]): ReadResult[] {
+  return readWithPython(texts.map((text) => ({ kind: "dotenv" as const, text })));
 }
 
 /** terraform on PATH (checked once). */
