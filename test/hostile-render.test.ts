@@ -25,7 +25,10 @@ import { redactExternalIdFields } from "../generate/redact";
 import { HELPERS } from "../generate/render";
 import { computeScope } from "../org/scope";
 import { loadSnapshot, saveSnapshot, snapshotHash, tagRecord, type Snapshot } from "../org/snapshot";
+import { awsClients } from "./support/aws-clients";
 import { runCli } from "./support/cli";
+import { describeWithMoto } from "./support/moto";
+import { buildOrg } from "./support/org-fixture";
 import { readYaml11, requireTerraform, terraformEval } from "./support/readers";
 import { FIXTURE, IN_SCOPE, OU, readTree, tmpDir, writeConfig } from "./generate-fixture";
 
@@ -394,6 +397,33 @@ describe("item 9: __proto__ (a valid AWS tag key) survives every load", () => {
     const hash = snapshotHash(loadSnapshot(snapshotFile));
     expect(files["custodian/accounts.yml"]).toContain(`sha256:${hash}`);
     expect(files["custodian/accounts.yml"]).toMatch(/^ {6}__proto__: polluted$/m);
+  });
+});
+
+describeWithMoto("item 9 end to end: discover against moto, then every other command", (moto) => {
+  test("a __proto__ tag key: discover's printed hash is the hash discover --snapshot, generate and the file agree on", async () => {
+    build();
+    const c = awsClients(moto().endpoint);
+    const org = await buildOrg(c, { ous: [{ name: "Prod", accounts: [{ name: "app", tags: { ["__proto__"]: "polluted", constructor: "c", owner: "payments" } }] }] });
+    const d = tmpDir("orgtrust-hostile-proto-moto-");
+    fs.writeFileSync(
+      path.join(d, "orgtrust.yaml"),
+      `version: 1\norganization:\n  managementAccountId: "${org.managementAccountId}"\n  partition: aws\n  homeRegion: us-east-1\nsnapshot: org.json\nintegrations:\n  custodian:\n    consumer: c7n-org\n    trustedPrincipal: arn:aws:iam::999999999999:role/custodian\n    externalId: { source: value, value: c7n-Secret-Value-0123456789 }\n`,
+    );
+    const discover = await runCli(["discover", "--config", "orgtrust.yaml", "--out", "org.json"], { endpoint: moto().endpoint, cwd: d });
+    expect(discover.code).toBe(0);
+    const printed = /Snapshot written: org\.json \(sha256 ([0-9a-f]{12})\)/.exec(discover.stdout)?.[1];
+    expect(printed).toBeDefined();
+    expect(fs.readFileSync(path.join(d, "org.json"), "utf8")).toContain('"__proto__": "polluted"');
+    const again = await runCli(["discover", "--config", "orgtrust.yaml", "--snapshot", "org.json", "--json"], { cwd: d });
+    expect(JSON.parse(again.stdout).snapshotHash).toBe(printed);
+    const gen = await runCli(["generate", "--config", "orgtrust.yaml", "--out", "out"], { cwd: d });
+    expect(gen.code).toBe(0);
+    const accounts = fs.readFileSync(path.join(d, "out", "custodian", "accounts.yml"), "utf8");
+    expect(accounts).toContain(`sha256:${printed}`);
+    const [r] = readYaml11([accounts]);
+    const app = ((r as any).value[0].accounts as any[]).find((a) => a.account_id === org.account.app);
+    expect(Object.keys(app.vars).sort()).toEqual(["__proto__", "constructor", "owner"]);
   });
 });
 
