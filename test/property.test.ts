@@ -44,7 +44,7 @@ fc.configureGlobal({ seed: SEED });
 const seedNote = `(fast-check seed ${SEED}: replay with ORGTRUST_PROPERTY_SEED=${SEED})`;
 
 /** Characters with a meaning in YAML, HCL, INI, dotenv, XML, Markdown or on a terminal. */
-const MEANINGFUL = ["\u2028", "\u2029", "\u0085", "\u007f", "\u0080", "\u009b", "\u009f", "\ufffe", "\uffff", "\ufeff", "\u0000", "\u0007", "\u001b", "\t", "\n", "\r", " ", "$", "${", "%{", "{", "}", "%", '"', "'", "\\", ":", ": ", " #", "#", "?", "- ", "-", "[", "]", ",", "&", "*", "!", "|", ">", "<", "@", "`", "=", "~", "/", ".", ";", "\u202e", "e\u0301", "😀"];
+const MEANINGFUL = ["\u2028", "\u2029", "\u0085", "\u007f", "\u0080", "\u009b", "\u009f", "\ufffe", "\uffff", "\ufeff", "\u0000", "\u0007", "\u001b", "\t", "\n", "\r", " ", "$", "${", "%{", "{", "}", "%", '"', "'", "\\", ":", ": ", " #", "#", "?", "- ", "-", "[", "]", ",", "&", "*", "!", "|", ">", "<", "@", "`", "=", "~", "/", ".", ";", "\u202e", "e\u0301", "😀", "www.", "https://", "a@b.io", "[x](y)", "<b>"];
 const oneCodePoint = fc.string({ unit: "binary", minLength: 1, maxLength: 1 });
 const anyUnit = fc.oneof({ weight: 3, arbitrary: oneCodePoint }, { weight: 3, arbitrary: fc.constantFrom(...MEANINGFUL) }, { weight: 2, arbitrary: fc.string({ unit: "grapheme-ascii", minLength: 1, maxLength: 1 }) });
 /** OU name: 1-128 of anything. */

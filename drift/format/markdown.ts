@@ -10,9 +10,10 @@ const ICON = { error: "❌", warning: "⚠️", info: "ℹ️" } as const;
 
 /**
  * Escapes text for a Markdown table cell (GitHub-flavoured: PR comments and job summaries). Account and OU names
- * are attacker-controlled, so nothing in a cell may become markup: every ASCII punctuation character Markdown
- * gives a meaning to is backslash-escaped (CommonMark 0.31 §2.4: any ASCII punctuation may be), which disarms
- * links, images, emphasis, code spans and pipes; `&`, `<` and `>` become entities (no HTML, no entity tricks);
+ * are attacker-controlled, so nothing in a cell may become markup: the inline punctuation GFM gives a meaning to
+ * (backslash, backtick, `*`, `_`, brackets, `|`, `~`, `$` for GitHub math) is backslash-escaped (CommonMark 0.31
+ * §2.4), which disarms links, images, footnotes, emphasis, code spans, strikethrough and pipes; block syntax cannot
+ * start inside a cell; `&`, `<` and `>` become entities (no HTML, no autolink, no entity tricks);
  * `@` and `#` get a zero-width space after them so no @mention or issue reference pings anyone; `://` and `www.`
  * are broken the same way so no bare URL is autolinked; control and formatting characters are shown as escapes;
  * line breaks become <br>.
@@ -23,10 +24,10 @@ export function cell(s: string | null): string {
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
     .replace(/>/g, "&gt;")
-    .replace(/[\\`*_{}[\]()!|~+\-.=^$"']/g, (c) => `\\${c}`)
+    .replace(/[\\`*_[\]|~$]/g, (c) => `\\${c}`)
     .replace(/[@#]/g, (c) => `${c}&#8203;`)
     .replace(/:\/\//g, ":&#8203;//")
-    .replace(/\bwww\\\./gi, (w) => `${w.slice(0, 3)}&#8203;${w.slice(3)}`)
+    .replace(/www\./gi, (w) => `${w.slice(0, 3)}&#8203;.`)
     .replace(/\r?\n/g, "<br>");
 }
 
