@@ -25,10 +25,13 @@ const YAML_PLAIN_SAFE = /^[A-Za-z_/](?:[A-Za-z0-9_./@+=:-]| (?=[A-Za-z0-9_./@+=-
 /**
  * Characters a YAML double-quoted scalar must carry as an escape. YAML 1.1 readers (PyYAML: c7n-org) refuse any
  * non-printable character anywhere in the stream (PyYAML reader.py NON_PRINTABLE: C0 but tab/LF/CR, DEL, C1 but
- * NEL, surrogates, U+FFFE/U+FFFF), and both YAML 1.1 and 1.2 fold line breaks inside quotes, where YAML 1.1 also
+ * NEL, unpaired surrogates, U+FFFE/U+FFFF; characters beyond the BMP are printable and stay as they are), and both YAML 1.1 and 1.2 fold line breaks inside quotes, where YAML 1.1 also
  * counts NEL (U+0085), LS (U+2028) and PS (U+2029) as line breaks. The BOM is escaped so no reader strips it.
  */
-const YAML_MUST_ESCAPE = /[\\"\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]/g;
+const YAML_MUST_ESCAPE = /[\\"\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Line breaks (NEL and U+2028/9 included), controls, BOM, U+FFFE/U+FFFF and unpaired surrogates. */
+const UNREPRESENTABLE_IN_LINE = /[\r\n\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** A YAML double-quoted scalar holding exactly `s`, read the same by YAML 1.1 and 1.2 readers. */
 export function yamlQuoted(s: string): string {
@@ -104,7 +107,7 @@ export function hclIdentifier(v: unknown): string {
 export function iniValue(v: unknown): string {
   const s = expectScalar(v, "ini");
   const str = s === null ? "" : String(s);
-  if (/[\r\n\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]/.test(str)) throw new Error(`ini cannot represent a value with a line break or control character (${JSON.stringify(str.slice(0, 40))})`);
+  if (UNREPRESENTABLE_IN_LINE.test(str)) throw new Error(`ini cannot represent a value with a line break or control character (${JSON.stringify(str.slice(0, 40))})`);
   if (str !== str.trim()) throw new Error(`ini cannot represent a value with leading or trailing spaces (${JSON.stringify(str)})`);
   if (/^["']/.test(str)) throw new Error(`ini cannot represent a value starting with ${str[0]} (${JSON.stringify(str)})`);
   // Readers disagree on comments inside a value: botocore's configparser keeps "a#b", the ini package (and others)
@@ -127,7 +130,7 @@ export function iniKey(v: unknown): string {
 export function envValue(v: unknown): string {
   const s = expectScalar(v, "env");
   const str = s === null ? "" : String(s);
-  if (/[\r\n\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]/.test(str)) throw new Error(`env cannot represent a value with a line break or control character`);
+  if (UNREPRESENTABLE_IN_LINE.test(str)) throw new Error(`env cannot represent a value with a line break or control character`);
   if (/^[\w./:@,+=-]*$/.test(str)) return str;
   if (!str.includes("'")) return `'${str}'`;
   if (str.includes("${")) throw new Error(`env cannot represent a value holding both ' and \${`);

@@ -37,7 +37,11 @@ def read(kind, text):
 out = []
 for item in json.load(sys.stdin):
     try:
-        out.append({"ok": True, "value": read(item["kind"], item["text"])})
+        value = read(item["kind"], item["text"])
+        # A reader that produced unpaired surrogates (e.g. from \\ud83d\\ude00 escapes) did not read the text the
+        # way it was meant: encoding to UTF-8 fails on them, as it would in the consumer.
+        json.dumps(value, ensure_ascii=False, default=str).encode("utf-8")
+        out.append({"ok": True, "value": value})
     except Exception as e:
         msg = str(e).splitlines()[0] if str(e) else ""
         out.append({"ok": False, "error": type(e).__name__ + ": " + msg})
