@@ -67,11 +67,6 @@ export function readYaml11(texts: string[]): ReadResult[] {
   return readWithPython(texts.map((text) => ({ kind: "yaml" as const, text })));
 }
 
-/** Every dotenv text read by python-dotenv (with interpolation, as loaders do). */
-export function readDotenv(texts: string[]): ReadResult[] {
-  return readWithPython(texts.map((text) => ({ kind: "dotenv" as const, text })));
-}
-
 /** terraform on PATH (checked once). */
 export const HAS_TERRAFORM = spawnSync("terraform", ["version"], { encoding: "utf8" }).status === 0;
 
