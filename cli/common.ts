@@ -11,6 +11,7 @@ import type { AwsOptions } from "../org/aws";
 import { discoverOrganization, type DiscoveryResult } from "../org/discover";
 import { computeScope, type Scope, type ScopeRules } from "../org/scope";
 import { loadSnapshot, type Snapshot } from "../org/snapshot";
+import { jsonTerminalSafe } from "../common/terminal";
 
 /** Options every command accepts (see addCommonOptions). */
 export interface CommonOptions {
@@ -200,5 +201,5 @@ export function makeLogger(opts: { json?: boolean }): Logger {
 
 /** Prints a value as stable JSON on stdout. */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${jsonTerminalSafe(JSON.stringify(value, null, 2))}\n`);
 }

@@ -15,6 +15,7 @@ import {
   type AwsCliOptions,
   type CommonOptions,
 } from "./common";
+import { terminalSafe, terminalSafeLine } from "../common/terminal";
 
 interface DiscoverFlags extends CommonOptions, AwsCliOptions {
   out?: string;
@@ -45,7 +46,7 @@ export function registerDiscover(program: Command): Command {
     if (flags.json) {
       printJson(summaryJson(snapshot, scope, flags.out, calls));
     } else {
-      process.stdout.write(summaryText(snapshot, scope, flags.out, calls));
+      process.stdout.write(terminalSafe(summaryText(snapshot, scope, flags.out, calls)));
     }
   });
 }
@@ -85,7 +86,7 @@ export function summaryText(snapshot: Snapshot, scope: Scope, out: string | unde
     .map(([n, label]) => `${n} ${label}`);
   lines.push(`  Excluded: ${scope.excluded.length}${parts.length ? ` (${parts.join(", ")})` : ""}`);
   for (const e of scope.excluded.slice(0, MAX_LISTED)) {
-    lines.push(`    ${e.account.id}  ${e.account.name.padEnd(28)} ${e.reasons.map(describeReason).join("; ")}`);
+    lines.push(`    ${e.account.id}  ${terminalSafeLine(e.account.name).padEnd(28)} ${terminalSafeLine(e.reasons.map(describeReason).join("; "))}`);
   }
   if (scope.excluded.length > MAX_LISTED) lines.push(`    ... and ${scope.excluded.length - MAX_LISTED} more (--json lists all)`);
   if (out) lines.push(`  Snapshot written: ${out} (sha256 ${snapshotHash(snapshot)})`);

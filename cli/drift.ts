@@ -18,6 +18,7 @@ import {
   type AwsCliOptions,
   type CommonOptions,
 } from "./common";
+import { jsonTerminalSafe, terminalSafe } from "../common/terminal";
 
 interface DriftFlags extends CommonOptions, AwsCliOptions {
   integration: string[];
@@ -99,7 +100,7 @@ export function registerDrift(program: Command): Command {
       checkGenerated: async (p) => (await import("../drift/generated")).checkGenerated({ ...p, loaded, cli: flags, log }),
     });
     for (const r of flags.report) writeFileAtomic(r.file, formatReport(report, r.format));
-    process.stdout.write(formatReport(report, format));
+    process.stdout.write(format === "json" ? jsonTerminalSafe(formatReport(report, format)) : terminalSafe(formatReport(report, format)));
     process.exitCode = report.summary.exitCode;
   });
 }

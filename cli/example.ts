@@ -10,6 +10,7 @@ import { globalRules, type CommonOptions } from "./common";
 import { summaryText as discoverSummary } from "./discover";
 import { resultText as generateSummary } from "./generate";
 import { summaryText as synthSummary } from "./synth";
+import { terminalSafe } from "../common/terminal";
 
 /** The recommended route from the example to a deployment (the HCL export + plain Terraform in each stack folder). */
 export const NEXT_STEPS = [
@@ -43,7 +44,7 @@ export function registerExample(program: Command): Command {
       const integrations = resolveAll(loaded.config, loaded.baseDir);
 
       const scope = computeScope(snapshot, globalRules(cli, loaded));
-      const out = (title: string, body: string) => process.stdout.write(`\n== ${title}\n${body}`);
+      const out = (title: string, body: string) => process.stdout.write(terminalSafe(`\n== ${title}\n${body}`));
       out("discover (the bundled snapshot examples/org.json)", discoverSummary(snapshot, scope, undefined));
       const synth = await runSynth({ loaded, snapshot, integrations, outDir: path.join(flags.out, "cdktf.out"), hcl: false, cli, log });
       // No "Next:" here: the bundled org is not one to deploy to; the route for a real org is printed at the end.

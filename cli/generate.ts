@@ -13,6 +13,7 @@ import {
   type AwsCliOptions,
   type CommonOptions,
 } from "./common";
+import { terminalSafe } from "../common/terminal";
 
 interface GenerateFlags extends CommonOptions, AwsCliOptions {
   integration: string[];
@@ -55,7 +56,7 @@ export function registerGenerate(program: Command): Command {
       log,
     });
     if (flags.json) printJson(result);
-    else process.stdout.write(resultText(result));
+    else process.stdout.write(terminalSafe(resultText(result)));
     if (result.check && result.differences > 0) process.exitCode = ExitCode.Difference;
   });
 }

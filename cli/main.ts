@@ -10,6 +10,7 @@ import { registerGenerate } from "./generate";
 import { registerInit } from "./init";
 import { registerSynth } from "./synth";
 import { registerSync } from "./sync";
+import { terminalSafe } from "../common/terminal";
 
 /** Commander usage errors, on one line with the fix. */
 const usageLine = (str: string) => `${str.split("\n")[0].replace(/^error: /, "orgtrust: error: ")} (fix: see orgtrust <command> --help)\n`;
@@ -37,10 +38,10 @@ function report(e: unknown): number {
     return ExitCode.InvalidInput;
   }
   if (e instanceof OrgtrustError) {
-    process.stderr.write(`orgtrust: error: ${e.message}\n`);
+    process.stderr.write(`orgtrust: error: ${terminalSafe(e.message)}\n`);
     return e.exitCode;
   }
-  process.stderr.write(`orgtrust: internal error: ${(e as Error)?.message ?? String(e)} (fix: re-run with ORGTRUST_DEBUG=1 and report the stack trace)\n`);
+  process.stderr.write(`orgtrust: internal error: ${terminalSafe(String((e as Error)?.message ?? e))} (fix: re-run with ORGTRUST_DEBUG=1 and report the stack trace)\n`);
   if (process.env.ORGTRUST_DEBUG) process.stderr.write(`${(e as Error)?.stack}\n`);
   return 4;
 }

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { InputError } from "../common/errors";
 import type { StackResult, SynthResult } from "../synth/synthesize";
 import { snapshotPathFrom, addCommonOptions, loadSnapshotFrom, makeLogger, printJson, requireConfig, selectIntegrations, type CommonOptions } from "./common";
+import { terminalSafe } from "../common/terminal";
 
 interface SynthFlags extends CommonOptions {
   integration: string[];
@@ -56,7 +57,7 @@ export function registerSynth(program: Command): Command {
     const outDir = flags.out ?? (flags.hcl ? DEFAULT_HCL_OUT : DEFAULT_SYNTH_OUT);
     const result = await runSynth({ loaded, snapshot, integrations, outDir, hcl: !!flags.hcl, force: !!flags.force, cli: flags, log });
     if (flags.json) printJson(result);
-    else process.stdout.write(summaryText(result, snapshot ? displayPath(snapshotPathFrom(flags, loaded)!) : undefined));
+    else process.stdout.write(terminalSafe(summaryText(result, snapshot ? displayPath(snapshotPathFrom(flags, loaded)!) : undefined)));
   });
 }
 

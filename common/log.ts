@@ -1,3 +1,5 @@
+import { terminalSafe, terminalSafeLine } from "./terminal";
+
 /**
  * stderr logging. Progress lines only on a TTY and never in CI or --json mode; warnings always (they are
  * part of the contract: an exclusion that matches nothing, an account the StackSet cannot cover).
@@ -19,11 +21,11 @@ export function createLogger(opts: { json?: boolean; quiet?: boolean } = {}): Lo
   let lastProgress = 0;
   return {
     info(msg) {
-      if (!opts.quiet && !opts.json) process.stderr.write(`${msg}\n`);
+      if (!opts.quiet && !opts.json) process.stderr.write(`${terminalSafe(msg)}\n`);
     },
     warn(msg) {
       if (progressShown) process.stderr.write("\r\x1b[2K");
-      process.stderr.write(`warning: ${msg}\n`);
+      process.stderr.write(`warning: ${terminalSafe(msg)}\n`);
     },
     progress(msg) {
       if (!showProgress) return;
@@ -31,7 +33,7 @@ export function createLogger(opts: { json?: boolean; quiet?: boolean } = {}): Lo
       if (now - lastProgress < 100) return;
       lastProgress = now;
       progressShown = true;
-      process.stderr.write(`\r\x1b[2K${msg}`);
+      process.stderr.write(`\r\x1b[2K${terminalSafeLine(msg)}`);
     },
     done() {
       if (progressShown) process.stderr.write("\r\x1b[2K");

@@ -1,7 +1,7 @@
 import { iamRoleArn, type Partition } from "../common/ids";
 import type { ResolvedIntegration } from "../config/resolve";
 import { describeReason, type ExclusionReason, type Scope } from "../org/scope";
-import type { Snapshot, SnapshotAccount } from "../org/snapshot";
+import { tagRecord, type Snapshot, type SnapshotAccount } from "../org/snapshot";
 import type { OuCover } from "../org/targets";
 import type { Collision } from "./identifiers";
 
@@ -200,7 +200,7 @@ export function buildContext(input: ContextInputs): TemplateContext {
       ouPath: pathString(ouIds),
       ouPathPrefixes: prefixes(ouIds),
       path: a.path.map((e) => ({ id: e.id, name: e.name })),
-      tags: { ...a.tags },
+      tags: tagRecord(Object.entries(a.tags)),
       tagList,
       memberRoleArn,
       names: {},
@@ -230,7 +230,7 @@ export function buildContext(input: ContextInputs): TemplateContext {
         parentId: o.parentId,
         path: pathString(ids),
         depth: o.depth,
-        tags: { ...o.tags },
+        tags: tagRecord(Object.entries(o.tags)),
         excluded: scope.excludedOuIds.has(o.id),
         inScopeAccountIds: [...(below.get(o.id) ?? [])].sort(byString),
         names: {},

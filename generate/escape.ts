@@ -1,5 +1,3 @@
-import { stringify } from "yaml";
-
 /**
  * Escaping for each output format. Every function returns a complete literal (quotes included where the format
  * needs them) or throws an Error saying what it cannot represent; the template helpers wrap these.
@@ -18,29 +16,48 @@ function expectScalar(v: unknown, what: string): Scalar {
 
 /** Words YAML 1.1 readers (PyYAML: c7n-org; Go yaml.v2) take as booleans or null, and merge/value keys. */
 const YAML11_SPECIAL = /^(?:[yYnN]|yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~|=|<<)$/;
-/** Plain-safe in block and flow context for YAML 1.1 and 1.2 readers alike (the fast path). */
-const YAML_PLAIN_SAFE = /^[A-Za-z_/][A-Za-z0-9_./@+=:-]*$/;
+/**
+ * Plain-safe in block and flow context for YAML 1.1 and 1.2 readers alike: ASCII letters, digits and a few
+ * punctuation marks, single spaces between words, no ": " (a key) and no trailing ":". Everything else is quoted.
+ */
+const YAML_PLAIN_SAFE = /^[A-Za-z_/](?:[A-Za-z0-9_./@+=:-]| (?=[A-Za-z0-9_./@+=-]))*$/;
+
+/**
+ * Characters a YAML double-quoted scalar must carry as an escape. YAML 1.1 readers (PyYAML: c7n-org) refuse any
+ * non-printable character anywhere in the stream (PyYAML reader.py NON_PRINTABLE: C0 but tab/LF/CR, DEL, C1 but
+ * NEL, unpaired surrogates, U+FFFE/U+FFFF; characters beyond the BMP are printable and stay as they are), and both YAML 1.1 and 1.2 fold line breaks inside quotes, where YAML 1.1 also
+ * counts NEL (U+0085), LS (U+2028) and PS (U+2029) as line breaks. The BOM is escaped so no reader strips it.
+ */
+const YAML_MUST_ESCAPE = /[\\"\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Line breaks (NEL and U+2028/9 included), controls, BOM, U+FFFE/U+FFFF and unpaired surrogates. */
+const UNREPRESENTABLE_IN_LINE = /[\r\n\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** A YAML double-quoted scalar holding exactly `s`, read the same by YAML 1.1 and 1.2 readers. */
+export function yamlQuoted(s: string): string {
+  return `"${s.replace(YAML_MUST_ESCAPE, (c) => (c === "\\" ? "\\\\" : c === '"' ? '\\"' : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`))}"`;
+}
 
 /**
  * A YAML scalar that reads back as exactly `v` in block or flow context, for YAML 1.2 and YAML 1.1 readers
- * (strings that 1.1 would read as booleans, null or numbers, such as "yes" or "12:30", are quoted).
+ * (strings that 1.1 would read as booleans, null or numbers, such as "yes" or "12:30", are quoted). Only the
+ * plain-safe ASCII subset goes unquoted; anything else becomes a double-quoted scalar with every character a
+ * reader could take as a line break, refuse, or strip written as an escape.
  */
 export function yamlScalar(v: unknown): string {
   const s = expectScalar(v, "yaml");
-  if (typeof s !== "string") return s === null ? "null" : String(s);
-  if (s === "" || YAML11_SPECIAL.test(s) || /^[-+.]?[0-9]/.test(s)) return JSON.stringify(s);
-  if (YAML_PLAIN_SAFE.test(s) && !s.endsWith(":")) return s;
-  const plain = stringify(s, { lineWidth: 0, minContentWidth: 0 }).replace(/\n$/, "");
-  // Plain (or single-quoted) one-line output is safe in block context; flow indicators are quoted anyway so a
-  // value stays valid inside a flow collection too. Anything else becomes a JSON string, which is valid YAML.
-  if (!plain.includes("\n") && !/^[|>]/.test(plain) && (plain.startsWith("'") || !/[,[\]{}]/.test(plain))) return plain;
-  return JSON.stringify(s);
+  if (typeof s !== "string") {
+    if (typeof s === "number" && !Number.isFinite(s)) throw new Error(`yaml cannot represent ${s}`);
+    return s === null ? "null" : String(s);
+  }
+  if (YAML_PLAIN_SAFE.test(s) && !YAML11_SPECIAL.test(s) && !s.endsWith(":") && !s.includes(": ")) return s;
+  return yamlQuoted(s);
 }
 
 /** A YAML flow sequence of scalars: ["a", "b"]. */
 export function yamlList(v: unknown): string {
   if (!Array.isArray(v)) throw new Error(`yamlList expects a list, got ${typeName(v)}`);
-  return `[${v.map((x) => (typeof x === "string" ? JSON.stringify(x) : yamlScalar(x))).join(", ")}]`;
+  return `[${v.map((x) => (typeof x === "string" ? yamlQuoted(x) : yamlScalar(x))).join(", ")}]`;
 }
 
 /** A JSON value (compact, or indented by `indent`). */
@@ -51,12 +68,19 @@ export function jsonValue(v: unknown, indent?: number): string {
 
 const HCL_ESCAPES: Record<string, string> = { "\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
-/** An HCL quoted string: JSON-like escapes, with `${` and `%{` doubled so they are not template sequences. */
+/**
+ * An HCL quoted string: JSON-like escapes, with `${` and `%{` doubled so they are not template sequences
+ * (HCL native syntax spec, "Template Literals": `$${` and `%%{` are the literal escapes). The replacements are
+ * functions: a replacement *string* "$${" is read by String.replace as "$" + "{", which left `${` live.
+ * HCL readers (Terraform, Steampipe) normalise every string literal to Unicode NFC, escapes included, so a string
+ * that is not in NFC cannot be written so that it reads back as itself: it is refused instead of silently changed.
+ */
 export function hclString(s: string): string {
+  if (s.normalize("NFC") !== s) throw new Error(`hcl cannot represent a string that is not in Unicode NFC (HCL readers normalise it): ${JSON.stringify(s.slice(0, 40))}`);
   const body = s
-    .replace(/[\\"\n\r\t]|[\u0000-\u001f\u007f]/g, (c) => HCL_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
-    .replace(/\$\{/g, "$${")
-    .replace(/%\{/g, "%%{");
+    .replace(/[\\"\n\r\t]|[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => HCL_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+    .replace(/\$\{/g, () => "$${")
+    .replace(/%\{/g, () => "%%{");
   return `"${body}"`;
 }
 
@@ -83,9 +107,12 @@ export function hclIdentifier(v: unknown): string {
 export function iniValue(v: unknown): string {
   const s = expectScalar(v, "ini");
   const str = s === null ? "" : String(s);
-  if (/[\r\n\u0000-\u001f\u007f]/.test(str)) throw new Error(`ini cannot represent a value with a line break or control character (${JSON.stringify(str.slice(0, 40))})`);
+  if (UNREPRESENTABLE_IN_LINE.test(str)) throw new Error(`ini cannot represent a value with a line break or control character (${JSON.stringify(str.slice(0, 40))})`);
   if (str !== str.trim()) throw new Error(`ini cannot represent a value with leading or trailing spaces (${JSON.stringify(str)})`);
-  if (/^[;#"']/.test(str)) throw new Error(`ini cannot represent a value starting with ${str[0]} (${JSON.stringify(str)})`);
+  if (/^["']/.test(str)) throw new Error(`ini cannot represent a value starting with ${str[0]} (${JSON.stringify(str)})`);
+  // Readers disagree on comments inside a value: botocore's configparser keeps "a#b", the ini package (and others)
+  // cut it at the # or ;. A value that one reader would cut is refused.
+  if (/[;#]/.test(str)) throw new Error(`ini cannot represent a value holding ; or # (some readers take the rest as a comment) (${JSON.stringify(str)})`);
   return str;
 }
 
@@ -103,7 +130,7 @@ export function iniKey(v: unknown): string {
 export function envValue(v: unknown): string {
   const s = expectScalar(v, "env");
   const str = s === null ? "" : String(s);
-  if (/[\r\n\u0000-\u001f\u007f]/.test(str)) throw new Error(`env cannot represent a value with a line break or control character`);
+  if (UNREPRESENTABLE_IN_LINE.test(str)) throw new Error(`env cannot represent a value with a line break or control character`);
   if (/^[\w./:@,+=-]*$/.test(str)) return str;
   if (!str.includes("'")) return `'${str}'`;
   if (str.includes("${")) throw new Error(`env cannot represent a value holding both ' and \${`);

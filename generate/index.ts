@@ -14,6 +14,7 @@ import { computeOuCover } from "../org/targets";
 import { consumerDefinition } from "./consumers";
 import { buildContext, type ContextExternalId, type TemplateContext } from "./context";
 import { unifiedDiff } from "./diff";
+import { redactExternalIdFields } from "./redact";
 import { describeCollision, type Collision } from "./identifiers";
 import { createEnvironment, renderTemplate, type OutputFormat } from "./render";
 import { staleGeneratedFiles } from "./stale";
@@ -170,6 +171,17 @@ export function renderIntegrations(opts: Omit<GenerateOptions, "check" | "loaded
   return out;
 }
 
+/**
+ * The --check diff of one file with external IDs redacted on both sides: first every value this run knows, then
+ * every external-ID field whatever its value (the file on disk may hold an ID orgtrust no longer knows). When the
+ * only difference is in a redacted value, the diff says so instead of showing nothing.
+ */
+export function checkDiff(file: string, onDisk: string | null, rendered: string, format: OutputFormat | null, redactKnown: (text: string) => string = (t) => t): string {
+  const clean = (t: string) => redactExternalIdFields(redactKnown(t), format);
+  const diff = unifiedDiff(file, onDisk === null ? null : clean(onDisk), clean(rendered));
+  return diff || `--- ${file} (on disk)\n+++ ${file} (generated)\n@@ an external ID value differs (both sides redacted) @@\n`;
+}
+
 function readIfExists(file: string): string | null {
   try {
     return fs.readFileSync(file, "utf8");
@@ -199,7 +211,7 @@ export async function runGenerate(opts: GenerateOptions): Promise<GenerateResult
       const current = readIfExists(f.path);
       const same = current === f.content;
       if (opts.check) {
-        files.push({ path: f.path, integration: f.integration, format: f.format, status: same ? "unchanged" : current === null ? "missing" : "differs", diff: same ? null : redact(unifiedDiff(path.relative(process.cwd(), f.path) || f.path, current, f.content)) });
+        files.push({ path: f.path, integration: f.integration, format: f.format, status: same ? "unchanged" : current === null ? "missing" : "differs", diff: same ? null : checkDiff(path.relative(process.cwd(), f.path) || f.path, current, f.content, f.format, redact) });
       } else {
         files.push({ path: f.path, integration: f.integration, format: f.format, status: same ? "unchanged" : current === null ? "created" : "changed", diff: null });
         // Files holding a secret are written readable by the owner only.

@@ -110,7 +110,8 @@ export const HELPERS: Record<string, (args: unknown[], options: HelperOptions) =
       .join("\n");
   },
   /** {{comment text}}: text made safe inside a one-line comment (line breaks and control characters become spaces). */
-  comment: ([v]) => String(v).replace(/[\r\n\u0000-\u001f\u007f\u2028\u2029]+/g, " "),
+  // YAML 1.1 also breaks lines at NEL, and PyYAML refuses DEL, C1 controls and U+FFFE/U+FFFF even in a comment.
+  comment: ([v]) => String(v).replace(/(?:[\r\n\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff])+/g, " "),
   /** {{concat a b ...}}: the arguments joined into one string. */
   concat: (args) => args.map(String).join(""),
   /** {{join list ", "}} */

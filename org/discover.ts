@@ -13,7 +13,7 @@ import { partitionOfArn } from "../common/ids";
 import { TaskPool } from "../common/limit";
 import { explainAwsError } from "./aws-errors";
 import { CallStats, clientConfig, credentialsFor, describeCredentials, sendWithRetry, type AwsOptions } from "./aws";
-import { canonicalize, SNAPSHOT_SCHEMA_VERSION, type PathEntry, type Snapshot, type SnapshotAccount, type SnapshotOu } from "./snapshot";
+import { canonicalize, SNAPSHOT_SCHEMA_VERSION, tagRecord, type PathEntry, type Snapshot, type SnapshotAccount, type SnapshotOu } from "./snapshot";
 
 /** Organizations list operations return at most 20 items per page; always ask for 20 so page counts are predictable. */
 export const PAGE_SIZE = 20;
@@ -58,7 +58,7 @@ export function minimumCalls(s: Snapshot): number {
   return n;
 }
 
-const tagsToRecord = (tags: Tag[] | undefined) => Object.fromEntries((tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
+const tagsToRecord = (tags: Tag[] | undefined) => tagRecord((tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""] as const));
 
 /** Reads the live organization: structure, accounts, states and (optionally) tags. */
 export async function discoverOrganization(opts: DiscoverOptions): Promise<DiscoveryResult> {

@@ -12,7 +12,24 @@ import { writeFileAtomic } from "../common/atomic-write";
  */
 export const SNAPSHOT_SCHEMA_VERSION = 1;
 
-const tags = z.record(z.string(), z.string());
+/**
+ * Tags as a null-prototype object: every key AWS allows is an own property, `__proto__` and `constructor`
+ * included (a tag key may be any of them), and a missing key reads as undefined, never as an Object.prototype
+ * member. Built with plain assignment on a null-prototype object, which has no `__proto__` setter.
+ */
+export function tagRecord(entries: Iterable<readonly [string, string]>): Record<string, string> {
+  const out = Object.create(null) as Record<string, string>;
+  for (const [k, v] of entries) out[k] = v;
+  return out;
+}
+
+// Not z.record: zod rebuilds a record by assignment on a plain object, where a `__proto__` key is swallowed by the
+// prototype setter (the tag vanished on load and the snapshot hash changed).
+const tags = z
+  .custom<Record<string, string>>((v) => typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string"), {
+    message: "expected an object of tag keys to string values",
+  })
+  .transform((v) => tagRecord(Object.entries(v)));
 const pathEntry = z.object({ id: z.string(), name: z.string() }).strict();
 
 export const ACCOUNT_STATES = ["PENDING_ACTIVATION", "ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "CLOSED"] as const;
@@ -79,7 +96,7 @@ export type AccountState = SnapshotAccount["state"];
 export type PathEntry = z.infer<typeof pathEntry>;
 
 const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-const sortTags = (t: Record<string, string>) => Object.fromEntries(Object.entries(t).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+const sortTags = (t: Record<string, string>) => tagRecord(Object.entries(t).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 /** Puts a snapshot in canonical order (ids sorted as strings, tags sorted by key). */
 export function canonicalize(s: Snapshot): Snapshot {

@@ -2,16 +2,27 @@ import { CHECK_TITLES, severityAtLeast, unitKey, type CheckName, type Finding } 
 import type { DriftReport } from "../report";
 import { targetText } from "./text";
 
-/** XML-escapes text (and drops characters XML 1.0 cannot hold). */
+/**
+ * XML-escapes text and drops every character XML 1.0 cannot hold (XML 1.0 §2.2 Char: tab, LF, CR, U+0020-U+D7FF,
+ * U+E000-U+FFFD, U+10000-U+10FFFF; so C0 controls, U+FFFE, U+FFFF and unpaired surrogates go). CR is written as
+ * a character reference, which a parser keeps (a raw CR would be normalised to LF).
+ */
 export function xml(s: string): string {
   return s
     // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, "")
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "")
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
     .replace(/>/g, "&gt;")
     .replace(/"/g, "&quot;")
-    .replace(/'/g, "&apos;");
+    .replace(/'/g, "&apos;")
+    .replace(/\r/g, "&#13;");
+}
+
+/** XML-escapes an attribute value: tab and line breaks as character references, which attribute-value
+ * normalisation (XML 1.0 §3.3.3) would otherwise turn into spaces. */
+export function xmlAttr(s: string): string {
+  return xml(s).replace(/\t/g, "&#9;").replace(/\n/g, "&#10;");
 }
 
 const details = (f: Finding) =>
@@ -42,18 +53,18 @@ export function formatJunit(report: DriftReport): string {
       failures++;
       const first = failing[0];
       body.push(
-        `      <failure type="${xml(failing.map((f) => f.kind).join(" "))}" message="${xml(failing.length > 1 ? `${first.message} (and ${failing.length - 1} more)` : first.message)}">${xml(failing.map(details).join("\n\n"))}</failure>`,
+        `      <failure type="${xmlAttr(failing.map((f) => f.kind).join(" "))}" message="${xmlAttr(failing.length > 1 ? `${first.message} (and ${failing.length - 1} more)` : first.message)}">${xml(failing.map(details).join("\n\n"))}</failure>`,
       );
     }
     if (other.length) body.push(`      <system-out>${xml(other.map(details).join("\n\n"))}</system-out>`);
     tests++;
-    const name = xml(targetText(u));
-    suite.cases.push(body.length ? `    <testcase classname="${xml(classname)}" name="${name}">\n${body.join("\n")}\n    </testcase>` : `    <testcase classname="${xml(classname)}" name="${name}"/>`);
+    const name = xmlAttr(targetText(u));
+    suite.cases.push(body.length ? `    <testcase classname="${xmlAttr(classname)}" name="${name}">\n${body.join("\n")}\n    </testcase>` : `    <testcase classname="${xmlAttr(classname)}" name="${name}"/>`);
   }
   const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="orgtrust drift" tests="${tests}" failures="${failures}" errors="0">`];
   for (const s of suites.values()) {
     const name = `${CHECK_TITLES[s.check]}${s.integration ? ` [${s.integration}]` : ""}`;
-    out.push(`  <testsuite name="${xml(name)}" tests="${s.cases.length}" failures="${s.failures}" errors="0" skipped="0">`);
+    out.push(`  <testsuite name="${xmlAttr(name)}" tests="${s.cases.length}" failures="${s.failures}" errors="0" skipped="0">`);
     out.push(...s.cases);
     out.push("  </testsuite>");
   }

@@ -1,5 +1,6 @@
 import { CHECK_TITLES } from "../finding";
 import type { DriftReport } from "../report";
+import { terminalSafe } from "../../common/terminal";
 import { targetText } from "./text";
 
 /** Rows shown before the table is cut (a job summary is limited to 1 MiB; a PR comment to 65,536 characters). */
@@ -7,15 +8,26 @@ export const MARKDOWN_MAX_ROWS = 200;
 
 const ICON = { error: "❌", warning: "⚠️", info: "ℹ️" } as const;
 
-/** Escapes text for a Markdown table cell: pipes, backslashes, newlines, HTML and backticks. */
+/**
+ * Escapes text for a Markdown table cell (GitHub-flavoured: PR comments and job summaries). Account and OU names
+ * are attacker-controlled, so nothing in a cell may become markup: the inline punctuation GFM gives a meaning to
+ * (backslash, backtick, `*`, `_`, brackets, `|`, `~`, `$` for GitHub math) is backslash-escaped (CommonMark 0.31
+ * §2.4), which disarms links, images, footnotes, emphasis, code spans, strikethrough and pipes; block syntax cannot
+ * start inside a cell; `&`, `<` and `>` become entities (no HTML, no autolink, no entity tricks);
+ * `@` and `#` get a zero-width space after them so no @mention or issue reference pings anyone; `://` and `www.`
+ * are broken the same way so no bare URL is autolinked; control and formatting characters are shown as escapes;
+ * line breaks become <br>.
+ */
 export function cell(s: string | null): string {
   if (s === null || s === "") return "";
-  return s
-    .replace(/\\/g, "\\\\")
-    .replace(/\|/g, "\\|")
+  return terminalSafe(s)
+    .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
     .replace(/>/g, "&gt;")
-    .replace(/`/g, "'")
+    .replace(/[\\`*_[\]|~$]/g, (c) => `\\${c}`)
+    .replace(/[@#]/g, (c) => `${c}&#8203;`)
+    .replace(/:\/\//g, ":&#8203;//")
+    .replace(/www\./gi, (w) => `${w.slice(0, 3)}&#8203;.`)
     .replace(/\r?\n/g, "<br>");
 }
 

@@ -1,3 +1,4 @@
+import { terminalSafe } from "../../common/terminal";
 import { CHECK_TITLES, type Finding } from "../finding";
 import type { DriftReport } from "../report";
 
@@ -8,7 +9,7 @@ export function formatText(report: DriftReport): string {
   lines.push(`orgtrust drift: organization ${report.organizationId}, integrations ${report.integrations.join(", ") || "(none)"}${report.deep ? ", --deep" : ""}`);
   if (!report.findings.length) {
     lines.push(`  No drift: ${s.checked} checks passed.`);
-    return `${lines.join("\n")}\n`;
+    return terminalSafe(`${lines.join("\n")}\n`);
   }
   const rows = report.findings.map((f) => [f.severity.toUpperCase(), f.check, f.kind, f.integration ?? "-", targetText(f)]);
   const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...[["SEVERITY", "CHECK", "KIND", "INTEGRATION", "TARGET"][i], ...rows.map((r) => r[i])].map((x) => x.length)));
@@ -28,7 +29,8 @@ export function formatText(report: DriftReport): string {
     `${s.errors} error(s), ${s.warnings} warning(s), ${s.infos} info(s) over ${s.checked} checks (${checks.join(", ")}); ` +
       (s.failing ? `${s.failing} at or above --fail-on ${report.failOn}: exit 1` : `none at or above --fail-on ${report.failOn}: exit 0`),
   );
-  return `${lines.join("\n")}\n`;
+  // Names and messages carry org data: escape codes in them are shown, never sent to the terminal.
+  return terminalSafe(`${lines.join("\n")}\n`);
 }
 
 const indent = (s: string) => s.replace(/\n/g, "\n              ");
