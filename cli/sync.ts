@@ -3,6 +3,7 @@ import * as path from "node:path";
 import type { Command } from "commander";
 import { assertWritable, writeFileAtomic } from "../common/atomic-write";
 import { InputError } from "../common/errors";
+import { terminalSafe } from "../common/terminal";
 import { addAwsOptions, awsOptionsFrom, makeLogger, printJson, requireConfig, selectIntegrations, snapshotPathFrom, type AwsCliOptions } from "./common";
 import { loadSnapshot } from "../org/snapshot";
 import { DEFAULT_SYNTH_OUT } from "./synth";
@@ -149,7 +150,7 @@ export function registerSync(program: Command): Command {
       const lines = [`orgtrust sync: ${result.organizationChanges} organization change(s), ${result.files.length} file(s) ${verb} (${how})`];
       for (const f of result.files) lines.push(`  ${f.status.padEnd(8)} ${f.path}`);
       if (flags.summary) lines.push(`Summary: ${flags.summary}`);
-      process.stdout.write(`${lines.join("\n")}\n`);
+      process.stdout.write(terminalSafe(`${lines.join("\n")}\n`));
     }
     process.exitCode = result.changed ? 1 : 0;
   });

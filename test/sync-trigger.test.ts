@@ -261,6 +261,4 @@ describe("the CI role's OIDC trust under @cloud-copilot/iam-simulate", () => {
   });
 });
 
-// terraform apply of the trigger stack into moto needs the Terraform harness (test/support/terraform.ts, provider
-// mirror) that the deploy-terraform lane is writing; until it lands this test is skipped.
-test.skip("terraform apply of stacks/orgtrust-sync into moto (needs test/support/terraform.ts)", () => undefined);
+// terraform apply of the trigger stack into moto: test/terraform-sync-trigger.test.ts.
