@@ -102,8 +102,8 @@ export function snapshotHash(s: Snapshot): string {
   return crypto.createHash("sha256").update(serializeSnapshot(s)).digest("hex").slice(0, 12);
 }
 
-export function saveSnapshot(file: string, s: Snapshot): void {
-  writeFileAtomic(file, serializeSnapshot(s));
+export function saveSnapshot(file: string, s: Snapshot, warn?: (message: string) => void): void {
+  writeFileAtomic(file, serializeSnapshot(s), undefined, { warn });
 }
 
 /** Validates parsed JSON as a snapshot, naming the first bad field. */
