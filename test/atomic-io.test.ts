@@ -245,5 +245,9 @@ afterAll(() => {
     expect(d.code).toBe(3);
     expect(d.stderr).toMatch(/no space left on device \(ENOSPC\)/);
     expect(tree(mountPoint)).toEqual(before);
+    // synth writes through its own commit (synth/synthesize.ts); a full disk there is exit 3 too, not an internal error.
+    const s = await runCli(["synth", "--out", path.join(mountPoint, "synth")], { cwd: dir });
+    expect(s.code).toBe(3);
+    expect(s.stderr).toMatch(/^orgtrust: error: .*no space left on device \(ENOSPC\) \(fix: free space on that file system, then run again\)\n$/);
   });
 });
