@@ -326,6 +326,7 @@ export function commitFiles(files: TxnFile[], opts: TxnOptions = {}): void {
   const remove = [...new Set((opts.remove ?? []).map((p) => path.resolve(p)))];
   const targets = files.map((f) => ({ ...f, path: path.resolve(f.path) }));
   if (!targets.length && !remove.length) return;
+  step = 0; // the test hooks count the steps of this transaction
   assertWritable([...targets.map((f) => f.path), ...remove]);
   const dirs = [...new Set([...targets, ...remove.map((p) => ({ path: p }))].map((f) => path.dirname(f.path)))];
   recoverInterrupted(dirs, opts.warn);

@@ -4,7 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { selectIntegrations } from "../cli/common";
 import type { Logger } from "../common/log";
-import { recoverInterrupted } from "../common/transaction";
+import { EnvironmentError } from "../common/errors";
+import { commitFiles, recoverInterrupted } from "../common/transaction";
 import { loadConfig } from "../config/load";
 import { checkGenerated } from "../drift/generated";
 import { loadSnapshot } from "../org/snapshot";
@@ -69,6 +70,7 @@ describe("generate: one staged swap", () => {
 
   test("SIGKILL at every write step: the old set or the new set after the next run, never a mix, no temp file", async () => {
     const outcomes: string[] = [];
+    let throughCli = false;
     for (let step = 1; step < 200; step++) {
       const dir = withOldSet();
       const out = path.join(dir, "out");
@@ -80,10 +82,23 @@ describe("generate: one staged swap", () => {
         break;
       }
       expect(r.code).toBe(-1); // killed by the signal
+      const before = tree(out);
+      const visible = Object.keys(before).filter((k) => !k.includes(".orgtrust-") && before[k] !== "<dir>");
+      const mixed = visible.some((k) => before[k] === newSet[k] && before[k] !== oldSet[k]) && visible.some((k) => before[k] === oldSet[k] && before[k] !== newSet[k]);
       // The next run finishes or undoes the interrupted write before it reads or writes anything: the first step of
-      // every generate (write or --check), discover --out and drift --generated. Called here directly to keep the
-      // suite short; the test below runs it through the CLI.
-      const reported = recoverInterrupted([path.join(out, "custodian"), path.join(out, "awscli")]);
+      // every generate (write or --check), discover --out and drift --generated. The first time the kill left a mix
+      // on disk, that next run is `generate --check` through the CLI; otherwise the same function, called directly
+      // to keep the suite short.
+      let reported: string[];
+      if (mixed && !throughCli) {
+        throughCli = true;
+        const next = await runCli(["generate", "--out", "out", "--check", ...INTEGRATIONS], { cwd: dir });
+        expect(next.stderr).toMatch(/^warning: an interrupted orgtrust run \(pid \d+\) left a partial write of 3 files in .*: rolled back, the previous files are in place\n/);
+        expect(next.code).toBe(1);
+        reported = [next.stderr];
+      } else {
+        reported = recoverInterrupted([path.join(out, "custodian"), path.join(out, "awscli")]);
+      }
       const after = tree(out);
       const which = JSON.stringify(after) === JSON.stringify(oldSet) ? "old" : JSON.stringify(after) === JSON.stringify(newSet) ? "new" : "mix";
       if (which === "mix") throw new Error(`step ${step}: a mix of old and new files after the next run: ${JSON.stringify(Object.keys(after))}\n${reported.join("\n")}`);
@@ -92,56 +107,65 @@ describe("generate: one staged swap", () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
     expect(outcomes.at(-1)).toBe("completed");
-    // Both halves of the protocol were exercised: kills before the commit point roll back, kills after roll forward.
+    // Both halves of the protocol were exercised: kills before the commit point roll back, kills after roll forward,
+    // and a kill in the middle of the swap left a mix that the next run through the CLI rolled back.
     expect(outcomes).toContain("old");
     expect(outcomes).toContain("new");
+    expect(throughCli).toBe(true);
     expect(outcomes.length).toBeGreaterThan(10);
   }, 300_000);
 
-  test("a failure at every write step (ENOSPC, a refused rename): exit 3, one line, the old set intact, nothing left behind", async () => {
+  test("a failure at every write step (ENOSPC, a refused rename): the old set intact and nothing left behind, or the new set", async () => {
+    // The transaction itself, in-process, for every step; the CLI's exit code and line for two of them below.
+    const planned = (out: string) => Object.entries(newSet).filter(([, c]) => c !== "<dir>").map(([k, content]) => ({ path: path.join(out, k), content }));
     let completed = false;
+    let renameStep = 0;
     for (let step = 1; step < 200 && !completed; step++) {
-      // Alternating a full disk and a refused operation keeps the suite short; both reach every phase.
-      for (const code of [step % 2 ? "ENOSPC" : "EACCES"]) {
-        const dir = withOldSet();
-        const out = path.join(dir, "out");
-        const r = await runCli(["generate", "--out", "out", ...INTEGRATIONS], { cwd: dir, env: { ORGTRUST_TEST_FAIL_AT_STEP: `${step}:${code}` } });
-        const after = tree(out);
-        if (r.code === 0) {
-          // Past the commit point: the new set, whatever the clean-up did; the next run removes the leftovers.
-          const { [""]: _none, ...rest } = after;
-          expect(Object.fromEntries(Object.entries(rest).filter(([k]) => !k.includes(".orgtrust-")))).toEqual(newSet);
-          await runCli(["generate", "--out", "out", "--check", ...INTEGRATIONS], { cwd: dir });
-          expect(tree(out)).toEqual(newSet);
-          if (!Object.keys(after).some((k) => k.includes(".orgtrust-"))) completed = true;
-        } else {
-          expect(r.code).toBe(3);
-          expect(r.stderr.trim().split("\n")).toHaveLength(1);
-          expect(r.stderr).toMatch(code === "ENOSPC" ? /^orgtrust: error: could not (write|replace) .*no space left on device \(ENOSPC\) \(fix: free space/ : /permission denied \(EACCES\)/);
-          expect(after).toEqual(oldSet);
-        }
-        fs.rmSync(dir, { recursive: true, force: true });
+      const code = step % 2 ? "ENOSPC" : "EACCES";
+      const dir = withOldSet();
+      const out = path.join(dir, "out");
+      process.env.ORGTRUST_TEST_FAIL_AT_STEP = `${step}:${code}`;
+      const warnings: string[] = [];
+      let error: unknown;
+      try {
+        commitFiles(planned(out), { remove: [path.join(out, "custodian", "renamed-earlier.yml")], warn: (m) => warnings.push(m) });
+      } catch (e) {
+        error = e;
+      } finally {
+        delete process.env.ORGTRUST_TEST_FAIL_AT_STEP;
       }
+      const after = tree(out);
+      if (error === undefined) {
+        // Past the commit point: the new set, whatever the clean-up did; the next run removes the leftovers.
+        expect(Object.fromEntries(Object.entries(after).filter(([k]) => !k.includes(".orgtrust-")))).toEqual(newSet);
+        recoverInterrupted([path.join(out, "custodian"), path.join(out, "awscli")]);
+        expect(tree(out)).toEqual(newSet);
+        if (!warnings.length) completed = true;
+      } else {
+        expect(error).toBeInstanceOf(EnvironmentError);
+        const message = (error as EnvironmentError).message;
+        expect((error as EnvironmentError).exitCode).toBe(3);
+        expect(message).not.toContain("\n");
+        expect(message).toMatch(code === "ENOSPC" ? /^could not (write|replace) .*no space left on device \(ENOSPC\) \(fix: free space/ : /permission denied \(EACCES\)/);
+        if (!renameStep && message.startsWith("could not replace")) renameStep = step;
+        expect(after).toEqual(oldSet);
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
     }
     expect(completed).toBe(true);
-  }, 300_000);
-
-  test("the next run through the CLI reports the roll-back of a killed write and leaves the old set", async () => {
-    // Killed in the middle of the swap: the first file is replaced and the others are not yet (a mix on disk).
-    let dir = "";
-    for (let step = 1; step < 60; step++) {
-      dir = withOldSet();
-      const killed = await runCli(["generate", "--out", "out", ...INTEGRATIONS], { cwd: dir, env: { ORGTRUST_TEST_KILL_AT_STEP: String(step) } });
-      expect(killed.code).toBe(-1);
-      const now = tree(path.join(dir, "out"));
-      const visible = Object.keys(now).filter((k) => !k.includes(".orgtrust-") && now[k] !== "<dir>");
-      if (visible.some((k) => now[k] === newSet[k] && now[k] !== oldSet[k]) && visible.some((k) => now[k] === oldSet[k] && now[k] !== newSet[k])) break;
+    expect(renameStep).toBeGreaterThan(0);
+    // Through the CLI: a full disk while staging, and a refused operation in the swap (a failed rename was exit 4
+    // before), are exit 3, one line.
+    for (const [step, code, line] of [
+      [1, "ENOSPC", /^orgtrust: error: could not write .*no space left on device \(ENOSPC\) \(fix: free space on that file system, then run again; no file was changed\)\n$/],
+      [renameStep % 2 ? renameStep + 1 : renameStep, "EACCES", /^orgtrust: error: could not replace .*permission denied \(EACCES\) \(fix: .*the previous files were put back\)\n$/],
+    ] as const) {
+      const dir = withOldSet();
+      const r = await runCli(["generate", "--out", "out", ...INTEGRATIONS], { cwd: dir, env: { ORGTRUST_TEST_FAIL_AT_STEP: `${step}:${code}` } });
+      expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 3, stderr: expect.stringMatching(line) });
+      expect(tree(path.join(dir, "out"))).toEqual(oldSet);
     }
-    const next = await runCli(["generate", "--out", "out", "--check", ...INTEGRATIONS], { cwd: dir });
-    expect(next.stderr).toMatch(/^warning: an interrupted orgtrust run \(pid \d+\) left a partial write of 3 files in .*: rolled back, the previous files are in place\n/);
-    expect(next.code).toBe(1);
-    expect(tree(path.join(dir, "out"))).toEqual(oldSet);
-  });
+  }, 300_000);
 
   test("stale temp files of a dead run are removed and reported; files holding a source: value external ID are 0600", async () => {
     const dir = withOldSet();
