@@ -30,7 +30,17 @@ export interface AwsCliOptions {
   roleArn?: string;
   externalId?: string;
   concurrency: number;
+  requestTimeout?: number;
+  deadline?: number;
+  maxPages?: number;
 }
+
+/** A number of seconds for a flag: positive, at most a day, fractions allowed (tests use short deadlines). */
+const seconds = (flag: string, example: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || n > 86_400) throw new InputError(`${flag} ${v}: must be a number of seconds above 0 and at most 86400 (fix: pass e.g. ${flag} ${example})`);
+  return n;
+};
 
 const collect = (schema: z.ZodType<string>, flag: string) => (value: string, previous: string[] = []) => {
   const r = schema.safeParse(value);
@@ -72,7 +82,14 @@ export function addAwsOptions(cmd: Command): Command {
         if (!Number.isInteger(n) || n < 1 || n > 64) throw new InputError(`--concurrency ${v}: must be a whole number from 1 to 64 (fix: pass e.g. --concurrency 4)`);
         return n;
       }),
-    );
+    )
+    .option("--request-timeout <seconds>", "deadline for each AWS request, up to the last byte of the answer (default 60)", seconds("--request-timeout", "60"))
+    .option("--deadline <seconds>", "deadline for the whole discovery of the org (default 3600)", seconds("--deadline", "3600"))
+    .option("--max-pages <n>", "most pages one Organizations listing may take before discovery stops (default 1000)", (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new InputError(`--max-pages ${v}: must be a whole number from 1 to 1000000 (fix: pass e.g. --max-pages 1000)`);
+      return n;
+    });
 }
 
 /** Turns the AWS flags into discovery options, checking that flags that need each other are together. */
@@ -90,6 +107,11 @@ export function awsOptionsFrom(opts: AwsCliOptions, loaded?: LoadedConfig): AwsO
     externalId,
     concurrency: opts.concurrency,
     partition: loaded?.config.organization.partition,
+    limits: {
+      requestTimeoutMs: opts.requestTimeout === undefined ? undefined : opts.requestTimeout * 1000,
+      deadlineMs: opts.deadline === undefined ? undefined : opts.deadline * 1000,
+      maxPagesPerListing: opts.maxPages,
+    },
   };
 }
 

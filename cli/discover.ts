@@ -42,7 +42,7 @@ export function registerDiscover(program: Command): Command {
     const stats = live?.stats.toJSON();
     const calls = live && stats ? { total: stats.total, attempts: stats.attempts, minimum: live.minimumCalls, byOperation: stats.byOperation } : undefined;
     const scope = scopeWithChecks(snapshot, globalRules(flags, loaded), flags, log);
-    if (flags.out) saveSnapshot(flags.out, snapshot);
+    if (flags.out) saveSnapshot(flags.out, snapshot, (m) => log.warn(m));
     if (flags.json) {
       printJson(summaryJson(snapshot, scope, flags.out, calls));
     } else {

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { PACKAGE_ROOT } from "../common/paths";
 import { ExitCode, OrgtrustError } from "../common/errors";
+import { describeErrno } from "../common/transaction";
 import { registerDiscover } from "./discover";
 import { registerDrift } from "./drift";
 import { registerExample } from "./example";
@@ -18,7 +19,7 @@ const usageLine = (str: string) => `${str.split("\n")[0].replace(/^error: /, "or
 export function buildProgram(): Command {
   const program = new Command("orgtrust")
     .description(
-      "Trust plumbing for AWS Organizations discovery tools: discover the org, synthesize the discovery and member roles, generate each consumer's config, and check drift in CI.\n\nExit codes: 0 ok, 1 drift or a --check difference, 2 invalid input/config/usage, 3 AWS or network failure.",
+      "Trust plumbing for AWS Organizations discovery tools: discover the org, synthesize the discovery and member roles, generate each consumer's config, and check drift in CI.\n\nExit codes: 0 ok, 1 drift or a --check difference, 2 invalid input/config/usage, 3 AWS, network or environment failure (a full disk, a deadline), 4 internal error (a bug: please report it).",
     )
     .version(JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")).version as string)
     .exitOverride()
@@ -38,12 +39,20 @@ function report(e: unknown): number {
     return ExitCode.InvalidInput;
   }
   if (e instanceof OrgtrustError) {
-    process.stderr.write(`orgtrust: error: ${terminalSafe(e.message)}\n`);
+    // One line per problem (a config with several invalid fields lists each).
+    for (const line of e.message.split("\n")) process.stderr.write(`orgtrust: error: ${terminalSafe(line)}\n`);
     return e.exitCode;
+  }
+  const errno = e as NodeJS.ErrnoException & { dest?: string };
+  if (errno?.code && /^E[A-Z]+$/.test(errno.code) && (errno.syscall || errno.path)) {
+    // The file system failed under a correct command (a full disk, a refused rename): environment, exit 3.
+    const where = errno.path ? ` ${terminalSafe(errno.path)}${errno.dest ? ` -> ${terminalSafe(errno.dest)}` : ""}` : "";
+    process.stderr.write(`orgtrust: error: ${errno.syscall ?? "file operation"}${where} failed: ${describeErrno(errno)} (fix: ${errno.code === "ENOSPC" || errno.code === "EDQUOT" ? "free space on that file system" : "check the path, its permissions and the file system"}, then run again)\n`);
+    return ExitCode.AwsFailure;
   }
   process.stderr.write(`orgtrust: internal error: ${terminalSafe(String((e as Error)?.message ?? e))} (fix: re-run with ORGTRUST_DEBUG=1 and report the stack trace)\n`);
   if (process.env.ORGTRUST_DEBUG) process.stderr.write(`${(e as Error)?.stack}\n`);
-  return 4;
+  return ExitCode.Internal;
 }
 
 /**

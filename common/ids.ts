@@ -1,3 +1,4 @@
+import { partition as sdkPartition } from "@aws-sdk/core/client";
 import { z } from "zod";
 
 /** AWS partitions orgtrust supports. */
@@ -24,7 +25,18 @@ export const ouOrRootId = z.string().refine((s) => OU_ID_RE.test(s) || ROOT_ID_R
 export const roleName = z.string().regex(ROLE_NAME_RE, "must be an IAM role name: 1-64 characters of letters, digits and + = , . @ _ -");
 export const iamPath = z.string().regex(IAM_PATH_RE, "must be an IAM path that begins and ends with \"/\"");
 export const externalIdValue = z.string().regex(EXTERNAL_ID_RE, "must be 2-1,224 characters of letters, digits and + = , . @ : / _ - with no spaces");
-export const region = z.string().regex(REGION_RE, "must be an AWS region such as \"us-east-1\"");
+/**
+ * True for a region the AWS SDK's partition data lists (aws, aws-cn, aws-us-gov, the ISO partitions): the same list
+ * the SDK resolves endpoints from (@aws-sdk/core, `partition()` in submodules/client, partitionsInfo). A name of the
+ * right shape that no partition lists (us-east-9) gets no description there.
+ */
+export function knownRegion(value: string): boolean {
+  return REGION_RE.test(value) && typeof (sdkPartition(value) as { description?: unknown }).description === "string";
+}
+export const region = z
+  .string()
+  .regex(REGION_RE, "must be an AWS region such as \"us-east-1\"")
+  .refine(knownRegion, { message: "is not a region AWS has (per the AWS SDK's region list); use one such as \"us-east-1\" or \"eu-west-1\"", abort: true });
 export const partition = z.enum(PARTITIONS, { message: `must be one of ${PARTITIONS.join(", ")}` });
 export const arn = z.string().regex(ARN_RE, "must be an ARN such as \"arn:aws:iam::123456789012:role/Name\"");
 /**

@@ -18,12 +18,87 @@ export interface LoadedConfig {
 
 export const DEFAULT_CONFIG_FILE = "orgtrust.yaml";
 
+/** The keys an object schema accepts at `at` inside `schema` (through defaults, optionals, records, arrays). */
+function keysAt(schema: z.ZodType | undefined, at: PropertyKey[]): string[] {
+  type Def = { type?: string; innerType?: z.ZodType; in?: z.ZodType; valueType?: z.ZodType; element?: z.ZodType; shape?: Record<string, z.ZodType> };
+  const def = (s: z.ZodType | undefined) => (s as unknown as { _zod?: { def: Def } })?._zod?.def;
+  const unwrap = (s: z.ZodType | undefined): z.ZodType | undefined => {
+    for (let i = 0; i < 10 && s; i++) {
+      const d = def(s);
+      if (d?.innerType) s = d.innerType;
+      else if (d?.type === "pipe" && d.in) s = d.in;
+      else break;
+    }
+    return s;
+  };
+  let s = unwrap(schema);
+  for (const p of at) {
+    const d = def(s);
+    if (d?.type === "object") s = (s as unknown as { shape: Record<string, z.ZodType> }).shape[String(p)];
+    else if (d?.type === "record") s = d.valueType;
+    else if (d?.type === "array") s = d.element;
+    else return [];
+    s = unwrap(s);
+  }
+  return def(s)?.type === "object" ? Object.keys((s as unknown as { shape: Record<string, z.ZodType> }).shape) : [];
+}
+
+/** Levenshtein distance, for "did you mean" on unknown keys. */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return d[a.length][b.length];
+}
+
+/** The known key an unknown one was probably meant to be: same letters in another case, or at most 2 edits away. */
+export function closestKey(key: string, known: string[]): string | undefined {
+  const same = known.find((k) => k.toLowerCase() === key.toLowerCase());
+  if (same) return same;
+  const ranked = known.map((k) => [k, distance(key.toLowerCase(), k.toLowerCase())] as const).sort((x, y) => x[1] - y[1]);
+  return ranked[0] && ranked[0][1] <= Math.min(2, Math.floor(key.length / 3)) ? ranked[0][0] : undefined;
+}
+
+/**
+ * Every zod issue as one line each, "file: a.b.c: problem (fix: ...)": unknown keys first, with the key they were
+ * probably meant to be; a required key missing beside its own misspelling is reported once, as the misspelling.
+ */
+export function describeIssues(source: string, issues: readonly z.core.$ZodIssue[], schema?: z.ZodType, prefix: PropertyKey[] = []): string {
+  const meant = new Set<string>();
+  const lines: string[] = [];
+  const at = <T extends z.core.$ZodIssue>(issue: T): T => ({ ...issue, path: [...prefix, ...issue.path] });
+  for (const issue of issues) {
+    if (issue.code !== "unrecognized_keys") continue;
+    const known = keysAt(schema, issue.path);
+    for (const key of issue.keys) {
+      const guess = closestKey(key, known);
+      if (guess) meant.add([...issue.path.map(String), guess].join("."));
+      lines.push(describeIssue(source, at({ ...issue, keys: [key] }), guess));
+    }
+  }
+  const seen = new Set<string>();
+  for (const issue of issues) {
+    if (issue.code === "unrecognized_keys") continue;
+    const where = issue.path.map(String).join(".");
+    if (meant.has(where) || seen.has(where)) continue;
+    seen.add(where);
+    lines.push(describeIssue(source, at(issue)));
+  }
+  return lines.join("\n");
+}
+
 /** Turns a zod issue into "file: a.b.c: problem (fix: ...)". */
-export function describeIssue(source: string, issue: z.core.$ZodIssue): string {
+export function describeIssue(source: string, issue: z.core.$ZodIssue, meant?: string): string {
   const where = issue.path.length ? issue.path.map(String).join(".") : "(top level)";
   if (issue.code === "unrecognized_keys") {
     const keys = issue.keys.map((k) => `"${k}"`).join(", ");
+    if (meant) return `${source}: ${where}: unknown key ${keys} (fix: rename it to "${meant}", see README "Config file reference")`;
     return `${source}: ${where}: unknown key ${keys} (fix: remove it or correct its spelling, see README "Config file reference")`;
+  }
+  if (issue.code === "invalid_union") {
+    // "Invalid input" says nothing: name what the most specific alternative wanted (e.g. a known region or "*").
+    const inner = issue.errors.flat().find((i) => i.code === "custom" || i.code === "invalid_format");
+    if (inner) return `${source}: ${where}: ${inner.message} (fix: correct the value, see README "Config file reference")`;
   }
   if (issue.code === "invalid_type" && issue.message.includes("received undefined")) {
     return `${source}: ${where}: is required (fix: add it, see README "Config file reference")`;
@@ -42,12 +117,18 @@ export function parseConfig(text: string, source: string, baseDir: string): Orgt
     const line = e.linePos?.[0];
     throw new InputError(`${source}${line ? `:${line.line}:${line.col}` : ""}: YAML syntax error: ${e.message.split("\n")[0]} (fix: correct the YAML at that line)`);
   }
-  const data = doc.toJS();
+  let data: unknown;
+  try {
+    // The yaml library refuses alias expansion past its limit (maxAliasCount 100: "billion laughs").
+    data = doc.toJS();
+  } catch (e) {
+    throw new InputError(`${source}: YAML anchors and aliases expand too far (${(e as Error).message.split("\n")[0]}) (fix: write the values out instead of repeating them through aliases)`);
+  }
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     throw new InputError(`${source}: is empty or not a YAML mapping (fix: run \`orgtrust init --consumer <name>\` for a starter file)`);
   }
   const parsed = configSchema.safeParse(data);
-  if (!parsed.success) throw new InputError(describeIssue(source, parsed.error.issues[0]));
+  if (!parsed.success) throw new InputError(describeIssues(source, parsed.error.issues, configSchema));
   const config = parsed.data;
   checkSemantics(config, source, baseDir);
   // Apply the consumer presets once now, so an integration that cannot resolve (a missing trusted principal,
@@ -68,8 +149,7 @@ function checkSemantics(config: OrgtrustConfig, source: string, baseDir: string)
     } else {
       const r = CONSUMER_OPTIONS[integ.consumer as ConsumerName].safeParse(integ.options);
       if (!r.success) {
-        const issue = r.error.issues[0];
-        throw new InputError(describeIssue(source, { ...issue, path: ["integrations", name, "options", ...issue.path] }));
+        throw new InputError(describeIssues(source, r.error.issues, CONSUMER_OPTIONS[integ.consumer as ConsumerName], ["integrations", name, "options"]));
       }
       integ.options = r.data as Record<string, unknown>;
     }

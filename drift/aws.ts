@@ -2,8 +2,23 @@ import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { ROLE_READ_ACTIONS } from "../constructs/member-role-policy";
 import { explainAwsError } from "../org/aws-errors";
 import { CallStats, clientConfig, credentialsFor, describeCredentials, sendWithRetry, type AwsOptions } from "../org/aws";
+
+/**
+ * The session policy for `drift --deep` in a member account. The audit role there (OrganizationAccountAccessRole by
+ * default) is usually an administrator; a session policy caps the session at the intersection of the role's
+ * permissions and this policy (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session),
+ * so the session can make only the IAM role reads the check makes (ROLE_READ_ACTIONS), on roles of that account.
+ */
+export function deepSessionPolicy(auditRoleArn: string) {
+  const [, partition, , , account] = auditRoleArn.split(":");
+  return {
+    Version: "2012-10-17",
+    Statement: [{ Sid: "OrgtrustDriftRoleReads", Effect: "Allow", Action: [...ROLE_READ_ACTIONS], Resource: `arn:${partition}:iam::${account}:role/*` }],
+  };
+}
 
 /**
  * The AWS side of a drift run: one credential provider (the standard chain, a profile, or --role-arn assumed
@@ -67,7 +82,7 @@ export class DriftAws {
    */
   async iamIn(roleArn: string): Promise<IAMClient> {
     const out = await this.raw("AssumeRole", () =>
-      this.sts().send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "orgtrust-drift", DurationSeconds: 900 })),
+      this.sts().send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "orgtrust-drift", DurationSeconds: 900, Policy: JSON.stringify(deepSessionPolicy(roleArn)) })),
     );
     const c = out.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${roleArn} returned no credentials`);

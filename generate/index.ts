@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { writeFilesAtomic, type PlannedFile } from "../common/atomic-write";
+import { recoverInterrupted } from "../common/transaction";
 import { InputError } from "../common/errors";
 import { EXTERNAL_ID_RE } from "../common/ids";
 import type { Logger } from "../common/log";
@@ -182,12 +183,32 @@ export function checkDiff(file: string, onDisk: string | null, rendered: string,
   return diff || `--- ${file} (on disk)\n+++ ${file} (generated)\n@@ an external ID value differs (both sides redacted) @@\n`;
 }
 
+/**
+ * The file on disk, or null when there is none. A destination that is not a regular file (a symlink, FIFO, device)
+ * is never followed or opened: its content would otherwise show in a --check diff (a link to a credentials file)
+ * or block the run (a FIFO); it reads as a placeholder that differs from every rendering, and writing refuses it.
+ */
 function readIfExists(file: string): string | null {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(file);
+  } catch {
+    return null;
+  }
+  if (st.isSymbolicLink()) return "<a symbolic link, not followed: orgtrust writes regular files only>\n";
+  if (!st.isFile()) return "<not a regular file: orgtrust writes regular files only>\n";
   try {
     return fs.readFileSync(file, "utf8");
   } catch {
     return null;
   }
+}
+
+/** True when a rendered file holds the integration's external ID value (inline, or a custom template that prints it). */
+function holdsExternalId(r: RenderedIntegration, content: string): boolean {
+  if (r.context.externalId.inline) return true;
+  const x = r.integration.externalId;
+  return x.source === "value" && !!x.value && content.includes(x.value);
 }
 
 /**
@@ -203,6 +224,11 @@ export async function runGenerate(opts: GenerateOptions): Promise<GenerateResult
     const names = rendered.filter((r) => r.context.externalId.inline && !consumerDefinition(r.integration).writesExternalId).map((r) => r.integration.name);
     if (names.length) opts.log.warn(`--inline-secrets: the external IDs of ${names.join(", ")} are written into the generated files: keep those files out of version control and readable only by whoever runs the consumer`);
   }
+  // A run killed mid-write left a journal: finish or undo it first, so what is compared or replaced is one whole set.
+  recoverInterrupted(
+    rendered.flatMap((r) => [r.outputDir, ...r.files.map((f) => path.dirname(f.path))]),
+    (m) => opts.log.warn(m),
+  );
   const files: GeneratedFile[] = [];
   const toWrite: PlannedFile[] = [];
   const toRemove: string[] = [];
@@ -215,7 +241,7 @@ export async function runGenerate(opts: GenerateOptions): Promise<GenerateResult
       } else {
         files.push({ path: f.path, integration: f.integration, format: f.format, status: same ? "unchanged" : current === null ? "created" : "changed", diff: null });
         // Files holding a secret are written readable by the owner only.
-        if (!same) toWrite.push({ path: f.path, content: f.content, mode: r.context.externalId.inline ? 0o600 : 0o644 });
+        if (!same) toWrite.push({ path: f.path, content: f.content, mode: holdsExternalId(r, f.content) ? 0o600 : 0o644 });
       }
     }
     for (const stale of staleGeneratedFiles(r.integration.name, r.outputDir, r.files.map((f) => f.path))) {
@@ -223,9 +249,8 @@ export async function runGenerate(opts: GenerateOptions): Promise<GenerateResult
       if (!opts.check) toRemove.push(stale);
     }
   }
-  // Written first (all or nothing), then the stale files go: a failed write leaves every file as it was.
-  if (toWrite.length) writeFilesAtomic(toWrite);
-  for (const f of toRemove) fs.rmSync(f, { force: true });
+  // One transaction: the new files and the removal of the stale ones swap together, or not at all.
+  if (toWrite.length || toRemove.length) writeFilesAtomic(toWrite, { remove: toRemove, warn: (m) => opts.log.warn(m) });
   return {
     snapshotHash: hash,
     check: opts.check,

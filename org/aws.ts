@@ -1,7 +1,7 @@
 import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import { AdaptiveRetryStrategy, ConfiguredRetryStrategy, StandardRetryStrategy } from "@smithy/core/retry";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, RetryStrategyV2 } from "@smithy/types";
-import { InputError } from "../common/errors";
+import { AwsFailure, InputError } from "../common/errors";
 import { defaultRegion, organizationsRegion, partitionOfArn, type Partition } from "../common/ids";
 import { sleep } from "../common/limit";
 
@@ -18,6 +18,8 @@ export interface AwsOptions {
   partition?: Partition;
   /** Session duration for assumed roles in seconds (default 3600). The SDK refreshes expiring credentials. */
   sessionDurationSeconds?: number;
+  /** Bounds on discovery (org/discover.ts DiscoveryLimits): --request-timeout, --deadline, --max-pages. */
+  limits?: { requestTimeoutMs?: number; deadlineMs?: number; maxPagesPerListing?: number };
 }
 
 /**
@@ -99,7 +101,7 @@ function baseCredentials(opts: AwsOptions): AwsCredentialIdentityProvider {
   }
   // Re-assumed by sharedCredentials shortly before the session expires, so long crawls survive the one-hour cap on
   // chained sessions.
-  return fromTemporaryCredentials({
+  const assume = fromTemporaryCredentials({
     masterCredentials: base,
     params: {
       RoleArn: opts.roleArn,
@@ -109,6 +111,23 @@ function baseCredentials(opts: AwsOptions): AwsCredentialIdentityProvider {
     },
     clientConfig: { region: opts.region ?? defaultRegion(p), retryStrategy: sdkRetryStrategy(), requestHandler: requestTimeouts() },
   });
+  // A denied AssumeRole surfaces at the first call that needs the credentials (DescribeOrganization): name its real
+  // cause, the role's trust policy or the external ID, instead of a missing permission for that call.
+  return async (props) => {
+    try {
+      return await assume(props);
+    } catch (e) {
+      const name = (e as { name?: string })?.name ?? "";
+      if (["AccessDenied", "AccessDeniedException", "InvalidIdentityToken"].includes(name)) {
+        const caller = opts.profile ? `profile ${opts.profile}` : "the default credential chain";
+        throw new AwsFailure(
+          `could not assume role ${opts.roleArn}: sts:AssumeRole was denied (${name}): either the external ID ${opts.externalId ? "passed (--external-id or ORGTRUST_EXTERNAL_ID) is not the one" : "is missing, and"} the role's trust policy requires${opts.externalId ? "" : " one"}, or the trust policy does not trust the caller (${caller}) (fix: pass the external ID the role's trust policy expects, and check that its trust policy names the caller as principal)`,
+          e,
+        );
+      }
+      throw e;
+    }
+  };
 }
 
 /** Shared client configuration. AWS_ENDPOINT_URL (and per-service variants) is read by the SDK itself. */

@@ -119,8 +119,54 @@ export function snapshotHash(s: Snapshot): string {
   return crypto.createHash("sha256").update(serializeSnapshot(s)).digest("hex").slice(0, 12);
 }
 
-export function saveSnapshot(file: string, s: Snapshot): void {
-  writeFileAtomic(file, serializeSnapshot(s));
+export function saveSnapshot(file: string, s: Snapshot, warn?: (message: string) => void): void {
+  writeFileAtomic(file, serializeSnapshot(s), undefined, { warn });
+}
+
+/**
+ * The structural rules a snapshot must keep beyond its schema, as AWS keeps them for a live org: ids unique, exactly
+ * one management account (the organization's), every parent known (the root or an OU of the snapshot), and each path
+ * and depth matching the parent chain. Returns the first broken rule, or null. Checked before discover writes a
+ * snapshot and whenever one is loaded, so a hostile or damaged file can neither target the root nor hide an account.
+ */
+export function snapshotProblem(s: Snapshot): string | null {
+  const ous = new Map<string, SnapshotOu>();
+  for (const o of s.organizationalUnits) {
+    if (ous.has(o.id)) return `OU ${o.id} appears twice`;
+    ous.set(o.id, o);
+  }
+  const seen = new Set<string>();
+  for (const a of s.accounts) {
+    if (seen.has(a.id)) return `account ${a.id} appears twice`;
+    seen.add(a.id);
+  }
+  const managers = s.accounts.filter((a) => a.isManagementAccount);
+  if (managers.length !== 1) return `${managers.length === 0 ? "no account is" : `${managers.length} accounts (${managers.map((a) => a.id).join(", ")}) are`} marked as the management account; an organization has exactly one`;
+  if (managers[0].id !== s.organization.managementAccountId) return `account ${managers[0].id} is marked as the management account, but organization.managementAccountId is ${s.organization.managementAccountId}`;
+  // The chain of each parent, root first, as the snapshot's own parent links give it (null: a loop or an unknown id).
+  const chains = new Map<string, PathEntry[] | null>([[s.root.id, [{ id: s.root.id, name: s.root.name }]]]);
+  const chainOf = (id: string, depth = 0): PathEntry[] | null => {
+    if (chains.has(id)) return chains.get(id)!;
+    const o = ous.get(id);
+    if (!o || depth > ous.size) return null;
+    const up = chainOf(o.parentId, depth + 1);
+    const c = up && [...up, { id: o.id, name: o.name }];
+    chains.set(id, c);
+    return c;
+  };
+  const samePath = (a: PathEntry[], b: PathEntry[]) => a.length === b.length && a.every((e, i) => e.id === b[i].id && e.name === b[i].name);
+  for (const o of s.organizationalUnits) {
+    const chain = chainOf(o.parentId);
+    if (!chain) return `OU ${o.id} has parent ${o.parentId}, which is neither the root nor an OU of the snapshot (or the parents form a loop)`;
+    if (!samePath(o.path, chain)) return `OU ${o.id}: path does not match its chain of parents`;
+    if (o.depth !== chain.length) return `OU ${o.id}: depth ${o.depth} does not match its chain of parents (${chain.length})`;
+  }
+  for (const a of s.accounts) {
+    const chain = chainOf(a.parentId);
+    if (!chain) return `account ${a.id} has parent ${a.parentId}, which is neither the root nor an OU of the snapshot`;
+    if (!samePath(a.path, chain)) return `account ${a.id}: path does not match its chain of parents`;
+  }
+  return null;
 }
 
 /** Validates parsed JSON as a snapshot, naming the first bad field. */
@@ -139,6 +185,8 @@ export function parseSnapshot(data: unknown, source: string): Snapshot {
     const issue = r.error.issues[0];
     throw new InputError(`${source}: ${issue.path.join(".") || "(top level)"}: ${issue.message} (fix: re-run \`orgtrust discover --out ${source}\`)`);
   }
+  const problem = snapshotProblem(r.data);
+  if (problem) throw new InputError(`${source}: not a consistent organization: ${problem} (fix: re-run \`orgtrust discover --out ${source}\`)`);
   return canonicalize(r.data);
 }
 

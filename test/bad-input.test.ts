@@ -59,6 +59,17 @@ export const CASES: Case[] = [
   { name: "config: YAML syntax error", args: ["discover", "--snapshot", "org.json"], files: withConfig((c) => c.replace("homeRegion: us-east-1", "homeRegion: [us-east-1")), expect: /orgtrust\.yaml:\d+:\d+: YAML syntax error/ },
   { name: "config: duplicate key", args: ["discover", "--snapshot", "org.json"], files: withConfig((c) => c.replace("homeRegion: us-east-1", "homeRegion: us-east-1\n  homeRegion: eu-west-1")), expect: /YAML syntax error/ },
   { name: "config: unknown key", args: ["discover", "--snapshot", "org.json"], files: withConfig((c) => c.replace("skipInactiveAccounts: true", "skipInactiveAccounts: true\n  skipSuspended: true")), expect: /exclusions: unknown key "skipSuspended"/ },
+  { name: "config: homeRegion of the right shape that AWS does not have", args: ["discover", "--snapshot", "org.json"], files: withConfig((c) => c.replace("homeRegion: us-east-1", "homeRegion: us-east-9")), expect: /orgtrust\.yaml: organization\.homeRegion: is not a region AWS has/ },
+  { name: "discover: --region of the right shape that AWS does not have", args: ["discover", "--region", "us-east-9"], files: good, expect: /--region us-east-9: is not a region AWS has/ },
+  { name: "config: integration region AWS does not have", args: ["generate", "--out", "out"], files: withConfig((c) => c.replace("regions: [us-east-1, eu-west-1]", "regions: [us-east-1, eu-west-9]")), expect: /integrations\.cloudquery\.regions\.1: is not a region AWS has/ },
+  { name: "config: a key typed in the wrong case", args: ["discover", "--snapshot", "org.json"], files: withConfig((c) => c.replace("homeRegion: us-east-1", "homeregion: us-east-1")), expect: /orgtrust\.yaml: organization: unknown key "homeregion" \(fix: rename it to "homeRegion"/ },
+  { name: "config: a misspelt consumer option", args: ["generate", "--out", "out"], files: withConfig((c) => c.replace("ownerTag: owner", "ownerTg: owner")), expect: /integrations\.backstage\.options: unknown key "ownerTg" \(fix: rename it to "ownerTag"/ },
+  {
+    name: "config: YAML alias bomb",
+    args: ["discover", "--snapshot", "org.json"],
+    files: { "org.json": SNAPSHOT, "orgtrust.yaml": `${GOOD_CONFIG}\nbomb:\n  a: &a ["x","x","x","x","x","x","x","x","x","x"]\n${Array.from({ length: 8 }, (_, i) => `  ${"bcdefghi"[i]}: &${"bcdefghi"[i]} [${Array(10).fill(`*${"abcdefgh"[i]}`).join(",")}]`).join("\n")}\n` },
+    expect: /orgtrust\.yaml: YAML anchors and aliases expand too far/,
+  },
   { name: "config: empty file", args: ["discover", "--snapshot", "org.json"], files: { "orgtrust.yaml": "", "org.json": SNAPSHOT }, expect: /orgtrust\.yaml: is empty or not a YAML mapping/ },
   { name: "config: version 2", args: ["discover", "--snapshot", "org.json"], files: withConfig((c) => c.replace("version: 1", "version: 2")), expect: /version: must be 1/ },
   { name: "config: management account id unquoted with leading zero", args: ["discover", "--snapshot", "org.json"], files: withConfig((c) => c.replace('"111122223333"', "011122223333")), expect: /organization\.managementAccountId/ },
@@ -85,6 +96,13 @@ export const CASES: Case[] = [
   { name: "snapshot: another schema version", args: ["discover", "--snapshot", "org.json"], files: { ...good, "org.json": snap((s) => ({ ...s, schemaVersion: 99 })) }, expect: /schemaVersion 99 is not supported/ },
   { name: "snapshot: account id as a number", args: ["discover", "--snapshot", "org.json"], files: { ...good, "org.json": SNAPSHOT.replace('"id": "012345678901"', '"id": 12345678901') }, expect: /org\.json: accounts\.\d+\.id/ },
   { name: "snapshot: not an object", args: ["discover", "--snapshot", "org.json"], files: { ...good, "org.json": "[]" }, expect: /not an orgtrust snapshot/ },
+  // snapshots that keep the schema but not the org's structure (issue 11 item 13): refused by every command
+  { name: "snapshot: an account twice", args: ["generate", "--out", "out"], files: { ...good, "org.json": snap((s) => ({ ...s, accounts: [...(s.accounts as object[]), (s.accounts as object[])[3]] })) }, expect: /org\.json: not a consistent organization: account \d{12} appears twice/ },
+  { name: "snapshot: an OU twice", args: ["synth", "--out", "out"], files: { ...good, "org.json": snap((s) => ({ ...s, organizationalUnits: [...(s.organizationalUnits as object[]), (s.organizationalUnits as object[])[0]] })) }, expect: /not a consistent organization: OU ou-[a-z0-9-]+ appears twice/ },
+  { name: "snapshot: an account whose parent does not exist", args: ["generate", "--out", "out"], files: { ...good, "org.json": snap((s) => ({ ...s, accounts: (s.accounts as Array<Record<string, unknown>>).map((a, i) => (i === 2 ? { ...a, parentId: "ou-zzzz-zzzzzzzz" } : a)) })) }, expect: /account \d{12} has parent ou-zzzz-zzzzzzzz, which is neither the root nor an OU of the snapshot/ },
+  { name: "snapshot: two management accounts", args: ["discover", "--snapshot", "org.json"], files: { ...good, "org.json": snap((s) => ({ ...s, accounts: (s.accounts as Array<Record<string, unknown>>).map((a, i) => (i === 1 ? { ...a, isManagementAccount: true } : a)) })) }, expect: /2 accounts \(\d{12}, \d{12}\) are marked as the management account; an organization has exactly one/ },
+  { name: "snapshot: no management account", args: ["drift"], files: { ...good, "org.json": snap((s) => ({ ...s, accounts: (s.accounts as Array<Record<string, unknown>>).filter((a) => !a.isManagementAccount) })) }, expect: /no account is marked as the management account/ },
+  { name: "snapshot: a path that does not match the parents", args: ["generate", "--out", "out"], files: { ...good, "org.json": snap((s) => ({ ...s, accounts: (s.accounts as Array<Record<string, unknown>>).map((a, i) => (i === 0 ? { ...a, path: [{ id: "r-a1b2", name: "Root" }] } : a)) })) }, expect: /account \d{12}: path does not match its chain of parents/ },
   // synth
   { name: "synth: unknown --integration", args: ["synth", "--integration", "nope"], files: good, expect: /--integration nope: no such integration in the config \(fix: use one of apono/ },
   { name: "synth: --out is a file", args: ["synth", "--out", "org.json"], files: good, expect: /--out org\.json: is a file \(fix: give a directory\)/ },
@@ -121,6 +139,21 @@ export const CASES: Case[] = [
   { name: "drift: unknown --integration", args: ["drift", "--integration", "nope"], files: good, expect: /--integration nope: no such integration/ },
   { name: "drift: snapshot of another schema version", args: ["drift"], files: { ...good, "org.json": snap((s) => ({ ...s, schemaVersion: 0 })) }, expect: /schemaVersion 0 is not supported/ },
 ];
+
+describe("a config with several problems", () => {
+  test("lists every problem, one line each, exit 2", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-bad-"));
+    fs.writeFileSync(path.join(dir, "org.json"), SNAPSHOT);
+    fs.writeFileSync(path.join(dir, "orgtrust.yaml"), GOOD_CONFIG.replace("version: 1", "version: 2").replace("homeRegion: us-east-1", "homeregion: us-east-1").replace("policy: SecurityAudit", "policy: Admin"));
+    const r = await runCli(["discover", "--snapshot", "org.json"], { cwd: dir, env: { AWS_ENDPOINT_URL: "http://127.0.0.1:9" } });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(/^orgtrust: error: orgtrust\.yaml: organization: unknown key "homeregion" \(fix: rename it to "homeRegion"/),
+      expect.stringMatching(/^orgtrust: error: orgtrust\.yaml: version: must be 1 \(fix: /),
+      expect.stringMatching(/^orgtrust: error: orgtrust\.yaml: integrations\.steampipe\.memberRole\.policy: must be one of .*\(fix: /),
+    ]);
+  });
+});
 
 function listTree(dir: string): Record<string, string> {
   const out: Record<string, string> = {};

@@ -32,6 +32,7 @@ import { loadSnapshot } from "../org/snapshot";
 import { computeOuCover } from "../org/targets";
 import { awsClients, clientsFor } from "./support/aws-clients";
 import { runCli, type CliResult } from "./support/cli";
+import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { startFaultProxy, type FaultProxy } from "./support/fault-proxy";
 import { describeWithMoto } from "./support/moto";
 import { createMemberRoleStackSet } from "./support/stackset";
@@ -362,6 +363,51 @@ describeWithMoto(
           await m.iam.send(new CreateRoleCommand({ RoleName: name, Path: f.integration.memberRole.path, AssumeRolePolicyDocument: trustText(f) }));
           await m.iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: POLICY }));
         });
+      }
+    });
+
+    test("--deep sessions in member accounts carry a session policy limited to the IAM role reads (issue 11 item 11)", async () => {
+      const policies = new Map<string, string>();
+      proxy.setRewrite((op, _body, req) => {
+        if (op !== "AssumeRole") return undefined;
+        const q = new URLSearchParams(req.body);
+        if (q.get("RoleSessionName") === "orgtrust-drift") policies.set(q.get("RoleArn")!, q.get("Policy") ?? "");
+        return undefined;
+      });
+      try {
+        const r = await drift(f, ["--deep"], { endpoint: proxy.endpoint });
+        expect(r.code).toBe(0);
+      } finally {
+        proxy.setRewrite(undefined);
+      }
+      const members = [f.built.account.w1, f.built.account.w2, f.built.account.p1];
+      expect([...policies.keys()].map((a) => a.split(":")[4]).sort()).toEqual([...members].sort());
+      for (const [roleArn, text] of policies) {
+        const account = roleArn.split(":")[4];
+        const policy = JSON.parse(text);
+        expect(policy.Statement).toEqual([{ Sid: "OrgtrustDriftRoleReads", Effect: "Allow", Action: ["iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies"], Resource: `arn:aws:iam::${account}:role/*` }]);
+        // Under an independent evaluator, an administrator session with this session policy can only read roles there.
+        const allowed = async (action: string, resource: string) => {
+          const sim = await runSimulation(
+            {
+              identityPolicies: [{ name: "AdministratorAccess", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] } }],
+              serviceControlPolicies: [],
+              resourceControlPolicies: [],
+              sessionPolicy: policy,
+              request: { action, principal: `arn:aws:sts::${account}:assumed-role/OrganizationAccountAccessRole/orgtrust-drift`, resource: { resource, accountId: account }, contextVariables: {} },
+            },
+            {},
+          );
+          if (sim.resultType === "error") throw new Error(JSON.stringify(sim.errors));
+          return sim.overallResult;
+        };
+        expect(await allowed("iam:GetRole", `arn:aws:iam::${account}:role/${f.integration.memberRole.name}`)).toBe("Allowed");
+        expect(await allowed("iam:ListAttachedRolePolicies", `arn:aws:iam::${account}:role/x`)).toBe("Allowed");
+        expect(await allowed("iam:CreateRole", `arn:aws:iam::${account}:role/x`)).not.toBe("Allowed");
+        expect(await allowed("iam:PutRolePolicy", `arn:aws:iam::${account}:role/x`)).not.toBe("Allowed");
+        expect(await allowed("iam:GetUser", `arn:aws:iam::${account}:user/x`)).not.toBe("Allowed");
+        expect(await allowed("s3:GetObject", "arn:aws:s3:::bucket/key")).not.toBe("Allowed");
+        expect(await allowed("sts:AssumeRole", `arn:aws:iam::${account}:role/x`)).not.toBe("Allowed");
       }
     });
 

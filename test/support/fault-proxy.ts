@@ -5,12 +5,19 @@ import type { AddressInfo } from "node:net";
  * A small fault-injecting HTTP proxy between the AWS SDK and moto (loopback only). It answers a chosen share or
  * count of calls with an AWS error in the right wire format for the protocol (JSON for Organizations, query/XML
  * for STS, IAM and CloudFormation), drops connections, delays answers, or rewrites moto's responses to model
- * what moto cannot (failed or drifted stack instances, AutoDeployment). It counts requests per operation.
+ * what moto cannot (failed or drifted stack instances, AutoDeployment), drips an answer a byte at a time, repeats a
+ * NextToken forever, or answers 200 with any body. It counts requests per operation.
  */
 export type Fault =
   | { kind: "error"; code: string; status?: number; message?: string }
   | { kind: "drop" }
-  | { kind: "delay"; ms: number };
+  | { kind: "delay"; ms: number }
+  /** Forward, then send moto's answer one byte every `intervalMs` (headers at once): a socket that is never idle. */
+  | { kind: "drip"; intervalMs: number }
+  /** Forward, then set the JSON answer's NextToken to `token` on every page: a pagination loop. */
+  | { kind: "repeatToken"; token: string }
+  /** Answer with this body and status (default 200) instead of forwarding: e.g. an AWS error shape with HTTP 200. */
+  | { kind: "body"; body: string; status?: number };
 
 export interface FaultRule {
   /** Operations it applies to, e.g. ["ListAccountsForParent"] (default: every operation). */
@@ -82,14 +89,14 @@ export async function startFaultProxy(target: string, seed = 42): Promise<FaultP
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const body = Buffer.concat(chunks).toString("utf8");
+      let body = Buffer.concat(chunks).toString("utf8");
       const { op, json } = operationOf(req.headers, body);
       const rule = rules.find((r) => {
         if (r.operations && !r.operations.includes(op)) return false;
         if (r.count !== undefined) return r.used < r.count;
         return r.rate !== undefined && rng() < r.rate;
       });
-      const forward = () => {
+      const forward = (f?: Fault) => {
         bump(forwarded, op);
         const upstream = http.request(
           { host: targetUrl.hostname, port: targetUrl.port, agent: false, method: req.method, path: req.url, headers: { ...req.headers, host: targetUrl.host } },
@@ -100,10 +107,21 @@ export async function startFaultProxy(target: string, seed = 42): Promise<FaultP
               let payload = Buffer.concat(out);
               const rewritten = rewrite?.(op, payload.toString("utf8"), { body, headers: req.headers });
               if (rewritten !== undefined) payload = Buffer.from(rewritten, "utf8");
+              if (f?.kind === "repeatToken") payload = Buffer.from(JSON.stringify({ ...JSON.parse(payload.toString("utf8")), NextToken: f.token }), "utf8");
               const headers = { ...up.headers, "content-length": String(payload.length) };
               delete headers["transfer-encoding"];
               res.writeHead(up.statusCode ?? 502, headers);
-              res.end(payload);
+              if (f?.kind !== "drip") return void res.end(payload);
+              let i = 0;
+              const timer = setInterval(() => {
+                if (res.destroyed || i >= payload.length) {
+                  clearInterval(timer);
+                  if (!res.destroyed) res.end();
+                  return;
+                }
+                res.write(payload.subarray(i, ++i));
+              }, f.intervalMs);
+              res.on("close", () => clearInterval(timer));
             });
           },
         );
@@ -113,7 +131,7 @@ export async function startFaultProxy(target: string, seed = 42): Promise<FaultP
         });
         upstream.end(body);
       };
-      if (!rule) return forward();
+      if (!rule) return forward(undefined);
       rule.used++;
       bump(faulted, op);
       const f = rule.fault;
@@ -123,6 +141,20 @@ export async function startFaultProxy(target: string, seed = 42): Promise<FaultP
       }
       if (f.kind === "delay") {
         setTimeout(forward, f.ms);
+        return;
+      }
+      if (f.kind === "drip") return forward(f);
+      if (f.kind === "repeatToken") {
+        // The looping endpoint answers its own token with the first page again (moto would reject the token).
+        const parsed = json && body ? JSON.parse(body) : {};
+        if (parsed.NextToken === f.token) delete parsed.NextToken;
+        body = JSON.stringify(parsed);
+        req.headers["content-length"] = String(Buffer.byteLength(body));
+        return forward(f);
+      }
+      if (f.kind === "body") {
+        res.writeHead(f.status ?? 200, { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": "fault-proxy", "content-length": Buffer.byteLength(f.body) });
+        res.end(f.body);
         return;
       }
       errorResponse(res, json, f);
