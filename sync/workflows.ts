@@ -38,6 +38,21 @@ export interface WorkflowOptions {
   snapshotFile: string;
   /** Open the pull request with a GitHub App token (it triggers other workflows) instead of GITHUB_TOKEN. */
   githubApp: boolean;
+  /**
+   * Environment variables the sync step needs: the external IDs of the integrations whose files carry the value (AWS
+   * CLI, Steampipe, c7n-org) and are not written in the config. Each comes from the repository secret of that name.
+   */
+  externalIdVariables?: readonly string[];
+}
+
+function externalIdEnvLines(o: WorkflowOptions): string[] {
+  const vars = o.externalIdVariables ?? [];
+  if (!vars.length) return [];
+  return [
+    "        # The AWS CLI, Steampipe and c7n-org files carry the external ID itself: add each as a repository secret.",
+    "        env:",
+    ...vars.map((v) => `          ${v}: \${{ secrets.${v} }}`),
+  ];
 }
 
 /** Paths go into shell lines: only plain relative paths are accepted (init checks this before calling). */
@@ -137,6 +152,7 @@ export function syncWorkflow(o: WorkflowOptions): string {
     `          if git fetch --depth 1 origin ${SYNC_BRANCH} 2>/dev/null; then git checkout FETCH_HEAD -- ${o.snapshotFile} || true; fi`,
     "      - name: orgtrust sync",
     "        id: sync",
+    ...externalIdEnvLines(o),
     "        run: |",
     "          set +e",
     `          npx orgtrust sync${cfg} --event "$GITHUB_EVENT_PATH" --since "$RUNNER_TEMP/orgtrust-base.json" --summary "$RUNNER_TEMP/orgtrust-sync.md"`,

@@ -34,6 +34,7 @@ interface Step {
   with?: Record<string, unknown>;
   id?: string;
   if?: string;
+  env?: Record<string, string>;
 }
 interface Workflow {
   on: Record<string, unknown>;
@@ -99,6 +100,8 @@ describe("orgtrust init --ci github", () => {
     const creds = job.steps.find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))!;
     expect(creds.with).toEqual({ "role-to-assume": "arn:aws:iam::111122223333:role/orgtrust-sync-ci", "aws-region": "us-east-1", "role-session-name": "orgtrust-sync" });
     const run = job.steps.find((s) => s.id === "sync")!.run!;
+    // The c7n-org file carries the (generated) external ID itself: the sync step gets it from a repository secret.
+    expect(job.steps.find((s) => s.id === "sync")!.env).toEqual({ ORGTRUST_CUSTODIAN_EXTERNAL_ID: "${{ secrets.ORGTRUST_CUSTODIAN_EXTERNAL_ID }}" });
     expect(run).toContain('npx orgtrust sync --event "$GITHUB_EVENT_PATH" --since "$RUNNER_TEMP/orgtrust-base.json" --summary "$RUNNER_TEMP/orgtrust-sync.md"');
     expect(job.steps.map((s) => s.run ?? "").join("\n")).toContain("git checkout FETCH_HEAD -- org/snapshot.json");
     const pr = job.steps.find((s) => s.uses?.startsWith("peter-evans/create-pull-request@"))!;
