@@ -13,7 +13,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { App } from "cdktf";
-import { selectIntegrations } from "./cli/common";
+import { selectIntegrations } from "./config/resolve";
 import { OrgtrustError } from "./common/errors";
 import { createLogger } from "./common/log";
 import { stackBackend } from "./config/backend";

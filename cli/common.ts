@@ -9,17 +9,14 @@ import { DEFAULT_CONFIG_FILE, loadConfig, type LoadedConfig } from "../config/lo
 import { resolveIntegration, type ResolvedIntegration } from "../config/resolve";
 import type { AwsOptions } from "../org/aws";
 import { discoverOrganization, type DiscoveryResult } from "../org/discover";
-import { computeScope, type Scope, type ScopeRules } from "../org/scope";
+import { checkManagementAccount, type ScopeFlags } from "../org/scope-rules";
 import { loadSnapshot, type Snapshot } from "../org/snapshot";
 import { jsonTerminalSafe } from "../common/terminal";
 
-/** Options every command accepts (see addCommonOptions). */
-export interface CommonOptions {
+/** Options every command accepts (see addCommonOptions): the scope flags the engines take, plus the CLI's own. */
+export interface CommonOptions extends ScopeFlags {
   config?: string;
   snapshot?: string;
-  excludeOu: string[];
-  excludeAccount: string[];
-  strict?: boolean;
   json?: boolean;
 }
 
@@ -137,28 +134,6 @@ export function loadSnapshotFrom(opts: { snapshot?: string }, loaded?: LoadedCon
   return p ? loadSnapshot(p) : undefined;
 }
 
-/** Global scope rules: config exclusions plus the --exclude-* flags. */
-export function globalRules(opts: CommonOptions, loaded?: LoadedConfig): ScopeRules {
-  const ex = loaded?.config.exclusions;
-  return {
-    organizationalUnits: [...new Set([...(ex?.organizationalUnits ?? []), ...opts.excludeOu])].sort(),
-    accounts: [...new Set([...(ex?.accounts ?? []), ...opts.excludeAccount])].sort(),
-    skipInactiveAccounts: ex?.skipInactiveAccounts ?? true,
-    managementAccount: false,
-  };
-}
-
-/** An integration's scope rules: its resolved exclusions plus the --exclude-* flags. */
-export function integrationRules(integration: ResolvedIntegration, opts: CommonOptions): ScopeRules {
-  const ex = integration.exclusions;
-  return {
-    organizationalUnits: [...new Set([...ex.organizationalUnits, ...opts.excludeOu])].sort(),
-    accounts: [...new Set([...ex.accounts, ...opts.excludeAccount])].sort(),
-    skipInactiveAccounts: ex.skipInactiveAccounts,
-    managementAccount: ex.managementAccount,
-  };
-}
-
 /**
  * The org a command works on: a snapshot file (--snapshot, or the config's `snapshot` when `configSnapshot`), or
  * live discovery with the AWS flags (progress on a TTY). Warns when the org is not the configured one.
@@ -185,36 +160,6 @@ export async function orgFrom(
   }
   if (loaded) checkManagementAccount(loaded, result.snapshot.organization, file ? `the snapshot ${path.basename(file)}` : "the live organization");
   return result;
-}
-
-/**
- * organization.managementAccountId must be the org's: every role ARN, trust and generated file is built from it, so a
- * wrong one is one exit-2 error in every command (synth, generate, drift, discover).
- */
-export function checkManagementAccount(loaded: LoadedConfig, org: { id: string; managementAccountId: string }, what: string): void {
-  const configured = loaded.config.organization.managementAccountId;
-  if (configured === org.managementAccountId) return;
-  throw new InputError(
-    `${path.relative(process.cwd(), loaded.file) || loaded.file}: organization.managementAccountId is ${configured}, but ${what} is organization ${org.id} with management account ${org.managementAccountId} (fix: set organization.managementAccountId: "${org.managementAccountId}", or point orgtrust at the configured organization)`,
-  );
-}
-
-/** Computes a scope and reports exclusions that match nothing: a warning, or exit 2 with --strict. */
-export function scopeWithChecks(snapshot: Snapshot, rules: ScopeRules, opts: CommonOptions, log: Logger, label = "exclusions"): Scope {
-  const scope = computeScope(snapshot, rules);
-  for (const u of scope.unmatched) {
-    const msg = `${label}: ${u.kind === "account" ? "account" : "OU"} ${u.id} matches nothing in organization ${snapshot.organization.id}`;
-    if (opts.strict) throw new InputError(`${msg} (fix: remove it from the config or --exclude-* flags, or re-run discover)`);
-    log.warn(msg);
-  }
-  return scope;
-}
-
-/** Resolves the integrations a command works on: --integration names, or all of them. */
-export function selectIntegrations(loaded: LoadedConfig, names: string[] | undefined): ResolvedIntegration[] {
-  const all = Object.keys(loaded.config.integrations).sort();
-  const chosen = names && names.length ? names : all;
-  return chosen.map((n) => resolveIntegration(loaded.config, n, loaded.baseDir, path.relative(process.cwd(), loaded.file) || loaded.file));
 }
 
 export function makeLogger(opts: { json?: boolean }): Logger {

@@ -3,18 +3,8 @@ import { assertWritable } from "../common/atomic-write";
 import { minimumCalls } from "../org/discover";
 import { describeReason, summarizeScope, type Scope } from "../org/scope";
 import { saveSnapshot, snapshotHash, type Snapshot } from "../org/snapshot";
-import {
-  addAwsOptions,
-  addCommonOptions,
-  globalRules,
-  loadOptionalConfig,
-  makeLogger,
-  orgFrom,
-  printJson,
-  scopeWithChecks,
-  type AwsCliOptions,
-  type CommonOptions,
-} from "./common";
+import { addAwsOptions, addCommonOptions, loadOptionalConfig, makeLogger, orgFrom, printJson, type AwsCliOptions, type CommonOptions } from "./common";
+import { globalRules, scopeWithChecks } from "../org/scope-rules";
 import { terminalSafe, terminalSafeLine } from "../common/terminal";
 
 interface DiscoverFlags extends CommonOptions, AwsCliOptions {

@@ -6,18 +6,8 @@ import { InputError } from "../common/errors";
 import { roleName } from "../common/ids";
 import { FORMATS, formatReport, type Format } from "../drift/format";
 import { DEFAULT_AUDIT_ROLE } from "../drift/audit-role";
-import {
-  addAwsOptions,
-  addCommonOptions,
-  awsOptionsFrom,
-  loadSnapshotFrom,
-  makeLogger,
-  requireConfig,
-  selectIntegrations,
-  snapshotPathFrom,
-  type AwsCliOptions,
-  type CommonOptions,
-} from "./common";
+import { addAwsOptions, addCommonOptions, awsOptionsFrom, loadSnapshotFrom, makeLogger, requireConfig, snapshotPathFrom, type AwsCliOptions, type CommonOptions } from "./common";
+import { selectIntegrations } from "../config/resolve";
 import { jsonTerminalSafe, terminalSafe } from "../common/terminal";
 
 interface DriftFlags extends CommonOptions, AwsCliOptions {

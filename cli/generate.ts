@@ -2,17 +2,8 @@ import * as path from "node:path";
 import type { Command } from "commander";
 import { ExitCode } from "../common/errors";
 import { runGenerate, type GenerateResult } from "../generate";
-import {
-  addAwsOptions,
-  addCommonOptions,
-  makeLogger,
-  orgFrom,
-  printJson,
-  requireConfig,
-  selectIntegrations,
-  type AwsCliOptions,
-  type CommonOptions,
-} from "./common";
+import { addAwsOptions, addCommonOptions, makeLogger, orgFrom, printJson, requireConfig, type AwsCliOptions, type CommonOptions } from "./common";
+import { selectIntegrations } from "../config/resolve";
 import { terminalSafe } from "../common/terminal";
 
 interface GenerateFlags extends CommonOptions, AwsCliOptions {

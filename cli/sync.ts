@@ -4,7 +4,8 @@ import type { Command } from "commander";
 import { assertWritable, writeFileAtomic } from "../common/atomic-write";
 import { InputError } from "../common/errors";
 import { terminalSafe } from "../common/terminal";
-import { addAwsOptions, awsOptionsFrom, makeLogger, printJson, requireConfig, selectIntegrations, snapshotPathFrom, type AwsCliOptions } from "./common";
+import { addAwsOptions, awsOptionsFrom, makeLogger, printJson, requireConfig, snapshotPathFrom, type AwsCliOptions } from "./common";
+import { selectIntegrations } from "../config/resolve";
 import { loadSnapshot } from "../org/snapshot";
 import { DEFAULT_SYNTH_OUT } from "./synth";
 

@@ -2,7 +2,8 @@ import * as path from "node:path";
 import type { Command } from "commander";
 import { InputError } from "../common/errors";
 import type { StackResult, SynthResult } from "../synth/synthesize";
-import { snapshotPathFrom, addCommonOptions, loadSnapshotFrom, makeLogger, printJson, requireConfig, selectIntegrations, type CommonOptions } from "./common";
+import { snapshotPathFrom, addCommonOptions, loadSnapshotFrom, makeLogger, printJson, requireConfig, type CommonOptions } from "./common";
+import { selectIntegrations } from "../config/resolve";
 import { terminalSafe } from "../common/terminal";
 
 interface SynthFlags extends CommonOptions {

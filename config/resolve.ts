@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import { InputError } from "../common/errors";
 import { accountRootArn, iamRoleArn, managedPolicyArn, type Partition } from "../common/ids";
+import type { LoadedConfig } from "./load";
 import { isTemplatePath, type ConsumerName, type IntegrationConfig, type OrgtrustConfig } from "./schema";
 
 /**
@@ -289,4 +290,11 @@ export function resolveAll(config: OrgtrustConfig, baseDir: string, source?: str
   return Object.keys(config.integrations)
     .sort()
     .map((n) => resolveIntegration(config, n, baseDir, source));
+}
+
+/** Resolves the integrations a command works on: --integration names, or all of them. */
+export function selectIntegrations(loaded: LoadedConfig, names: string[] | undefined): ResolvedIntegration[] {
+  const all = Object.keys(loaded.config.integrations).sort();
+  const chosen = names && names.length ? names : all;
+  return chosen.map((n) => resolveIntegration(loaded.config, n, loaded.baseDir, path.relative(process.cwd(), loaded.file) || loaded.file));
 }

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { CommonOptions } from "../cli/common";
+import { type ScopeFlags } from "../org/scope-rules";
 import type { Logger } from "../common/log";
 import type { LoadedConfig } from "../config/load";
 import type { ResolvedIntegration } from "../config/resolve";
@@ -23,7 +23,7 @@ export async function checkGenerated(p: {
   integrations: ResolvedIntegration[];
   dir: string;
   loaded: LoadedConfig;
-  cli: CommonOptions;
+  cli: ScopeFlags;
   log: Logger;
 }): Promise<CheckResult> {
   const units: CheckedUnit[] = [];

@@ -6,7 +6,7 @@ import { discoverOrganization } from "../org/discover";
 import { computeScope, type Scope } from "../org/scope";
 import type { Snapshot } from "../org/snapshot";
 import { computeOuCover, type OuCover } from "../org/targets";
-import { checkManagementAccount, integrationRules, scopeWithChecks, type CommonOptions } from "../cli/common";
+import { checkManagementAccount, integrationRules, scopeWithChecks, type ScopeFlags } from "../org/scope-rules";
 import { DriftAws } from "./aws";
 import { checkCoverage } from "./coverage";
 import { memberRoleIsDiscoveryRole } from "../constructs/member-role-policy";
@@ -34,7 +34,7 @@ export interface DriftOptions {
   /** --generated DIR: run the generator's check for every integration against DIR/<integration>/. */
   generatedDir?: string;
   failOn: Severity;
-  cli: CommonOptions;
+  cli: ScopeFlags;
   log: Logger;
   /** Runs the generated-files check (check 6); injected so drift/ works before and without the generator. */
   checkGenerated?: (p: { live: Snapshot; planned: Snapshot; integrations: ResolvedIntegration[]; dir: string }) => Promise<CheckResult>;

@@ -7,8 +7,8 @@ import { EXTERNAL_ID_RE } from "../common/ids";
 import type { Logger } from "../common/log";
 import type { LoadedConfig } from "../config/load";
 import type { ResolvedIntegration } from "../config/resolve";
-import type { CommonOptions } from "../cli/common";
-import { integrationRules, scopeWithChecks } from "../cli/common";
+import { type ScopeFlags } from "../org/scope-rules";
+import { integrationRules, scopeWithChecks } from "../org/scope-rules";
 import type { Scope } from "../org/scope";
 import { snapshotHash as hashOf, type Snapshot } from "../org/snapshot";
 import { computeOuCover } from "../org/targets";
@@ -35,7 +35,7 @@ export interface GenerateOptions {
   check: boolean;
   /** Write external ID values into the files instead of references. */
   inlineSecrets: boolean;
-  cli: CommonOptions;
+  cli: ScopeFlags;
   log: Logger;
   /** Where external ID values are read from (default process.env). */
   env?: NodeJS.ProcessEnv;

@@ -1,5 +1,4 @@
-import type { CommonOptions } from "../cli/common";
-import { integrationRules, scopeWithChecks } from "../cli/common";
+import { integrationRules, scopeWithChecks, type ScopeFlags } from "../org/scope-rules";
 import { InputError } from "../common/errors";
 import type { Logger } from "../common/log";
 import { PRESETS, type ResolvedIntegration } from "../config/resolve";
@@ -117,7 +116,7 @@ export function checkSnapshotMatches(snapshot: Snapshot, integration: ResolvedIn
 }
 
 /** The checks that need no scope: external-ID source, exclusions need a snapshot, snapshot of this organization. */
-export function checkInputs(integration: ResolvedIntegration, opts: { snapshot?: Snapshot; cli: CommonOptions }): ExternalIdSource {
+export function checkInputs(integration: ResolvedIntegration, opts: { snapshot?: Snapshot; cli: ScopeFlags }): ExternalIdSource {
   const externalId = externalIdSourceFor(integration);
   if (opts.snapshot) {
     checkSnapshotMatches(opts.snapshot, integration);
@@ -134,7 +133,7 @@ export function checkInputs(integration: ResolvedIntegration, opts: { snapshot?:
 }
 
 /** Plans one integration. Throws InputError for exclusions without a snapshot and for an unusable variable name. */
-export function planIntegration(integration: ResolvedIntegration, opts: { snapshot?: Snapshot; cli: CommonOptions; log: Logger }): IntegrationPlan {
+export function planIntegration(integration: ResolvedIntegration, opts: { snapshot?: Snapshot; cli: ScopeFlags; log: Logger }): IntegrationPlan {
   const warnings: string[] = [];
   const log: Logger = {
     info: (m) => opts.log.info(m),

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { App } from "cdktf";
 import { invokeAspects } from "cdktf/lib/synthesize/synthesizer";
-import type { CommonOptions } from "../cli/common";
+import { type ScopeFlags } from "../org/scope-rules";
 import { assertWritable } from "../common/atomic-write";
 import { InputError } from "../common/errors";
 import type { Logger } from "../common/log";
@@ -47,7 +47,7 @@ export interface SynthOptions {
   hcl: boolean;
   /** Replace files synth does not recognise as its own, and switch a stack directory between JSON and HCL. */
   force?: boolean;
-  cli: CommonOptions;
+  cli: ScopeFlags;
   log: Logger;
 }
 

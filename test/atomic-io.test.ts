@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { selectIntegrations } from "../cli/common";
+import { selectIntegrations } from "../config/resolve";
 import type { Logger } from "../common/log";
 import { EnvironmentError } from "../common/errors";
 import { commitFiles, recoverInterrupted } from "../common/transaction";

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { specifiers } from "./support/source-scan";
 
 /**
  * Provider resources are imported by deep path only (`@cdktf/provider-aws/lib/iam-role`): the package index eagerly
@@ -20,17 +21,6 @@ function tsFiles(dir: string, out: string[] = []): string[] {
       out.push(path.join(dir, e.name));
     }
   }
-  return out;
-}
-
-/** Module specifiers of a source text: import/export ... from, import(), require(), jest.mock(). */
-export function specifiers(text: string): string[] {
-  const out: string[] = [];
-  const patterns = [
-    /\b(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\s+from\s+)?["']([^"']+)["']/g,
-    /\b(?:import|require|jest\.mock|jest\.requireActual)\s*\(\s*["']([^"']+)["']/g,
-  ];
-  for (const re of patterns) for (const m of text.matchAll(re)) out.push(m[1]);
   return out;
 }
 

@@ -6,7 +6,7 @@ import { DefaultAwsCredentialsManager } from "@backstage/integration-aws-node";
 import Ajv from "ajv";
 import * as ini from "ini";
 import { parse as parseYaml, parseAllDocuments } from "yaml";
-import { selectIntegrations } from "../cli/common";
+import { selectIntegrations } from "../config/resolve";
 import type { Logger } from "../common/log";
 import { loadConfig } from "../config/load";
 import { APONO_ORG_INTEGRATION, runGenerate, type GenerateResult } from "../generate";

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
-import { selectIntegrations } from "../cli/common";
+import { selectIntegrations } from "../config/resolve";
 import { summaryText } from "../cli/discover";
 import type { Logger } from "../common/log";
 import { jsonTerminalSafe, terminalSafe } from "../common/terminal";

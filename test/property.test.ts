@@ -22,7 +22,7 @@ import * as ini from "ini";
 import { parse as parseYaml, parseAllDocuments } from "yaml";
 import { terminalSafe } from "../common/terminal";
 import { loadConfig } from "../config/load";
-import { selectIntegrations } from "../cli/common";
+import { selectIntegrations } from "../config/resolve";
 import { cell } from "../drift/format/markdown";
 import { xml, xmlAttr } from "../drift/format/junit";
 import { renderIntegrations } from "../generate";
