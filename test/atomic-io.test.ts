@@ -9,7 +9,8 @@ import { commitFiles, recoverInterrupted } from "../common/transaction";
 import { loadConfig } from "../config/load";
 import { checkGenerated } from "../drift/generated";
 import { loadSnapshot } from "../org/snapshot";
-import { REPO, runCli } from "./support/cli";
+import { resolveAll } from "../config/resolve";
+import { REPO, runCli as runCliBare } from "./support/cli";
 
 /**
  * Multi-file writes are one staged swap (common/transaction.ts): a run killed (SIGKILL) or failing (ENOSPC, a refused
@@ -27,6 +28,18 @@ const SNAPSHOT_B = (() => {
 })();
 
 const INTEGRATIONS = ["--integration", "custodian", "--integration", "awscli"];
+
+/**
+ * The example's generated external IDs exist nowhere, and the c7n-org and AWS CLI files carry the value itself: every
+ * run gets a stand-in for each (as `orgtrust example` does).
+ */
+const EXTERNAL_IDS: Record<string, string> = (() => {
+  const loaded = loadConfig(path.join(EXAMPLE, "orgtrust.yaml"));
+  const out: Record<string, string> = {};
+  for (const i of resolveAll(loaded.config, loaded.baseDir)) if (i.externalId.source === "generate") out[i.externalId.variable] = `stand-in-${i.name}-id`;
+  return out;
+})();
+const runCli: typeof runCliBare = (args, opts = {}) => runCliBare(args, { ...opts, env: { ...EXTERNAL_IDS, ...opts.env } });
 
 function tree(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -52,7 +65,7 @@ describe("generate: one staged swap", () => {
   /** A folder holding the old set, plus a stale file the new run removes. */
   const withOldSet = () => {
     const dir = scratch(SNAPSHOT);
-    execFileSync(process.execPath, [path.join(REPO, "bin", "orgtrust"), "generate", "--out", "out", ...INTEGRATIONS], { cwd: dir, env: { ...process.env, CI: "true" } });
+    execFileSync(process.execPath, [path.join(REPO, "bin", "orgtrust"), "generate", "--out", "out", ...INTEGRATIONS], { cwd: dir, env: { ...process.env, ...EXTERNAL_IDS, CI: "true" } });
     fs.copyFileSync(path.join(dir, "out", "custodian", "accounts.yml"), path.join(dir, "out", "custodian", "renamed-earlier.yml"));
     fs.writeFileSync(path.join(dir, "org.json"), SNAPSHOT_B);
     return dir;
@@ -180,11 +193,13 @@ describe("generate: one staged swap", () => {
     const cfg = CONFIG.replace("consumer: c7n-org", "consumer: ./ext.hbs\n    externalId: { source: value, value: lit-eral-ext-id-42 }");
     fs.writeFileSync(path.join(dir, "orgtrust.yaml"), cfg);
     fs.writeFileSync(path.join(dir, "ext.hbs"), "id: {{externalId.source}}\n{{#each accounts}}{{id}}\n{{/each}}lit-eral-ext-id-42\n");
-    const c = await runCli(["generate", "--out", "out2", "--integration", "custodian", "--integration", "awscli"], { cwd: dir });
+    const c = await runCli(["generate", "--out", "out2", "--integration", "custodian", "--integration", "awscli", "--integration", "cloudquery"], { cwd: dir });
     expect(c.stderr).toBe("");
     expect(c.code).toBe(0);
     expect(fs.statSync(path.join(dir, "out2", "custodian", "custodian.txt")).mode & 0o777).toBe(0o600);
-    expect(fs.statSync(path.join(dir, "out2", "awscli", "aws-config")).mode & 0o777).toBe(0o644);
+    // The AWS CLI file always carries the value (its format cannot reference a variable); CloudQuery's references one.
+    expect(fs.statSync(path.join(dir, "out2", "awscli", "aws-config")).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.join(dir, "out2", "cloudquery", "aws.yml")).mode & 0o777).toBe(0o644);
   });
 });
 
@@ -228,6 +243,7 @@ describe("destinations that are not regular files", () => {
     // drift --generated's check (the rest of drift needs AWS; this check reads only the disk).
     const loaded = loadConfig(path.join(dir, "orgtrust.yaml"));
     const log = { warn: () => undefined, info: () => undefined, progress: () => undefined, done: () => undefined } as unknown as Logger;
+    Object.assign(process.env, EXTERNAL_IDS); // the in-process check reads the stand-ins as the CLI runs do
     const drift = await checkGenerated({ planned: loadSnapshot(path.join(dir, "org.json")), integrations: selectIntegrations(loaded, ["awscli"]), dir: path.join(dir, "out"), loaded, cli: { excludeOu: [], excludeAccount: [] }, log });
     expect(drift.findings.map((f) => f.kind)).toEqual(["generated-file-differs"]);
     expect(JSON.stringify(drift)).toContain("a symbolic link, not followed");
