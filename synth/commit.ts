@@ -34,6 +34,11 @@ export interface StackFiles {
   integration: string;
   /** File name (inside stacks/<integration>/) -> content. */
   files: Record<string, string>;
+  /**
+   * The files hold an external ID written in the config (`source: value`): they are written readable by their owner
+   * only (0600), like every other orgtrust file that carries one. An existing file of the same content gets that mode.
+   */
+  secret?: boolean;
 }
 
 export interface ManifestStack {
@@ -195,7 +200,7 @@ export function commitStacks(opts: CommitOptions): CommitResult {
   const at = (rel: string) => `--out ${opts.label}: ${rel}`;
 
   // 1. Plan every step and check it is allowed, before anything changes.
-  const puts: Array<{ rel: string; content: string }> = [];
+  const puts: Array<{ rel: string; content: string; mode?: number }> = [];
   const removes: string[] = [];
   const rmdirs: string[] = [];
   const kept: KeptStack[] = [];
@@ -222,11 +227,15 @@ export function commitStacks(opts: CommitOptions): CommitResult {
         st = undefined;
       }
       if (st && !st.isFile()) throw new InputError(at(`${relDir}/${file} is not a regular file (fix: move it away)`));
-      if (st && readText(dest) === content) continue; // unchanged: not written, mtime kept
+      if (st && readText(dest) === content) {
+        // Unchanged: not written, mtime kept; a secret one left readable by others (an older orgtrust) is narrowed.
+        if (s.secret && (st.mode & 0o077) !== 0) fs.chmodSync(dest, st.mode & 0o700);
+        continue;
+      }
       if (st && !owned.files.includes(file) && !opts.force) {
         throw new InputError(at(`${relDir}/${file} exists and was not written by orgtrust synth (fix: move it away, or pass --force to replace it)`));
       }
-      puts.push({ rel: `${relDir}/${file}`, content });
+      puts.push({ rel: `${relDir}/${file}`, content, mode: s.secret ? 0o600 : 0o644 });
     }
     for (const f of owned.files) if (!(f in s.files)) removes.push(`${relDir}/${f}`);
     manifest[s.integration] = manifestEntry(s.integration, format, Object.keys(s.files));
@@ -269,7 +278,7 @@ export function commitStacks(opts: CommitOptions): CommitResult {
   fs.mkdirSync(staged, { recursive: true });
   fs.mkdirSync(backups, { recursive: true });
   puts.forEach((p, i) => {
-    const fd = fs.openSync(path.join(staged, String(i)), "wx", 0o644);
+    const fd = fs.openSync(path.join(staged, String(i)), "wx", p.mode ?? 0o644);
     try {
       fs.writeFileSync(fd, p.content);
       fs.fsyncSync(fd);

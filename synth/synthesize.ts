@@ -156,7 +156,7 @@ function renderStacks(stage: string, plans: IntegrationPlan[], hcl: boolean, bac
       doc["//"] = { ...comment, [JSON_MARKER_KEY]: { generatedBy: "orgtrust synth", integration: name, note: "re-run `orgtrust synth` after changing orgtrust.yaml or the org snapshot instead of editing by hand" } };
       files["cdk.tf.json"] = stableJson(doc);
     }
-    out.push({ integration: name, files });
+    out.push({ integration: name, files, secret: plan.integration.externalId.source === "value" });
     return {
       integration: name,
       consumer: plan.integration.consumer,

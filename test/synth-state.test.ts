@@ -405,3 +405,48 @@ describe("output of orgtrust versions before the file list", () => {
     expect(JSON.parse(fs.readFileSync(manifestFile, "utf8")).stacks.backstage.orgtrust.files).toEqual(flags.length ? ["main.tf", "member-role.yaml", "orgtrust-coverage.json"] : ["cdk.tf.json", "orgtrust-coverage.json"]);
   });
 });
+
+describe("stack files that hold an external ID written in the config", () => {
+  const config = (dir: string, externalId: string) => {
+    const file = path.join(dir, "orgtrust.yaml");
+    fs.writeFileSync(
+      file,
+      `version: 1
+organization:
+  managementAccountId: "111122223333"
+  homeRegion: us-east-1
+integrations:
+  valued:
+    consumer: aws-cli
+    trustedPrincipal: arn:aws:iam::444455556666:role/platform
+    externalId: ${externalId}
+`,
+    );
+    return file;
+  };
+  const mode = (f: string) => fs.statSync(f).mode & 0o777;
+
+  test.each([
+    ["cdk.tf.json", []],
+    ["main.tf", ["--hcl"]],
+  ])("%s with a `source: value` external ID is 0600 (an older 0644 copy is narrowed); an env-sourced one stays 0644", async (file, flags) => {
+    const dir = tmp();
+    const out = path.join(dir, "out");
+    const valued = config(dir, '{ source: value, value: "ext-mode-check-9Tq2Lw" }');
+    expect((await runCli(["synth", "--config", valued, "--out", out, ...flags])).code).toBe(0);
+    const stackFile = path.join(out, "stacks", "valued", file);
+    expect(fs.readFileSync(stackFile, "utf8")).toContain("ext-mode-check-9Tq2Lw");
+    expect(mode(stackFile)).toBe(0o600);
+    // A re-run with nothing changed writes nothing, but a copy left readable by others is narrowed.
+    fs.chmodSync(stackFile, 0o644);
+    const mtime = fs.statSync(stackFile).mtimeMs;
+    expect((await runCli(["synth", "--config", valued, "--out", out, ...flags])).code).toBe(0);
+    expect(mode(stackFile)).toBe(0o600);
+    expect(fs.statSync(stackFile).mtimeMs).toBe(mtime);
+    // The same integration with the ID from the environment: nothing secret in the file, ordinary mode.
+    const fromEnv = config(dir, "{ source: env, env: VALUED_EXTERNAL_ID }");
+    expect((await runCli(["synth", "--config", fromEnv, "--out", out, ...flags])).code).toBe(0);
+    expect(fs.readFileSync(stackFile, "utf8")).not.toContain("ext-mode-check-9Tq2Lw");
+    expect(mode(stackFile)).toBe(0o644);
+  });
+});

@@ -31,6 +31,11 @@ import { describeWithMoto, type WorkerMoto } from "./moto";
  * dependency lock file (which names 5.100.0, so it must not land in the user's folder) and saved plans live in the
  * copy. A synth that deletes state or the data folder therefore does exactly what it would do to a user.
  *
+ * Backends. The local backend (synth's default) keeps the state in the stack folder as above. The s3 backend (the
+ * README's CI plan job) keeps it in moto's S3: init adds `-backend-config=use_path_style=true`, the one setting a user
+ * would not write (moto on 127.0.0.1 cannot answer bucket.127.0.0.1 virtual-host names); Terraform's s3 backend
+ * reaches moto through AWS_ENDPOINT_URL like the provider. Other backends are refused.
+ *
  * AWS. Every run points the provider at moto with AWS_ENDPOINT_URL and fake credentials, reads no shared config,
  * and sends any non-loopback HTTP(S) request to a dead proxy (HTTPS_PROXY=127.0.0.1:9, NO_PROXY=loopback), so a
  * stray request fails at once instead of reaching the network.
@@ -351,12 +356,15 @@ export class TerraformWorkspace {
     );
   }
 
-  /** The state file where the user's own `terraform init` in the stack folder would put it. */
+  /** The state file where the user's own `terraform init` in the stack folder would put it (local backend). */
   statePath(): string {
-    return path.resolve(this.stackDir, this.backendPath());
+    const b = this.backend();
+    if (b.type !== "local") throw new Error(`terraform harness: the stack's state is in ${b.type}, not in a file`);
+    return path.resolve(this.stackDir, b.path);
   }
 
-  private backendPath(): string {
+  /** The synthesized backend: local (with its path) or s3; anything else is refused. */
+  private backend(): { type: "local"; path: string } | { type: "s3" } {
     const json = path.join(this.stackDir, "cdk.tf.json");
     const hcl = path.join(this.stackDir, "main.tf");
     let backend: Record<string, unknown> | undefined;
@@ -368,10 +376,11 @@ export class TerraformWorkspace {
     } else {
       throw new Error(`terraform harness: ${this.stackDir} holds neither cdk.tf.json nor main.tf (deleted by a synth?)`);
     }
-    if (!backend) return "terraform.tfstate";
+    if (!backend) return { type: "local", path: "terraform.tfstate" };
     const types = Object.keys(backend);
-    if (types.length !== 1 || types[0] !== "local") throw new Error(`terraform harness: only the local backend is supported, the stack has ${types.join(", ")}`);
-    return ((backend.local as { path?: string } | undefined)?.path ?? "terraform.tfstate") as string;
+    if (types.length === 1 && types[0] === "s3") return { type: "s3" };
+    if (types.length !== 1 || types[0] !== "local") throw new Error(`terraform harness: only the local and s3 backends are supported, the stack has ${types.join(", ")}`);
+    return { type: "local", path: ((backend.local as { path?: string } | undefined)?.path ?? "terraform.tfstate") as string };
   }
 
   /** Refreshes the copy: the stack folder's files, rewritten by rewriteForMirroredProvider; Terraform's own files stay. */
@@ -451,7 +460,9 @@ export class TerraformWorkspace {
   }
 
   init(): Promise<TerraformResult> {
-    return this.must(["init", "-input=false", "-no-color", `-backend-config=path=${this.statePath()}`]);
+    const b = this.backend();
+    const config = b.type === "local" ? `-backend-config=path=${path.resolve(this.stackDir, b.path)}` : "-backend-config=use_path_style=true";
+    return this.must(["init", "-input=false", "-no-color", config]);
   }
 
   validate(): Promise<TerraformResult> {
