@@ -118,9 +118,9 @@ afterAll(async () => {
 });
 
 describe("npm pack", () => {
-  test("ships the compiled library and CLI with declarations, the templates, the examples and the README; no tests, no sources, no source maps", () => {
+  test("ships the compiled library and CLI with declarations, the templates, the examples, the README and the docs it links to; no tests, no sources, no source maps", () => {
     const files = packed.files.map((f) => f.path).sort();
-    for (const f of ["bin/orgtrust", "dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "dist/constructs/integration-stack.d.ts", "templates/member-role/member-role.yaml", "templates/backstage/app-config.yaml.hbs", "examples/org.json", "examples/orgtrust.yaml", "examples/cdktf-app/main.ts", "README.md", "package.json"]) {
+    for (const f of ["bin/orgtrust", "dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "dist/constructs/integration-stack.d.ts", "templates/member-role/member-role.yaml", "templates/backstage/app-config.yaml.hbs", "examples/org.json", "examples/orgtrust.yaml", "examples/cdktf-app/main.ts", "README.md", "package.json", ...fs.readdirSync(path.join(REPO, "docs")).map((f) => `docs/${f}`)]) {
       expect(files).toContain(f);
     }
     expect(files.filter((f) => /^dist\/(test|bench)\//.test(f) || f.endsWith(".map") || (f.startsWith("dist/") && f.endsWith(".ts") && !f.endsWith(".d.ts")))).toEqual([]);
