@@ -9,7 +9,7 @@ import { REPO, runCli } from "./support/cli";
  *   (GitHub's slug rules, github/cmark-gfm's anchors as github-slugger computes them: lower-cased, every character
  *   that is not a letter, mark, digit, connector, space or hyphen removed, spaces turned into hyphens, a repeated
  *   slug suffixed -1, -2, ...);
- * - every `orgtrust <command>` in a shell code block (or a whole inline code span) names a command and options that `orgtrust <command> --help`
+ * - every `orgtrust <command>` in a shell code block, a workflow's `npx orgtrust` (YAML) or a whole inline code span names a command and options that `orgtrust <command> --help`
  *   lists;
  * - the README's examples that run offline on the bundled example org run and exit 0.
  * Each rule is also run on a broken sample, so the checks themselves can fail.
@@ -115,11 +115,13 @@ const SHELL = new Set(["sh", "bash", "shell", "console", "zsh"]);
 function orgtrustCommands(md: string, { inline = true }: { inline?: boolean } = {}): string[][] {
   const out: string[][] = [];
   for (const b of parse(md).blocks) {
-    if (!SHELL.has(b.lang)) continue;
+    // Shell blocks, and the `run:` steps of workflow files (YAML), where orgtrust runs as `npx orgtrust`.
+    const yaml = b.lang === "yaml" || b.lang === "yml";
+    if (!SHELL.has(b.lang) && !yaml) continue;
     const joined = b.lines.join("\n").replace(/\\\n/g, " ").split("\n");
     for (const full of joined) {
       const line = full.replace(/(^|\s)#.*$/, ""); // a shell comment
-      for (const m of line.matchAll(/(?:^|[\s;&|(])(?:\.\/bin\/|npx\s+)?orgtrust(?=\s)(.*)$/g)) {
+      for (const m of line.matchAll(yaml ? /(?:^|[\s;&|(])npx\s+orgtrust(?=\s)(.*)$/g : /(?:^|[\s;&|(])(?:\.\/bin\/|npx\s+)?orgtrust(?=\s)(.*)$/g)) {
         const rest = m[1].split(/\s\||&&|;|\s>|\)/)[0];
         const words = rest.trim().split(/\s+/).filter(Boolean);
         if (words.length) out.push(words);
@@ -224,6 +226,7 @@ describe("README and docs/", () => {
     expect(badCommand(["synth", "--hcl", "--nope"], spec)).toBe("unknown option --nope of orgtrust synth");
     expect(badCommand(["deploy"], spec)).toBe('unknown command "deploy"');
     expect(orgtrustCommands("```sh\nnpx orgtrust drift --deep \\\n  --format json > x.json   # a comment\ngh workflow run orgtrust-sync.yml\n```\n")).toEqual([["drift", "--deep", "--format", "json"]]);
+    expect(orgtrustCommands("```yaml\n      - run: npx orgtrust drift --nope >> x.md\n# npx orgtrust sync\nname: orgtrust drift\n```\n")).toEqual([["drift", "--nope"]]);
   }, 60_000);
 
   test("the README's examples on the bundled example org run offline and exit 0", async () => {
