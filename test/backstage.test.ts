@@ -260,9 +260,9 @@ describe("backstage output, nothing out of scope (the published processor)", () 
   });
 });
 
-describe("README: the backend module that registers the processor", () => {
+describe("docs/consumers.md: the backend module that registers the processor", () => {
   test("type-checks against the installed @backstage/backend-plugin-api, plugin-catalog-node and the aws module", () => {
-    const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
+    const readme = fs.readFileSync(path.join(REPO, "docs", "consumers.md"), "utf8");
     const m = /```ts\n(\/\/ packages\/backend\/src\/orgtrustAwsAccounts\.ts\n[\s\S]*?)```/.exec(readme);
     expect(m).not.toBeNull();
     const d = tmpDir("orgtrust-backstage-module-");

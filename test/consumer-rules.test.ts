@@ -13,7 +13,7 @@ import { readTree, tmpDir, writeConfig, writePartitionSnapshot } from "./generat
 /**
  * The loader rules of the consumers whose code is not on npm (c7n-org, Port Ocean, CloudQuery, Turbot Pipes,
  * Steampipe), encoded here from their sources and applied to `orgtrust generate` output. Each rule names the file
- * and commit it follows (README "Per-consumer sources"); the code below is ours.
+ * and commit it follows (docs/consumers.md "Per-consumer sources"); the code below is ours.
  */
 
 const EXAMPLE_ENV = { ORGTRUST_AWSCLI_EXTERNAL_ID: "awscli-example-0123456789", ORGTRUST_CUSTODIAN_EXTERNAL_ID: "c7n-example-0123456789", ORGTRUST_STEAMPIPE_EXTERNAL_ID: "sp-example-0123456789" };

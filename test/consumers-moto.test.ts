@@ -52,7 +52,7 @@ import { createMemberRoleStackSet } from "./support/stackset";
  * (enforceIam: moto evaluates the caller's identity policies; a missing action is 403).
  *
  * - Least privilege: each consumer's discovery role allows exactly the Organizations reads that consumer makes
- *   (CONSUMER_DISCOVERY_ACTIONS, each read from the consumer's source: README "Per-consumer sources") plus orgtrust's
+ *   (CONSUMER_DISCOVERY_ACTIONS, each read from the consumer's source: docs/consumers.md "Per-consumer sources") plus orgtrust's
  *   own (discover, run through the CLI with the role; drift's StackSet and role reads): all allowed; every other
  *   Organizations read any consumer makes, a write (organizations:MoveAccount, iam:CreateRole) and sts:AssumeRole
  *   are denied.

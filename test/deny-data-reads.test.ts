@@ -13,7 +13,7 @@
  * 4. The effect is checked with an IAM evaluator (@cloud-copilot/iam-simulate): ReadOnlyAccess plus the member
  *    role's inline policy denies each data read and still allows the metadata reads discovery tools make.
  *
- * The heuristics cannot see a data read hidden in an innocuous name, so this remains a deny list (README
+ * The heuristics cannot see a data read hidden in an innocuous name, so this remains a deny list (docs/security.md
  * "Security"): ec2:DescribeInstanceAttribute (user data) and codebuild:BatchGetBuilds (environment variables) are
  * examples of metadata calls that can carry secrets and are NOT denied, because discovery tools need them.
  */

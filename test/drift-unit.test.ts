@@ -323,9 +323,9 @@ describe("formats", () => {
   });
 });
 
-describe("README: Drift in CI", () => {
+describe("docs/drift-and-ci.md: Drift in CI", () => {
   test("has a row for every finding kind and the workflow runs the commands the tests run", () => {
-    const doc = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const doc = fs.readFileSync(path.join(ROOT, "docs", "drift-and-ci.md"), "utf8");
     for (const k of FINDING_KIND_NAMES) expect(doc).toContain(`| \`${k}\` |`);
     for (const k of FINDING_KIND_NAMES) expect(FINDING_KINDS[k].meaning.length).toBeGreaterThan(10);
     expect(doc).toContain("npx orgtrust drift --deep --generated generated --format markdown --report junit=drift-junit.xml >> \"$GITHUB_STEP_SUMMARY\"");

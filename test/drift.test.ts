@@ -263,7 +263,7 @@ describeWithMoto(
       expect(t).toMatch(/none at or above --fail-on error: exit 0/);
       for (const out of [junitText, mdText, t]) expect(out).not.toContain(EXT);
 
-      // The command line of the GitHub Actions workflow in README ("Drift in CI"), run in the project folder as CI runs it.
+      // The command line of the GitHub Actions workflow in docs/drift-and-ci.md ("Drift in CI"), run in the project folder as CI runs it.
       const ci = await runCli(["drift", "--deep", "--generated", "generated", "--format", "markdown", "--report", "junit=drift-junit.xml"], { endpoint: f.endpoint, cwd: f.dir });
       expect(ci.code).toBe(0);
       expect(ci.stdout).toContain("## orgtrust drift: ✅ no drift");

@@ -7,7 +7,7 @@ import { startLocalRegistry, type LocalRegistry } from "./support/local-registry
 /**
  * The npm package, as a user gets it: `npm pack` (its prepack build), `npm install <tgz> cdktf constructs` into a
  * fresh project, the CLI through npx, `npm install -g` into a temporary prefix, and a user's own cdktf app
- * (examples/cdktf-app/main.ts, the app README shows) compiled with tsc against the installed package's types,
+ * (examples/cdktf-app/main.ts, the app docs/synth-and-deploy.md shows) compiled with tsc against the installed package's types,
  * synthesized, and checked.
  *
  * Offline: npm resolves every dependency from a registry on 127.0.0.1 built from package-lock.json, with the tarballs
@@ -118,9 +118,9 @@ afterAll(async () => {
 });
 
 describe("npm pack", () => {
-  test("ships the compiled library and CLI with declarations, the templates, the examples and the README; no tests, no sources, no source maps", () => {
+  test("ships the compiled library and CLI with declarations, the templates, the examples, the README and the docs it links to; no tests, no sources, no source maps", () => {
     const files = packed.files.map((f) => f.path).sort();
-    for (const f of ["bin/orgtrust", "dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "dist/constructs/integration-stack.d.ts", "templates/member-role/member-role.yaml", "templates/backstage/app-config.yaml.hbs", "examples/org.json", "examples/orgtrust.yaml", "examples/cdktf-app/main.ts", "README.md", "package.json"]) {
+    for (const f of ["bin/orgtrust", "dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "dist/constructs/integration-stack.d.ts", "templates/member-role/member-role.yaml", "templates/backstage/app-config.yaml.hbs", "examples/org.json", "examples/orgtrust.yaml", "examples/cdktf-app/main.ts", "README.md", "package.json", ...fs.readdirSync(path.join(REPO, "docs")).map((f) => `docs/${f}`)]) {
       expect(files).toContain(f);
     }
     expect(files.filter((f) => /^dist\/(test|bench)\//.test(f) || f.endsWith(".map") || (f.startsWith("dist/") && f.endsWith(".ts") && !f.endsWith(".d.ts")))).toEqual([]);
@@ -193,13 +193,15 @@ describe("the construct library in a user's own cdktf app", () => {
     files: ["main.ts"],
   });
 
-  test("README shows exactly the example app the test compiles", () => {
+  test("docs/synth-and-deploy.md shows exactly the example app the test compiles; README and docs install this version", () => {
     const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
-    expect(readme).toContain(`\`\`\`ts\n${fs.readFileSync(EXAMPLE_APP, "utf8")}\`\`\``);
-    // Every install command names this version.
-    const pinned = [...readme.matchAll(/orgtrust@(\d+\.\d+\.\d+(?:-[\w.]+)?)/g)].map((m) => m[1]);
-    expect(pinned.length).toBeGreaterThanOrEqual(3);
-    expect([...new Set(pinned)]).toEqual([VERSION]);
+    const docs = fs.readdirSync(path.join(REPO, "docs")).filter((f) => f.endsWith(".md")).map((f) => fs.readFileSync(path.join(REPO, "docs", f), "utf8"));
+    expect(fs.readFileSync(path.join(REPO, "docs", "synth-and-deploy.md"), "utf8")).toContain(`\`\`\`ts\n${fs.readFileSync(EXAMPLE_APP, "utf8")}\`\`\``);
+    // Every install command names this version: the README's Install section, and every docs page.
+    const pinned = (text: string) => [...text.matchAll(/orgtrust@(\d+\.\d+\.\d+(?:-[\w.]+)?)/g)].map((m) => m[1]);
+    expect(pinned(readme).length).toBeGreaterThanOrEqual(2); // npm install --save-exact ..., npm install -g ...
+    expect([readme, ...docs].flatMap(pinned).length).toBeGreaterThanOrEqual(4); // + the example app's, CI's
+    expect([...new Set([readme, ...docs].flatMap(pinned))]).toEqual([VERSION]);
     expect(readme).toContain(`npm install --save-exact orgtrust@${VERSION} cdktf@0.21.0 constructs@10.8.1`);
   });
 

@@ -41,7 +41,7 @@ describeWithMoto("orgtrust sync against moto", (moto) => {
   let repo: string;
   let summaryDir: string;
 
-  // The c7n-org and AWS CLI files carry the external ID itself: CI exports the generated IDs (README, External IDs).
+  // The c7n-org and AWS CLI files carry the external ID itself: CI exports the generated IDs (docs/generate.md, External IDs).
   const EXTERNAL_IDS = { ORGTRUST_CUSTODIAN_EXTERNAL_ID: "ext-sync-custodian-7Gh2", ORGTRUST_AWSCLI_EXTERNAL_ID: "ext-sync-awscli-4Kp9" };
   const sync = (args: string[]) => runCli(["sync", "--summary", path.join(summaryDir, "summary.md"), ...args], { endpoint: moto().endpoint, cwd: repo, env: EXTERNAL_IDS });
   const summary = () => fs.readFileSync(path.join(summaryDir, "summary.md"), "utf8");

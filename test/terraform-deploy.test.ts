@@ -208,7 +208,7 @@ ${extraExcludedOus.length ? `    exclusions: { organizationalUnits: [${extraExcl
       async resynth() {
         const w = workspace();
         ok(await synth(f), "orgtrust synth (again)");
-        await w.init(); // what a user (or the README's CI plan job) runs before a plan
+        await w.init(); // what a user (or the CI plan job of docs/drift-and-ci.md) runs before a plan
         const state = await w.state();
         expect({ stateFile: fs.existsSync(w.statePath()), ...state }).toEqual({ stateFile: true, ...applied });
         expect(planChanges(await w.plan())).toEqual([]);
