@@ -20,7 +20,7 @@ export const NEXT_STEPS = [
   "orgtrust synth --hcl                             # -> infra/orgtrust/stacks/<integration>/main.tf",
   "cd infra/orgtrust/stacks/<integration> && terraform init && terraform apply",
   "orgtrust generate                                # each consumer's config",
-  "With a cdktf app of your own, use orgtrust's constructs there and deploy it as usual (README: Deploying).",
+  "With a cdktf app of your own, use orgtrust's constructs there and deploy it as usual (docs/synth-and-deploy.md).",
   "",
 ].join("\n");
 

@@ -1,5 +1,5 @@
 /**
- * Exit codes shared by every command (documented in README):
+ * Exit codes shared by every command (documented in docs/commands.md, "Exit codes"):
  *   0 ok, 1 drift or a --check difference, 2 invalid input/config/usage, 3 AWS, network or environment failure
  *   (a full disk, a refused rename, a deadline), 4 internal error (a bug in orgtrust: please report it).
  */

@@ -92,19 +92,19 @@ export function describeIssue(source: string, issue: z.core.$ZodIssue, meant?: s
   const where = issue.path.length ? issue.path.map(String).join(".") : "(top level)";
   if (issue.code === "unrecognized_keys") {
     const keys = issue.keys.map((k) => `"${k}"`).join(", ");
-    if (meant) return `${source}: ${where}: unknown key ${keys} (fix: rename it to "${meant}", see README "Config file reference")`;
-    return `${source}: ${where}: unknown key ${keys} (fix: remove it or correct its spelling, see README "Config file reference")`;
+    if (meant) return `${source}: ${where}: unknown key ${keys} (fix: rename it to "${meant}", see docs/config.md, "Config file reference")`;
+    return `${source}: ${where}: unknown key ${keys} (fix: remove it or correct its spelling, see docs/config.md, "Config file reference")`;
   }
   if (issue.code === "invalid_union") {
     // "Invalid input" says nothing: name what the most specific alternative wanted (e.g. a known region or "*").
     const inner = issue.errors.flat().find((i) => i.code === "custom" || i.code === "invalid_format");
-    if (inner) return `${source}: ${where}: ${inner.message} (fix: correct the value, see README "Config file reference")`;
+    if (inner) return `${source}: ${where}: ${inner.message} (fix: correct the value, see docs/config.md, "Config file reference")`;
   }
   if (issue.code === "invalid_type" && issue.message.includes("received undefined")) {
-    return `${source}: ${where}: is required (fix: add it, see README "Config file reference")`;
+    return `${source}: ${where}: is required (fix: add it, see docs/config.md, "Config file reference")`;
   }
   if (issue.message.includes("(fix:")) return `${source}: ${where}: ${issue.message}`;
-  return `${source}: ${where}: ${issue.message} (fix: correct the value, see README "Config file reference")`;
+  return `${source}: ${where}: ${issue.message} (fix: correct the value, see docs/config.md, "Config file reference")`;
 }
 
 export { isTemplatePath };

@@ -6,7 +6,7 @@ import { isTemplatePath, type ConsumerName, type IntegrationConfig, type Orgtrus
 
 /**
  * An integration with every default and consumer preset applied: the one shape the constructs, the generator
- * and the drift check read. Presets carry each consumer's conventions (README "Consumer presets").
+ * and the drift check read. Presets carry each consumer's conventions (docs/consumers.md "Consumer presets").
  */
 export interface ResolvedIntegration {
   name: string;

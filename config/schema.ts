@@ -5,7 +5,7 @@ import { backendProblem, backendSchema } from "./backend";
 /**
  * The schema of orgtrust.yaml: one declarative file read by every command and by main.ts.
  * Every object is strict (an unknown key is an error naming the key). Paths are relative to the config file.
- * README's "Config file reference" documents each field; keep the two in step.
+ * docs/config.md ("Config file reference") documents each field; keep the two in step.
  */
 
 /** Consumers with a built-in template folder under templates/<name>/. */
@@ -237,7 +237,7 @@ export const integrationSchema = z
       })
       .strict()
       .default({}),
-    /** Consumer-specific settings (see README per consumer). */
+    /** Consumer-specific settings (see docs/consumers.md). */
     options: z.record(z.string(), z.unknown()).default({}),
     tags: tagMap.default({}),
   })

@@ -50,7 +50,7 @@ const CONSUMER_HINTS: Record<ConsumerName, string> = {
 export function starterConfig(consumer: ConsumerName): string {
   const preset = PRESETS[consumer];
   const name = consumer.replace(/[^a-z0-9-]/g, "-");
-  return `# orgtrust configuration (README: "Config file reference").
+  return `# orgtrust configuration (docs/config.md: "Config file reference").
 # Replace the placeholder IDs (every command refuses REPLACE_ME values and the example account 123456789012), then: orgtrust discover --out org.json && orgtrust synth && orgtrust generate
 version: 1
 organization:

@@ -101,7 +101,7 @@ export function variableVersion(value: string): number {
  * The external ID and the Secrets Manager secret (home region) that keeps it for consumers and CI. The secret value
  * is written with the write-only argument `secret_string_wo` (Terraform 1.11+), so the secret version does not keep
  * it in state. A generated value still lives in state in random_password.result, and any value lives there inside the
- * role trust policies and the StackSet parameters: those attributes need it in clear (see README "The external ID in Terraform state").
+ * role trust policies and the StackSet parameters: those attributes need it in clear (see docs/synth-and-deploy.md "The external ID in Terraform state").
  * A `variable` source declares a sensitive, validated input variable and passes only references to it on.
  * Terraform names: `<id>_random` (random_password, generated only), `<name>` (variable, variable source only),
  * `<id>` (secret), `<id>_version`.

@@ -50,7 +50,7 @@ export const ORGANIZATIONS_READ_ACTIONS = [
 
 /**
  * The Organizations read calls each consumer makes with the discovery role's session, read from the consumer's own
- * source (README "Per-consumer sources" names each version and file). The discovery role allows these plus
+ * source (docs/consumers.md "Per-consumer sources" names each version and file). The discovery role allows these plus
  * orgtrust's own (ORGANIZATIONS_READ_ACTIONS, STACKSET_READ_ACTIONS, ROLE_READ_ACTIONS) and nothing more.
  * Consumers that never use the discovery role (they assume the member roles straight from their own credentials
  * with a generated account list) add nothing.
@@ -116,7 +116,7 @@ export const DISCOVERY_ACTIONS: readonly string[] = Object.freeze(
  * messages, log events and log query results, code and package contents, parameter and secret values, media,
  * archived mail, console output. A DENY LIST: it blocks what a review of ReadOnlyAccess found (test/deny-data-reads
  * derives the candidates from the policy's actions and fails on any unreviewed one), not every read of data that
- * AWS adds later or that hides in a metadata call (README "Security"). Must equal the list in
+ * AWS adds later or that hides in a metadata call (docs/security.md). Must equal the list in
  * templates/member-role/member-role.yaml (a test checks).
  */
 export const DATA_READ_ACTIONS: readonly string[] = Object.freeze([

@@ -7,7 +7,7 @@ import type { Collision } from "./identifiers";
 
 /**
  * THE TEMPLATE CONTEXT: the one object every template (built-in or custom) renders from.
- * Documented field by field in README ("The template context"); keep the two in step.
+ * Documented field by field in docs/generate.md ("The template context"); keep the two in step.
  * Every optional value is `null`, never missing, so templates run in handlebars strict mode.
  */
 export interface TemplateContext {
@@ -17,7 +17,7 @@ export interface TemplateContext {
     name: string;
     /** Built-in consumer name, or "custom". */
     consumer: string;
-    /** Consumer options after defaults (see README per consumer). */
+    /** Consumer options after defaults (see docs/consumers.md). */
     options: Record<string, unknown>;
     tags: Record<string, string>;
   };
@@ -74,7 +74,7 @@ export interface TemplateContext {
   cover: { targets: string[]; exact: boolean; uncovered: Array<{ accountId: string; reason: string }> };
   /** Identifier collisions resolved for this integration. */
   collisions: Collision[];
-  /** Consumer-specific derived data (see each consumer in README "Integration targets"); {} for custom templates. */
+  /** Consumer-specific derived data (see each consumer in docs/consumers.md); {} for custom templates. */
   consumer: Record<string, unknown>;
 }
 

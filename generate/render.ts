@@ -47,7 +47,7 @@ interface HelperOptions {
 
 type HelperFn = (...args: unknown[]) => unknown;
 
-/** The helpers every template gets. README ("Helpers") lists them; keep the two in step. */
+/** The helpers every template gets. docs/generate.md ("Helpers") lists them; keep the two in step. */
 export const HELPERS: Record<string, (args: unknown[], options: HelperOptions) => unknown> = {
   /** {{yaml v}}: a YAML scalar, quoted when needed. */
   yaml: ([v]) => yamlScalar(v),
@@ -216,7 +216,7 @@ function describeTemplateError(e: unknown, file: string): InputError {
   const undef = /^"(.+)" not defined in .* - (\d+):(\d+)$/s.exec(msg);
   if (undef) {
     return new InputError(
-      `template ${where}:${undef[2]}: unknown variable or helper "${undef[1]}" (fix: use a field of the template context or a helper listed in README "Helpers")`,
+      `template ${where}:${undef[2]}: unknown variable or helper "${undef[1]}" (fix: use a field of the template context or a helper listed in docs/generate.md, "Helpers")`,
     );
   }
   const partial = /^The partial (.+) could not be found/.exec(msg);
