@@ -1,15 +1,20 @@
 /**
- * Discovery benchmark (prints figures, asserts nothing). Builds orgs in moto of a given shape, then for each:
- *  1. `orgtrust discover` through a counting proxy: calls per operation, the documented minimum and the ratio,
- *     wall time, orgtrust's own CPU time (moto dominates wall time at scale; CPU per account is ours), peak memory;
- *  2. the same through the fault proxy with 30% throttled and 5% ConcurrentModification: same snapshot? wall ratio;
- *  3. a serial baseline in the same run: one request at a time, default SDK retry, tags included, the way a simple
- *     script does it (ListAccounts, then ListParents + ListTagsForResource per account, DescribeOrganizationalUnit
- *     + ListParents per OU met): calls and wall time, and orgtrust's speed-up over it.
+ * Discovery benchmark (prints figures, asserts nothing). Builds an org in moto (default 1,000 accounts), then runs
+ * `orgtrust discover` through a loopback proxy in three models of AWS, side by side in one run so machine speed
+ * cancels out of the ratios:
+ *  A. 50 ms added to every answer (a real round trip): orgtrust against a serial crawl (one request at a time, the
+ *     SDK's default retry, ListAccounts then ListParents + ListTagsForResource per account and
+ *     DescribeOrganizationalUnit + ListParents per OU, the way a simple script does it) and against the physical
+ *     limit calls x RTT / concurrency, where RTT is the added 50 ms plus moto's own answer time (measured by the
+ *     clean run), and never below the clean run;
+ *  B. a token bucket of 20 calls/s, burst 5 (a service quota): against the physical limit calls / 20;
+ *  C. 30% of calls throttled + 5% ConcurrentModificationException at random, no latency: against the same proxy
+ *     without faults (the floor is about 1 / (1 - 0.35) = 1.5x).
+ * For each: wall time, calls (logical, and HTTP attempts), throttled calls, same snapshot as the clean run, and
+ * orgtrust's own CPU per account.
  *
- * Run:  npm run build && node dist/bench/discover.js [--accounts 200,1000] [--ous 30] [--depth 5] [--tags 2] [--latency 0] [--no-faults]
- *       (--accounts 5000 on request: building it in moto takes about 3 minutes; --adaptive also times the adaptive
- *       retry mode under faults at every size)
+ * Run:  npm run build && node dist/bench/discover.js [--accounts 1000] [--ous 100] [--depth 5] [--tags 2]
+ *       [--models A,B,C] [--sdk-modes] (also times the SDK's standard and adaptive retry modes in model C)
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 import * as fs from "node:fs";
@@ -71,75 +76,134 @@ async function serialBaseline(endpoint: string): Promise<{ calls: number; wallMs
 const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
+interface ModelRun {
+  name: string;
+  wallMs: number;
+  cpuMs: number;
+  calls: number;
+  attempts: number;
+  throttled: number;
+  same: boolean;
+  reference: string;
+  referenceMs: number;
+  ratio: number;
+  goal: string;
+}
+
 async function main(): Promise<void> {
   if (!motoAvailable()) {
     console.error("moto_server is not on PATH: install it with pip install 'moto[server]'");
     process.exit(2);
   }
-  const sizes = arg("accounts", "200,1000").split(",").map(Number);
+  const n = Number(arg("accounts", "1000"));
+  const ous = Number(arg("ous", String(Math.min(1000, Math.max(30, Math.round(n / 10))))));
   const depth = Number(arg("depth", "5"));
   const tags = Number(arg("tags", "2"));
-  const latency = Number(arg("latency", "0"));
+  const models = arg("models", "A,B,C").split(",");
+  const concurrency = 4;
   const moto = await startMoto();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-bench-"));
-  console.log(`# orgtrust discovery benchmark (${os.cpus().length} vCPU ${os.cpus()[0]?.model ?? ""}, Node ${process.version}, moto server)`);
+  console.log(`# orgtrust discovery benchmark (${os.cpus().length} vCPU ${os.cpus()[0]?.model ?? ""}, load average ${os.loadavg()[0].toFixed(1)}, Node ${process.version}, moto server)`);
   let proxy: FaultProxy | undefined;
-  try {
-    for (const n of sizes) {
-      const ous = Number(arg("ous", String(Math.min(1000, Math.max(30, Math.round(n / 7))))));
-      await moto.reset();
-      await httpStatus(`${moto.endpoint}/moto-api/seed?a=42`, "POST");
-      const buildStart = Date.now();
-      const c = awsClients(moto.endpoint);
-      await buildOrg(c, syntheticSpec({ accounts: n, ous, depth, tagsPerAccount: tags, suspendEvery: 50 }));
-      c.destroy();
-      console.log(`\n## ${n} accounts, ${ous} OUs, depth ${depth}, ${tags} tags per account (org built in moto in ${fmt(Date.now() - buildStart)})${latency ? `, ${latency} ms added to every request` : ""}`);
-
-      proxy = await startFaultProxy(moto.endpoint, 1);
-      // --latency adds a fixed delay to every request, as a real network round trip to AWS does (moto answers
-      // from loopback in a few ms, which hides what concurrency buys).
-      if (latency > 0) proxy.addRule({ rate: 1, fault: { kind: "delay", ms: latency } });
-      const clean = await runDiscover(proxy.endpoint, path.join(work, `clean-${n}.json`));
-      if (clean.code !== 0) throw new Error(`discover failed: ${clean.stderr}`);
-      const summary = JSON.parse(clean.stdout);
-      console.log("orgtrust discover:");
-      for (const [op, count] of [...proxy.forwarded].sort()) console.log(`  ${op.padEnd(34)} ${count}`);
-      const onWire = sum(proxy.forwarded);
-      console.log(`  calls ${onWire}, minimum for this shape ${summary.calls.minimum}, ratio ${(onWire / summary.calls.minimum).toFixed(2)}`);
-      console.log(`  wall ${fmt(clean.wallMs)}, orgtrust CPU ${fmt(clean.cpuMs)} (${(clean.cpuMs / n).toFixed(2)} ms per account), peak RSS ${clean.maxRssMb.toFixed(0)} MB`);
-      await proxy.stop();
-
-      // Faults: 30% throttled and 5% ConcurrentModification. Standard retry at every size; the product default
-      // (adaptive, whose client-side rate limiter drops to its floor under random throttling) at 200 accounts or
-      // with --adaptive, because it takes minutes at larger sizes.
-      const modes = process.argv.includes("--no-faults") ? [] : n <= 200 || process.argv.includes("--adaptive") ? ["standard", "adaptive"] : ["standard"];
-      for (const mode of modes) {
-        proxy = await startFaultProxy(moto.endpoint, 2);
-        proxy.addRule({ rate: 0.3, fault: { kind: "error", code: "TooManyRequestsException" } });
-        proxy.addRule({ rate: 0.05, fault: { kind: "error", code: "ConcurrentModificationException" } });
-        const file = path.join(work, `noisy-${mode}-${n}.json`);
-        const noisy = await runDiscover(proxy.endpoint, file, { AWS_RETRY_MODE: mode });
-        const same = noisy.code === 0 && fs.readFileSync(file, "utf8") === fs.readFileSync(path.join(work, `clean-${n}.json`), "utf8");
-        console.log(`with 30% throttled + 5% ConcurrentModification, ${mode} retry (${sum(proxy.faulted)} faults injected):`);
-        console.log(`  exit ${noisy.code}, same snapshot: ${same ? "yes" : "no"}, wall ${fmt(noisy.wallMs)} (${(noisy.wallMs / clean.wallMs).toFixed(1)}x the clean run)`);
-        await proxy.stop();
-        proxy = undefined;
-      }
-
-      proxy = await startFaultProxy(moto.endpoint, 4);
-      if (latency > 0) proxy.addRule({ rate: 1, fault: { kind: "delay", ms: latency } });
-      const base = await serialBaseline(proxy.endpoint);
+  const withProxy = async <T>(seed: number, setup: (p: FaultProxy) => void, fn: (p: FaultProxy) => Promise<T>): Promise<T> => {
+    proxy = await startFaultProxy(moto.endpoint, seed);
+    setup(proxy);
+    try {
+      return await fn(proxy);
+    } finally {
       await proxy.stop();
       proxy = undefined;
-      console.log(`serial baseline (one request at a time, ListAccounts + ListParents/Tags per account): ${base.calls} calls, wall ${fmt(base.wallMs)}`);
-      console.log(`  orgtrust speed-up: ${(base.wallMs / clean.wallMs).toFixed(1)}x wall, ${(base.calls / onWire).toFixed(2)}x fewer calls`);
     }
+  };
+  const discover = async (name: string, p: FaultProxy, env: Record<string, string> = {}) => {
+    const file = path.join(work, `${name}.json`);
+    const r = await runDiscover(p.endpoint, file, env);
+    if (r.code !== 0) console.log(`  ${name}: exit ${r.code}: ${r.stderr.trim()}`);
+    const summary = r.code === 0 ? JSON.parse(r.stdout) : undefined;
+    return { ...r, file, summary, throttled: sum(p.throttled) + (p.faulted.get("") ?? 0) };
+  };
+  try {
+    await moto.reset();
+    await httpStatus(`${moto.endpoint}/moto-api/seed?a=42`, "POST");
+    const buildStart = Date.now();
+    const c = awsClients(moto.endpoint);
+    await buildOrg(c, syntheticSpec({ accounts: n, ous, depth, tagsPerAccount: tags, suspendEvery: 50 }));
+    c.destroy();
+    console.log(`\n## ${n} accounts, ${ous} OUs, depth ${depth}, ${tags} tags per account (org built in moto in ${fmt(Date.now() - buildStart)})`);
+
+    // The clean run: the proxy without faults or latency.
+    const clean = await withProxy(1, () => {}, (p) => discover("clean", p));
+    if (!clean.summary) throw new Error("the clean run failed");
+    const cleanSnapshot = fs.readFileSync(clean.file, "utf8");
+    const minimum: number = clean.summary.calls.minimum;
+    console.log(`clean run: ${clean.summary.calls.total} calls (minimum for this shape ${minimum}, ratio ${(clean.summary.calls.total / minimum).toFixed(2)}), wall ${fmt(clean.wallMs)}, orgtrust CPU ${fmt(clean.cpuMs)} (${(clean.cpuMs / n).toFixed(2)} ms per account), peak RSS ${clean.maxRssMb.toFixed(0)} MB`);
+    for (const [op, count] of Object.entries(clean.summary.calls.byOperation as Record<string, number>)) console.log(`  ${op.padEnd(34)} ${count}`);
+
+    const rows: ModelRun[] = [];
+    const row = (name: string, r: Awaited<ReturnType<typeof discover>>, faults: number, reference: string, referenceMs: number, goal: string) =>
+      rows.push({
+        name,
+        wallMs: r.wallMs,
+        cpuMs: r.cpuMs,
+        calls: r.summary?.calls.total ?? 0,
+        attempts: r.summary?.calls.attempts ?? 0,
+        throttled: faults,
+        same: r.code === 0 && fs.readFileSync(r.file, "utf8") === cleanSnapshot,
+        reference,
+        referenceMs,
+        ratio: r.wallMs / referenceMs,
+        goal,
+      });
+
+    if (models.includes("A")) {
+      const rtt = 50;
+      const delay = (p: FaultProxy) => p.addRule({ rate: 1, fault: { kind: "delay", ms: rtt } });
+      const a = await withProxy(2, delay, (p) => discover("latency", p));
+      const serial = await withProxy(3, delay, (p) => serialBaseline(p.endpoint));
+      // The round trip is the added 50 ms plus moto's own answer time (the clean run's wall / calls: moto answers one
+      // request at a time), so the limit is calls x (50 ms + moto's time) / concurrency, and never below the clean run.
+      const service = clean.wallMs / clean.summary.calls.total;
+      const limit = Math.max((minimum * (rtt + service)) / concurrency, clean.wallMs);
+      row(`A. ${rtt} ms round trip`, a, 0, `physical limit calls x (${rtt} + ${service.toFixed(1)} ms moto) / ${concurrency} ${fmt(limit)}`, limit, "<= 1.2x");
+      console.log(`A: serial crawl ${base(serial)}: ${fmt(serial.wallMs)} for ${serial.calls} calls = ${(serial.wallMs / a.wallMs).toFixed(1)}x orgtrust's wall time; calls x RTT / concurrency = ${fmt((minimum * rtt) / concurrency)}`);
+    }
+    if (models.includes("B")) {
+      const b = await withProxy(4, (p) => p.setTokenBucket({ rate: 20, burst: 5 }), async (p) => {
+        const r = await discover("bucket", p);
+        return { ...r, throttled: sum(p.throttled) };
+      });
+      row("B. token bucket 20 calls/s, burst 5", b, b.throttled, `physical limit calls / 20 ${fmt((minimum / 20) * 1000)}`, (minimum / 20) * 1000, "<= 1.10x, throttled <= 2%");
+    }
+    if (models.includes("C")) {
+      const modes = process.argv.includes("--sdk-modes") ? ["orgtrust", "standard", "adaptive"] : ["orgtrust"];
+      for (const mode of modes) {
+        const faults = (p: FaultProxy) => {
+          p.addRule({ rate: 0.3, fault: { kind: "error", code: "TooManyRequestsException" } });
+          p.addRule({ rate: 0.05, fault: { kind: "error", code: "ConcurrentModificationException" } });
+        };
+        const r = await withProxy(5, faults, async (p) => {
+          const out = await discover(`noisy-${mode}`, p, mode === "orgtrust" ? {} : { AWS_RETRY_MODE: mode });
+          return { ...out, throttled: sum(p.faulted) };
+        });
+        row(`C. 30% throttled + 5% CME${mode === "orgtrust" ? "" : ` (SDK ${mode} mode)`}`, r, r.throttled, `clean run ${fmt(clean.wallMs)}`, clean.wallMs, "<= 2x");
+      }
+    }
+
+    console.log("\n| model | orgtrust wall | reference | ratio | goal | calls (HTTP attempts) | throttled / faults | same snapshot | CPU per account |");
+    console.log("|---|---|---|---|---|---|---|---|---|");
+    for (const r of rows) {
+      const share = r.attempts ? ` (${((r.throttled / r.attempts) * 100).toFixed(1)}% of attempts)` : "";
+      console.log(`| ${r.name} | ${fmt(r.wallMs)} | ${r.reference} | ${r.ratio.toFixed(2)}x | ${r.goal} | ${r.calls} (${r.attempts}) | ${r.throttled}${share} | ${r.same ? "yes" : "NO"} | ${(r.cpuMs / n).toFixed(2)} ms |`);
+    }
+    console.log(`| clean run (no faults, no latency) | ${fmt(clean.wallMs)} | | | | ${clean.summary.calls.total} (${clean.summary.calls.attempts}) | 0 | yes | ${(clean.cpuMs / n).toFixed(2)} ms |`);
   } finally {
     await proxy?.stop();
     await moto.stop();
     fs.rmSync(work, { recursive: true, force: true });
   }
 }
+
+const base = (s: { accounts: number }) => `(${s.accounts} accounts, one request at a time)`;
 
 main().catch((e) => {
   console.error(e);

@@ -30,6 +30,7 @@ export interface AwsCliOptions {
   requestTimeout?: number;
   deadline?: number;
   maxPages?: number;
+  maxRate?: number;
 }
 
 /** A number of seconds for a flag: positive, at most a day, fractions allowed (tests use short deadlines). */
@@ -86,6 +87,11 @@ export function addAwsOptions(cmd: Command): Command {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new InputError(`--max-pages ${v}: must be a whole number from 1 to 1000000 (fix: pass e.g. --max-pages 1000)`);
       return n;
+    })
+    .option("--max-rate <calls/s>", "most AWS calls per second, to leave budget to other tools (default: organization.maxRate, else learned up to 1000)", (v) => {
+      const n = Number(v);
+      if (!/^\s*[0-9.]+\s*$/.test(v) || !Number.isFinite(n) || n < 0.1 || n > 1000) throw new InputError(`--max-rate ${v}: must be a number of calls per second from 0.1 to 1000 (fix: pass e.g. --max-rate 10)`);
+      return n;
     });
 }
 
@@ -103,6 +109,7 @@ export function awsOptionsFrom(opts: AwsCliOptions, loaded?: LoadedConfig): AwsO
     roleArn: opts.roleArn,
     externalId,
     concurrency: opts.concurrency,
+    maxRate: opts.maxRate ?? loaded?.config.organization.maxRate,
     partition: loaded?.config.organization.partition,
     limits: {
       requestTimeoutMs: opts.requestTimeout === undefined ? undefined : opts.requestTimeout * 1000,
@@ -153,7 +160,7 @@ export async function orgFrom(
     const live = await discoverOrganization({
       ...awsOptionsFrom(flags, loaded),
       tags: opts.tags,
-      onProgress: (p) => log.progress(`discovering: ${p.ous} OUs, ${p.accounts} accounts, ${p.calls} calls`),
+      onProgress: (p) => log.progress(`discovering: ${p.ous} OUs, ${p.accounts} accounts, ${p.calls} calls, ${p.throttles} throttled, ${p.rate < 10 ? p.rate.toFixed(1) : Math.round(p.rate)} calls/s`),
     });
     log.done();
     result = { snapshot: live.snapshot, live };

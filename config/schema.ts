@@ -283,6 +283,8 @@ export const configSchema = z
         /** Region for the StackSet, the secret and STS calls. */
         homeRegion: region,
         delegatedAdminAccountId: accountId.optional(),
+        /** Most AWS calls per second orgtrust makes (discover, drift, sync), to leave budget to other tools; --max-rate overrides it. */
+        maxRate: z.number().min(0.1, "must be at least 0.1 calls per second").max(1000, "must be at most 1000 calls per second").optional(),
       })
       .strict(),
     /** Default snapshot file (relative to this file); --snapshot overrides it. */

@@ -5,6 +5,7 @@ import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { ROLE_READ_ACTIONS } from "../constructs/member-role-policy";
 import { explainAwsError } from "../org/aws-errors";
 import { CallStats, clientConfig, credentialsFor, describeCredentials, sendWithRetry, type AwsOptions } from "../org/aws";
+import { rateControlled, rateController } from "../org/rate";
 
 /**
  * The session policy for `drift --deep` in a member account. The audit role there (OrganizationAccountAccessRole by
@@ -36,24 +37,25 @@ export class DriftAws {
 
   constructor(readonly opts: AwsOptions) {
     this.credentials = credentialsFor(opts);
+    rateController().configure({ maxRate: opts.maxRate, concurrency: opts.concurrency });
     this.who = describeCredentials(opts);
   }
 
   cloudFormation(region: string): CloudFormationClient {
     let c = this.cfn.get(region);
     if (!c) {
-      c = new CloudFormationClient({ ...clientConfig(this.opts, "other", this.credentials), region });
+      c = rateControlled(new CloudFormationClient({ ...clientConfig(this.opts, "other", this.credentials), region }));
       this.cfn.set(region, c);
     }
     return c;
   }
 
   iam(): IAMClient {
-    return (this.iamClient ??= new IAMClient(clientConfig(this.opts, "other", this.credentials)));
+    return (this.iamClient ??= rateControlled(new IAMClient(clientConfig(this.opts, "other", this.credentials))));
   }
 
   sts(): STSClient {
-    return (this.stsClient ??= new STSClient(clientConfig(this.opts, "other", this.credentials)));
+    return (this.stsClient ??= rateControlled(new STSClient(clientConfig(this.opts, "other", this.credentials))));
   }
 
   /** One logical call; failures become an AwsFailure (exit 3) naming the action and the fix. */
@@ -86,7 +88,7 @@ export class DriftAws {
     );
     const c = out.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
-    const client = new IAMClient(clientConfig(this.opts, "other", async () => ({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken, expiration: c.Expiration })));
+    const client = rateControlled(new IAMClient(clientConfig(this.opts, "other", async () => ({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken, expiration: c.Expiration }))));
     return client;
   }
 

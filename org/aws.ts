@@ -1,9 +1,10 @@
 import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
-import { AdaptiveRetryStrategy, ConfiguredRetryStrategy, StandardRetryStrategy } from "@smithy/core/retry";
+import { AdaptiveRetryStrategy, StandardRetryStrategy } from "@smithy/core/retry";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, RetryStrategyV2 } from "@smithy/types";
 import { AwsFailure, InputError } from "../common/errors";
 import { defaultRegion, organizationsRegion, partitionOfArn, type Partition } from "../common/ids";
 import { sleep } from "../common/limit";
+import { CrawlRetryStrategy } from "./rate";
 
 /** How orgtrust reaches AWS: the standard chain, a profile, and optionally a role to assume first. */
 export interface AwsOptions {
@@ -18,23 +19,25 @@ export interface AwsOptions {
   partition?: Partition;
   /** Session duration for assumed roles in seconds (default 3600). The SDK refreshes expiring credentials. */
   sessionDurationSeconds?: number;
+  /** Ceiling on AWS calls per second for the whole process (--max-rate, organization.maxRate; org/rate.ts). */
+  maxRate?: number;
   /** Bounds on discovery (org/discover.ts DiscoveryLimits): --request-timeout, --deadline, --max-pages. */
   limits?: { requestTimeoutMs?: number; deadlineMs?: number; maxPagesPerListing?: number };
 }
 
 /**
- * Retries. The SDK's adaptive strategy handles throttling (it classifies TooManyRequestsException by code, even
- * with HTTP 400) and rate-limits the client. ORGTRUST_RETRY_BASE_MS swaps in a fixed fast backoff (tests, benchmarks).
- * ORGTRUST_MAX_ATTEMPTS sets SDK attempts per call (default 5).
+ * Retries. The default is CrawlRetryStrategy (org/rate.ts): the SDK's retry classification plus
+ * ConcurrentModificationException, jittered backoff waited by the retrying request alone, no retry quota; the pacing
+ * is the process-wide rate controller's (rateControlled). AWS_RETRY_MODE=standard or adaptive selects the SDK's own
+ * strategies (for comparison in bench/discover.ts). ORGTRUST_RETRY_BASE_MS sets a fixed backoff base (tests,
+ * benchmarks). ORGTRUST_MAX_ATTEMPTS sets SDK attempts per call (default 5).
  */
 export function sdkRetryStrategy(): RetryStrategyV2 {
   const maxAttempts = Number(process.env.ORGTRUST_MAX_ATTEMPTS ?? 5);
   const base = process.env.ORGTRUST_RETRY_BASE_MS;
-  if (base !== undefined) return new ConfiguredRetryStrategy(maxAttempts, (attempt: number) => Number(base) * 2 ** Math.min(attempt, 6));
   if (process.env.AWS_RETRY_MODE === "standard") return new StandardRetryStrategy(async () => maxAttempts);
-  // Adaptive (the default): standard backoff plus a client-side rate limiter that slows the whole crawl down when
-  // AWS throttles, which is what Organizations' undocumented rate limits call for.
-  return new AdaptiveRetryStrategy(async () => maxAttempts);
+  if (process.env.AWS_RETRY_MODE === "adaptive") return new AdaptiveRetryStrategy(async () => maxAttempts);
+  return new CrawlRetryStrategy(maxAttempts, base === undefined ? undefined : Number(base));
 }
 
 /**

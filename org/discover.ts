@@ -15,6 +15,7 @@ import { ACCOUNT_ID_RE, OU_ID_RE, partitionOfArn, ROOT_ID_RE } from "../common/i
 import { TaskPool } from "../common/limit";
 import { explainAwsError } from "./aws-errors";
 import { CallStats, clientConfig, credentialsFor, describeCredentials, sendWithRetry, type AwsOptions } from "./aws";
+import { rateControlled, rateController } from "./rate";
 import { canonicalize, SNAPSHOT_SCHEMA_VERSION, snapshotProblem, tagRecord, type PathEntry, type Snapshot, type SnapshotAccount, type SnapshotOu } from "./snapshot";
 
 /** Organizations list operations return at most 20 items per page; always ask for 20 so page counts are predictable. */
@@ -39,7 +40,8 @@ export const DEFAULT_LIMITS: DiscoveryLimits = { requestTimeoutMs: 60_000, deadl
 export interface DiscoverOptions extends AwsOptions {
   /** Read tags of the root, every OU and every account (one ListTagsForResource each). Default true. */
   tags: boolean;
-  onProgress?: (p: { ous: number; accounts: number; calls: number }) => void;
+  /** `throttles`: throttled attempts so far; `rate`: the rate controller's current calls per second. */
+  onProgress?: (p: { ous: number; accounts: number; calls: number; throttles: number; rate: number }) => void;
 }
 
 const API_REF = "https://docs.aws.amazon.com/organizations/latest/APIReference";
@@ -61,7 +63,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
  * (`{"__type": "AccessDeniedException", ...}`, https://smithy.io/2.0/aws/protocols/aws-json-1_1-protocol.html,
  * "Operation error serialization") is raised as that error instead of being parsed as an empty result.
  */
-function rejectErrorShapedBodies(client: OrganizationsClient): void {
+export function rejectErrorShapedBodies(client: OrganizationsClient): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const out = await next(args);
@@ -135,6 +137,9 @@ export async function discoverOrganization(opts: DiscoverOptions): Promise<Disco
   const credentials = credentialsFor(opts);
   const client = new OrganizationsClient(clientConfig(opts, "organizations", credentials));
   rejectErrorShapedBodies(client);
+  const rate = rateController();
+  rate.configure({ maxRate: opts.maxRate, concurrency: opts.concurrency });
+  rateControlled(client, rate);
   const who = describeCredentials(opts);
   const run = AbortSignal.timeout(limits.deadlineMs);
   const seconds = (ms: number) => `${Number((ms / 1000).toFixed(3))} s`;
@@ -205,8 +210,10 @@ export async function discoverOrganization(opts: DiscoverOptions): Promise<Disco
     const ouRecords = new Map<string, Map<string, OrganizationalUnit>>();
     const accountRecords = new Map<string, Map<string, Account>>();
     const tags = new Map<string, Record<string, string>>();
-    const pool = new TaskPool(opts.concurrency);
-    const progress = () => opts.onProgress?.({ ous: ouRecords.size, accounts: accountRecords.size, calls: stats.total });
+    // More listings in progress than requests in flight: a listing waiting out its retry backoff holds no request
+    // slot (the rate controller bounds those at --concurrency), so it does not stall the others.
+    const pool = new TaskPool(opts.concurrency * 4);
+    const progress = () => opts.onProgress?.({ ous: ouRecords.size, accounts: accountRecords.size, calls: stats.total, throttles: rate.throttles, rate: rate.rate });
     const record = <T>(m: Map<string, Map<string, T>>, id: string, parentId: string, item: T) => {
       const byParent = m.get(id) ?? new Map<string, T>();
       const first = !m.has(id);

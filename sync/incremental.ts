@@ -15,7 +15,8 @@ import { ACCOUNT_ID_RE, OU_ID_RE, ROOT_ID_RE } from "../common/ids";
 import { TaskPool } from "../common/limit";
 import { explainAwsError } from "../org/aws-errors";
 import { CallStats, clientConfig, credentialsFor, describeCredentials, sendWithRetry, type AwsOptions } from "../org/aws";
-import { PAGE_SIZE } from "../org/discover";
+import { PAGE_SIZE, rejectErrorShapedBodies } from "../org/discover";
+import { rateControlled, rateController } from "../org/rate";
 import { canonicalize, type PathEntry, type Snapshot, type SnapshotAccount, type SnapshotOu } from "../org/snapshot";
 
 /**
@@ -59,6 +60,12 @@ export async function refreshIncrementally(base: Snapshot, ids: readonly string[
   if (unique.length > MAX_INCREMENTAL_IDS) return { fallback: `${unique.length} ids changed (more than ${MAX_INCREMENTAL_IDS}): a full crawl is cheaper`, stats };
   const credentials = credentialsFor(opts);
   const client = new OrganizationsClient(clientConfig(opts, "organizations", credentials));
+  // As discovery does: an error-shaped 2xx body is that error (fail closed), and the process-wide rate controller
+  // paces these calls too (--max-rate, organization.maxRate).
+  rejectErrorShapedBodies(client);
+  const rate = rateController();
+  rate.configure({ maxRate: opts.maxRate, concurrency: opts.concurrency });
+  rateControlled(client, rate);
   const who = describeCredentials(opts);
   const call = async <T>(op: string, send: () => Promise<T>): Promise<T> => {
     try {

@@ -103,7 +103,7 @@ describeWithMoto(
       // Slow answers so the crawl lasts long enough for the progress line (refreshed at most every 100 ms).
       proxy.addRule({ rate: 1, fault: { kind: "delay", ms: 20 } });
       const tty = await viaTty("", false);
-      expect(tty).toMatch(/discovering: \d+ OUs, \d+ accounts, \d+ calls/);
+      expect(tty).toMatch(/discovering: \d+ OUs, \d+ accounts, \d+ calls, \d+ throttled, [\d.]+ calls\/s/);
       expect(tty).toContain("In scope:");
       expect(await viaTty("", true)).not.toContain("discovering:");
       expect(await viaTty("--json", false)).not.toContain("discovering:");

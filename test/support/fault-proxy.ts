@@ -6,7 +6,9 @@ import type { AddressInfo } from "node:net";
  * count of calls with an AWS error in the right wire format for the protocol (JSON for Organizations, query/XML
  * for STS, IAM and CloudFormation), drops connections, delays answers, or rewrites moto's responses to model
  * what moto cannot (failed or drifted stack instances, AutoDeployment), drips an answer a byte at a time, repeats a
- * NextToken forever, or answers 200 with any body. It counts requests per operation.
+ * NextToken forever, or answers 200 with any body. It counts requests per operation. A token bucket (setTokenBucket)
+ * models a service quota: `rate` tokens a second, at most `burst` saved; a request that finds the bucket empty is
+ * answered TooManyRequestsException (counted in `throttled`).
  */
 export type Fault =
   | { kind: "error"; code: string; status?: number; message?: string }
@@ -36,6 +38,12 @@ export interface FaultProxy {
   addRule(rule: FaultRule): void;
   clearRules(): void;
   setRewrite(fn: Rewrite | undefined): void;
+  /** Throttle beyond `rate` requests a second (saving at most `burst` tokens); undefined turns it off. */
+  setTokenBucket(bucket: { rate: number; burst: number } | undefined): void;
+  /** Requests the token bucket throttled, per operation. */
+  throttled: Map<string, number>;
+  /** Arrival time (Date.now()) of every request, in order. */
+  arrivals: number[];
   /** Requests forwarded to moto, per operation. */
   forwarded: Map<string, number>;
   /** Requests answered with a fault, per operation. */
@@ -82,6 +90,9 @@ export async function startFaultProxy(target: string, seed = 42): Promise<FaultP
   let rewrite: Rewrite | undefined;
   const forwarded = new Map<string, number>();
   const faulted = new Map<string, number>();
+  const throttled = new Map<string, number>();
+  const arrivals: number[] = [];
+  let bucket: { rate: number; burst: number; tokens: number; at: number } | undefined;
   const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
   const targetUrl = new URL(target);
 
@@ -91,6 +102,17 @@ export async function startFaultProxy(target: string, seed = 42): Promise<FaultP
     req.on("end", () => {
       let body = Buffer.concat(chunks).toString("utf8");
       const { op, json } = operationOf(req.headers, body);
+      arrivals.push(Date.now());
+      if (bucket) {
+        const now = Date.now();
+        bucket.tokens = Math.min(bucket.burst, bucket.tokens + ((now - bucket.at) / 1000) * bucket.rate);
+        bucket.at = now;
+        if (bucket.tokens < 1) {
+          bump(throttled, op);
+          return errorResponse(res, json, { kind: "error", code: "TooManyRequestsException", message: "Rate exceeded" });
+        }
+        bucket.tokens -= 1;
+      }
       const rule = rules.find((r) => {
         if (r.operations && !r.operations.includes(op)) return false;
         if (r.count !== undefined) return r.used < r.count;
@@ -171,11 +193,18 @@ export async function startFaultProxy(target: string, seed = 42): Promise<FaultP
     setRewrite: (fn) => {
       rewrite = fn;
     },
+    setTokenBucket: (b) => {
+      bucket = b && { ...b, tokens: b.burst, at: Date.now() };
+    },
     forwarded,
     faulted,
+    throttled,
+    arrivals,
     resetCounts: () => {
       forwarded.clear();
       faulted.clear();
+      throttled.clear();
+      arrivals.length = 0;
     },
     stop: () =>
       new Promise<void>((r) => {
