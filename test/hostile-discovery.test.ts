@@ -62,8 +62,10 @@ describeWithMoto(
     };
 
     test("an answer dripping one byte a second ends at the request timeout (whole answer, not an idle socket)", async () => {
-      proxy.addRule({ operations: ["ListAccountsForParent"], rate: 1, fault: { kind: "drip", intervalMs: 200 } });
-      await failsClosed(["--request-timeout", "0.3"], /organizations:ListAccountsForParent: no complete answer within the request timeout of 0\.3 s, on every try.*\(fix: .*raise --request-timeout\)/);
+      proxy.addRule({ operations: ["ListAccountsForParent"], rate: 1, fault: { kind: "drip", intervalMs: 500 } });
+      // 2 s: far above what moto needs for an honest answer even on a loaded machine, far below a drip of the whole
+      // answer (even an empty page, {"Accounts":[]}, is 15 bytes: 7.5 s at one byte every 500 ms).
+      await failsClosed(["--request-timeout", "2"], /organizations:ListAccountsForParent: no complete answer within the request timeout of 2 s, on every try.*\(fix: .*raise --request-timeout\)/);
       expect(proxy.faulted.get("ListAccountsForParent")).toBeGreaterThanOrEqual(2);
     });
 
