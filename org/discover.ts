@@ -63,7 +63,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
  * (`{"__type": "AccessDeniedException", ...}`, https://smithy.io/2.0/aws/protocols/aws-json-1_1-protocol.html,
  * "Operation error serialization") is raised as that error instead of being parsed as an empty result.
  */
-export function rejectErrorShapedBodies(client: OrganizationsClient): void {
+function rejectErrorShapedBodies(client: OrganizationsClient): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const out = await next(args);
@@ -129,17 +129,27 @@ export function minimumCalls(s: Snapshot): number {
 
 const tagsToRecord = (tags: Tag[] | undefined) => tagRecord((tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""] as const));
 
+/**
+ * The Organizations client every reader of the org uses (discovery, sync's incremental refresh): the shared
+ * credentials, an error-shaped 2xx body raised as that error (fail closed), and the process-wide rate controller
+ * (--max-rate, organization.maxRate, --concurrency).
+ */
+export function organizationsClient(opts: AwsOptions): OrganizationsClient {
+  const client = new OrganizationsClient(clientConfig(opts, "organizations", credentialsFor(opts)));
+  rejectErrorShapedBodies(client);
+  const rate = rateController();
+  rate.configure({ maxRate: opts.maxRate, concurrency: opts.concurrency });
+  rateControlled(client, rate);
+  return client;
+}
+
 /** Reads the live organization: structure, accounts, states and (optionally) tags. */
 export async function discoverOrganization(opts: DiscoverOptions): Promise<DiscoveryResult> {
   const given = Object.fromEntries(Object.entries(opts.limits ?? {}).filter(([, v]) => v !== undefined));
   const limits: DiscoveryLimits = { ...DEFAULT_LIMITS, ...given };
   const stats = new CallStats();
-  const credentials = credentialsFor(opts);
-  const client = new OrganizationsClient(clientConfig(opts, "organizations", credentials));
-  rejectErrorShapedBodies(client);
+  const client = organizationsClient(opts);
   const rate = rateController();
-  rate.configure({ maxRate: opts.maxRate, concurrency: opts.concurrency });
-  rateControlled(client, rate);
   const who = describeCredentials(opts);
   const run = AbortSignal.timeout(limits.deadlineMs);
   const seconds = (ms: number) => `${Number((ms / 1000).toFixed(3))} s`;

@@ -7,16 +7,14 @@ import {
   ListParentsCommand,
   ListTagsForResourceCommand,
   OrganizationalUnitNotFoundException,
-  OrganizationsClient,
   type Account,
   type Tag,
 } from "@aws-sdk/client-organizations";
 import { ACCOUNT_ID_RE, OU_ID_RE, ROOT_ID_RE } from "../common/ids";
 import { TaskPool } from "../common/limit";
 import { explainAwsError } from "../org/aws-errors";
-import { CallStats, clientConfig, credentialsFor, describeCredentials, sendWithRetry, type AwsOptions } from "../org/aws";
-import { PAGE_SIZE, rejectErrorShapedBodies } from "../org/discover";
-import { rateControlled, rateController } from "../org/rate";
+import { CallStats, describeCredentials, sendWithRetry, type AwsOptions } from "../org/aws";
+import { organizationsClient, PAGE_SIZE } from "../org/discover";
 import { canonicalize, type PathEntry, type Snapshot, type SnapshotAccount, type SnapshotOu } from "../org/snapshot";
 
 /**
@@ -58,14 +56,7 @@ export async function refreshIncrementally(base: Snapshot, ids: readonly string[
   const stats = new CallStats();
   const unique = [...new Set(ids)].sort();
   if (unique.length > MAX_INCREMENTAL_IDS) return { fallback: `${unique.length} ids changed (more than ${MAX_INCREMENTAL_IDS}): a full crawl is cheaper`, stats };
-  const credentials = credentialsFor(opts);
-  const client = new OrganizationsClient(clientConfig(opts, "organizations", credentials));
-  // As discovery does: an error-shaped 2xx body is that error (fail closed), and the process-wide rate controller
-  // paces these calls too (--max-rate, organization.maxRate).
-  rejectErrorShapedBodies(client);
-  const rate = rateController();
-  rate.configure({ maxRate: opts.maxRate, concurrency: opts.concurrency });
-  rateControlled(client, rate);
+  const client = organizationsClient(opts);
   const who = describeCredentials(opts);
   const call = async <T>(op: string, send: () => Promise<T>): Promise<T> => {
     try {
