@@ -1,57 +1,37 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { awsClients, TEST_CREDENTIALS } from "./support/aws-clients";
+import { TEST_CREDENTIALS } from "./support/aws-clients";
 import { BIN, runCli } from "./support/cli";
-import { startFaultProxy, type FaultProxy } from "./support/fault-proxy";
+import { faultSuite } from "./support/fault-suite";
 import { describeWithMoto } from "./support/moto";
-import { buildOrg, syntheticSpec } from "./support/org-fixture";
-
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-resilience-"));
+import { syntheticSpec } from "./support/org-fixture";
 
 describeWithMoto(
   "discovery under faults",
   (moto) => {
-    let proxy: FaultProxy;
-    let dir: string;
-    let clean: string;
-    beforeAll(async () => {
-      const c = awsClients(moto().endpoint);
-      await buildOrg(c, syntheticSpec({ accounts: 40, ous: 8, depth: 4 }));
-      c.destroy();
-      dir = tmp();
-      const r = await runCli(["discover", "--out", path.join(dir, "clean.json")], { endpoint: moto().endpoint });
-      expect(r.code).toBe(0);
-      clean = fs.readFileSync(path.join(dir, "clean.json"), "utf8");
-    });
-    beforeEach(async () => {
-      proxy = await startFaultProxy(moto().endpoint, 11);
-    });
-    afterEach(async () => {
-      await proxy.stop();
-    });
+    const env = faultSuite(moto, { spec: syntheticSpec({ accounts: 40, ous: 8, depth: 4 }), seed: 11, prefix: "orgtrust-resilience-" });
 
     test("assumed-role credentials that expire are refreshed transparently", async () => {
-      const out = path.join(dir, "refresh.json");
+      const out = path.join(env.dir, "refresh.json");
       // One-second sessions are refreshed halfway. A serial crawl whose every answer takes at least 60 ms lasts at least
       // (Organizations calls) x 60 ms, whatever the machine's speed, so it must outlive that many one-second sessions.
-      proxy.addRule({ rate: 1, fault: { kind: "delay", ms: 60 } });
+      env.proxy.addRule({ rate: 1, fault: { kind: "delay", ms: 60 } });
       const r = await runCli(["discover", "--concurrency", "1", "--role-arn", "arn:aws:iam::123456789012:role/orgtrust-discovery", "--external-id", "abc-123-xyz", "--out", out], {
-        endpoint: proxy.endpoint,
+        endpoint: env.proxy.endpoint,
         env: { ORGTRUST_ROLE_SESSION_SECONDS: "1" },
       });
       expect(r.code).toBe(0);
-      const orgCalls = [...proxy.forwarded.entries()].filter(([op]) => op !== "AssumeRole").reduce((n, [, c]) => n + c, 0);
+      const orgCalls = [...env.proxy.forwarded.entries()].filter(([op]) => op !== "AssumeRole").reduce((n, [, c]) => n + c, 0);
       const minimumCrawlSeconds = Math.floor((orgCalls * 60) / 1000);
       expect(minimumCrawlSeconds).toBeGreaterThanOrEqual(3);
-      expect(proxy.forwarded.get("AssumeRole")!).toBeGreaterThanOrEqual(minimumCrawlSeconds);
-      expect(fs.readFileSync(out, "utf8")).toBe(clean);
+      expect(env.proxy.forwarded.get("AssumeRole")!).toBeGreaterThanOrEqual(minimumCrawlSeconds);
+      expect(fs.readFileSync(out, "utf8")).toBe(env.clean);
       // With the default hour-long session, the role is assumed once for the whole crawl.
-      proxy.resetCounts();
-      const once = await runCli(["discover", "--role-arn", "arn:aws:iam::123456789012:role/orgtrust-discovery", "--external-id", "abc-123-xyz"], { endpoint: proxy.endpoint });
+      env.proxy.resetCounts();
+      const once = await runCli(["discover", "--role-arn", "arn:aws:iam::123456789012:role/orgtrust-discovery", "--external-id", "abc-123-xyz"], { endpoint: env.proxy.endpoint });
       expect(once.code).toBe(0);
-      expect(proxy.forwarded.get("AssumeRole")).toBe(1);
+      expect(env.proxy.forwarded.get("AssumeRole")).toBe(1);
     });
 
     test.each([
@@ -60,20 +40,20 @@ describeWithMoto(
       ["dropped connections", { rate: 0.15, fault: { kind: "drop" as const } }],
       ["slow answers past the request timeout", { count: 3, operations: ["ListTagsForResource"], fault: { kind: "delay" as const, ms: 2500 } }],
     ])("%s: same snapshot", async (_name, rule) => {
-      proxy.addRule(rule);
-      const out = path.join(dir, "faults.json");
-      const r = await runCli(["discover", "--out", out], { endpoint: proxy.endpoint, env: { ORGTRUST_REQUEST_TIMEOUT_MS: "800" } });
+      env.proxy.addRule(rule);
+      const out = path.join(env.dir, "faults.json");
+      const r = await runCli(["discover", "--out", out], { endpoint: env.proxy.endpoint, env: { ORGTRUST_REQUEST_TIMEOUT_MS: "800" } });
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
-      expect([...proxy.faulted.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
-      expect(fs.readFileSync(out, "utf8")).toBe(clean);
+      expect([...env.proxy.faulted.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+      expect(fs.readFileSync(out, "utf8")).toBe(env.clean);
     });
 
     test("an endpoint that keeps failing: exit 3, one clear line, previous snapshot intact", async () => {
-      const out = path.join(dir, "keep.json");
+      const out = path.join(env.dir, "keep.json");
       fs.writeFileSync(out, "previous snapshot");
-      proxy.addRule({ operations: ["ListOrganizationalUnitsForParent"], rate: 1, fault: { kind: "error", code: "ServiceException", status: 503 } });
-      const r = await runCli(["discover", "--out", out], { endpoint: proxy.endpoint, env: { ORGTRUST_MAX_ATTEMPTS: "2" } });
+      env.proxy.addRule({ operations: ["ListOrganizationalUnitsForParent"], rate: 1, fault: { kind: "error", code: "ServiceException", status: 503 } });
+      const r = await runCli(["discover", "--out", out], { endpoint: env.proxy.endpoint, env: { ORGTRUST_MAX_ATTEMPTS: "2" } });
       expect(r.code).toBe(3);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
       expect(r.stderr).toMatch(/organizations:ListOrganizationalUnitsForParent failed: ServiceException \(HTTP 503\)/);
@@ -81,8 +61,8 @@ describeWithMoto(
     });
 
     test("expired credentials: exit 3 saying to refresh them", async () => {
-      proxy.addRule({ rate: 1, fault: { kind: "error", code: "ExpiredTokenException", message: "The security token included in the request is expired" } });
-      const r = await runCli(["discover"], { endpoint: proxy.endpoint });
+      env.proxy.addRule({ rate: 1, fault: { kind: "error", code: "ExpiredTokenException", message: "The security token included in the request is expired" } });
+      const r = await runCli(["discover"], { endpoint: env.proxy.endpoint });
       expect(r.code).toBe(3);
       expect(r.stderr).toMatch(/^orgtrust: error: the AWS credentials \(the default credential chain\) have expired \(fix: refresh them/);
     });
@@ -93,7 +73,7 @@ describeWithMoto(
         new Promise<string>((resolve) => {
           const cmd = `${process.execPath} ${BIN} discover ${extra}`;
           const child = spawn("script", ["-qec", cmd, "/dev/null"], {
-            env: { PATH: process.env.PATH, AWS_ENDPOINT_URL: proxy.endpoint, AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: "x", AWS_REGION: "us-east-1", AWS_EC2_METADATA_DISABLED: "true", ...(ci ? { CI: "true" } : {}) },
+            env: { PATH: process.env.PATH, AWS_ENDPOINT_URL: env.proxy.endpoint, AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: "x", AWS_REGION: "us-east-1", AWS_EC2_METADATA_DISABLED: "true", ...(ci ? { CI: "true" } : {}) },
             stdio: ["ignore", "pipe", "pipe"],
           });
           let out = "";
@@ -101,7 +81,7 @@ describeWithMoto(
           child.on("close", () => resolve(out));
         });
       // Slow answers so the crawl lasts long enough for the progress line (refreshed at most every 100 ms).
-      proxy.addRule({ rate: 1, fault: { kind: "delay", ms: 20 } });
+      env.proxy.addRule({ rate: 1, fault: { kind: "delay", ms: 20 } });
       const tty = await viaTty("", false);
       expect(tty).toMatch(/discovering: \d+ OUs, \d+ accounts, \d+ calls, \d+ throttled, [\d.]+ calls\/s/);
       expect(tty).toContain("In scope:");
@@ -110,17 +90,17 @@ describeWithMoto(
     });
 
     test("a killed run leaves the previous snapshot intact and no temp files", async () => {
-      const out = path.join(dir, "killed", "org.json");
+      const out = path.join(env.dir, "killed", "org.json");
       fs.mkdirSync(path.dirname(out));
       fs.writeFileSync(out, "previous snapshot");
-      proxy.addRule({ rate: 1, fault: { kind: "delay", ms: 300 } });
+      env.proxy.addRule({ rate: 1, fault: { kind: "delay", ms: 300 } });
       const child = spawn(process.execPath, [BIN, "discover", "--out", out], {
-        env: { PATH: process.env.PATH, AWS_ENDPOINT_URL: proxy.endpoint, AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: "x", AWS_REGION: "us-east-1", AWS_EC2_METADATA_DISABLED: "true" },
+        env: { PATH: process.env.PATH, AWS_ENDPOINT_URL: env.proxy.endpoint, AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: "x", AWS_REGION: "us-east-1", AWS_EC2_METADATA_DISABLED: "true" },
         stdio: "ignore",
       });
       // Killed mid-crawl: once it has made a few calls, and long before the last of its ~70 slow answers.
       const closed = new Promise((r) => child.once("close", r));
-      const calls = () => [...proxy.forwarded.values()].reduce((a, b) => a + b, 0);
+      const calls = () => [...env.proxy.forwarded.values()].reduce((a, b) => a + b, 0);
       for (let i = 0; i < 300 && calls() < 5; i++) await new Promise((r) => setTimeout(r, 50));
       expect(calls()).toBeGreaterThanOrEqual(5);
       child.kill("SIGKILL");
