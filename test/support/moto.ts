@@ -21,7 +21,8 @@ export interface MotoServer {
 }
 
 export function motoAvailable(): boolean {
-  return spawnSync("sh", ["-c", "command -v moto_server"], { encoding: "utf8" }).status === 0;
+  // env passed explicitly: inside a jest test process.env is the sandbox's copy, which child_process does not read.
+  return spawnSync("sh", ["-c", "command -v moto_server"], { encoding: "utf8", env: process.env }).status === 0;
 }
 
 export async function freePort(): Promise<number> {
