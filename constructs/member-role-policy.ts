@@ -114,7 +114,7 @@ export const DISCOVERY_ACTIONS: readonly string[] = Object.freeze(
 /**
  * Data-plane reads the optional deny blocks (memberRole.denyDataReads): object and item contents, stream records,
  * messages, log events and log query results, code and package contents, parameter and secret values, media,
- * archived mail, console output. A DENY LIST: it blocks what a review of ReadOnlyAccess found (test/deny-data-reads
+ * archived mail, console output. A DENY LIST: it blocks what a review of ReadOnlyAccess found (test/integration/deny-data-reads
  * derives the candidates from the policy's actions and fails on any unreviewed one), not every read of data that
  * AWS adds later or that hides in a metadata call (docs/security.md). Must equal the list in
  * templates/member-role/member-role.yaml (a test checks).

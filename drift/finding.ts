@@ -78,7 +78,7 @@ export function mergeResults(results: CheckResult[]): CheckResult {
 
 /**
  * Every finding kind: its check, its usual severity, what it means and how to fix it. docs/drift-and-ci.md's finding-kind table is
- * written from this list (test/drift-unit.test.ts keeps the two in step).
+ * written from this list (test/unit/drift-unit.test.ts keeps the two in step).
  */
 export const FINDING_KINDS = {
   // --- org vs snapshot

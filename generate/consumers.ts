@@ -58,7 +58,7 @@ export const APONO_ORG_INTEGRATION = {
 } as const;
 
 // ---------------------------------------------------------------------------------------------------------------
-// BACKSTAGE. Facts from the published packages (checked in test/backstage.test.ts):
+// BACKSTAGE. Facts from the published packages (checked in test/integration/backstage.test.ts):
 // - @backstage/plugin-catalog-backend-module-aws@0.4.28 dist/processors/AwsOrganizationCloudAccountProcessor.cjs.js:
 //   location type "aws-cloud-accounts" (a non-empty target keeps only that organization ID), one paginated
 //   organizations:ListAccounts in us-east-1 (AWS_ORGANIZATION_REGION) with no filter, so suspended accounts are

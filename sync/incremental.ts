@@ -29,7 +29,7 @@ import { canonicalize, type PathEntry, type Snapshot, type SnapshotAccount, type
  *               (OrganizationalUnitNotFoundException): removed with its subtree.
  *   root id     ListTagsForResource of the root.
  *
- * The result is meant to equal a full crawl of the same org byte for byte (test/sync-incremental.test.ts checks it on
+ * The result is meant to equal a full crawl of the same org byte for byte (test/integration/sync-incremental.test.ts checks it on
  * random changes). When a change cannot be applied (a parent outside the root the snapshot knows, too many ids), the
  * result says why and the caller crawls the whole org instead.
  */

@@ -9,7 +9,7 @@ import { DISPATCH_EVENT_TYPE } from "../constructs/sync-trigger";
  *    `npx orgtrust sync`, then one pull request on a fixed branch with the change summary as its body;
  *  - .github/workflows/orgtrust-drift.yml: `orgtrust drift` on pull requests and on a schedule, the Markdown report in
  *    the job summary.
- * Every action is pinned to a release (test/sync-workflows.test.ts checks each `uses:` and validates the files
+ * Every action is pinned to a release (test/e2e/sync-workflows.test.ts checks each `uses:` and validates the files
  * against the workflow schema).
  */
 

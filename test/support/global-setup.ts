@@ -5,9 +5,10 @@ export const STARTED = Symbol.for("orgtrust.test.motoServers");
 type WithServers = typeof globalThis & { [STARTED]?: MotoServer[] };
 
 /**
- * Runs once before all suites. A missing moto_server is a loud skip locally and a failure in CI. Otherwise it
- * starts, for every jest worker (JEST_WORKER_ID 1..maxWorkers), one moto_server per configuration on a free loopback
- * port, and tells the workers where through the environment they inherit.
+ * The integration project's global set-up (jest.config.js: a project option, so jest runs it only when an integration
+ * suite runs; the unit and e2e projects never start moto). A missing moto_server is a loud skip locally and a failure
+ * in CI. Otherwise it starts, for every jest worker (JEST_WORKER_ID 1..maxWorkers), one moto_server per configuration
+ * on a free loopback port, and tells the workers where through the environment they inherit.
  */
 export default async function globalSetup(globalConfig: { maxWorkers: number }): Promise<void> {
   if (!motoAvailable()) {

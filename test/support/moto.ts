@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 /**
- * moto_server harness. jest's global set-up (test/support/global-setup.ts) starts, for every jest worker, its own
+ * moto_server harness. The integration project's global set-up (test/support/global-setup.ts) starts, for every jest worker, its own
  * servers on 127.0.0.1 on free ports (so parallel workers never share state), one per moto configuration a suite can
  * ask for; suites reset their worker's server before they start and between tests; the global teardown stops every
  * server by PID. When moto_server is missing the suites are skipped with a loud message, except under CI=true where
@@ -21,7 +21,8 @@ export interface MotoServer {
 }
 
 export function motoAvailable(): boolean {
-  return spawnSync("sh", ["-c", "command -v moto_server"], { encoding: "utf8" }).status === 0;
+  // env passed explicitly: inside a jest test process.env is the sandbox's copy, which child_process does not read.
+  return spawnSync("sh", ["-c", "command -v moto_server"], { encoding: "utf8", env: process.env }).status === 0;
 }
 
 export async function freePort(): Promise<number> {

@@ -1,0 +1,126 @@
+import { parse as parseHcl } from "@cdktf/hcl2json";
+import * as ini from "ini";
+import { parse as parseYaml } from "yaml";
+import { unifiedDiff } from "../../generate/diff";
+import { envValue, hclValue, iniValue, yamlList, yamlScalar } from "../../generate/escape";
+import { alignHcl } from "../../generate/hcl-format";
+import { assignIdentifiers, slugify } from "../../generate/identifiers";
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+const TRICKY = ["yes", "no", "null", "~", "123456789012", "0123", "1e3", "a: b", "#x", "- item", "${X}", "[a]", "{b}", "a, b", "it's", 'say "hi"', " lead", "trail ", "@at", "`tick`", "%pct", "*star", "&amp", "!tag", "|pipe", ">gt", "?q", "multi\nline", "tab\there", "ünïcödé", ""];
+
+describe("escaping", () => {
+  test("yaml: every tricky string reads back as itself, in block and in flow context", () => {
+    for (const s of TRICKY) {
+      expect(parseYaml(`key: ${yamlScalar(s)}\n`)).toEqual({ key: s });
+      expect(parseYaml(`key: [${yamlScalar(s)}, x]\n`)).toEqual({ key: [s, "x"] });
+    }
+    expect(parseYaml(`k: ${yamlList(TRICKY)}\n`)).toEqual({ k: TRICKY });
+    // YAML 1.1 readers (PyYAML for c7n-org) take these as booleans or base-60 numbers: they must be quoted.
+    for (const s of ["yes", "No", "on", "OFF", "y", "12:30", "0o17", ".5", "<<", "="]) expect(yamlScalar(s)).toBe(JSON.stringify(s));
+    expect(yamlScalar("arn:aws:iam::123456789012:role/x")).toBe("arn:aws:iam::123456789012:role/x");
+    expect(parseYaml(`k: ${yamlScalar("a:b")}\nl: [${yamlScalar("a:b")}]\n`)).toEqual({ k: "a:b", l: ["a:b"] });
+    expect(yamlScalar(30)).toBe("30");
+    expect(() => yamlScalar({ a: 1 })).toThrow("yaml expects a string, number or boolean, got an object");
+  });
+
+  test("hcl: strings (with ${, %{, quotes, control characters) read back as themselves", async () => {
+    const values = [...TRICKY, "${var.x}", "%{ if }", "back\\slash", "bell\u0007", "\u2028"];
+    const text = values.map((v, i) => `a${i} = ${hclValue(v)}`).join("\n");
+    const parsed: any = await parseHcl("t.tf", `locals {\n${text}\n}\n`);
+    // hcl2json keeps literal template sequences escaped ($${ -> ${ is only undone by terraform itself).
+    values.forEach((v, i) => expect(parsed.locals[0][`a${i}`].replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{")).toBe(v));
+    expect(hclValue(["a", 1, true])).toBe('["a", 1, true]');
+    expect(() => hclValue([{}])).toThrow("hcl list item expects");
+  });
+
+  test("ini: plain values pass, what the format cannot hold is refused", () => {
+    expect(ini.parse(`[s]\nk = ${iniValue("arn:aws:iam::1:role/x")}\n`)).toEqual({ s: { k: "arn:aws:iam::1:role/x" } });
+    for (const bad of ["two\nlines", " lead", "trail ", "#comment", ";comment", '"quoted']) expect(() => iniValue(bad)).toThrow(/ini cannot represent/);
+  });
+
+  test("env: safe values unquoted; others single-quoted so dotenv does not expand them", () => {
+    expect(envValue("arn:aws:iam::1:role/x")).toBe("arn:aws:iam::1:role/x");
+    expect(envValue('["a","b"]')).toBe(`'["a","b"]'`);
+    expect(envValue("${HOME}")).toBe("'${HOME}'");
+    expect(envValue("it's")).toBe('"it\'s"');
+    expect(() => envValue("it's ${X}")).toThrow();
+    expect(() => envValue("a\nb")).toThrow();
+  });
+});
+
+describe("identifiers", () => {
+  test("slug styles", () => {
+    expect(slugify("  CI/CD Prod ", "kebab")).toBe("ci-cd-prod");
+    expect(slugify("CI/CD Prod", "snake")).toBe("ci_cd_prod");
+    // Backstage's aws-org normalisation, trimmed to start and end with a letter or digit.
+    expect(slugify("CI/CD Prod", "backstage")).toBe("ci-cd-prod");
+    expect(slugify("-Ops--Team!", "backstage")).toBe("ops--team");
+    expect(slugify("Café Ünïcode", "snake")).toBe("cafe_unicode");
+    expect(slugify("日本", "kebab")).toBe("");
+  });
+
+  test("collisions: every member of a colliding group gets its ID; deterministic whatever the order", () => {
+    const items = [
+      { key: "222222222222", name: "Payments" },
+      { key: "111111111111", name: "payments" },
+      { key: "333333333333", name: "Other" },
+      { key: "444444444444", name: "日本" },
+      { key: "555555555555", name: "default" },
+    ];
+    const a = assignIdentifiers("profile", items, { style: "kebab", maxLength: 64 }, ["default"]);
+    const b = assignIdentifiers("profile", [...items].reverse(), { style: "kebab", maxLength: 64 }, ["default"]);
+    expect([...a.names.entries()].sort()).toEqual([...b.names.entries()].sort());
+    expect(Object.fromEntries(a.names)).toEqual({
+      "111111111111": "payments-111111111111",
+      "222222222222": "payments-222222222222",
+      "333333333333": "other",
+      "444444444444": "account-444444444444",
+      "555555555555": "default-555555555555",
+    });
+    expect(a.collisions.map((c) => [c.identifier, c.items.length, !!c.reserved])).toEqual([
+      ["default", 1, true],
+      ["payments", 2, false],
+    ]);
+  });
+
+  test("a suffixed name never takes a name another account has, and lengths are capped", () => {
+    const items = [
+      { key: "111111111111", name: "a" },
+      { key: "222222222222", name: "A" },
+      { key: "333333333333", name: "a 111111111111" },
+    ];
+    const r = assignIdentifiers("x", items, { style: "snake", maxLength: 63, prefix: "aws_" });
+    const names = [...r.names.values()];
+    expect(new Set(names).size).toBe(3);
+    expect(r.names.get("333333333333")).toBe("aws_a_111111111111");
+    expect(r.names.get("111111111111")).toBe("aws_a_111111111111_2");
+    const long = assignIdentifiers("x", [{ key: "1", name: "x".repeat(100) }, { key: "2", name: "X".repeat(100) }], { style: "backstage", maxLength: 63 });
+    for (const n of long.names.values()) expect(n.length).toBeLessThanOrEqual(63);
+    expect(assignIdentifiers("x", [{ key: "1", name: "42 Labs" }], { style: "snake", maxLength: 64, leadingLetter: "account_" }).names.get("1")).toBe("account_42_labs");
+  });
+});
+
+describe("terraform fmt alignment", () => {
+  test("aligns chains of one-line attributes; multi-line openers, blocks and blanks break the chain", () => {
+    const text = ['resource "a" "b" {', "  x = 1", '  longer = "a = b"', "  c = jsonencode({", "    a = 1", "    bbb = [1, 2]", "  })", "  zz = 3", "", "  q = { a = 1 }", "}"].join("\n");
+    expect(alignHcl(text)).toBe(
+      ['resource "a" "b" {', "  x      = 1", '  longer = "a = b"', "  c = jsonencode({", "    a   = 1", "    bbb = [1, 2]", "  })", "  zz = 3", "", "  q = { a = 1 }", "}"].join("\n"),
+    );
+  });
+});
+
+describe("check diff", () => {
+  test("short unified diff with context, and missing files", () => {
+    const old = Array.from({ length: 20 }, (_, i) => `line ${i}`).join("\n") + "\n";
+    const edited = old.replace("line 10\n", "line ten\n");
+    const d = unifiedDiff("f.txt", old, edited);
+    expect(d).toBe(["--- f.txt (on disk)", "+++ f.txt (generated)", "@@ -8,7 +8,7 @@", " line 7", " line 8", " line 9", "-line 10", "+line ten", " line 11", " line 12", " line 13", ""].join("\n"));
+    expect(unifiedDiff("f.txt", old, old)).toBe("");
+    expect(unifiedDiff("f.txt", null, "a\nb\n")).toBe(["--- f.txt (missing)", "+++ f.txt (generated)", "@@ -0,0 +1,2 @@", "+a", "+b", ""].join("\n"));
+    const big = unifiedDiff("f.txt", "", Array.from({ length: 500 }, (_, i) => `${i}`).join("\n"), 20);
+    expect(big.split("\n").length).toBeLessThan(30);
+    expect(big).toContain("more diff lines");
+  });
+});
