@@ -125,15 +125,17 @@ export function iniKey(v: unknown): string {
 
 /**
  * A dotenv value. Safe characters go unquoted; otherwise single quotes (literal in dotenv loaders: no `$`
- * expansion); a value holding a single quote goes in double quotes, where `${` would be expanded, so that is refused.
+ * expansion). python-dotenv still reads `\\` and `\'` inside single quotes as escapes (theskumar/python-dotenv
+ * src/dotenv/parser.py, `_single_quote_escapes`, v1.2.2), so a value holding a single quote or a backslash goes in
+ * double quotes with `\` and `"` escaped; `${` would be expanded there, so that combination is refused.
  */
 export function envValue(v: unknown): string {
   const s = expectScalar(v, "env");
   const str = s === null ? "" : String(s);
   if (UNREPRESENTABLE_IN_LINE.test(str)) throw new Error(`env cannot represent a value with a line break or control character`);
   if (/^[\w./:@,+=-]*$/.test(str)) return str;
-  if (!str.includes("'")) return `'${str}'`;
-  if (str.includes("${")) throw new Error(`env cannot represent a value holding both ' and \${`);
+  if (!str.includes("'") && !str.includes("\\")) return `'${str}'`;
+  if (str.includes("${")) throw new Error(`env cannot represent a value holding ' or \\ together with \${`);
   return `"${str.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
