@@ -21,7 +21,17 @@ export {
   type IntegrationStackProps,
   type IntegrationStackSetOptions,
 } from "./constructs/integration-stack";
-export { ManagementAccountRole, type ManagementAccountRoleProps, type ManagementRoleDefinition } from "./constructs/management-account-role";
+export {
+  DirectMemberRole,
+  DirectMemberRoles,
+  ManagementAccountRole,
+  type DirectAccountRole,
+  type DirectMemberRoleDefinition,
+  type DirectMemberRoleProps,
+  type DirectMemberRolesProps,
+  type ManagementAccountRoleProps,
+  type ManagementRoleDefinition,
+} from "./constructs/direct-member-role";
 export {
   DATA_READ_ACTIONS,
   DISCOVERY_ACTIONS,

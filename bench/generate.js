@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 "use strict";
 // Generate benchmark: a synthetic 5,000-account org (built in memory), every built-in consumer rendered, times
-// printed. Prints figures; asserts nothing. Needs the build: `npm run build && node bench/generate.js [accounts]`.
+// printed, then the top entries of a CPU profile of one more runGenerate (node:inspector, so the timed runs carry no
+// profiler). Prints figures; asserts nothing. Needs the build: `npm run build && node bench/generate.js [accounts]`.
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
@@ -12,6 +13,24 @@ const { snapshotHash } = require(path.join(dist, "org", "snapshot.js"));
 const { renderIntegrations, runGenerate } = require(path.join(dist, "generate", "index.js"));
 
 const { CONFIG, DEPTH, syntheticSnapshot } = require("./synthetic-org");
+const inspector = require("node:inspector");
+const { printTop } = require("./cpu-profile");
+
+/** Runs fn under the V8 CPU profiler and returns the profile. */
+async function profiled(fn) {
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (err, r) => (err ? reject(err) : resolve(r))));
+  await post("Profiler.enable");
+  await post("Profiler.start");
+  try {
+    await fn();
+  } finally {
+    var { profile } = await post("Profiler.stop");
+    session.disconnect();
+  }
+  return profile;
+}
 
 async function main() {
   const t0 = process.hrtime.bigint();
@@ -49,6 +68,10 @@ async function main() {
   console.log(`  runGenerate (render+write) ${ms(a, b).toFixed(0).padStart(7)} ms`);
   console.log(`  runGenerate --check        ${ms(b, c).toFixed(0).padStart(7)} ms`);
   console.log(`  peak RSS                   ${(process.resourceUsage().maxRSS / 1024).toFixed(0).padStart(7)} MiB`);
+  const profile = await profiled(() =>
+    runGenerate({ loaded: { config, file: path.join(dir, "bench.yaml"), baseDir: dir }, snapshot, integrations, outDir: path.join(dir, "out-prof"), check: false, inlineSecrets: false, cli, log: quiet }),
+  );
+  printTop("runGenerate (render+write)", profile);
   fs.rmSync(dir, { recursive: true, force: true });
 }
 

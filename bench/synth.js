@@ -2,7 +2,8 @@
 "use strict";
 // Synth and generate benchmark through the CLI: `orgtrust synth`, `orgtrust synth --hcl` and `orgtrust generate`
 // on the bundled example and on a synthetic 5,000-account snapshot with exclusions. Prints wall time, orgtrust's
-// CPU time and peak memory for each; asserts nothing.
+// CPU time and peak memory for each, and for the synthetic org the top entries of a CPU profile of `synth` and
+// `generate` (a second run under node --cpu-prof, so the timed runs carry no profiler); asserts nothing.
 // Run: npm run build && node bench/synth.js [accounts]
 const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
@@ -10,16 +11,20 @@ const os = require("node:os");
 const path = require("node:path");
 const { CONFIG, syntheticSnapshot } = require("./synthetic-org");
 const { serializeSnapshot } = require(path.join(__dirname, "..", "dist", "org", "snapshot.js"));
+const { printTop, readProfileDir } = require("./cpu-profile");
 
 const REPO = path.join(__dirname, "..");
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-bench-synth-"));
-// No external-ID variables: synth never reads them (env sources become Terraform variables), generate does not need them.
+// synth never reads external-ID variables (env sources become Terraform variables); generate needs a generated one
+// only for a consumer whose format cannot reference a variable (aws-cli): a stand-in, as `orgtrust example` does.
 const env = { ...process.env, CI: "true" };
+for (const name of ["awscli", "custodian", "steampipe", "backstage", "cloudquery", "terraform", "pipes", "port", "apono"]) env[`ORGTRUST_${name.toUpperCase()}_EXTERNAL_ID`] ??= `bench-only-${name}-external-id`;
 
-function measure(args) {
+function measure(args, profileDir) {
   const usage = path.join(work, "usage.json");
   const started = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [path.join(__dirname, "measure-child.js"), ...args], { cwd: REPO, env: { ...env, ORGTRUST_BENCH_USAGE: usage }, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  const prof = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [];
+  const r = spawnSync(process.execPath, [...prof, path.join(__dirname, "measure-child.js"), ...args], { cwd: REPO, env: { ...env, ORGTRUST_BENCH_USAGE: usage }, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   if (r.status !== 0) throw new Error(`orgtrust ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
   return { wallMs, ...JSON.parse(fs.readFileSync(usage, "utf8")) };
@@ -45,5 +50,14 @@ for (const [label, cfg, snap, synthTargetMs] of [
   row("orgtrust synth --hcl", measure(["synth", "--hcl", "--config", cfg, "--snapshot", snap, "--out", path.join(work, "hcl")]), synthTargetMs);
   row("orgtrust generate (all consumers)", measure(["generate", "--config", cfg, "--snapshot", snap, "--out", path.join(work, "gen")]));
   row("orgtrust generate --check", measure(["generate", "--check", "--config", cfg, "--snapshot", snap, "--out", path.join(work, "gen")]));
+  if (synthTargetMs !== undefined) continue;
+  for (const [what, args] of [
+    ["orgtrust synth", ["synth", "--config", cfg, "--snapshot", snap, "--out", path.join(work, "synth-prof")]],
+    ["orgtrust generate", ["generate", "--config", cfg, "--snapshot", snap, "--out", path.join(work, "gen-prof")]],
+  ]) {
+    const dir = fs.mkdtempSync(path.join(work, "prof-"));
+    measure(args, dir);
+    printTop(what, readProfileDir(dir));
+  }
 }
 fs.rmSync(work, { recursive: true, force: true });

@@ -1,14 +1,14 @@
 import { DataAwsOrganizationsOrganization } from "@cdktf/provider-aws/lib/data-aws-organizations-organization";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
-import { LocalBackend, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
+import { App, LocalBackend, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import { InputError } from "../common/errors";
 import { ACCOUNT_ID_RE, EACH_ACCOUNT, PARTITIONS, iamRoleArn, managedPolicyArn, policyArnAccount, type Partition } from "../common/ids";
 import type { ResolvedIntegration } from "../config/resolve";
 import { DiscoveryRole } from "./discovery-role";
 import { ExternalIdSecret, type ExternalIdSource } from "./external-id-secret";
-import { ManagementAccountRole } from "./management-account-role";
+import { DirectMemberRole, DirectMemberRoles, directProviderAlias, directRoleId, type DirectAccountRole, type DirectMemberRoleDefinition } from "./direct-member-role";
 import { discoveryRolePolicy, memberBoundaryIn, type PolicyDocument, memberInlinePolicy, memberRoleIsDiscoveryRole, memberRoleParameters, memberRoleTemplateBody } from "./member-role-policy";
 import { MemberRoleStackSet } from "./member-role-stack-set";
 import { PropsChecker } from "./validate";
@@ -238,37 +238,35 @@ export class IntegrationStack extends TerraformStack {
   readonly discoveryRole: DiscoveryRole;
   readonly externalIdSecret: ExternalIdSecret;
   readonly memberRoleStackSet: MemberRoleStackSet;
-  readonly managementAccountRole?: ManagementAccountRole;
-  /** The member role in each account of props.directAccounts, by account id. */
-  readonly directRoles = new Map<string, ManagementAccountRole>();
+  readonly managementAccountRole?: DirectMemberRole;
+  /**
+   * The member role in each account of props.directAccounts (one element for them all; DirectMemberRoles.roleArn(id)
+   * gives one account's role). Undefined without directAccounts, or when the app writes cdktf's HCL (hclOutput): the
+   * roles are then one DirectMemberRole construct each, `direct_role_<id>`.
+   */
+  readonly directRoles?: DirectMemberRoles;
+
+  private readonly integ: ResolvedIntegration;
+  private readonly check: PropsChecker;
+  /** The external ID as the stack's resources see it (a Terraform reference or a literal). */
+  private readonly externalId: string;
+  private managementRoleArn?: TerraformVariable;
 
   constructor(scope: Construct, id: string, props: IntegrationStackProps) {
     super(scope, id);
     const check = new PropsChecker(`IntegrationStack "${id}"`);
-    const { integ, externalIdSource, targets: stackTargets, discoveryPolicy } = resolveProps(id, props, check);
+    const { integ, externalIdSource, targets, discoveryPolicy } = resolveProps(id, props, check);
+    this.integ = integ;
+    this.check = check;
     const backendPath = props.backendPath ?? `terraform.${integ.name}.tfstate`;
-    if (typeof backendPath !== "string" || backendPath === "" || backendPath.startsWith("/") || /^[A-Za-z]:[\\/]/.test(backendPath) || backendPath.split(/[\\/]/).includes("..")) {
-      check.fail("backendPath", `"${backendPath}" must be a relative path inside the stack directory`);
-    }
-    const dr = integ.discoveryRole;
-    const mr = integ.memberRole;
-    const sameName = memberRoleIsDiscoveryRole(integ);
-    const delegated = dr.accountId !== integ.managementAccountId;
-    if (sameName && delegated) {
-      check.fail(
-        "discoveryRole.accountId",
-        `the member role and the discovery role share the name "${mr.name}", and the discovery role sits in the delegated administrator ${dr.accountId}, a member account the StackSet would also create "${mr.name}" in (fix: keep the discovery role in the management account, or give the roles different names)`,
-      );
-    }
-    if (sameName && dr.path !== mr.path) {
-      check.fail("memberRole.path", `the member role and the discovery role share the name "${mr.name}" but not the path; IAM role names are unique per account (fix: give both the same path)`);
-    }
+    checkBackendPath(check, backendPath);
+    checkSharedRoleName(check, integ);
 
     new LocalBackend(this, { path: backendPath });
     // secret_string_wo is a write-only argument: Terraform 1.11 or later.
     this.addOverride("terraform.required_version", REQUIRED_TERRAFORM);
     // The default provider: resources below leave `provider` unset to use it.
-    new AwsProvider(this, "aws", { region: integ.homeRegion, allowedAccountIds: [dr.accountId] });
+    new AwsProvider(this, "aws", { region: integ.homeRegion, allowedAccountIds: [integ.discoveryRole.accountId] });
     if (externalIdSource.kind === "generate") new RandomProvider(this, "random");
 
     this.externalIdSecret = new ExternalIdSecret(this, "external_id_secret", {
@@ -276,19 +274,70 @@ export class IntegrationStack extends TerraformStack {
       source: externalIdSource,
       tags: integ.tags,
     });
-    const externalId = this.externalIdSecret.value;
+    this.externalId = this.externalIdSecret.value;
+    this.discoveryRole = this.createDiscoveryRole(discoveryPolicy);
+    this.memberRoleStackSet = this.createStackSet(targets);
+    if (props.managementAccountRole ?? true) this.managementAccountRole = this.createManagementRole();
+    this.directRoles = this.createDirectRoles(props.directAccounts ?? []);
+    this.createOutputs();
+  }
 
-    this.discoveryRole = new DiscoveryRole(this, "discovery_role", {
+  /** cdktf's document, with the direct roles' fragment (DirectMemberRoles) appended where their constructs would sit. */
+  override toTerraform(): any {
+    const tf = super.toTerraform();
+    const fragment = this.directRoles?.terraformFragment();
+    if (fragment) {
+      const providers = (tf.provider ??= {});
+      providers.aws = [...(providers.aws ?? []), ...fragment.provider.aws];
+      const resources = (tf.resource ??= {});
+      for (const [type, byName] of Object.entries(fragment.resource)) resources[type] = { ...resources[type], ...byName };
+    }
+    return tf;
+  }
+
+  /** True when the discovery role sits in the delegated administrator, not in the management account. */
+  private get delegated(): boolean {
+    return this.integ.discoveryRole.accountId !== this.integ.managementAccountId;
+  }
+
+  /** The variable naming the role Terraform assumes to reach the management account (created on first use). */
+  private managementRoleVariable(): TerraformVariable {
+    return (this.managementRoleArn ??= new TerraformVariable(this, MANAGEMENT_ROLE_VARIABLE, {
+      type: "string",
+      description: `ARN of a role in the management account ${this.integ.managementAccountId} that Terraform assumes to create the member roles there and in accounts no StackSet target reaches (the delegated administrator cannot)`,
+    }));
+  }
+
+  /** The member role created directly in one account (its boundary resolved for that account). */
+  private memberRoleDefinition(accountId: string): DirectMemberRoleDefinition {
+    const mr = this.integ.memberRole;
+    return {
+      roleName: mr.name,
+      path: mr.path,
+      trustedPrincipal: this.integ.trustedPrincipal,
+      externalId: this.externalId,
+      maxSessionDuration: mr.maxSessionDuration,
+      permissionsBoundary: memberBoundaryIn(this.integ, accountId),
+      tags: mr.tags,
+    };
+  }
+
+  private createDiscoveryRole(policy: PolicyDocument | undefined): DiscoveryRole {
+    const dr = this.integ.discoveryRole;
+    return new DiscoveryRole(this, "discovery_role", {
       roleName: dr.name,
       path: dr.path,
-      trustedPrincipal: integ.trustedPrincipal,
-      externalId,
-      policy: discoveryPolicy ?? discoveryRolePolicy(integ),
+      trustedPrincipal: this.integ.trustedPrincipal,
+      externalId: this.externalId,
+      policy: policy ?? discoveryRolePolicy(this.integ),
       maxSessionDuration: dr.maxSessionDuration,
       permissionsBoundary: dr.permissionsBoundary,
       tags: dr.tags,
     });
+  }
 
+  private createStackSet(stackTargets: StackSetTargets): MemberRoleStackSet {
+    const integ = this.integ;
     let targets: string[];
     if (stackTargets.kind === "root-lookup") {
       const org = new DataAwsOrganizationsOrganization(this, "organization", {});
@@ -296,84 +345,78 @@ export class IntegrationStack extends TerraformStack {
     } else {
       targets = stackTargets.ids;
     }
-    this.memberRoleStackSet = new MemberRoleStackSet(this, "member_role", {
+    return new MemberRoleStackSet(this, "member_role", {
       stackSetName: integ.stackSet.name,
       templateBody: memberRoleTemplateBody(),
-      parameters: memberRoleParameters(integ, externalId),
+      parameters: memberRoleParameters(integ, this.externalId),
       region: integ.homeRegion,
       organizationalUnitIds: targets,
       callAs: integ.stackSet.callAs,
       retainStacksOnAccountRemoval: integ.stackSet.retainStacksOnAccountRemoval,
       maxConcurrentPercentage: integ.stackSet.maxConcurrentPercentage,
       failureTolerancePercentage: integ.stackSet.failureTolerancePercentage,
-      tags: mr.tags,
+      tags: integ.memberRole.tags,
     });
+  }
 
-    let managementRoleArn: TerraformVariable | undefined;
-    const managementRoleVariable = (): TerraformVariable =>
-      (managementRoleArn ??= new TerraformVariable(this, MANAGEMENT_ROLE_VARIABLE, {
-        type: "string",
-        description: `ARN of a role in the management account ${integ.managementAccountId} that Terraform assumes to create the member roles there and in accounts no StackSet target reaches (the delegated administrator cannot)`,
-      }));
-    /** The member role created directly in one account (its boundary resolved for that account). */
-    const memberRoleDefinition = (accountId: string) => ({
-      roleName: mr.name,
-      path: mr.path,
-      trustedPrincipal: integ.trustedPrincipal,
-      externalId,
-      maxSessionDuration: mr.maxSessionDuration,
-      permissionsBoundary: memberBoundaryIn(integ, accountId),
-      tags: mr.tags,
-    });
-
-    if (props.managementAccountRole ?? true) {
-      let mgmtProvider: AwsProvider | undefined;
-      if (delegated) {
-        mgmtProvider = new AwsProvider(this, "aws_management", {
-          alias: "management",
-          region: integ.homeRegion,
-          allowedAccountIds: [integ.managementAccountId],
-          assumeRole: [{ roleArn: managementRoleVariable().stringValue }],
-        });
-      }
-      this.managementAccountRole = new ManagementAccountRole(this, "management_role", {
-        provider: mgmtProvider,
-        ...(sameName ? { attachTo: this.discoveryRole.role } : { role: memberRoleDefinition(integ.managementAccountId) }),
-        managedPolicyArns: mr.policyArns,
-        inlinePolicy: memberInlinePolicy(integ),
+  /** The member role in the management account (through `aws.management` when the stack runs in the delegated administrator). */
+  private createManagementRole(): DirectMemberRole {
+    const integ = this.integ;
+    let provider: AwsProvider | undefined;
+    if (this.delegated) {
+      provider = new AwsProvider(this, "aws_management", {
+        alias: "management",
+        region: integ.homeRegion,
+        allowedAccountIds: [integ.managementAccountId],
+        assumeRole: [{ roleArn: this.managementRoleVariable().stringValue }],
       });
     }
+    return new DirectMemberRole(this, "management_role", {
+      provider,
+      ...(memberRoleIsDiscoveryRole(integ) ? { attachTo: this.discoveryRole.role } : { role: this.memberRoleDefinition(integ.managementAccountId) }),
+      managedPolicyArns: integ.memberRole.policyArns,
+      inlinePolicy: memberInlinePolicy(integ),
+    });
+  }
 
-    const directAccounts = props.directAccounts ?? [];
+  /** The member role in each account no StackSet target reaches, through an aliased provider per account. */
+  private createDirectRoles(directAccounts: string[]): DirectMemberRoles | undefined {
+    const { integ, check } = this;
     directAccounts.forEach((a, i) => {
       if (typeof a !== "string" || !/^\d{12}$/.test(a)) check.fail(`directAccounts[${i}]`, `"${a}" must be a 12-digit account id`);
       if (a === integ.managementAccountId) check.fail(`directAccounts[${i}]`, `${a} is the management account, which gets its role as management_role`);
     });
     if (new Set(directAccounts).size !== directAccounts.length) check.fail("directAccounts", "lists an account twice");
-    if (directAccounts.length) check.roleName("stackSet.directAccessRoleName", integ.stackSet.directAccessRoleName);
-    for (const accountId of [...directAccounts].sort()) {
-      const accessRoleArn = `arn:${integ.partition}:iam::${accountId}:role/${integ.stackSet.directAccessRoleName}`;
-      const provider = new AwsProvider(this, `aws_account_${accountId}`, {
-        alias: `account_${accountId}`,
-        region: integ.homeRegion,
-        allowedAccountIds: [accountId],
-        assumeRole: [
-          ...(delegated ? [{ roleArn: managementRoleVariable().stringValue, sessionName: "orgtrust" }] : []),
-          { roleArn: accessRoleArn, sessionName: "orgtrust" },
-        ],
+    if (!directAccounts.length) return undefined;
+    check.roleName("stackSet.directAccessRoleName", integ.stackSet.directAccessRoleName);
+    const accounts: DirectAccountRole[] = [...directAccounts].sort().map((accountId) => ({
+      accountId,
+      region: integ.homeRegion,
+      assumeRoles: [
+        ...(this.delegated ? [{ roleArn: this.managementRoleVariable().stringValue, sessionName: "orgtrust" }] : []),
+        { roleArn: `arn:${integ.partition}:iam::${accountId}:role/${integ.stackSet.directAccessRoleName}`, sessionName: "orgtrust" },
+      ],
+      role: this.memberRoleDefinition(accountId),
+      description: `orgtrust member role, created directly: no StackSet target reaches account ${accountId}`,
+    }));
+    const managedPolicyArns = integ.memberRole.policyArns;
+    const inlinePolicy = memberInlinePolicy(integ);
+    if (!App.of(this).hclOutput) return new DirectMemberRoles(this, "direct_roles", { accounts, managedPolicyArns, inlinePolicy });
+    // cdktf's HCL route reads each construct's own HCL attributes: the constructs DirectMemberRoles stands for.
+    for (const a of accounts) {
+      const provider = new AwsProvider(this, `aws_account_${a.accountId}`, {
+        alias: directProviderAlias(a.accountId),
+        region: a.region,
+        allowedAccountIds: [a.accountId],
+        assumeRole: a.assumeRoles.map((r) => ({ ...r })),
       });
-      this.directRoles.set(
-        accountId,
-        new ManagementAccountRole(this, `direct_role_${accountId}`, {
-          provider,
-          role: memberRoleDefinition(accountId),
-          managedPolicyArns: mr.policyArns,
-          inlinePolicy: memberInlinePolicy(integ),
-          description: `orgtrust member role, created directly: no StackSet target reaches account ${accountId}`,
-        }),
-      );
+      new DirectMemberRole(this, directRoleId(a.accountId), { provider, role: a.role, managedPolicyArns, inlinePolicy, description: a.description });
     }
+    return undefined;
+  }
 
+  private createOutputs(): void {
+    const mr = this.integ.memberRole;
     new TerraformOutput(this, "discovery_role_arn", { value: this.discoveryRole.roleArn, description: "ARN of the discovery role the consumer assumes first" });
     if (this.managementAccountRole) {
       new TerraformOutput(this, "management_role_arn", { value: this.managementAccountRole.roleArn, description: "ARN of the member role in the management account" });
@@ -382,7 +425,29 @@ export class IntegrationStack extends TerraformStack {
     new TerraformOutput(this, "member_role_path", { value: mr.path, description: "IAM path of the member role" });
     new TerraformOutput(this, "stack_set_name", { value: this.memberRoleStackSet.stackSet.name, description: "Name of the member-role StackSet" });
     new TerraformOutput(this, "external_id_secret_arn", { value: this.externalIdSecret.secretArn, description: "ARN of the Secrets Manager secret holding the external ID" });
-    new TerraformOutput(this, "external_id", { value: externalId, sensitive: true, description: "The external ID (sensitive: read it with terraform output -raw external_id)" });
+    new TerraformOutput(this, "external_id", { value: this.externalId, sensitive: true, description: "The external ID (sensitive: read it with terraform output -raw external_id)" });
+  }
+}
+
+function checkBackendPath(check: PropsChecker, backendPath: string): void {
+  if (typeof backendPath !== "string" || backendPath === "" || backendPath.startsWith("/") || /^[A-Za-z]:[\\/]/.test(backendPath) || backendPath.split(/[\\/]/).includes("..")) {
+    check.fail("backendPath", `"${backendPath}" must be a relative path inside the stack directory`);
+  }
+}
+
+/** Roles sharing a name (Port Ocean) are one role in the management account: only possible there, with one path. */
+function checkSharedRoleName(check: PropsChecker, integ: ResolvedIntegration): void {
+  const dr = integ.discoveryRole;
+  const mr = integ.memberRole;
+  if (!memberRoleIsDiscoveryRole(integ)) return;
+  if (dr.accountId !== integ.managementAccountId) {
+    check.fail(
+      "discoveryRole.accountId",
+      `the member role and the discovery role share the name "${mr.name}", and the discovery role sits in the delegated administrator ${dr.accountId}, a member account the StackSet would also create "${mr.name}" in (fix: keep the discovery role in the management account, or give the roles different names)`,
+    );
+  }
+  if (dr.path !== mr.path) {
+    check.fail("memberRole.path", `the member role and the discovery role share the name "${mr.name}" but not the path; IAM role names are unique per account (fix: give both the same path)`);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Partition } from "../common/ids";
+import { canonicalJson } from "../common/canonical-json";
 
 /**
  * Semantic comparison of IAM policy documents. Two documents are equal when they grant the same thing, whatever
@@ -92,22 +93,7 @@ export function normalizePolicy(doc: unknown, partition: Partition): NormalPolic
   return { Version: String(d.Version ?? "2008-10-17"), Statement: [...byText.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s) };
 }
 
-/** JSON with object keys sorted at every level: equal values give equal text. */
-export function canonicalJson(v: unknown): string {
-  return JSON.stringify(sortDeep(v));
-}
-
-export function sortDeep(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortDeep);
-  if (v && typeof v === "object") {
-    return Object.fromEntries(
-      Object.entries(v as Record<string, unknown>)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([k, x]) => [k, sortDeep(x)]),
-    );
-  }
-  return v;
-}
+export { canonicalJson, sortDeep } from "../common/canonical-json";
 
 /** Placeholder shown (and compared, when the value is unknown) instead of an external ID. */
 export const EXTERNAL_ID_MARK = "<external-id>";

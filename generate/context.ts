@@ -181,10 +181,21 @@ export function buildContext(input: ContextInputs): TemplateContext {
   const pathString = (ids: string[]) => (ids.length ? `/${ids.map((id) => ouNames.get(id) ?? id).join("/")}` : "/");
   const accountOuIds = (a: SnapshotAccount) => a.path.slice(1).map((e) => e.id);
   const prefixes = (ids: string[]) => ids.map((_, n) => pathString(ids.slice(0, n + 1)));
+  // Accounts under one parent share their OU path: computed once per parent, not once per account.
+  const parentPaths = new Map<string, { ouPath: string; prefixes: string[] }>();
+  const parentPath = (a: SnapshotAccount) => {
+    let r = parentPaths.get(a.parentId);
+    if (!r) {
+      const ids = accountOuIds(a);
+      r = { ouPath: pathString(ids), prefixes: prefixes(ids) };
+      parentPaths.set(a.parentId, r);
+    }
+    return r;
+  };
   const memberNameWithPath = `${i.memberRole.path.slice(1)}${i.memberRole.name}`;
 
   const accounts: ContextAccount[] = scope.inScope.map((a) => {
-    const ouIds = accountOuIds(a);
+    const ou = parentPath(a);
     const tagList = Object.keys(a.tags)
       .sort(byString)
       .map((key) => ({ key, value: a.tags[key] }));
@@ -197,8 +208,8 @@ export function buildContext(input: ContextInputs): TemplateContext {
       state: a.state.toLowerCase(),
       isManagementAccount: a.isManagementAccount,
       parentId: a.parentId,
-      ouPath: pathString(ouIds),
-      ouPathPrefixes: prefixes(ouIds),
+      ouPath: ou.ouPath,
+      ouPathPrefixes: [...ou.prefixes],
       path: a.path.map((e) => ({ id: e.id, name: e.name })),
       tags: tagRecord(Object.entries(a.tags)),
       tagList,
@@ -213,14 +224,19 @@ export function buildContext(input: ContextInputs): TemplateContext {
     name: e.account.name,
     state: e.account.state.toLowerCase(),
     isManagementAccount: e.account.isManagementAccount,
-    ouPath: pathString(accountOuIds(e.account)),
+    ouPath: parentPath(e.account).ouPath,
     reasons: e.reasons.map((r) => ({ kind: r.kind, text: describeReason(r), ouId: r.kind === "excluded-ou" ? r.ouId : null })),
     reasonText: e.reasons.map(describeReason).join("; "),
   }));
 
   // In-scope accounts below each OU (recursively): walk each account's path once.
   const below = new Map<string, string[]>();
-  for (const a of scope.inScope) for (const id of accountOuIds(a)) below.set(id, [...(below.get(id) ?? []), a.id]);
+  const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => {
+    const list = m.get(k);
+    if (list) list.push(v);
+    else m.set(k, [v]);
+  };
+  for (const a of scope.inScope) for (const id of accountOuIds(a)) push(below, id, a.id);
   const ous: ContextOu[] = s.organizationalUnits
     .map((o) => {
       const ids = [...o.path.slice(1).map((e) => e.id), o.id];
@@ -239,9 +255,9 @@ export function buildContext(input: ContextInputs): TemplateContext {
     .sort((a, b) => byString(a.path, b.path) || byString(a.id, b.id));
 
   const childrenOf = new Map<string, ContextOu[]>();
-  for (const o of ous) childrenOf.set(o.parentId, [...(childrenOf.get(o.parentId) ?? []), o]);
+  for (const o of ous) push(childrenOf, o.parentId, o);
   const directAccounts = new Map<string, string[]>();
-  for (const a of scope.inScope) directAccounts.set(a.parentId, [...(directAccounts.get(a.parentId) ?? []), a.id]);
+  for (const a of scope.inScope) push(directAccounts, a.parentId, a.id);
   const node = (id: string, name: string, path: string, isRoot: boolean, excludedNode: boolean): ContextOuNode => ({
     id,
     name,

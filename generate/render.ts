@@ -227,11 +227,10 @@ function describeTemplateError(e: unknown, file: string): InputError {
 
 /** Makes text end with exactly one newline, with "\n" line ends and no trailing spaces. */
 function tidy(text: string): string {
+  // One multi-line pass for trailing blanks: splitting multi-megabyte renders into lines cost more than rendering.
   const body = text
     .replace(/\r\n?/g, "\n")
-    .split("\n")
-    .map((l) => l.replace(/[ \t]+$/, ""))
-    .join("\n")
+    .replace(/[ \t]+$/gm, "")
     .replace(/\n{3,}/g, "\n\n")
     .replace(/^\n+/, "")
     .replace(/\n+$/, "");

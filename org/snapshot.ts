@@ -114,9 +114,19 @@ export function serializeSnapshot(s: Snapshot): string {
   return `${JSON.stringify(canonicalize(s), null, 2)}\n`;
 }
 
-/** A short content hash (sha256, 12 hex) that names the snapshot in generated headers. */
+const hashes = new WeakMap<Snapshot, string>();
+
+/**
+ * A short content hash (sha256, 12 hex) that names the snapshot in generated headers. Snapshots are never modified
+ * once built, so the hash is computed once per snapshot object (synth plans each integration against the same one).
+ */
 export function snapshotHash(s: Snapshot): string {
-  return crypto.createHash("sha256").update(serializeSnapshot(s)).digest("hex").slice(0, 12);
+  let hash = hashes.get(s);
+  if (hash === undefined) {
+    hash = crypto.createHash("sha256").update(serializeSnapshot(s)).digest("hex").slice(0, 12);
+    hashes.set(s, hash);
+  }
+  return hash;
 }
 
 export function saveSnapshot(file: string, s: Snapshot, warn?: (message: string) => void): void {

@@ -4,6 +4,7 @@ import { App } from "cdktf";
 import { invokeAspects } from "cdktf/lib/synthesize/synthesizer";
 import { type ScopeFlags } from "../org/scope-rules";
 import { assertWritable } from "../common/atomic-write";
+import { stableJson } from "../common/canonical-json";
 import { InputError } from "../common/errors";
 import type { Logger } from "../common/log";
 import { stackBackend, type BackendConfig } from "../config/backend";
@@ -93,20 +94,7 @@ export function planAll(opts: Pick<SynthOptions, "snapshot" | "integrations" | "
 }
 
 /** JSON with object keys sorted at every level (what cdktf writes), 2-space indented, newline-terminated. */
-export function stableJson(value: unknown): string {
-  const sort = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(sort);
-    if (v && typeof v === "object") {
-      return Object.fromEntries(
-        Object.keys(v as object)
-          .sort()
-          .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
-      );
-    }
-    return v;
-  };
-  return `${JSON.stringify(sort(value), null, 2)}\n`;
-}
+export { stableJson } from "../common/canonical-json";
 
 function coverageDocument(plan: IntegrationPlan): unknown {
   const i = plan.integration;

@@ -10,13 +10,13 @@ import { DataAwsOrganizationsOrganization } from "@cdktf/provider-aws/lib/data-a
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { Password } from "@cdktf/provider-random/lib/password";
-import { Testing, TerraformStack } from "cdktf";
+import { App, Testing, TerraformStack } from "cdktf";
 import { InputError } from "../../common/errors";
 import type { ResolvedIntegration } from "../../config/resolve";
 import { DiscoveryRole } from "../../constructs/discovery-role";
 import { ExternalIdSecret, literalVersion } from "../../constructs/external-id-secret";
 import { IntegrationStack } from "../../constructs/integration-stack";
-import { ManagementAccountRole } from "../../constructs/management-account-role";
+import { DirectMemberRole, ManagementAccountRole } from "../../constructs/direct-member-role";
 import {
   DATA_READ_ACTIONS,
   CONSUMER_DISCOVERY_ACTIONS,
@@ -718,11 +718,14 @@ describe("constructor validation names the prop", () => {
     expect(() => new MemberRoleStackSet(stack(), "m", { ...base, templateBody: "x".repeat(51_201) })).toThrow(/props.templateBody/);
   });
 
-  test("ExternalIdSecret and ManagementAccountRole", () => {
+  test("ExternalIdSecret and DirectMemberRole", () => {
     expect(() => new ExternalIdSecret(stack(), "e", { secretName: "s", source: { kind: "generate", length: 4, alphanumeric: false } })).toThrow(/ExternalIdSecret props.source.length: 4/);
     expect(() => new ExternalIdSecret(stack(), "e", { secretName: "bad name!", source: { kind: "literal", value: "abc-123" } })).toThrow(/props.secretName/);
-    expect(() => new ManagementAccountRole(stack(), "m", { managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"] })).toThrow(/ManagementAccountRole props.role: give exactly one/);
-    expect(() => new ManagementAccountRole(stack(), "m", { role: { roleName: "r", ...trust }, managedPolicyArns: [] })).toThrow(/props.managedPolicyArns/);
+    expect(() => new DirectMemberRole(stack(), "m", { managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"] })).toThrow(/DirectMemberRole props.role: give exactly one/);
+    expect(() => new DirectMemberRole(stack(), "m", { role: { roleName: "r", ...trust }, managedPolicyArns: [] })).toThrow(/props.managedPolicyArns/);
+    // The old name stays exported (docs/synth-and-deploy.md documented it), as the same class.
+    expect(ManagementAccountRole).toBe(DirectMemberRole);
+    expect(() => new ManagementAccountRole(stack(), "m", { managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"] })).toThrow(/DirectMemberRole props.role: give exactly one/);
   });
 
   test("IntegrationStack refuses an absolute backend path", () => {
@@ -821,5 +824,39 @@ describe("IntegrationStack with plain props (the library API)", () => {
     const id = "t".repeat(50);
     expect(() => synthPlain({}, id)).toThrow(new RegExp(`IntegrationStack "${id}" props\\.discoveryRole\\.roleName: "orgtrust-${id}-discovery" must be an IAM role name: 1-64 characters`));
     expect(() => synthPlain({ discoveryRole: { roleName: "d" }, memberRole: { roleName: "m" } }, "tool.x")).toThrow(/props\.stackSet\.name: "orgtrust-tool\.x-member-role" must start with a letter and hold only letters, digits and -/);
+  });
+});
+
+describe("DirectMemberRoles (the member role in accounts no StackSet target reaches)", () => {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-direct-roles-"));
+  afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
+  const accounts = ["222233334444", "111133335555", "333344445555"];
+  const variants: Array<[string, Record<string, unknown>]> = [
+    ["generated external ID, management-account discovery role", {}],
+    [
+      "delegated administrator, a variable external ID, inline policy, per-account boundary, tags",
+      {
+        discoveryRole: { accountId: "999988887777" },
+        externalId: { kind: "variable", name: "EXT_ID" },
+        memberRole: { denyDataReads: true, addDescribeOrganization: true, permissionsBoundary: "arn:aws:iam::${AWS::AccountId}:policy/boundary", tags: { owner: "sec" } },
+        tags: { team: "platform" },
+      },
+    ],
+    ["no management-account role, a literal external ID, two managed policies", { managementAccountRole: false, externalId: { kind: "literal", value: "vendor-issued-0123456789" }, memberRole: { managedPolicyArns: ["arn:aws:iam::aws:policy/SecurityAudit", "arn:aws:iam::aws:policy/ViewOnlyAccess"] } }],
+  ];
+  test.each(variants)("%s: one element writes exactly what one AwsProvider and one DirectMemberRole per account write, in the same order", (_label, extra) => {
+    const props = { homeRegion: "us-east-1", managementAccountId: MGMT, trustedPrincipal: "arn:aws:iam::444455556666:role/consumer", directAccounts: accounts, ...extra };
+    const fast = new IntegrationStack(new App({ outdir, stackTraces: false }), "s", props as never);
+    // With cdktf's hclOutput the stack builds the constructs themselves (their HCL attributes are what cdktf reads).
+    const constructs = new IntegrationStack(new App({ outdir, stackTraces: false, hclOutput: true }), "s", props as never);
+    expect(fast.directRoles?.accounts).toEqual([...accounts].sort());
+    expect(fast.directRoles?.roleArn(accounts[0])).toBe(`\${aws_iam_role.direct_role_${accounts[0]}.arn}`);
+    expect(constructs.directRoles).toBeUndefined();
+    const a = fast.toTerraform();
+    const b = constructs.toTerraform();
+    expect(a).toEqual(b);
+    // Key order too: the HCL writer keeps the document's order.
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+    expect(Object.keys(b.resource.aws_iam_role)).toContain(`direct_role_${accounts[1]}`);
   });
 });
