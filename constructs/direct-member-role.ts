@@ -192,7 +192,7 @@ export class DirectMemberRoles extends TerraformElement {
       const provider = `aws.${alias}`;
       const base = directRoleId(a.accountId);
       const at = `${scopePath ? `${scopePath}/` : ""}${base}`;
-      // Keys in the order cdktf's document has them (test/constructs.test.ts compares): attributes, meta-arguments, blocks, "//".
+      // Keys in the order cdktf's document has them (test/unit/constructs.test.ts compares): attributes, meta-arguments, blocks, "//".
       providers.push({
         allowed_account_ids: [a.accountId],
         region: a.region,
