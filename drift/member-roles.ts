@@ -2,7 +2,7 @@ import type { IAMClient } from "@aws-sdk/client-iam";
 import type { Partition } from "../common/ids";
 import { mapLimit } from "../common/limit";
 import type { Logger } from "../common/log";
-import { explainAwsError } from "../org/aws-errors";
+import { explainAwsError } from "../aws/errors";
 import type { Scope } from "../org/scope";
 import type { OuCover } from "../org/targets";
 import type { SnapshotAccount } from "../org/snapshot";

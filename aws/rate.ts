@@ -1,6 +1,7 @@
 import { isThrottlingError, isTransientError } from "@smithy/core/retry";
 import type { RetryErrorInfo, RetryStrategyV2, StandardRetryToken } from "@smithy/types";
 import { SMITHY_CONTEXT_KEY } from "@smithy/types";
+import { trySignal } from "./try-signal";
 
 /**
  * One rate controller for the whole process (discovery and drift): every AWS request of a rate-controlled client
@@ -26,6 +27,8 @@ export interface RateSettings {
   maxRate?: number;
   /** Requests in flight at most (--concurrency). */
   concurrency?: number;
+  /** Prints the controller's decisions on stderr (tuning.rateDebug). */
+  debug?: boolean;
 }
 
 export const DEFAULT_CEILING = 1000;
@@ -33,7 +36,6 @@ const INITIAL_RATE = 20;
 const DECREASE = 0.85;
 const WINDOW_MS = 1000;
 const PROBE_ANSWERS = 40;
-const DEBUG = process.env.ORGTRUST_RATE_DEBUG === "1";
 
 interface Window {
   start: number;
@@ -46,6 +48,7 @@ export class RateController {
   ceiling = DEFAULT_CEILING;
   rate = INITIAL_RATE;
   maxInFlight = 64;
+  debug = false;
   /** Totals, for progress and the benchmark. */
   attempts = 0;
   throttles = 0;
@@ -73,6 +76,7 @@ export class RateController {
   configure(s: RateSettings): void {
     if (s.maxRate !== undefined) this.ceiling = s.maxRate;
     if (s.concurrency !== undefined) this.maxInFlight = s.concurrency;
+    if (s.debug !== undefined) this.debug = s.debug;
     this.rate = Math.min(this.rate, this.ceiling);
   }
 
@@ -139,7 +143,7 @@ export class RateController {
       if (probe.answers >= PROBE_ANSWERS) {
         const shareAfter = probe.throttles / probe.answers;
         this.probe = undefined;
-        if (DEBUG) process.stderr.write(`rate: probe after ${shareAfter.toFixed(2)} before ${probe.shareBefore.toFixed(2)} rate ${this.rate.toFixed(1)}\n`);
+        if (this.debug) process.stderr.write(`rate: probe after ${shareAfter.toFixed(2)} before ${probe.shareBefore.toFixed(2)} rate ${this.rate.toFixed(1)}\n`);
         if (probe.throttles >= 3 && shareAfter >= 0.75 * probe.shareBefore) {
           // Slowing down did not reduce throttling: it is background, not our rate.
           this.background = Math.max(this.background, shareAfter);
@@ -164,7 +168,7 @@ export class RateController {
     this.slowStart = false;
     this.decreasedInWindow = true;
     this.probe = { previousRate, shareBefore: share, answers: 0, throttles: 0 };
-    if (DEBUG) process.stderr.write(`rate: decrease ${previousRate.toFixed(1)} -> ${this.rate.toFixed(1)} share ${share.toFixed(2)} bg ${bg.toFixed(2)} n ${n}\n`);
+    if (this.debug) process.stderr.write(`rate: decrease ${previousRate.toFixed(1)} -> ${this.rate.toFixed(1)} share ${share.toFixed(2)} bg ${bg.toFixed(2)} n ${n}\n`);
   }
 
   /** The last full window and the current one together. */
@@ -179,7 +183,7 @@ export class RateController {
     if (this.heldBack && !this.decreasedInWindow && !this.probe) {
       this.rate = Math.min(this.ceiling, this.slowStart ? this.rate * 2 : this.rate + Math.max(1, this.rate * 0.05));
     }
-    if (DEBUG) process.stderr.write(`rate: window ${this.current.attempts} attempts ${this.current.throttles} throttles rate ${this.rate.toFixed(1)} held ${this.heldBack}\n`);
+    if (this.debug) process.stderr.write(`rate: window ${this.current.attempts} attempts ${this.current.throttles} throttles rate ${this.rate.toFixed(1)} held ${this.heldBack}\n`);
     this.previous = this.current;
     this.current = { start: now, attempts: 0, throttles: 0, successes: 0 };
     this.heldBack = false;
@@ -225,7 +229,7 @@ interface MiddlewareClient {
 export function rateControlled<C extends MiddlewareClient>(client: C, controller: RateController = rateController()): C {
   client.middlewareStack.add(
     (next: (args: unknown) => Promise<unknown>, context: Record<string | symbol, unknown>) => async (args: unknown) => {
-      const signal = (context[SMITHY_CONTEXT_KEY] as { abortSignal?: AbortSignal } | undefined)?.abortSignal;
+      const signal = trySignal.getStore() ?? (context[SMITHY_CONTEXT_KEY] as { abortSignal?: AbortSignal } | undefined)?.abortSignal;
       const sentAt = await controller.acquire(signal);
       try {
         const out = await next(args);
