@@ -5,7 +5,7 @@ import { sleep } from "../common/limit";
 import { isRetryableAwsError } from "./errors";
 import { partitionFor, type AwsOptions, type AwsTuning } from "./options";
 import { CrawlRetryStrategy } from "./rate";
-import { trySignal } from "./try-signal";
+import { TRY_SIGNAL, trySignalOf, type WithTrySignal } from "./try-signal";
 
 /**
  * How every AWS client of orgtrust is built (discovery, drift, sync): the SDK configuration (region, credentials,
@@ -91,7 +91,7 @@ export interface InstrumentOptions {
 }
 
 interface StackClient {
-  middlewareStack: { add: (mw: any, opts: { step: "initialize"; priority: "high"; name: string; override?: boolean }) => void };
+  middlewareStack: { add: (mw: any, opts: any) => void };
   config: { requestHandler?: unknown };
 }
 
@@ -112,12 +112,12 @@ export function instrument<C extends StackClient>(client: C, o: InstrumentOption
   const bounds = o.bounds;
   if (bounds) boundHandler(client);
   client.middlewareStack.add(
-    (next: (args: unknown) => Promise<AttemptsMeta & { output?: AttemptsMeta }>, context: { commandName?: string }) => async (args: unknown) => {
+    (next: (args: unknown) => Promise<AttemptsMeta & { output?: AttemptsMeta }>, context: { commandName?: string } & WithTrySignal) => async (args: unknown) => {
       const op = (context.commandName ?? "").replace(/Command$/, "");
       let attempts = 0;
       for (let i = 1; ; i++) {
         try {
-          const out = bounds ? await boundedTry(bounds, () => next(args)) : await next(args);
+          const out = bounds ? await boundedTry(bounds, context, () => next(args)) : await next(args);
           attempts += out.output?.$metadata?.attempts ?? 1;
           o.stats.record(op, attempts);
           return out;
@@ -140,11 +140,12 @@ export function instrument<C extends StackClient>(client: C, o: InstrumentOption
   return client;
 }
 
-async function boundedTry<T>(bounds: TryBounds, send: () => Promise<T>): Promise<T> {
+async function boundedTry<T>(bounds: TryBounds, context: WithTrySignal, send: () => Promise<T>): Promise<T> {
   if (bounds.deadline.aborted) throw new DeadlineExceeded("deadline");
   const request = AbortSignal.timeout(bounds.requestTimeoutMs);
+  context[TRY_SIGNAL] = AbortSignal.any([bounds.deadline, request]);
   try {
-    return await trySignal.run(AbortSignal.any([bounds.deadline, request]), send);
+    return await send();
   } catch (e) {
     if (bounds.deadline.aborted) throw new DeadlineExceeded("deadline");
     if (request.aborted) throw new RequestTimedOut(`no complete answer within ${Number((bounds.requestTimeoutMs / 1000).toFixed(3))} s`);
@@ -159,14 +160,23 @@ interface Handler {
   httpHandlerConfigs?(): unknown;
 }
 
-/** Wraps the client's HTTP handler so each request also ends with its try's signal (see trySignal). */
+/** Wraps the client's HTTP handler so each request also ends with its try's signal (aws/try-signal.ts). */
 function boundHandler(client: StackClient): void {
   const inner = client.config.requestHandler as Handler;
   if ((inner as { orgtrustBound?: boolean }).orgtrustBound) return;
+  // Each attempt's HTTP request (the SDK's retry builds one per attempt) carries the try's signal to the handler.
+  client.middlewareStack.add(
+    (next: (args: { request?: unknown }) => Promise<unknown>, context: WithTrySignal) => (args: { request?: unknown }) => {
+      const s = context[TRY_SIGNAL];
+      if (s && args.request && typeof args.request === "object") (args.request as WithTrySignal)[TRY_SIGNAL] = s;
+      return next(args);
+    },
+    { step: "finalizeRequest", priority: "low", name: "orgtrustTrySignal", override: true },
+  );
   const wrapped: Handler & { orgtrustBound: true } = {
     orgtrustBound: true,
     handle(request, options = {}) {
-      const s = trySignal.getStore();
+      const s = trySignalOf(request);
       if (!s) return inner.handle(request, options);
       return inner.handle(request, { ...options, abortSignal: options.abortSignal ? AbortSignal.any([options.abortSignal, s]) : s });
     },

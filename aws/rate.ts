@@ -1,7 +1,7 @@
 import { isThrottlingError, isTransientError } from "@smithy/core/retry";
 import type { RetryErrorInfo, RetryStrategyV2, StandardRetryToken } from "@smithy/types";
 import { SMITHY_CONTEXT_KEY } from "@smithy/types";
-import { trySignal } from "./try-signal";
+import { trySignalOf } from "./try-signal";
 
 /**
  * One rate controller for the whole process (discovery and drift): every AWS request of a rate-controlled client
@@ -261,7 +261,7 @@ interface MiddlewareClient {
 export function rateControlled<C extends MiddlewareClient>(client: C, controller: RateController = rateController()): C {
   client.middlewareStack.add(
     (next: (args: unknown) => Promise<unknown>, context: Record<string | symbol, unknown>) => async (args: unknown) => {
-      const signal = trySignal.getStore() ?? (context[SMITHY_CONTEXT_KEY] as { abortSignal?: AbortSignal } | undefined)?.abortSignal;
+      const signal = trySignalOf(context) ?? (context[SMITHY_CONTEXT_KEY] as { abortSignal?: AbortSignal } | undefined)?.abortSignal;
       const sentAt = await controller.acquire(signal);
       try {
         const out = await next(args);
