@@ -11,10 +11,11 @@
  *  C. 30% of calls throttled + 5% ConcurrentModificationException at random, no latency: against the same proxy
  *     without faults (the floor is about 1 / (1 - 0.35) = 1.5x).
  * For each: wall time, calls (logical, and HTTP attempts), throttled calls, same snapshot as the clean run, and
- * orgtrust's own CPU per account.
+ * orgtrust's own CPU per account; then the top 10 functions by self time of a CPU profile of the clean run.
  *
  * Run:  npm run build && node dist/bench/discover.js [--accounts 1000] [--ous 100] [--depth 5] [--tags 2]
  *       [--models A,B,C] [--sdk-modes] (also times the SDK's standard and adaptive retry modes in model C)
+ *       [--keep-profile <file>] (keeps the clean run's .cpuprofile, e.g. for Chrome DevTools)
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 import * as fs from "node:fs";
@@ -28,7 +29,7 @@ import {
   OrganizationsClient,
 } from "@aws-sdk/client-organizations";
 import { awsClients, TEST_CREDENTIALS } from "../test/support/aws-clients";
-import { runMeasured } from "./measured-run";
+import { runMeasured, topSelfTime } from "./measured-run";
 import { startFaultProxy, type FaultProxy } from "../test/support/fault-proxy";
 import { httpStatus, motoAvailable, startMoto } from "../test/support/moto";
 import { buildOrg, syntheticSpec } from "../test/support/org-fixture";
@@ -196,6 +197,20 @@ async function main(): Promise<void> {
       console.log(`| ${r.name} | ${fmt(r.wallMs)} | ${r.reference} | ${r.ratio.toFixed(2)}x | ${r.goal} | ${r.calls} (${r.attempts}) | ${r.throttled}${share} | ${r.same ? "yes" : "NO"} | ${(r.cpuMs / n).toFixed(2)} ms |`);
     }
     console.log(`| clean run (no faults, no latency) | ${fmt(clean.wallMs)} | | | | ${clean.summary.calls.total} (${clean.summary.calls.attempts}) | 0 | yes | ${(clean.cpuMs / n).toFixed(2)} ms |`);
+
+    // Where orgtrust's CPU goes: the clean run once more under node --cpu-prof (a run of its own: the profiler's
+    // overhead stays out of the figures above).
+    const profDir = path.join(work, "cpu-prof");
+    fs.mkdirSync(profDir);
+    const profiled = await withProxy(1, () => {}, (p) => runMeasured(["discover", "--out", path.join(work, "profiled.json"), "--json"], p.endpoint, {}, profDir));
+    const profile = fs.readdirSync(profDir).find((f) => f.endsWith(".cpuprofile"));
+    if (profiled.code === 0 && profile) {
+      console.log(`\nCPU profile of the clean run (node --cpu-prof; ${fmt(profiled.cpuMs)} CPU with the profiler on), top 10 by self time:`);
+      console.log("\n| function | self time | share |\n|---|---|---|");
+      const keep = arg("keep-profile", "");
+      if (keep) fs.copyFileSync(path.join(profDir, profile), keep);
+      for (const [label, ms, share] of topSelfTime(path.join(profDir, profile), 10)) console.log(`| ${label.replace(/\|/g, "\\|")} | ${ms.toFixed(0)} ms | ${(share * 100).toFixed(1)}% |`);
+    }
   } finally {
     await proxy?.stop();
     await moto.stop();

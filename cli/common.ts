@@ -7,7 +7,8 @@ import { accountId, externalIdValue, ouId, principalArn, region } from "../commo
 import { createLogger, type Logger } from "../common/log";
 import { DEFAULT_CONFIG_FILE, loadConfig, type LoadedConfig } from "../config/load";
 import { resolveIntegration, type ResolvedIntegration } from "../config/resolve";
-import type { AwsOptions } from "../org/aws";
+import type { AwsOptions } from "../aws/options";
+import { awsTuningFromEnv } from "./env";
 import { discoverOrganization, type DiscoveryResult } from "../org/discover";
 import { checkManagementAccount, type ScopeFlags } from "../org/scope-rules";
 import { loadSnapshot, type Snapshot } from "../org/snapshot";
@@ -116,6 +117,7 @@ export function awsOptionsFrom(opts: AwsCliOptions, loaded?: LoadedConfig): AwsO
       deadlineMs: opts.deadline === undefined ? undefined : opts.deadline * 1000,
       maxPagesPerListing: opts.maxPages,
     },
+    tuning: awsTuningFromEnv(),
   };
 }
 

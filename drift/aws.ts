@@ -3,9 +3,12 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { ROLE_READ_ACTIONS } from "../constructs/member-role-policy";
-import { explainAwsError } from "../org/aws-errors";
-import { CallStats, clientConfig, credentialsFor, describeCredentials, sendWithRetry, type AwsOptions } from "../org/aws";
-import { rateControlled, rateController } from "../org/rate";
+import { CallStats, clientConfig, instrument } from "../aws/client";
+import { credentialsFor, describeCredentials } from "../aws/credentials";
+import { explainAwsError } from "../aws/errors";
+import type { AwsOptions } from "../aws/options";
+import { collectPages, plainGuard } from "../aws/paginate";
+import { rateControlled, rateController } from "../aws/rate";
 
 /**
  * The session policy for `drift --deep` in a member account. The audit role there (OrganizationAccountAccessRole by
@@ -23,8 +26,8 @@ export function deepSessionPolicy(auditRoleArn: string) {
 
 /**
  * The AWS side of a drift run: one credential provider (the standard chain, a profile, or --role-arn assumed
- * first), clients built with discovery's configuration (retry strategy, endpoints), every call through
- * sendWithRetry (orgtrust's retries on top of the SDK's) and counted in one CallStats.
+ * first), clients built with discovery's configuration (retry strategy, endpoints) and middleware (aws/client.ts
+ * instrument: orgtrust's tries on top of the SDK's, every call counted in one CallStats; the rate controller).
  */
 export class DriftAws {
   readonly stats = new CallStats();
@@ -37,39 +40,57 @@ export class DriftAws {
 
   constructor(readonly opts: AwsOptions) {
     this.credentials = credentialsFor(opts);
-    rateController().configure({ maxRate: opts.maxRate, concurrency: opts.concurrency });
+    rateController().configure({ maxRate: opts.maxRate, concurrency: opts.concurrency, debug: opts.tuning?.rateDebug });
     this.who = describeCredentials(opts);
   }
 
   cloudFormation(region: string): CloudFormationClient {
     let c = this.cfn.get(region);
     if (!c) {
-      c = rateControlled(new CloudFormationClient({ ...clientConfig(this.opts, "other", this.credentials), region }));
+      c = this.wire(new CloudFormationClient({ ...clientConfig(this.opts, "other", this.credentials), region }));
       this.cfn.set(region, c);
     }
     return c;
   }
 
   iam(): IAMClient {
-    return (this.iamClient ??= rateControlled(new IAMClient(clientConfig(this.opts, "other", this.credentials))));
+    return (this.iamClient ??= this.wire(new IAMClient(clientConfig(this.opts, "other", this.credentials))));
   }
 
   sts(): STSClient {
-    return (this.stsClient ??= rateControlled(new STSClient(clientConfig(this.opts, "other", this.credentials))));
+    return (this.stsClient ??= this.wire(new STSClient(clientConfig(this.opts, "other", this.credentials))));
   }
 
-  /** One logical call; failures become an AwsFailure (exit 3) naming the action and the fix. */
+  /** The middleware every drift client carries, added once: orgtrust's tries, call counting, the rate controller. */
+  private wire<C extends CloudFormationClient | IAMClient | STSClient>(client: C): C {
+    return rateControlled(instrument(client, { stats: this.stats, retryBaseMs: this.opts.tuning?.retryBaseMs }));
+  }
+
+  /** One logical call (the client retries and counts it); failures become an AwsFailure (exit 3) naming the action and the fix. */
   async call<T>(op: string, service: string, send: () => Promise<T>): Promise<T> {
     try {
-      return await sendWithRetry(op, this.stats, send);
+      return await send();
     } catch (e) {
       throw explainAwsError(e, op, service, this.who);
     }
   }
 
-  /** One logical call with retries; failures are thrown as the SDK raised them (the caller turns them into findings). */
+  /** One logical call; failures are thrown as the SDK raised them (the caller turns them into findings). */
   raw<T>(op: string, send: () => Promise<T>): Promise<T> {
-    return sendWithRetry(op, this.stats, send);
+    return send();
+  }
+
+  /**
+   * Every item of a listing read through one of the SDK's paginators, with the crawl's guards (aws/paginate.ts: a
+   * token seen twice, a page cap). With `explain` (the default) failures become an AwsFailure as in call(); without,
+   * they are thrown as raised.
+   */
+  async collect<P, T>(op: string, service: string, what: string, pages: AsyncIterable<P>, tokenOf: (p: P) => string | undefined, items: (p: P) => readonly T[] | undefined, explain = true): Promise<T[]> {
+    try {
+      return await collectPages(pages, plainGuard(`${service}:${op}`, what, tokenOf), (p) => items(p) ?? []);
+    } catch (e) {
+      throw explain ? explainAwsError(e, op, service, this.who) : e;
+    }
   }
 
   /** The account the credentials belong to. */
@@ -88,8 +109,7 @@ export class DriftAws {
     );
     const c = out.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
-    const client = rateControlled(new IAMClient(clientConfig(this.opts, "other", async () => ({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken, expiration: c.Expiration }))));
-    return client;
+    return this.wire(new IAMClient(clientConfig(this.opts, "other", async () => ({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken, expiration: c.Expiration }))));
   }
 
   destroy(): void {

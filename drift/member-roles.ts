@@ -2,7 +2,7 @@ import type { IAMClient } from "@aws-sdk/client-iam";
 import type { Partition } from "../common/ids";
 import { mapLimit } from "../common/limit";
 import type { Logger } from "../common/log";
-import { explainAwsError } from "../org/aws-errors";
+import { explainAwsError } from "../aws/errors";
 import type { Scope } from "../org/scope";
 import type { OuCover } from "../org/targets";
 import type { SnapshotAccount } from "../org/snapshot";
@@ -14,7 +14,7 @@ import { checkRole, type ExpectedRole } from "./roles";
 /**
  * Check 5 (--deep): for every in-scope member account, assume the audit role there
  * (arn:<partition>:iam::<account>:role/<audit role>) once and read each integration's member role with IAM.
- * Bounded concurrency (mapLimit), retries through sendWithRetry, progress on a TTY. An account that cannot be
+ * Bounded concurrency (mapLimit), retries by the clients' middleware (aws/client.ts instrument), progress on a TTY. An account that cannot be
  * assumed is a finding for every integration that covers it, never dropped. Accounts computeOuCover cannot
  * cover have no role by design: a missing role there is a warning (check 3 already says why), unless synth gave
  * them the role directly (MemberRolePlan.direct, stackSet.uncoveredAccounts "direct"): then they are checked like

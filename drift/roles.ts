@@ -1,13 +1,13 @@
 import {
   GetRoleCommand,
   GetRolePolicyCommand,
-  ListAttachedRolePoliciesCommand,
-  ListRolePoliciesCommand,
+  paginateListAttachedRolePolicies,
+  paginateListRolePolicies,
   type IAMClient,
   type Role,
 } from "@aws-sdk/client-iam";
 import { EACH_ACCOUNT, type Partition } from "../common/ids";
-import { explainAwsError } from "../org/aws-errors";
+import { explainAwsError } from "../aws/errors";
 import type { DriftAws } from "./aws";
 import { finding, type CheckName, type Finding, type Target } from "./finding";
 import { canonicalJson, describeTrustDifference, maskExternalIds, normalizePolicy, parsePolicyDocument } from "./policy";
@@ -95,13 +95,9 @@ export async function checkRole(
       findings.push(finding("role-trust-differs", { ...base, message: `trust policy of ${roleRef} differs: ${describeTrustDifference(want, got)}`, expected: canonicalJson(want), found: canonicalJson(got) }));
     }
     // Managed policies
-    const attached: string[] = [];
-    let marker: string | undefined;
-    do {
-      const out = await call("ListAttachedRolePolicies", () => iam.send(new ListAttachedRolePoliciesCommand({ RoleName: exp.roleName, Marker: marker, MaxItems: 100 })));
-      attached.push(...(out.AttachedPolicies ?? []).map((p) => p.PolicyArn ?? ""));
-      marker = out.IsTruncated ? out.Marker : undefined;
-    } while (marker);
+    const marker = (p: { IsTruncated?: boolean; Marker?: string }) => (p.IsTruncated ? p.Marker : undefined);
+    const attachedPages = paginateListAttachedRolePolicies({ client: iam, pageSize: 100 }, { RoleName: exp.roleName });
+    const attached = (await aws.collect("ListAttachedRolePolicies", "iam", roleRef, attachedPages, marker, (p) => p.AttachedPolicies, hard)).map((p) => p.PolicyArn ?? "");
     const have = new Set(attached);
     const wantArns = new Set(exp.policyArns);
     for (const arn of [...wantArns].filter((a) => !have.has(a)).sort()) {
@@ -111,13 +107,8 @@ export async function checkRole(
       findings.push(finding("role-policy-extra", { ...base, message: `${roleRef} has an extra managed policy ${arn}`, expected: exp.policyArns.join(", ") || "(none)", found: arn }));
     }
     // Inline policies
-    const names: string[] = [];
-    marker = undefined;
-    do {
-      const out = await call("ListRolePolicies", () => iam.send(new ListRolePoliciesCommand({ RoleName: exp.roleName, Marker: marker, MaxItems: 100 })));
-      names.push(...(out.PolicyNames ?? []));
-      marker = out.IsTruncated ? out.Marker : undefined;
-    } while (marker);
+    const namePages = paginateListRolePolicies({ client: iam, pageSize: 100 }, { RoleName: exp.roleName });
+    const names = await aws.collect("ListRolePolicies", "iam", roleRef, namePages, marker, (p) => p.PolicyNames, hard);
     const statements: unknown[] = [];
     for (const n of names.sort()) {
       const out = await call("GetRolePolicy", () => iam.send(new GetRolePolicyCommand({ RoleName: exp.roleName, PolicyName: n })));

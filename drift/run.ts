@@ -1,7 +1,7 @@
 import type { LoadedConfig } from "../config/load";
 import type { ResolvedIntegration } from "../config/resolve";
 import type { Logger } from "../common/log";
-import type { AwsOptions } from "../org/aws";
+import type { AwsOptions } from "../aws/options";
 import { discoverOrganization } from "../org/discover";
 import { computeScope, type Scope } from "../org/scope";
 import type { Snapshot } from "../org/snapshot";

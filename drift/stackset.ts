@@ -1,6 +1,6 @@
 import {
   DescribeStackSetCommand,
-  ListStackInstancesCommand,
+  paginateListStackInstances,
   type StackInstanceSummary,
   type StackSet,
 } from "@aws-sdk/client-cloudformation";
@@ -48,15 +48,8 @@ export async function readStackSet(aws: DriftAws, integration: ResolvedIntegrati
     }
   });
   if (!stackSet || stackSet.Status === "DELETED") return { instances: [] };
-  const instances: StackInstanceSummary[] = [];
-  let token: string | undefined;
-  do {
-    const out = await aws.call("ListStackInstances", "cloudformation", () =>
-      cfn.send(new ListStackInstancesCommand({ StackSetName: name, CallAs, MaxResults: 100, NextToken: token })),
-    );
-    instances.push(...(out.Summaries ?? []));
-    token = out.NextToken;
-  } while (token);
+  const pages = paginateListStackInstances({ client: cfn, pageSize: 100 }, { StackSetName: name, CallAs });
+  const instances = await aws.collect("ListStackInstances", "cloudformation", `StackSet ${name}`, pages, (p) => p.NextToken, (p) => p.Summaries);
   return { stackSet, instances };
 }
 

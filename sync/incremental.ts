@@ -1,20 +1,12 @@
-import {
-  AccountNotFoundException,
-  DescribeAccountCommand,
-  DescribeOrganizationalUnitCommand,
-  ListAccountsForParentCommand,
-  ListOrganizationalUnitsForParentCommand,
-  ListParentsCommand,
-  ListTagsForResourceCommand,
-  OrganizationalUnitNotFoundException,
-  type Account,
-  type Tag,
-} from "@aws-sdk/client-organizations";
+import { AccountNotFoundException, OrganizationalUnitNotFoundException, type Account, type Tag } from "@aws-sdk/client-organizations";
+import { CallStats } from "../aws/client";
+import { describeCredentials } from "../aws/credentials";
+import { explainAwsError } from "../aws/errors";
+import type { AwsOptions } from "../aws/options";
+import { organizationsClient, OrganizationsReader } from "../aws/organizations";
 import { ACCOUNT_ID_RE, OU_ID_RE, ROOT_ID_RE } from "../common/ids";
 import { TaskPool } from "../common/limit";
-import { explainAwsError } from "../org/aws-errors";
-import { CallStats, describeCredentials, sendWithRetry, type AwsOptions } from "../org/aws";
-import { organizationsClient, PAGE_SIZE } from "../org/discover";
+import { DEFAULT_LIMITS } from "../org/discover";
 import { canonicalize, type PathEntry, type Snapshot, type SnapshotAccount, type SnapshotOu } from "../org/snapshot";
 
 /**
@@ -56,16 +48,14 @@ export async function refreshIncrementally(base: Snapshot, ids: readonly string[
   const stats = new CallStats();
   const unique = [...new Set(ids)].sort();
   if (unique.length > MAX_INCREMENTAL_IDS) return { fallback: `${unique.length} ids changed (more than ${MAX_INCREMENTAL_IDS}): a full crawl is cheaper`, stats };
-  const client = organizationsClient(opts);
+  const client = organizationsClient(opts, stats);
   const who = describeCredentials(opts);
-  const call = async <T>(op: string, send: () => Promise<T>): Promise<T> => {
-    try {
-      return await sendWithRetry(op, stats, send);
-    } catch (e) {
-      if (e instanceof AccountNotFoundException || e instanceof OrganizationalUnitNotFoundException) throw e;
-      throw explainAwsError(e, op, "organizations", who);
-    }
-  };
+  // The reads discovery makes (aws/organizations.ts), with its guards; a vanished account or OU is handled here.
+  const org = new OrganizationsReader(
+    client,
+    (e, op) => (e instanceof AccountNotFoundException || e instanceof OrganizationalUnitNotFoundException ? e : explainAwsError(e, op, "organizations", who)),
+    opts.limits?.maxPagesPerListing ?? DEFAULT_LIMITS.maxPagesPerListing,
+  );
   const withTags = base.tagsIncluded;
   const rootId = base.root.id;
   const root: PathEntry = { id: rootId, name: base.root.name };
@@ -77,18 +67,10 @@ export async function refreshIncrementally(base: Snapshot, ids: readonly string[
 
   const readTags = async (id: string): Promise<Record<string, string>> => {
     if (!withTags) return {};
-    const all: Tag[] = [];
-    let next: string | undefined;
-    do {
-      const out = await call("ListTagsForResource", () => client.send(new ListTagsForResourceCommand({ ResourceId: id, NextToken: next })));
-      all.push(...(out.Tags ?? []));
-      next = out.NextToken;
-    } while (next);
-    return tagsToRecord(all);
+    return tagsToRecord(await org.tags(id));
   };
   const parentOf = async (childId: string): Promise<string> => {
-    const out = await call("ListParents", () => client.send(new ListParentsCommand({ ChildId: childId })));
-    const p = out.Parents?.[0];
+    const p = await org.parent(childId);
     if (!p?.Id) throw new CannotApply(`ListParents gave no parent for ${childId}`);
     if (p.Type === "ROOT" && p.Id !== rootId) throw new CannotApply(`${childId} sits under root ${p.Id}, the snapshot knows root ${rootId}`);
     return p.Id;
@@ -135,36 +117,24 @@ export async function refreshIncrementally(base: Snapshot, ids: readonly string[
   const crawlBelow = async (parentId: string, parentPath: PathEntry[]): Promise<void> => {
     const pool = new TaskPool(opts.concurrency);
     const visit = (id: string, path: PathEntry[]) => {
-      pool.add(async () => {
-        let next: string | undefined;
-        do {
-          const out = await call("ListOrganizationalUnitsForParent", () =>
-            client.send(new ListOrganizationalUnitsForParentCommand({ ParentId: id, MaxResults: PAGE_SIZE, NextToken: next })),
-          );
-          for (const ou of out.OrganizationalUnits ?? []) {
-            const rec: SnapshotOu = { id: ou.Id!, name: ou.Name ?? "", arn: ou.Arn ?? "", parentId: id, path, depth: path.length, tags: {} };
-            ous.set(rec.id, rec);
-            fresh.add(rec.id);
-            visit(rec.id, [...path, { id: rec.id, name: rec.name }]);
-            if (withTags) pool.add(async () => void (rec.tags = await readTags(rec.id)));
-          }
-          next = out.NextToken;
-        } while (next);
-      });
-      pool.add(async () => {
-        let next: string | undefined;
-        do {
-          const out = await call("ListAccountsForParent", () => client.send(new ListAccountsForParentCommand({ ParentId: id, MaxResults: PAGE_SIZE, NextToken: next })));
-          for (const a of out.Accounts ?? []) {
-            const rec = accountRecord(a, id, path, {});
-            accounts.set(rec.id, rec);
-            fresh.add(rec.id);
-            crawledAccounts.add(rec.id);
-            if (withTags) pool.add(async () => void (rec.tags = await readTags(rec.id)));
-          }
-          next = out.NextToken;
-        } while (next);
-      });
+      pool.add(() =>
+        org.ous(id, (ou) => {
+          const rec: SnapshotOu = { id: ou.Id!, name: ou.Name ?? "", arn: ou.Arn ?? "", parentId: id, path, depth: path.length, tags: {} };
+          ous.set(rec.id, rec);
+          fresh.add(rec.id);
+          visit(rec.id, [...path, { id: rec.id, name: rec.name }]);
+          if (withTags) pool.add(async () => void (rec.tags = await readTags(rec.id)));
+        }),
+      );
+      pool.add(() =>
+        org.accounts(id, (a) => {
+          const rec = accountRecord(a, id, path, {});
+          accounts.set(rec.id, rec);
+          fresh.add(rec.id);
+          crawledAccounts.add(rec.id);
+          if (withTags) pool.add(async () => void (rec.tags = await readTags(rec.id)));
+        }),
+      );
     };
     visit(parentId, parentPath);
     await pool.drain();
@@ -175,7 +145,7 @@ export async function refreshIncrementally(base: Snapshot, ids: readonly string[
     fresh.add(id);
     let account: Account | undefined;
     try {
-      account = (await call("DescribeAccount", () => client.send(new DescribeAccountCommand({ AccountId: id })))).Account;
+      account = await org.describeAccount(id);
     } catch (e) {
       if (e instanceof AccountNotFoundException) {
         accounts.delete(id);
@@ -202,7 +172,7 @@ export async function refreshIncrementally(base: Snapshot, ids: readonly string[
     fresh.add(id);
     let ou;
     try {
-      ou = (await call("DescribeOrganizationalUnit", () => client.send(new DescribeOrganizationalUnitCommand({ OrganizationalUnitId: id })))).OrganizationalUnit;
+      ou = await org.describeOu(id);
     } catch (e) {
       if (!(e instanceof OrganizationalUnitNotFoundException)) throw e;
     }

@@ -7,7 +7,7 @@ import type { Logger } from "../common/log";
 import type { LoadedConfig } from "../config/load";
 import type { ResolvedIntegration } from "../config/resolve";
 import { runGenerate, type GenerateOptions } from "../generate";
-import type { AwsOptions } from "../org/aws";
+import type { AwsOptions } from "../aws/options";
 import { discoverOrganization } from "../org/discover";
 import { loadSnapshot, saveSnapshot, serializeSnapshot, type Snapshot } from "../org/snapshot";
 import { planIntegration, type Coverage } from "../synth/plan";

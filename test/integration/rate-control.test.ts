@@ -10,7 +10,7 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-rate-"));
 const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 
 describeWithMoto(
-  "rate control (org/rate.ts) through the fault proxy",
+  "rate control (aws/rate.ts) through the fault proxy",
   (moto) => {
     const env = faultSuite(moto, { spec: syntheticSpec({ accounts: 40, ous: 8, depth: 4 }), seed: 7, prefix: "orgtrust-rate-" });
 

@@ -9,7 +9,7 @@ import {
   UntagResourceCommand,
   UpdateOrganizationalUnitCommand,
 } from "@aws-sdk/client-organizations";
-import type { AwsOptions } from "../../org/aws";
+import type { AwsOptions } from "../../aws/options";
 import { discoverOrganization } from "../../org/discover";
 import { serializeSnapshot, type Snapshot } from "../../org/snapshot";
 import { refreshIncrementally } from "../../sync/incremental";
@@ -43,7 +43,7 @@ describeWithMoto("incremental refresh vs full crawl (randomized)", (moto) => {
   let c: AwsClients;
   const saved: Record<string, string | undefined> = {};
   const ENV = { AWS_ENDPOINT_URL: "", AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey, AWS_REGION: "us-east-1", ORGTRUST_RETRY_BASE_MS: "5" };
-  const aws: AwsOptions = { concurrency: 4 };
+  const aws: AwsOptions = { concurrency: 4, tuning: { retryBaseMs: 5 } };
 
   beforeEach(() => {
     c = awsClients(moto().endpoint);

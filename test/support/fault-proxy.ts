@@ -130,8 +130,12 @@ export async function startFaultProxy(target: string, seed = 42): Promise<FaultP
               const rewritten = rewrite?.(op, payload.toString("utf8"), { body, headers: req.headers });
               if (rewritten !== undefined) payload = Buffer.from(rewritten, "utf8");
               if (f?.kind === "repeatToken") payload = Buffer.from(JSON.stringify({ ...JSON.parse(payload.toString("utf8")), NextToken: f.token }), "utf8");
-              const headers = { ...up.headers, "content-length": String(payload.length) };
+              const headers: http.OutgoingHttpHeaders = { ...up.headers, "content-length": String(payload.length) };
               delete headers["transfer-encoding"];
+              // Hop-by-hop headers are the proxy's own (RFC 9110, 7.6.1): moto's "Connection: close" would otherwise
+              // make the SDK open a new connection per request, which AWS does not (and which would count as orgtrust CPU).
+              delete headers["connection"];
+              delete headers["keep-alive"];
               res.writeHead(up.statusCode ?? 502, headers);
               if (f?.kind !== "drip") return void res.end(payload);
               let i = 0;

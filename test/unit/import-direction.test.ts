@@ -4,13 +4,14 @@ import { specifiers } from "../support/source-scan";
 
 /**
  * Layers point down: cli/ (commander, flags, printing) sits on the engines (synth/, generate/, drift/, sync/), which
- * sit on the model (config/, org/, constructs/), which sits on common/ (docs/architecture.md). The CLI may import
+ * sit on the model (config/, org/, constructs/) and aws/ (clients, credentials, retry and rate control, paginators,
+ * error mapping), which sit on common/ (docs/architecture.md). aws/ imports common/ only. The CLI may import
  * anything; nothing outside cli/ imports cli/ (the cdktf app main.ts and the library entry index.ts included), so an
  * engine never depends on how a flag is spelt. Tests are outside the rule: they drive the CLI.
  */
 
 const REPO = path.resolve(__dirname, "..", "..");
-const SOURCE_DIRS = ["common", "config", "org", "constructs", "synth", "generate", "drift", "sync", "bench"];
+const SOURCE_DIRS = ["common", "config", "aws", "org", "constructs", "synth", "generate", "drift", "sync", "bench"];
 const ROOT_FILES = ["main.ts", "index.ts"];
 
 function tsFiles(dir: string, out: string[] = []): string[] {
@@ -51,6 +52,36 @@ describe("import direction: nothing outside cli/ imports cli/", () => {
     const offenders = files.flatMap((f) =>
       specifiers(fs.readFileSync(f, "utf8"))
         .filter((s) => intoCli(f, s))
+        .map((s) => `${path.relative(REPO, f)}: imports ${s}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+});
+
+describe("import direction: aws/ imports common/ only", () => {
+  const outsideCommon = (from: string, spec: string) => {
+    const t = target(from, spec);
+    if (t === undefined) return false;
+    const top = t.split(path.sep)[0];
+    return top !== "aws" && top !== "common";
+  };
+
+  test("the check recognises an import of another layer (it can fail)", () => {
+    const from = path.join(REPO, "aws", "x.ts");
+    for (const src of [`import { a } from "../org/snapshot";`, `import type { B } from "../config/load";`, `import { c } from "../cli/env";`]) {
+      expect({ src, hits: specifiers(src).filter((s) => outsideCommon(from, s)).length }).toEqual({ src, hits: 1 });
+    }
+    for (const src of [`import { a } from "../common/errors";`, `import { b } from "./client";`, `import { c } from "@aws-sdk/client-iam";`]) {
+      expect({ src, hits: specifiers(src).filter((s) => outsideCommon(from, s)).length }).toEqual({ src, hits: 0 });
+    }
+  });
+
+  test("no file in aws/ imports org/, config/, cli/ or an engine", () => {
+    const files = tsFiles(path.join(REPO, "aws"));
+    expect(files.length).toBeGreaterThan(5);
+    const offenders = files.flatMap((f) =>
+      specifiers(fs.readFileSync(f, "utf8"))
+        .filter((s) => outsideCommon(f, s))
         .map((s) => `${path.relative(REPO, f)}: imports ${s}`),
     );
     expect(offenders).toEqual([]);

@@ -53,3 +53,19 @@ export function explainAwsError(e: unknown, operation: string, service: string, 
   const status = err.$metadata?.httpStatusCode;
   return new AwsFailure(`${action} failed: ${name}${status ? ` (HTTP ${status})` : ""}: ${msg} (fix: see the AWS error above, then run again)`, e);
 }
+
+interface AwsErrorLike {
+  name?: string;
+  code?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+/** Errors worth another try after the SDK gave up: throttling, ConcurrentModification, 5xx, dropped connections. */
+export function isRetryableAwsError(e: unknown): boolean {
+  const err = e as AwsErrorLike;
+  const name = err?.name ?? "";
+  if (["TooManyRequestsException", "ThrottlingException", "Throttling", "ConcurrentModificationException", "ServiceException", "RequestTimeout", "TimeoutError"].includes(name)) return true;
+  if ((err?.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  const code = err?.code ?? "";
+  return ["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "ESOCKETTIMEDOUT", "EAI_AGAIN"].includes(code) || /socket hang up/i.test(String((e as Error)?.message));
+}

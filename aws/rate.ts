@@ -1,6 +1,7 @@
 import { isThrottlingError, isTransientError } from "@smithy/core/retry";
 import type { RetryErrorInfo, RetryStrategyV2, StandardRetryToken } from "@smithy/types";
 import { SMITHY_CONTEXT_KEY } from "@smithy/types";
+import { trySignalOf } from "./try-signal";
 
 /**
  * One rate controller for the whole process (discovery and drift): every AWS request of a rate-controlled client
@@ -8,12 +9,16 @@ import { SMITHY_CONTEXT_KEY } from "@smithy/types";
  *
  * How the rate is learned (AIMD, with a check that the throttling really follows the rate):
  * - Slow start: from 20 calls/s, double every second in which the spacing held requests back, until the first
- *   throttle; then add max(1, 5%) calls/s per such second (additive increase), never above the ceiling
- *   (--max-rate or organization.maxRate, else 1,000 calls/s).
+ *   throttle; never above the ceiling (--max-rate or organization.maxRate, else 1,000 calls/s).
  * - A throttle (the SDK's own classification, isThrottlingError) of a request sent after the last decrease, when
- *   throttles in the last 1-2 s exceed the background share by more than 3 standard deviations, cuts the rate to
- *   0.85 x the success rate of that period corrected for the background (multiplicative decrease). Requests sent
+ *   throttles in the last 1-2 s exceed the background share by more than 3 standard deviations, sets the learned
+ *   limit to the lower of the rate sent at and the success rate of that period corrected for the background (while a
+ *   token bucket is empty, successes come at its refill rate), and cuts the rate to 0.9 x that limit. Requests sent
  *   before a decrease do not count again (once per reaction time, as TCP does once per round trip).
+ * - Below the limit the rate goes half the way back to it each second (so it sits just under the refill rate instead
+ *   of sawing between 0.85x and 1x of it, which cost model B of bench/discover.ts 15%); at the limit it probes upwards
+ *   by 1% of it per second, times the seconds spent there (CUBIC-like: careful near the last throttle, faster
+ *   beyond it, in case the budget grew).
  * - After each decrease, the next 40 answers tell whether slowing down helped. A token bucket throttles a share of
  *   requests that falls with the rate; random throttling (a shared budget another tool eats) does not. When the share
  *   did not fall by a quarter, the throttling is background: the previous rate comes back and the share becomes the
@@ -26,14 +31,17 @@ export interface RateSettings {
   maxRate?: number;
   /** Requests in flight at most (--concurrency). */
   concurrency?: number;
+  /** Prints the controller's decisions on stderr (tuning.rateDebug). */
+  debug?: boolean;
 }
 
 export const DEFAULT_CEILING = 1000;
 const INITIAL_RATE = 20;
-const DECREASE = 0.85;
+const DECREASE = 0.9;
+/** Above the learned limit, the rate grows by this share of it per window, times the windows spent above it. */
+const PROBE_STEP = 0.01;
 const WINDOW_MS = 1000;
 const PROBE_ANSWERS = 40;
-const DEBUG = process.env.ORGTRUST_RATE_DEBUG === "1";
 
 interface Window {
   start: number;
@@ -46,6 +54,7 @@ export class RateController {
   ceiling = DEFAULT_CEILING;
   rate = INITIAL_RATE;
   maxInFlight = 64;
+  debug = false;
   /** Totals, for progress and the benchmark. */
   attempts = 0;
   throttles = 0;
@@ -53,6 +62,14 @@ export class RateController {
   private readonly waiters: Array<() => void> = [];
   private nextAt = 0;
   private slowStart = true;
+  /**
+   * The rate the endpoint sustained the last time it throttled us (the refill rate of its token bucket): the lower of
+   * the rate we sent at and the successes per second in the 1-2 s before the throttle. Undefined until a throttle that
+   * follows the rate, and again once throttling turns out to be background.
+   */
+  private limit?: number;
+  /** Windows the rate has spent at or above the limit since the last decrease (the probe upwards speeds up with them). */
+  private windowsAbove = 0;
   private background = 0;
   private lastDecreaseAt = Number.NEGATIVE_INFINITY;
   private probe?: { previousRate: number; shareBefore: number; answers: number; throttles: number };
@@ -73,6 +90,7 @@ export class RateController {
   configure(s: RateSettings): void {
     if (s.maxRate !== undefined) this.ceiling = s.maxRate;
     if (s.concurrency !== undefined) this.maxInFlight = s.concurrency;
+    if (s.debug !== undefined) this.debug = s.debug;
     this.rate = Math.min(this.rate, this.ceiling);
   }
 
@@ -139,13 +157,14 @@ export class RateController {
       if (probe.answers >= PROBE_ANSWERS) {
         const shareAfter = probe.throttles / probe.answers;
         this.probe = undefined;
-        if (DEBUG) process.stderr.write(`rate: probe after ${shareAfter.toFixed(2)} before ${probe.shareBefore.toFixed(2)} rate ${this.rate.toFixed(1)}\n`);
+        if (this.debug) process.stderr.write(`rate: probe after ${shareAfter.toFixed(2)} before ${probe.shareBefore.toFixed(2)} rate ${this.rate.toFixed(1)}\n`);
         if (probe.throttles >= 3 && shareAfter >= 0.75 * probe.shareBefore) {
           // Slowing down did not reduce throttling: it is background, not our rate.
           this.background = Math.max(this.background, shareAfter);
           this.rate = Math.min(this.ceiling, probe.previousRate);
           // No sign of a limit on the rate: probe upwards quickly again.
           this.slowStart = true;
+          this.limit = undefined;
         }
       }
       return;
@@ -159,12 +178,29 @@ export class RateController {
     const elapsed = Math.max(0.25, (now - w.start) / 1000);
     const sustained = w.successes / elapsed / (1 - bg);
     const previousRate = this.rate;
-    this.rate = Math.max(Math.min(1, this.ceiling), 0.1 * this.rate, DECREASE * Math.min(this.rate, sustained));
+    this.limit = Math.min(this.rate, sustained);
+    this.windowsAbove = 0;
+    this.rate = Math.max(Math.min(1, this.ceiling), 0.1 * this.rate, DECREASE * this.limit);
     this.lastDecreaseAt = now;
     this.slowStart = false;
     this.decreasedInWindow = true;
     this.probe = { previousRate, shareBefore: share, answers: 0, throttles: 0 };
-    if (DEBUG) process.stderr.write(`rate: decrease ${previousRate.toFixed(1)} -> ${this.rate.toFixed(1)} share ${share.toFixed(2)} bg ${bg.toFixed(2)} n ${n}\n`);
+    if (this.debug) process.stderr.write(`rate: decrease ${previousRate.toFixed(1)} -> ${this.rate.toFixed(1)} share ${share.toFixed(2)} bg ${bg.toFixed(2)} n ${n}\n`);
+  }
+
+  /**
+   * The rate for the next window when the spacing held requests back: doubling in slow start; below a learned limit,
+   * half the way back to it (most of the throughput comes back within two seconds of a decrease, and the rate then
+   * sits just under the limit instead of sawing between 0.85x and 1x of it); at or above it, a slow probe that speeds
+   * up the longer the endpoint keeps up (its limit may have risen: another tool stopped).
+   */
+  private nextRate(): number {
+    if (this.slowStart) return this.rate * 2;
+    const limit = this.limit;
+    if (limit === undefined) return this.rate + Math.max(1, this.rate * 0.05);
+    if (this.rate < 0.99 * limit) return Math.min(limit, this.rate + Math.max((limit - this.rate) / 2, 0.005 * limit));
+    this.windowsAbove++;
+    return Math.max(this.rate, limit) + PROBE_STEP * limit * this.windowsAbove;
   }
 
   /** The last full window and the current one together. */
@@ -177,9 +213,9 @@ export class RateController {
   private roll(now: number): void {
     if (now - this.current.start < WINDOW_MS) return;
     if (this.heldBack && !this.decreasedInWindow && !this.probe) {
-      this.rate = Math.min(this.ceiling, this.slowStart ? this.rate * 2 : this.rate + Math.max(1, this.rate * 0.05));
+      this.rate = Math.min(this.ceiling, this.nextRate());
     }
-    if (DEBUG) process.stderr.write(`rate: window ${this.current.attempts} attempts ${this.current.throttles} throttles rate ${this.rate.toFixed(1)} held ${this.heldBack}\n`);
+    if (this.debug) process.stderr.write(`rate: window ${this.current.attempts} attempts ${this.current.throttles} throttles rate ${this.rate.toFixed(1)} held ${this.heldBack}\n`);
     this.previous = this.current;
     this.current = { start: now, attempts: 0, throttles: 0, successes: 0 };
     this.heldBack = false;
@@ -225,7 +261,7 @@ interface MiddlewareClient {
 export function rateControlled<C extends MiddlewareClient>(client: C, controller: RateController = rateController()): C {
   client.middlewareStack.add(
     (next: (args: unknown) => Promise<unknown>, context: Record<string | symbol, unknown>) => async (args: unknown) => {
-      const signal = (context[SMITHY_CONTEXT_KEY] as { abortSignal?: AbortSignal } | undefined)?.abortSignal;
+      const signal = trySignalOf(context) ?? (context[SMITHY_CONTEXT_KEY] as { abortSignal?: AbortSignal } | undefined)?.abortSignal;
       const sentAt = await controller.acquire(signal);
       try {
         const out = await next(args);
