@@ -32,6 +32,7 @@ import { MemberRoleStackSet } from "../../constructs/member-role-stack-set";
 import type { Snapshot } from "../../org/snapshot";
 import { planIntegration, type IntegrationPlan } from "../../synth/plan";
 import { integrationStackProps } from "../../synth/stack-props";
+import { INCREMENTAL_READ_ACTIONS } from "../../sync/trigger-synth";
 import { MGMT, ROOT, integrationFrom, recordingLogger, snapshotOf, type Tree } from "../fixtures/constructs";
 
 type TfJson = {
@@ -128,12 +129,18 @@ describe("discovery role", () => {
     expect(policy.Statement.every((st) => st.Effect === "Allow")).toBe(true);
   });
 
-  test("every Organizations call org/discover.ts makes is allowed (and nothing it does not make)", () => {
-    const src = fs.readFileSync(path.join(__dirname, "..", "..", "org", "discover.ts"), "utf8");
-    const calls = [...new Set([...src.matchAll(/new (\w+)Command\(/g)].map((m) => `organizations:${m[1]}`))].sort();
+  test("every Organizations call discovery makes is allowed (and nothing it does not make)", () => {
+    // Every Organizations read of discovery and sync's incremental refresh goes through aws/organizations.ts:
+    // single calls as `new XCommand(`, listings through the SDK's generated `paginateX(`.
+    const src = fs.readFileSync(path.join(__dirname, "..", "..", "aws", "organizations.ts"), "utf8");
+    const calls = [...new Set([...src.matchAll(/new (\w+)Command\(|paginate(\w+)\(/g)].map((m) => `organizations:${m[1] ?? m[2]}`))].sort();
     expect(calls.length).toBeGreaterThan(3);
+    // The reads only the incremental refresh makes are the sync trigger role's (sync/trigger-synth.ts), not discovery's.
+    const incremental: string[] = [...INCREMENTAL_READ_ACTIONS];
+    expect(calls).toEqual(expect.arrayContaining(incremental));
+    const crawl = calls.filter((c) => !incremental.includes(c));
     const orgActions = allowedActions(policy).filter((a) => a.startsWith("organizations:"));
-    expect(orgActions).toEqual([...calls, ...CONSUMER_DISCOVERY_ACTIONS.backstage].sort());
+    expect(orgActions).toEqual([...crawl, ...CONSUMER_DISCOVERY_ACTIONS.backstage].sort());
   });
 
   test("StackSet and role reads are scoped to this integration's resources", () => {
