@@ -30,9 +30,9 @@ import {
 } from "../constructs/member-role-policy";
 import { MemberRoleStackSet } from "../constructs/member-role-stack-set";
 import type { Snapshot } from "../org/snapshot";
-import { planIntegration, type IntegrationPlan } from "../synth/plan";
+import { planIntegration, type IntegrationPlan } from "../plan/integration";
 import { integrationStackProps } from "../synth/stack-props";
-import { MGMT, ROOT, integrationFrom, recordingLogger, snapshotOf, type Tree } from "./constructs.fixtures";
+import { MGMT, ROOT, integrationFrom, snapshotOf, type Tree } from "./constructs.fixtures";
 
 type TfJson = {
   resource: Record<string, Record<string, Record<string, unknown>>>;
@@ -56,15 +56,10 @@ interface Synth {
 }
 
 function synth(integration: ResolvedIntegration, opts: { snapshot?: Snapshot; excludeOu?: string[]; excludeAccount?: string[] } = {}): Synth {
-  const log = recordingLogger();
-  const plan = planIntegration(integration, {
-    snapshot: opts.snapshot,
-    cli: { excludeOu: opts.excludeOu ?? [], excludeAccount: opts.excludeAccount ?? [] },
-    log,
-  });
+  const plan = planIntegration(integration, opts.snapshot, { exclusions: { excludeOu: opts.excludeOu ?? [], excludeAccount: opts.excludeAccount ?? [] } });
   const stack = new IntegrationStack(Testing.app(), integration.name, integrationStackProps(plan));
   const text = Testing.synth(stack);
-  return { text, json: JSON.parse(text) as TfJson, plan, warnings: log.warnings };
+  return { text, json: JSON.parse(text) as TfJson, plan, warnings: plan.warnings };
 }
 
 const resources = (s: Synth, type: string) => s.json.resource[type] ?? {};
