@@ -1,6 +1,7 @@
 /**
- * The cdktf app: `cdktf synth | diff | deploy` run `node dist/main.js` (cdktf.json). It reads orgtrust.yaml and the
- * org snapshot and adds one stack per integration, exactly as `orgtrust synth` does (the same planning and stacks).
+ * The cdktf app: `cdktf synth | diff | deploy` run `node dist/main.js` (cdktf.json). A thin adapter: it reads
+ * orgtrust.yaml and the org snapshot with synth's input loader (plan/inputs.ts), plans with the same planner and adds
+ * one stack per integration, exactly as `orgtrust synth` does.
  *
  * Environment:
  *   ORGTRUST_CONFIG        config file (default ./orgtrust.yaml)
@@ -13,31 +14,27 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { App } from "cdktf";
-import { selectIntegrations } from "./config/resolve";
 import { OrgtrustError } from "./common/errors";
 import { createLogger } from "./common/log";
 import { stackBackend } from "./config/backend";
-import { DEFAULT_CONFIG_FILE, loadConfig } from "./config/load";
 import { memberRoleTemplateBody } from "./constructs/member-role-policy";
-import { loadSnapshot } from "./org/snapshot";
+import { NO_EXTRA_EXCLUSIONS } from "./org/scope-rules";
+import { loadInputs } from "./plan/inputs";
+import { planIntegrations } from "./plan/integration";
 import { applyBackend } from "./synth/backend";
 import { toHcl } from "./synth/hcl";
-import { MEMBER_ROLE_TEMPLATE_FILE, buildStacks, planAll } from "./synth/synthesize";
+import { MEMBER_ROLE_TEMPLATE_FILE, buildStacks } from "./synth/synthesize";
 
 function run(): void {
-  const loaded = loadConfig(process.env.ORGTRUST_CONFIG ?? DEFAULT_CONFIG_FILE);
-  const snapshotFile = process.env.ORGTRUST_SNAPSHOT ?? (loaded.config.snapshot ? path.resolve(loaded.baseDir, loaded.config.snapshot) : undefined);
-  const snapshot = snapshotFile ? loadSnapshot(snapshotFile) : undefined;
   const names = (process.env.ORGTRUST_INTEGRATIONS ?? "")
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  const integrations = selectIntegrations(loaded, names);
-  const plans = planAll({
-    snapshot,
-    integrations,
-    cli: { excludeOu: [], excludeAccount: [], strict: process.env.ORGTRUST_STRICT === "true" },
-    log: createLogger({}),
+  const { loaded, snapshot, integrations } = loadInputs({ config: process.env.ORGTRUST_CONFIG, snapshot: process.env.ORGTRUST_SNAPSHOT, integrations: names });
+  const log = createLogger({});
+  const plans = planIntegrations(integrations, snapshot, {
+    exclusions: { ...NO_EXTRA_EXCLUSIONS, strict: process.env.ORGTRUST_STRICT === "true" },
+    onWarning: (m) => log.warn(m),
   });
   const app = new App();
   const stacks = buildStacks(app, plans);

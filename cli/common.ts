@@ -12,6 +12,7 @@ import { awsTuningFromEnv } from "./env";
 import { discoverOrganization, type DiscoveryResult } from "../org/discover";
 import { checkManagementAccount, type ScopeFlags } from "../org/scope-rules";
 import { loadSnapshot, type Snapshot } from "../org/snapshot";
+import { snapshotPathOf } from "../plan/inputs";
 import { jsonTerminalSafe } from "../common/terminal";
 
 /** Options every command accepts (see addCommonOptions): the scope flags the engines take, plus the CLI's own. */
@@ -96,6 +97,11 @@ export function addAwsOptions(cmd: Command): Command {
     });
 }
 
+/** The scope flags (--exclude-ou, --exclude-account, --strict) as the engines' `exclusions` option. */
+export function exclusionsFrom(flags: ScopeFlags): ScopeFlags {
+  return { excludeOu: flags.excludeOu, excludeAccount: flags.excludeAccount, strict: flags.strict };
+}
+
 /** Turns the AWS flags into discovery options, checking that flags that need each other are together. */
 export function awsOptionsFrom(opts: AwsCliOptions, loaded?: LoadedConfig): AwsOptions {
   const externalId = opts.externalId ?? process.env.ORGTRUST_EXTERNAL_ID;
@@ -133,9 +139,7 @@ export function requireConfig(opts: { config?: string }): LoadedConfig {
 
 /** The snapshot file to read: --snapshot, else the config's snapshot field (relative to the config file). */
 export function snapshotPathFrom(opts: { snapshot?: string }, loaded?: LoadedConfig): string | undefined {
-  if (opts.snapshot) return opts.snapshot;
-  if (loaded?.config.snapshot) return path.resolve(loaded.baseDir, loaded.config.snapshot);
-  return undefined;
+  return snapshotPathOf(opts, loaded);
 }
 
 export function loadSnapshotFrom(opts: { snapshot?: string }, loaded?: LoadedConfig): Snapshot | undefined {

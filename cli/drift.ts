@@ -6,7 +6,7 @@ import { InputError } from "../common/errors";
 import { roleName } from "../common/ids";
 import { FORMATS, formatReport, type Format } from "../drift/format";
 import { DEFAULT_AUDIT_ROLE } from "../drift/audit-role";
-import { addAwsOptions, addCommonOptions, awsOptionsFrom, loadSnapshotFrom, makeLogger, requireConfig, snapshotPathFrom, type AwsCliOptions, type CommonOptions } from "./common";
+import { addAwsOptions, addCommonOptions, awsOptionsFrom, exclusionsFrom, loadSnapshotFrom, makeLogger, requireConfig, snapshotPathFrom, type AwsCliOptions, type CommonOptions } from "./common";
 import { selectIntegrations } from "../config/resolve";
 import { jsonTerminalSafe, terminalSafe } from "../common/terminal";
 
@@ -85,9 +85,9 @@ export function registerDrift(program: Command): Command {
       auditRoleName: flags.auditRoleName,
       generatedDir: flags.generated,
       failOn: flags.failOn,
-      cli: flags,
+      exclusions: exclusionsFrom(flags),
       log,
-      checkGenerated: async (p) => (await import("../drift/generated")).checkGenerated({ ...p, loaded, cli: flags, log }),
+      checkGenerated: async (p) => (await import("../drift/generated")).checkGenerated({ ...p, loaded, exclusions: exclusionsFrom(flags), log }),
     });
     for (const r of flags.report) writeFileAtomic(r.file, formatReport(report, r.format));
     process.stdout.write(format === "json" ? jsonTerminalSafe(formatReport(report, format)) : terminalSafe(formatReport(report, format)));

@@ -2,12 +2,9 @@ import * as path from "node:path";
 import type { Command } from "commander";
 import { createLogger } from "../common/log";
 import { EXAMPLES_DIR } from "../common/paths";
-import { loadConfig } from "../config/load";
-import { resolveAll } from "../config/resolve";
 import { computeScope } from "../org/scope";
-import { loadSnapshot } from "../org/snapshot";
-import { type CommonOptions } from "./common";
-import { globalRules } from "../org/scope-rules";
+import { globalRules, NO_EXTRA_EXCLUSIONS } from "../org/scope-rules";
+import { loadInputs } from "../plan/inputs";
 import { summaryText as discoverSummary } from "./discover";
 import { resultText as generateSummary } from "./generate";
 import { summaryText as synthSummary } from "./synth";
@@ -39,24 +36,24 @@ export function registerExample(program: Command): Command {
       const { runSynth } = await import("../synth/synthesize");
       const { runGenerate } = await import("../generate");
       const log = createLogger();
-      const loaded = loadConfig(path.join(EXAMPLES_DIR, "orgtrust.yaml"));
-      const snapshot = loadSnapshot(path.join(EXAMPLES_DIR, "org.json"));
-      const cli: CommonOptions = { excludeOu: [], excludeAccount: [] };
-      const integrations = resolveAll(loaded.config, loaded.baseDir);
+      // The same input loader as `orgtrust synth --config examples/orgtrust.yaml --snapshot examples/org.json`.
+      const inputs = loadInputs({ config: path.join(EXAMPLES_DIR, "orgtrust.yaml"), snapshot: path.join(EXAMPLES_DIR, "org.json") });
+      const { loaded, integrations } = inputs;
+      const snapshot = inputs.snapshot!;
 
-      const scope = computeScope(snapshot, globalRules(cli, loaded));
+      const scope = computeScope(snapshot, globalRules(NO_EXTRA_EXCLUSIONS, loaded));
       const out = (title: string, body: string) => process.stdout.write(terminalSafe(`\n== ${title}\n${body}`));
       out("discover (the bundled snapshot examples/org.json)", discoverSummary(snapshot, scope, undefined));
-      const synth = await runSynth({ loaded, snapshot, integrations, outDir: path.join(flags.out, "cdktf.out"), hcl: false, cli, log });
+      const synth = await runSynth({ loaded, snapshot, integrations, outDir: path.join(flags.out, "cdktf.out"), hcl: false, log });
       // No "Next:" here: the bundled org is not one to deploy to; the route for a real org is printed at the end.
       out(`synth (Terraform JSON for cdktf into ${path.join(flags.out, "cdktf.out")})`, synthSummary(synth, "examples/org.json", { next: false }));
-      const hcl = await runSynth({ loaded, snapshot, integrations, outDir: path.join(flags.out, "hcl"), hcl: true, cli, log });
+      const hcl = await runSynth({ loaded, snapshot, integrations, outDir: path.join(flags.out, "hcl"), hcl: true, log });
       out(`synth --hcl (plain Terraform into ${path.join(flags.out, "hcl")})`, `${hcl.stacks.length} stacks written\n`);
       // The AWS CLI, Steampipe and c7n-org files carry the external ID itself; the example org's generated IDs exist
       // nowhere, so those integrations get a stand-in value unless their variable is set.
       const env = { ...process.env };
       for (const i of integrations) if (i.externalId.source === "generate" && !env[i.externalId.variable]) env[i.externalId.variable] = `example-only-${i.name}-external-id`;
-      const gen = await runGenerate({ loaded, snapshot, integrations, outDir: path.join(flags.out, "generated"), check: false, inlineSecrets: false, cli, log, env });
+      const gen = await runGenerate({ loaded, snapshot, integrations, outDir: path.join(flags.out, "generated"), check: false, inlineSecrets: false, log, env });
       out(`generate (every consumer's config into ${path.join(flags.out, "generated")})`, generateSummary(gen));
       out("next, for your own organization", NEXT_STEPS);
     });

@@ -2,7 +2,7 @@ import * as path from "node:path";
 import type { Command } from "commander";
 import { ExitCode } from "../common/errors";
 import { runGenerate, type GenerateResult } from "../generate";
-import { addAwsOptions, addCommonOptions, makeLogger, orgFrom, printJson, requireConfig, type AwsCliOptions, type CommonOptions } from "./common";
+import { addAwsOptions, addCommonOptions, exclusionsFrom, makeLogger, orgFrom, printJson, requireConfig, type AwsCliOptions, type CommonOptions } from "./common";
 import { selectIntegrations } from "../config/resolve";
 import { terminalSafe } from "../common/terminal";
 
@@ -43,7 +43,7 @@ export function registerGenerate(program: Command): Command {
       outDir: flags.out,
       check: !!flags.check,
       inlineSecrets: !!flags.inlineSecrets,
-      cli: flags,
+      exclusions: exclusionsFrom(flags),
       log,
     });
     if (flags.json) printJson(result);

@@ -98,7 +98,6 @@ export function registerSync(program: Command): Command {
     // Loaded on use: cdktf, the provider bindings and the generator stay out of every other command's start-up.
     const { runSync } = await import("../sync/run");
     const aws = awsOptionsFrom(flags, loaded);
-    const cli = { excludeOu: [], excludeAccount: [], json: flags.json };
     // Drift runs against what is deployed: the committed snapshot (read before sync replaces it).
     const committedPath = flags.since ?? snapshotPath;
     const committed = flags.drift && fs.existsSync(committedPath) ? loadSnapshot(committedPath) : undefined;
@@ -113,7 +112,6 @@ export function registerSync(program: Command): Command {
             deep: false,
             auditRoleName: DEFAULT_AUDIT_ROLE,
             failOn: "error",
-            cli,
             log,
           });
           const by = new Map<string, Array<{ severity: string; kind: string; message: string }>>();
@@ -138,7 +136,6 @@ export function registerSync(program: Command): Command {
       synthOut: flags.synthOut,
       hcl: !!flags.hcl,
       generatedDir: flags.generated,
-      cli,
       log,
       drift,
     });

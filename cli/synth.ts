@@ -2,8 +2,8 @@ import * as path from "node:path";
 import type { Command } from "commander";
 import { InputError } from "../common/errors";
 import type { StackResult, SynthResult } from "../synth/synthesize";
-import { snapshotPathFrom, addCommonOptions, loadSnapshotFrom, makeLogger, printJson, requireConfig, type CommonOptions } from "./common";
-import { selectIntegrations } from "../config/resolve";
+import { addCommonOptions, exclusionsFrom, makeLogger, printJson, type CommonOptions } from "./common";
+import { loadInputs } from "../plan/inputs";
 import { terminalSafe } from "../common/terminal";
 
 interface SynthFlags extends CommonOptions {
@@ -49,16 +49,14 @@ export function registerSynth(program: Command): Command {
   );
   return cmd.action(async (flags: SynthFlags) => {
     const log = makeLogger(flags);
-    const loaded = requireConfig(flags);
-    const snapshot = loadSnapshotFrom(flags, loaded);
-    const integrations = selectIntegrations(loaded, flags.integration);
+    const { loaded, snapshot, snapshotPath, integrations } = loadInputs({ config: flags.config, snapshot: flags.snapshot, integrations: flags.integration });
     if (new Set(flags.integration).size !== flags.integration.length) throw new InputError("--integration: the same integration is given twice (fix: list each once)");
     // Loaded on use: cdktf and the provider bindings stay out of every other command's start-up.
     const { runSynth } = await import("../synth/synthesize");
     const outDir = flags.out ?? (flags.hcl ? DEFAULT_HCL_OUT : DEFAULT_SYNTH_OUT);
-    const result = await runSynth({ loaded, snapshot, integrations, outDir, hcl: !!flags.hcl, force: !!flags.force, cli: flags, log });
+    const result = await runSynth({ loaded, snapshot, integrations, outDir, hcl: !!flags.hcl, force: !!flags.force, exclusions: exclusionsFrom(flags), log });
     if (flags.json) printJson(result);
-    else process.stdout.write(terminalSafe(summaryText(result, snapshot ? displayPath(snapshotPathFrom(flags, loaded)!) : undefined)));
+    else process.stdout.write(terminalSafe(summaryText(result, snapshot ? displayPath(snapshotPath!) : undefined)));
   });
 }
 

@@ -9,8 +9,8 @@ import { accountTarget, finding, type CheckResult, type CheckedUnit, type Findin
  *
  * - An in-scope member account without an instance: instance-missing (error); when computeOuCover says the
  *   account cannot be covered exactly, account-not-coverable (warning) instead.
- * - Accounts in `direct` (stackSet.uncoveredAccounts "direct": synth gave them the member role with their own
- *   provider) are expected to have no instance: neither finding. Decision: an instance there is not reported
+ * - Accounts in `direct` (directAccountsLive of the plans, plan/member-role.ts; stackSet.uncoveredAccounts "direct":
+ *   synth gave them the member role with their own provider) are expected to have no instance: neither finding. Decision: an instance there is not reported
  *   either (no target reaches them, so only a hand-made or older deployment puts one there; the role itself is what
  *   the consumer uses and --deep checks it like any member role). With "direct", an uncoverable account synth did not
  *   see (it joined or moved after the snapshot) is still account-not-coverable, with re-discover and synth as fix.

@@ -23,7 +23,8 @@ export async function checkGenerated(p: {
   integrations: ResolvedIntegration[];
   dir: string;
   loaded: LoadedConfig;
-  cli: ScopeFlags;
+  /** The run's extra exclusions and --strict (default: none). */
+  exclusions?: ScopeFlags;
   log: Logger;
 }): Promise<CheckResult> {
   const units: CheckedUnit[] = [];
@@ -39,7 +40,7 @@ export async function checkGenerated(p: {
       outDir: root,
       check: true,
       inlineSecrets: false,
-      cli: p.cli,
+      exclusions: p.exclusions,
       log: p.log,
     });
     const rendered = new Set<string>();

@@ -1,16 +1,16 @@
-import type { OuCover } from "../org/targets";
+import type { AccountRef } from "../plan/member-role";
 import type { DriftAws } from "./aws";
 import { accountTarget, finding, type CheckResult } from "./finding";
 import { checkRole, type ExpectedRole } from "./roles";
 
 /**
  * Check 4: the management account's own role (StackSets never deploy there, so orgtrust creates it directly).
- * Skipped when the integration leaves the management account out of scope (computeScope decides: cover.direct
- * is empty). Read with the caller's credentials, which must be the management account's; otherwise the check
+ * Skipped when the integration leaves the management account out of scope (the plan gives it no role: `management`
+ * is managementAccountOf(plan), undefined). Read with the caller's credentials, which must be the management account's; otherwise the check
  * is reported as skipped (info). AWS errors other than a missing role abort the run (exit 3).
  */
-export async function checkManagementRole(aws: DriftAws, callerAccount: string, cover: OuCover, expected: ExpectedRole): Promise<CheckResult> {
-  const mgmt = cover.direct[0];
+export async function checkManagementRole(aws: DriftAws, callerAccount: string, management: AccountRef | undefined, expected: ExpectedRole): Promise<CheckResult> {
+  const mgmt = management;
   if (!mgmt) return { units: [], findings: [] };
   const target = accountTarget(mgmt);
   const units = [{ check: "management-role" as const, integration: expected.integration, target }];

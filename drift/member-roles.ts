@@ -17,10 +17,11 @@ import { checkRole, type ExpectedRole } from "./roles";
  * Bounded concurrency (mapLimit), retries by the clients' middleware (aws/client.ts instrument), progress on a TTY. An account that cannot be
  * assumed is a finding for every integration that covers it, never dropped. Accounts computeOuCover cannot
  * cover have no role by design: a missing role there is a warning (check 3 already says why), unless synth gave
- * them the role directly (MemberRolePlan.direct, stackSet.uncoveredAccounts "direct"): then they are checked like
+ * them the role directly (MemberRoleExpectation.direct, stackSet.uncoveredAccounts "direct"): then they are checked like
  * every other member account.
  */
-export interface MemberRolePlan {
+/** One integration's member role as check 5 expects it: the role, and the live plan's scope, cover and direct accounts. */
+export interface MemberRoleExpectation {
   expected: ExpectedRole;
   scope: Scope;
   cover: OuCover;
@@ -30,23 +31,23 @@ export interface MemberRolePlan {
 
 export async function checkMemberRoles(
   aws: DriftAws,
-  plans: MemberRolePlan[],
+  expectations: MemberRoleExpectation[],
   opts: { auditRoleName: string; partition: Partition; concurrency: number; log: Logger },
 ): Promise<CheckResult> {
-  const accounts = new Map<string, { account: SnapshotAccount; plans: MemberRolePlan[] }>();
-  for (const p of plans) {
+  const accounts = new Map<string, { account: SnapshotAccount; expected: MemberRoleExpectation[] }>();
+  for (const p of expectations) {
     for (const a of p.scope.inScope) {
       if (a.isManagementAccount) continue;
-      const entry = accounts.get(a.id) ?? { account: a, plans: [] };
-      entry.plans.push(p);
+      const entry = accounts.get(a.id) ?? { account: a, expected: [] };
+      entry.expected.push(p);
       accounts.set(a.id, entry);
     }
   }
   const list = [...accounts.values()].sort((x, y) => (x.account.id < y.account.id ? -1 : 1));
   const units: CheckedUnit[] = [];
-  for (const { account, plans: ps } of list) for (const p of ps) units.push({ check: "member-role", integration: p.expected.integration, target: accountTarget(account) });
+  for (const { account, expected: ps } of list) for (const p of ps) units.push({ check: "member-role", integration: p.expected.integration, target: accountTarget(account) });
   let done = 0;
-  const per = await mapLimit(list, opts.concurrency, async ({ account, plans: ps }): Promise<Finding[]> => {
+  const per = await mapLimit(list, opts.concurrency, async ({ account, expected: ps }): Promise<Finding[]> => {
     const target = accountTarget(account);
     const roleArn = auditRoleArn(opts.partition, account.id, opts.auditRoleName);
     let iam: IAMClient;

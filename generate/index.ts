@@ -7,7 +7,7 @@ import { EXTERNAL_ID_RE } from "../common/ids";
 import type { Logger } from "../common/log";
 import type { LoadedConfig } from "../config/load";
 import type { ResolvedIntegration } from "../config/resolve";
-import { type ScopeFlags } from "../org/scope-rules";
+import { NO_EXTRA_EXCLUSIONS, type ScopeFlags } from "../org/scope-rules";
 import { integrationRules, scopeWithChecks } from "../org/scope-rules";
 import type { Scope } from "../org/scope";
 import { snapshotHash as hashOf, type Snapshot } from "../org/snapshot";
@@ -24,6 +24,7 @@ export type { TemplateContext } from "./context";
 export { APONO_ORG_INTEGRATION, CONSUMER_REGISTRY } from "./consumers";
 export { HELPERS } from "./render";
 
+/** What `orgtrust generate` renders and where (cli/generate.ts maps the flags to it; sync and drift build it too). */
 export interface GenerateOptions {
   loaded: LoadedConfig;
   snapshot: Snapshot;
@@ -35,7 +36,8 @@ export interface GenerateOptions {
   check: boolean;
   /** Write external ID values into the files instead of references. */
   inlineSecrets: boolean;
-  cli: ScopeFlags;
+  /** The run's extra exclusions (--exclude-ou, --exclude-account) and --strict, merged into each integration's (default: none). */
+  exclusions?: ScopeFlags;
   log: Logger;
   /** Where external ID values are read from (default process.env). */
   env?: NodeJS.ProcessEnv;
@@ -147,8 +149,9 @@ export function renderIntegrations(opts: Omit<GenerateOptions, "check" | "loaded
   const log: Logger = { ...opts.log, warn: (m) => void (seen.has(m) || (seen.add(m), opts.log.warn(m))) };
   const out: RenderedIntegration[] = [];
   const seenPaths = new Map<string, string>();
+  const exclusions = opts.exclusions ?? NO_EXTRA_EXCLUSIONS;
   for (const i of opts.integrations) {
-    const scope = scopeWithChecks(opts.snapshot, integrationRules(i, opts.cli), opts.cli, log, "exclusions");
+    const scope = scopeWithChecks(opts.snapshot, integrationRules(i, exclusions), exclusions, log, "exclusions");
     const cover = computeOuCover(scope);
     const def = consumerDefinition(i);
     const externalId = externalIdFor(i, opts.inlineSecrets && def.usesExternalId !== false, opts.env ?? process.env, !!def.writesExternalId);

@@ -19,6 +19,9 @@ export interface ScopeFlags {
   strict?: boolean;
 }
 
+/** No exclusions beyond the config's (the engines' default when their options give none). */
+export const NO_EXTRA_EXCLUSIONS: ScopeFlags = { excludeOu: [], excludeAccount: [] };
+
 /** Global scope rules: config exclusions plus the --exclude-* flags. */
 export function globalRules(opts: ScopeFlags, loaded?: LoadedConfig): ScopeRules {
   const ex = loaded?.config.exclusions;

@@ -6,11 +6,13 @@ import { InputError } from "../common/errors";
 import type { Logger } from "../common/log";
 import type { LoadedConfig } from "../config/load";
 import type { ResolvedIntegration } from "../config/resolve";
-import { runGenerate, type GenerateOptions } from "../generate";
+import { runGenerate } from "../generate";
 import type { AwsOptions } from "../aws/options";
 import { discoverOrganization } from "../org/discover";
 import { loadSnapshot, saveSnapshot, serializeSnapshot, type Snapshot } from "../org/snapshot";
-import { planIntegration, type Coverage } from "../synth/plan";
+import { planIntegration } from "../plan/integration";
+import type { Coverage } from "../plan/member-role";
+import type { ScopeFlags } from "../org/scope-rules";
 import { runSynth } from "../synth/synthesize";
 import { countChanges, diffSnapshots, type OrgChanges } from "./diff";
 import { refreshIncrementally } from "./incremental";
@@ -23,9 +25,7 @@ import { renderSummary } from "./summary";
  * snapshot last) means a run that fails half-way leaves the old snapshot, so the next run redoes the work.
  */
 
-/** The --exclude-* style options runGenerate and synth take (sync offers none of its own: the config decides). */
-export type SyncCli = GenerateOptions["cli"];
-
+/** What `orgtrust sync` refreshes, regenerates and writes (cli/sync.ts maps the flags to it). */
 export interface SyncOptions {
   loaded: LoadedConfig;
   /** The committed snapshot file (read, and written when the org changed). May not exist yet. */
@@ -50,7 +50,8 @@ export interface SyncOptions {
   hcl: boolean;
   /** generate's --out (each integration under DIR/<integration>/); default each integration's output.dir. */
   generatedDir?: string;
-  cli: SyncCli;
+  /** Extra exclusions passed on to generate and synth (default: none; the CLI offers no --exclude-* for sync: the config decides). */
+  exclusions?: ScopeFlags;
   log: Logger;
   /** Drift findings per integration name (injected by the CLI when --drift is given). */
   drift?: (snapshot: Snapshot) => Promise<Map<string, Array<{ severity: string; kind: string; message: string }>>>;
@@ -158,7 +159,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   const snapshotChanged = afterText !== beforeText;
 
   // 2. Generated files: each consumer's config (the generator's own check / atomic write).
-  const gen = await runGenerate({ loaded: opts.loaded, snapshot: after, integrations: opts.integrations, outDir: opts.generatedDir, check: opts.check, inlineSecrets: false, cli: opts.cli, log });
+  const gen = await runGenerate({ loaded: opts.loaded, snapshot: after, integrations: opts.integrations, outDir: opts.generatedDir, check: opts.check, inlineSecrets: false, exclusions: opts.exclusions, log });
   for (const f of gen.files) {
     const status: SyncFileStatus | undefined = ({ created: "created", changed: "changed", removed: "removed", missing: "created", differs: "changed", stale: "removed" } as const)[f.status as "created"];
     if (status) files.push({ path: rel(f.path), status, integration: f.integration });
@@ -168,7 +169,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   //    file differs, so an unchanged org leaves every stack file untouched.
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-sync-"));
   try {
-    await runSynth({ loaded: opts.loaded, snapshot: after, integrations: opts.integrations, outDir: path.join(scratch, "out"), hcl: opts.hcl, cli: opts.cli, log: silent });
+    await runSynth({ loaded: opts.loaded, snapshot: after, integrations: opts.integrations, outDir: path.join(scratch, "out"), hcl: opts.hcl, exclusions: opts.exclusions, log: silent });
     const stackOf = (f: string) => /^stacks\/([^/]+)\//.exec(f)?.[1] ?? null;
     const integrationNames = new Set(opts.integrations.map((i) => i.name));
     let synthChanged = false;
@@ -179,7 +180,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       const stack = stackOf(f);
       files.push({ path: rel(path.join(opts.synthOut, f)), status: current === null ? "created" : "changed", integration: stack && integrationNames.has(stack) ? stack : null });
     }
-    if (synthChanged && !opts.check) await runSynth({ loaded: opts.loaded, snapshot: after, integrations: opts.integrations, outDir: opts.synthOut, hcl: opts.hcl, cli: opts.cli, log });
+    if (synthChanged && !opts.check) await runSynth({ loaded: opts.loaded, snapshot: after, integrations: opts.integrations, outDir: opts.synthOut, hcl: opts.hcl, exclusions: opts.exclusions, log });
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
@@ -192,11 +193,11 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
 
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
-  // 5. The summary: coverage as synth plans it, before and after.
+  // 5. The summary: coverage as the planner gives it to synth, before and after.
   const coverageOf = (i: ResolvedIntegration, s: Snapshot | undefined): Coverage | undefined => {
     if (!s) return undefined;
     try {
-      return planIntegration(i, { snapshot: s, cli: opts.cli, log: silent }).coverage;
+      return planIntegration(i, s, { exclusions: opts.exclusions }).coverage;
     } catch {
       return undefined; // the committed snapshot no longer fits the config (e.g. another management account)
     }

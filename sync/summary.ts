@@ -1,7 +1,7 @@
 import type { ResolvedIntegration } from "../config/resolve";
 import { computeScope, type ScopeRules } from "../org/scope";
 import type { PathEntry, Snapshot, SnapshotAccount, SnapshotOu } from "../org/snapshot";
-import type { Coverage } from "../synth/plan";
+import type { Coverage } from "../plan/member-role";
 import { countChanges, type OrgChanges } from "./diff";
 import { code, table, text } from "./markdown";
 
@@ -14,7 +14,7 @@ import { code, table, text } from "./markdown";
 /** Summary length before it is cut (GitHub's pull-request body limit is 65,536 characters). */
 export const MAX_SUMMARY_CHARS = 60_000;
 
-/** How an account gets the member role of one integration, as synth plans it (synth/plan.ts Coverage). */
+/** How an account gets the member role of one integration, as the planner gives it (plan/member-role.ts Coverage). */
 export type RoleStatus = { how: "stackset" } | { how: "direct"; why: string } | { how: "none"; why: string };
 
 export function roleStatuses(coverage: Coverage | undefined): Map<string, RoleStatus> {

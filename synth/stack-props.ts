@@ -1,6 +1,6 @@
 import type { IntegrationStackProps } from "../constructs/integration-stack";
 import { discoveryRolePolicy } from "../constructs/member-role-policy";
-import type { IntegrationPlan } from "./plan";
+import type { IntegrationPlan } from "../plan/integration";
 
 /**
  * The adapter from orgtrust.yaml (a resolved integration and its plan) to the plain props of the exported

@@ -18,7 +18,9 @@ import { commitStacks, HCL_MARKER, JSON_MARKER_KEY, RestoreFailed, type KeptStac
 import { renderSyncTrigger } from "../sync/trigger-synth";
 import { toHcl } from "./hcl";
 import { integrationStackProps } from "./stack-props";
-import { checkInputs, planIntegration, type Coverage, type IntegrationPlan } from "./plan";
+import { COVERAGE_FILE, coverageDocument } from "../plan/coverage-file";
+import { planIntegrations, type IntegrationPlan } from "../plan/integration";
+import type { Coverage } from "../plan/member-role";
 
 /**
  * `orgtrust synth`: config + snapshot -> one cdktf stack per integration, written as Terraform JSON (cdk.tf.json,
@@ -37,6 +39,7 @@ import { checkInputs, planIntegration, type Coverage, type IntegrationPlan } fro
  * machine, and a re-run with nothing changed writes nothing.
  */
 
+/** What `orgtrust synth` builds and where (cli/synth.ts maps the flags to it; main.ts, example and sync build it too). */
 export interface SynthOptions {
   loaded: LoadedConfig;
   /** The org snapshot; without one, only integrations without OU/account exclusions can be synthesized (root target). */
@@ -48,7 +51,9 @@ export interface SynthOptions {
   hcl: boolean;
   /** Replace files synth does not recognise as its own, and switch a stack directory between JSON and HCL. */
   force?: boolean;
-  cli: ScopeFlags;
+  /** The run's extra exclusions (--exclude-ou, --exclude-account) and --strict, merged into each integration's (default: none). */
+  exclusions?: ScopeFlags;
+  /** Warnings (unmatched exclusions, accounts the member role misses) and progress go here. */
   log: Logger;
 }
 
@@ -76,38 +81,15 @@ export interface SynthResult {
   syncTrigger?: { dir: string; files: string[] };
 }
 
-export const COVERAGE_FILE = "orgtrust-coverage.json";
 export const MEMBER_ROLE_TEMPLATE_FILE = "member-role.yaml";
-export const COVERAGE_SCHEMA_VERSION = 1;
 
 /** Adds one IntegrationStack per plan to an app (main.ts uses this with a normal cdktf App). */
 export function buildStacks(app: App, plans: IntegrationPlan[]): IntegrationStack[] {
   return plans.map((p) => new IntegrationStack(app, p.integration.name, integrationStackProps(p)));
 }
 
-/** Plans every integration (all input errors surface here, before anything is built or written). */
-export function planAll(opts: Pick<SynthOptions, "snapshot" | "integrations" | "cli" | "log">): IntegrationPlan[] {
-  if (opts.integrations.length === 0) throw new InputError("integrations: the config has no integration to synthesize (fix: add one, see `orgtrust init --help`)");
-  // Input errors first (exclusions without a snapshot, an unusable variable name), before any warning is printed.
-  for (const integration of opts.integrations) checkInputs(integration, { snapshot: opts.snapshot, cli: opts.cli });
-  return opts.integrations.map((integration) => planIntegration(integration, { snapshot: opts.snapshot, cli: opts.cli, log: opts.log }));
-}
-
 /** JSON with object keys sorted at every level (what cdktf writes), 2-space indented, newline-terminated. */
 export { stableJson } from "../common/canonical-json";
-
-function coverageDocument(plan: IntegrationPlan): unknown {
-  const i = plan.integration;
-  return {
-    schemaVersion: COVERAGE_SCHEMA_VERSION,
-    integration: i.name,
-    consumer: i.consumer,
-    stackSetName: i.stackSet.name,
-    memberRole: { name: i.memberRole.name, path: i.memberRole.path },
-    managementRole: plan.managementRole,
-    ...plan.coverage,
-  };
-}
 
 function hclHeader(plan: IntegrationPlan): string {
   const i = plan.integration;
@@ -162,7 +144,8 @@ function renderStacks(stage: string, plans: IntegrationPlan[], hcl: boolean, bac
 
 /** Synthesizes the integrations into outDir. Side effects: files under outDir (and a temp dir beside it) only. */
 export async function runSynth(opts: SynthOptions): Promise<SynthResult> {
-  const plans = planAll(opts);
+  // Every input error surfaces here, before anything is built or written; warnings are printed as they arise.
+  const plans = planIntegrations(opts.integrations, opts.snapshot, { exclusions: opts.exclusions, onWarning: (m) => opts.log.warn(m) });
   const outDir = path.resolve(opts.outDir);
   if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) throw new InputError(`--out ${opts.outDir}: is a file (fix: give a directory)`);
   assertWritable([path.join(outDir, "manifest.json")]);

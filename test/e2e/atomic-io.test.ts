@@ -244,7 +244,7 @@ describe("destinations that are not regular files", () => {
     const loaded = loadConfig(path.join(dir, "orgtrust.yaml"));
     const log = { warn: () => undefined, info: () => undefined, progress: () => undefined, done: () => undefined } as unknown as Logger;
     Object.assign(process.env, EXTERNAL_IDS); // the in-process check reads the stand-ins as the CLI runs do
-    const drift = await checkGenerated({ planned: loadSnapshot(path.join(dir, "org.json")), integrations: selectIntegrations(loaded, ["awscli"]), dir: path.join(dir, "out"), loaded, cli: { excludeOu: [], excludeAccount: [] }, log });
+    const drift = await checkGenerated({ planned: loadSnapshot(path.join(dir, "org.json")), integrations: selectIntegrations(loaded, ["awscli"]), dir: path.join(dir, "out"), loaded, log });
     expect(drift.findings.map((f) => f.kind)).toEqual(["generated-file-differs"]);
     expect(JSON.stringify(drift)).toContain("a symbolic link, not followed");
     expect(JSON.stringify(drift)).not.toContain("s3cr3t");

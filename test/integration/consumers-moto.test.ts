@@ -191,7 +191,7 @@ async function deploy(endpoint: string): Promise<Fixture> {
     }
     const generated = path.join(dir, "generated");
     const quiet = { info() {}, warn() {}, progress() {}, done() {} };
-    await runGenerate({ loaded, snapshot, integrations: all, outDir: generated, check: false, inlineSecrets: false, cli: { excludeOu: [], excludeAccount: [] }, log: quiet, env: {} });
+    await runGenerate({ loaded, snapshot, integrations: all, outDir: generated, check: false, inlineSecrets: false, log: quiet, env: {} });
     return { dir, config, built, loaded, snapshot, integrations: Object.fromEntries(all.map((i) => [i.name, i])), generated, inScope, endpoint };
   } finally {
     c.destroy();

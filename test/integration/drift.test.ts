@@ -139,7 +139,7 @@ async function deploy(endpoint: string): Promise<Fixture> {
     // Generated files, as `orgtrust generate --out <dir>` writes them.
     const generated = path.join(dir, "generated");
     const quiet = { info() {}, warn() {}, progress() {}, done() {} };
-    await runGenerate({ loaded, snapshot: snap, integrations: [integration], outDir: generated, check: false, inlineSecrets: false, cli: { excludeOu: [], excludeAccount: [] }, log: quiet });
+    await runGenerate({ loaded, snapshot: snap, integrations: [integration], outDir: generated, check: false, inlineSecrets: false, log: quiet });
     expect(fs.readdirSync(path.join(generated, "audit")).length).toBeGreaterThan(0);
     return { dir, config, envConfig, snapshot, generated, built, loaded, integration, endpoint };
   } finally {

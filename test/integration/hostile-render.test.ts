@@ -66,7 +66,7 @@ function hostileSnapshot(file: string): Snapshot {
 async function generateAll(config: string, outDir: string, opts: { check?: boolean; inlineSecrets?: boolean } = {}) {
   const loaded = loadConfig(config);
   const snapshot = loadSnapshot(path.resolve(loaded.baseDir, loaded.config.snapshot!));
-  return runGenerate({ loaded, snapshot, integrations: selectIntegrations(loaded, []), outDir, check: !!opts.check, inlineSecrets: !!opts.inlineSecrets, cli: { excludeOu: [], excludeAccount: [] }, log: quiet });
+  return runGenerate({ loaded, snapshot, integrations: selectIntegrations(loaded, []), outDir, check: !!opts.check, inlineSecrets: !!opts.inlineSecrets, log: quiet });
 }
 
 const SECRET_ENV = {
@@ -248,7 +248,7 @@ describe("item 3: external IDs never leak through generate --check or drift --ge
     plantOldIds(out);
     const loaded = loadConfig(config);
     const planned = loadSnapshot(snapshotFile);
-    const r = await checkGenerated({ planned, integrations: selectIntegrations(loaded, []), dir: out, loaded, cli: { excludeOu: [], excludeAccount: [] }, log: quiet });
+    const r = await checkGenerated({ planned, integrations: selectIntegrations(loaded, []), dir: out, loaded, log: quiet });
     const text = JSON.stringify(r.findings);
     expect(r.findings.some((f) => f.kind === "generated-file-differs")).toBe(true);
     expect(text).not.toContain(OLD);

@@ -30,10 +30,10 @@ import {
 } from "../../constructs/member-role-policy";
 import { MemberRoleStackSet } from "../../constructs/member-role-stack-set";
 import type { Snapshot } from "../../org/snapshot";
-import { planIntegration, type IntegrationPlan } from "../../synth/plan";
+import { planIntegration, type IntegrationPlan } from "../../plan/integration";
 import { integrationStackProps } from "../../synth/stack-props";
 import { INCREMENTAL_READ_ACTIONS } from "../../sync/trigger-synth";
-import { MGMT, ROOT, integrationFrom, recordingLogger, snapshotOf, type Tree } from "../fixtures/constructs";
+import { MGMT, ROOT, integrationFrom, snapshotOf, type Tree } from "../fixtures/constructs";
 
 type TfJson = {
   resource: Record<string, Record<string, Record<string, unknown>>>;
@@ -57,15 +57,10 @@ interface Synth {
 }
 
 function synth(integration: ResolvedIntegration, opts: { snapshot?: Snapshot; excludeOu?: string[]; excludeAccount?: string[] } = {}): Synth {
-  const log = recordingLogger();
-  const plan = planIntegration(integration, {
-    snapshot: opts.snapshot,
-    cli: { excludeOu: opts.excludeOu ?? [], excludeAccount: opts.excludeAccount ?? [] },
-    log,
-  });
+  const plan = planIntegration(integration, opts.snapshot, { exclusions: { excludeOu: opts.excludeOu ?? [], excludeAccount: opts.excludeAccount ?? [] } });
   const stack = new IntegrationStack(Testing.app(), integration.name, integrationStackProps(plan));
   const text = Testing.synth(stack);
-  return { text, json: JSON.parse(text) as TfJson, plan, warnings: log.warnings };
+  return { text, json: JSON.parse(text) as TfJson, plan, warnings: plan.warnings };
 }
 
 const resources = (s: Synth, type: string) => s.json.resource[type] ?? {};

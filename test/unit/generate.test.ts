@@ -32,7 +32,6 @@ async function generate(config: string, outDir: string, extra: { check?: boolean
     outDir,
     check: !!extra.check,
     inlineSecrets: !!extra.inlineSecrets,
-    cli: { excludeOu: [], excludeAccount: [] },
     log,
   });
   return { result, warnings, loaded };

@@ -4,14 +4,14 @@ import { specifiers } from "../support/source-scan";
 
 /**
  * Layers point down: cli/ (commander, flags, printing) sits on the engines (synth/, generate/, drift/, sync/), which
- * sit on the model (config/, org/, constructs/) and aws/ (clients, credentials, retry and rate control, paginators,
- * error mapping), which sit on common/ (docs/architecture.md). aws/ imports common/ only. The CLI may import
+ * sit on the planner (plan/) and the model (config/, org/, constructs/) and aws/ (clients, credentials, retry and rate
+ * control, paginators, error mapping), which sit on common/ (docs/architecture.md). aws/ imports common/ only. The CLI may import
  * anything; nothing outside cli/ imports cli/ (the cdktf app main.ts and the library entry index.ts included), so an
  * engine never depends on how a flag is spelt. Tests are outside the rule: they drive the CLI.
  */
 
 const REPO = path.resolve(__dirname, "..", "..");
-const SOURCE_DIRS = ["common", "config", "aws", "org", "constructs", "synth", "generate", "drift", "sync", "bench"];
+const SOURCE_DIRS = ["common", "config", "aws", "org", "constructs", "plan", "synth", "generate", "drift", "sync", "bench"];
 const ROOT_FILES = ["main.ts", "index.ts"];
 
 function tsFiles(dir: string, out: string[] = []): string[] {
@@ -85,5 +85,34 @@ describe("import direction: aws/ imports common/ only", () => {
         .map((s) => `${path.relative(REPO, f)}: imports ${s}`),
     );
     expect(offenders).toEqual([]);
+  });
+});
+
+describe("import direction: the planner sits below the engines", () => {
+  const ENGINES = ["cli", "synth", "generate", "drift", "sync", "bench"];
+  const intoEngine = (from: string, spec: string) => {
+    const t = target(from, spec);
+    return t !== undefined && ENGINES.some((e) => t === e || t.startsWith(`${e}${path.sep}`));
+  };
+
+  test("the check recognises an import of an engine (it can fail)", () => {
+    const from = path.join(REPO, "plan", "x.ts");
+    expect(specifiers(`import { runSynth } from "../synth/synthesize";`).filter((s) => intoEngine(from, s))).toHaveLength(1);
+    expect(specifiers(`import type { Scope } from "../org/scope";`).filter((s) => intoEngine(from, s))).toHaveLength(0);
+  });
+
+  test("plan/ imports no engine and no CLI, and its core (member-role.ts) no cdktf, so drift loads it cheaply", () => {
+    const files = tsFiles(path.join(REPO, "plan"));
+    expect(files.length).toBeGreaterThan(2);
+    const offenders = files.flatMap((f) =>
+      specifiers(fs.readFileSync(f, "utf8"))
+        .filter((s) => intoEngine(f, s))
+        .map((s) => `${path.relative(REPO, f)}: imports ${s}`),
+    );
+    expect(offenders).toEqual([]);
+    // Value imports only: a type-only import is erased and loads nothing.
+    const core = fs.readFileSync(path.join(REPO, "plan", "member-role.ts"), "utf8");
+    const valueImports = [...core.matchAll(/^import (?!type )[^;]*from "([^"]+)";/gm)].map((m) => m[1]);
+    expect(valueImports.filter((s) => s === "cdktf" || s.startsWith("@cdktf/") || s.includes("/constructs/"))).toEqual([]);
   });
 });

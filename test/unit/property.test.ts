@@ -31,8 +31,8 @@ import { HELPERS } from "../../generate/render";
 import { computeScope } from "../../org/scope";
 import { parseSnapshot, type Snapshot } from "../../org/snapshot";
 import { computeOuCover } from "../../org/targets";
-import { planIntegration } from "../../synth/plan";
-import { integrationFrom, MGMT, recordingLogger, snapshotOf, type Tree, type TreeOu } from "../fixtures/constructs";
+import { planIntegration } from "../../plan/integration";
+import { integrationFrom, MGMT, snapshotOf, type Tree, type TreeOu } from "../fixtures/constructs";
 import { FIXTURE, writeConfig } from "../fixtures/generate";
 import { readWithPython, requireTerraform, terraformEval, type ReaderKind, type ReadResult } from "../support/readers";
 
@@ -232,7 +232,7 @@ describe("every built-in template over random org data reads back exactly", () =
     await fc.assert(
       fc.asyncProperty(hostileOrg, async (o) => {
         const snapshot = build(o);
-        const rendered = renderIntegrations({ snapshot, integrations, inlineSecrets: true, cli: { excludeOu: [], excludeAccount: [] }, log: { info() {}, warn() {}, progress() {}, done() {} } });
+        const rendered = renderIntegrations({ snapshot, integrations, inlineSecrets: true, log: { info() {}, warn() {}, progress() {}, done() {} } });
         const files = rendered.flatMap((r) => r.files.map((f) => ({ ...f, r })));
         const kindOf: Record<string, ReaderKind | undefined> = { yaml: "yaml", ini: "ini", env: "dotenv" };
         const items = files.flatMap((f): Array<{ kind: ReaderKind; text: string }> => (kindOf[f.format] ? [{ kind: kindOf[f.format]!, text: f.content }] : []));
@@ -357,14 +357,14 @@ describe("scope rule: random org shapes and exclusions", () => {
         for (const u of cover.uncovered) expect(u.reason).toMatch(/cannot be targeted/);
         expect(cover.direct.map((a) => a.id)).toEqual(scope.inScope.some((a) => a.isManagementAccount) ? [MGMT] : []);
 
-        // synth/plan.ts over the same org and rules, through the config as a user writes it.
+        // The planner (plan/) over the same org and rules, through the config as a user writes it.
         const list = (ids: string[]) => `[${ids.map((i) => JSON.stringify(i)).join(", ")}]`;
         const integration = integrationFrom(
           "backstage",
           `consumer: backstage\ntrustedPrincipal: arn:aws:iam::444455556666:role/backstage-backend\nstackSet: { uncoveredAccounts: ${c.direct ? "direct" : "none"} }\nexclusions: { managementAccount: ${c.managementAccount} }`,
           { exclusions: `organizationalUnits: ${list(c.excludedOus)}\naccounts: ${list(c.excludedAccounts)}\nskipInactiveAccounts: ${c.skipInactive}` },
         );
-        const plan = planIntegration(integration, { snapshot: s, cli: { excludeOu: [], excludeAccount: [] }, log: recordingLogger() });
+        const plan = planIntegration(integration, s, {});
         expect(plan.targets).toEqual({ kind: "organizational-units", ids: cover.targets });
         const planned = new Set([...plan.coverage.viaStackSet.map((a) => a.id), ...plan.coverage.direct.map((a) => a.id)]);
         for (const a of scope.excluded) expect(planned.has(a.account.id)).toBe(false);

@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { loadConfig } from "../../config/load";
 import { resolveAll } from "../../config/resolve";
 import { loadSnapshot, type Snapshot } from "../../org/snapshot";
-import { planIntegration } from "../../synth/plan";
+import { planIntegration } from "../../plan/integration";
 import { diffSnapshots } from "../../sync/diff";
 import { code } from "../../sync/markdown";
 import { MAX_SUMMARY_CHARS, renderSummary } from "../../sync/summary";
@@ -16,8 +16,6 @@ import { REPO } from "../support/cli";
 const loaded = loadConfig(path.join(REPO, "examples", "orgtrust.yaml"));
 const integrations = resolveAll(loaded.config, loaded.baseDir);
 const base = loadSnapshot(path.join(REPO, "examples", "org.json"));
-const silent = { info() {}, warn() {}, progress() {}, done() {} };
-const cli = { excludeOu: [], excludeAccount: [] };
 
 function summarize(after: Snapshot): string {
   return renderSummary({
@@ -30,8 +28,8 @@ function summarize(after: Snapshot): string {
     sharedFiles: [],
     integrations: integrations.map((i) => ({
       integration: i,
-      before: planIntegration(i, { snapshot: base, cli, log: silent }).coverage,
-      after: planIntegration(i, { snapshot: after, cli, log: silent }).coverage,
+      before: planIntegration(i, base, {}).coverage,
+      after: planIntegration(i, after, {}).coverage,
       files: [],
     })),
   });

@@ -1,28 +1,36 @@
-import { integrationRules, scopeWithChecks, type ScopeFlags } from "../org/scope-rules";
 import { InputError } from "../common/errors";
 import type { Logger } from "../common/log";
-import { PRESETS, type ResolvedIntegration } from "../config/resolve";
-import { RESERVED_VARIABLE_NAMES, type ExternalIdSource } from "../constructs/external-id-secret";
-import { MANAGEMENT_ROLE_VARIABLE, type StackSetTargets } from "../constructs/integration-stack";
-import { describeReason } from "../org/scope";
-import { computeOuCover } from "../org/targets";
+import type { ResolvedIntegration } from "../config/resolve";
+import type { StackSetTargets } from "../constructs/integration-stack";
+import { describeReason, type Scope } from "../org/scope";
+import { integrationRules, NO_EXTRA_EXCLUSIONS, scopeWithChecks, type ScopeFlags } from "../org/scope-rules";
 import { snapshotHash, type Snapshot, type SnapshotAccount } from "../org/snapshot";
+import { computeOuCover, type OuCover } from "../org/targets";
 
 /**
- * Planning: everything synth decides before any construct exists. Per integration: where the external ID comes
- * from, what the StackSet targets, whether the management account gets the role directly, and the coverage report
- * (who gets the role through the StackSet, directly, or not at all, and why). Scope and targets come from
- * computeScope / computeOuCover; nothing here re-decides who is in scope.
+ * The planner's core: for one integration over one org, the StackSet's targets and the coverage (who gets the member
+ * role through the StackSet, directly, or not at all, and why). Pure: no I/O, no logging (warnings are returned), no
+ * cdktf (drift loads it without the constructs). Scope and the OU cover come from org/scope.ts and org/targets.ts;
+ * nothing here re-decides who is in scope. Vocabulary: docs/architecture.md#vocabulary.
  */
 
 /** Uncovered accounts warned about one by one per integration; the rest are summed up in one line. */
 const MAX_UNCOVERED_WARNINGS = 10;
+
+/** How the planner reads a run's exclusions. */
+export interface PlanOptions {
+  /** The run's --exclude-ou / --exclude-account / --strict values, merged into the integration's own (default: none). */
+  exclusions?: ScopeFlags;
+  /** Prefix of an "exclusion matches nothing" warning (default `integrations.<name> exclusions`). */
+  unmatchedLabel?: string;
+}
 
 export interface AccountRef {
   id: string;
   name: string;
 }
 
+/** The coverage: how each account gets the member role. orgtrust-coverage.json is this plus the integration's names. */
 export interface Coverage {
   /** "snapshot": computed from an org snapshot; "root-lookup": no snapshot and no exclusions, the root is targeted. */
   basis: "snapshot" | "root-lookup";
@@ -56,15 +64,22 @@ export interface DirectAccount extends AccountRef {
   reason?: string;
 }
 
-export interface IntegrationPlan {
+/** Where one integration's member role goes: the planner's output without the external ID (IntegrationPlan adds it). */
+export interface MemberRolePlan {
   integration: ResolvedIntegration;
-  externalId: ExternalIdSource;
+  /** What the StackSet targets: OU / root ids from the snapshot, or the root looked up at apply time. */
   targets: StackSetTargets;
+  /** The management account is in scope: it gets the member role directly (StackSets never deploy there). */
   managementRole: boolean;
   /** Member accounts that get the member role directly through an aliased provider (stackSet.uncoveredAccounts "direct"), sorted. */
   directAccounts: string[];
   coverage: Coverage;
-  /** Warnings for this integration (also logged): uncovered accounts, unmatched exclusions, empty scope. */
+  /** The scope and OU cover the coverage is computed from (drift's checks read the accounts); null for root-lookup. */
+  scope: Scope | null;
+  cover: OuCover | null;
+  /** The exclusions that match nothing in the org, as warning lines (also the first entries of warnings). */
+  unmatched: string[];
+  /** Warnings, in the order synth prints them: unmatched exclusions, uncovered accounts, empty scope. */
   warnings: string[];
 }
 
@@ -74,84 +89,32 @@ const listIds = (ids: string[]): string =>
 
 const ref = (a: SnapshotAccount): AccountRef => ({ id: a.id, name: a.name });
 
-/**
- * Where the external ID comes from. Synth never reads the environment: an `env` source becomes a sensitive Terraform
- * input variable named like the environment variable (TF_VAR_<NAME> sets it at plan/apply time), so the value stays
- * out of the synthesized files.
- */
-export function externalIdSourceFor(integration: ResolvedIntegration): ExternalIdSource {
-  const e = integration.externalId;
-  const at = `integrations.${integration.name}.externalId`;
-  if (e.source === "generate") {
-    const preset = PRESETS[integration.consumer];
-    // A vendor-prescribed form (Turbot Pipes: prefix + 8 alphanumeric characters) uses letters and digits only.
-    return { kind: "generate", prefix: e.prefix, length: e.length, alphanumeric: !!preset.externalIdPrefixRequired };
-  }
-  if (e.source === "value") return { kind: "literal", value: e.value! };
-  const name = e.env!;
-  if (RESERVED_VARIABLE_NAMES.includes(name) || name === MANAGEMENT_ROLE_VARIABLE) {
-    const why = name === MANAGEMENT_ROLE_VARIABLE ? "is the stack's own variable for the management-account role" : "is reserved by Terraform";
-    throw new InputError(
-      `${at}.env: ${name} names the stack's Terraform input variable for the external ID, and "${name}" ${why} (fix: use another environment variable name, such as ${integration.name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_EXTERNAL_ID)`,
-    );
-  }
-  return {
-    kind: "variable",
-    name,
-    description: `External ID of integration "${integration.name}" (${integration.consumer}; orgtrust.yaml externalId source env): export TF_VAR_${name}="$${name}" before terraform plan/apply or cdktf deploy`,
-  };
-}
-
-/** Checks the snapshot describes the configured organization (targets from another org would be nonsense). */
-export function checkSnapshotMatches(snapshot: Snapshot, integration: ResolvedIntegration, source = "--snapshot"): void {
-  const o = snapshot.organization;
-  if (o.managementAccountId !== integration.managementAccountId) {
-    throw new InputError(
-      `${source}: the snapshot is of organization ${o.id} with management account ${o.managementAccountId}, but organization.managementAccountId is ${integration.managementAccountId} (fix: re-run \`orgtrust discover --out <file>\` against the configured organization, or correct the config)`,
-    );
-  }
-  if (o.partition !== integration.partition) {
-    throw new InputError(`${source}: the snapshot is in partition ${o.partition}, but organization.partition is ${integration.partition} (fix: correct organization.partition or re-run discover)`);
-  }
-}
-
-/** The checks that need no scope: external-ID source, exclusions need a snapshot, snapshot of this organization. */
-export function checkInputs(integration: ResolvedIntegration, opts: { snapshot?: Snapshot; cli: ScopeFlags }): ExternalIdSource {
-  const externalId = externalIdSourceFor(integration);
-  if (opts.snapshot) {
-    checkSnapshotMatches(opts.snapshot, integration);
-    return externalId;
-  }
-  const rules = integrationRules(integration, opts.cli);
+/** Exclusions (the config's or --exclude-*) need a snapshot: without one the targets cannot avoid them. */
+export function checkExclusionsNeedSnapshot(integration: ResolvedIntegration, exclusions: ScopeFlags = NO_EXTRA_EXCLUSIONS): void {
+  const rules = integrationRules(integration, exclusions);
   const listed = [...rules.organizationalUnits, ...rules.accounts];
   if (listed.length) {
     throw new InputError(
       `integrations.${integration.name}: exclusions (${listed.join(", ")}) need an org snapshot to compute the StackSet targets (fix: run \`orgtrust discover --out org.json\`, then pass --snapshot org.json or set snapshot: org.json in the config)`,
     );
   }
-  return externalId;
 }
 
-/** Plans one integration. Throws InputError for exclusions without a snapshot and for an unusable variable name. */
-export function planIntegration(integration: ResolvedIntegration, opts: { snapshot?: Snapshot; cli: ScopeFlags; log: Logger }): IntegrationPlan {
+/**
+ * Plans one integration's member role over one org (snapshot), or over the root looked up at apply time (no
+ * snapshot). Throws InputError for exclusions without a snapshot and, with exclusions.strict, an exclusion that
+ * matches nothing.
+ */
+export function planMemberRole(integration: ResolvedIntegration, snapshot: Snapshot | undefined, opts: PlanOptions): MemberRolePlan {
+  const exclusions = opts.exclusions ?? NO_EXTRA_EXCLUSIONS;
   const warnings: string[] = [];
-  const log: Logger = {
-    info: (m) => opts.log.info(m),
-    progress: (m) => opts.log.progress(m),
-    done: () => opts.log.done(),
-    warn: (m) => {
-      warnings.push(m);
-      opts.log.warn(m);
-    },
-  };
-  const externalId = checkInputs(integration, opts);
-  const rules = integrationRules(integration, opts.cli);
+  const collect: Logger = { info() {}, progress() {}, done() {}, warn: (m) => void warnings.push(m) };
 
-  if (!opts.snapshot) {
+  if (!snapshot) {
+    checkExclusionsNeedSnapshot(integration, exclusions);
     const direct: DirectAccount[] = integration.exclusions.managementAccount ? [] : [{ id: integration.managementAccountId, name: "management account", how: "management-account" }];
     return {
       integration,
-      externalId,
       targets: { kind: "root-lookup" },
       managementRole: direct.length > 0,
       directAccounts: [],
@@ -168,39 +131,41 @@ export function planIntegration(integration: ResolvedIntegration, opts: { snapsh
           : [],
         exact: true,
       },
+      scope: null,
+      cover: null,
+      unmatched: [],
       warnings,
     };
   }
 
-  const snapshot = opts.snapshot;
-  const scope = scopeWithChecks(snapshot, rules, opts.cli, log, `integrations.${integration.name} exclusions`);
+  const at = `integrations.${integration.name}`;
+  const scope = scopeWithChecks(snapshot, integrationRules(integration, exclusions), exclusions, collect, opts.unmatchedLabel ?? `${at} exclusions`);
+  const unmatched = [...warnings];
   const cover = computeOuCover(scope);
   const names = new Map<string, string>([[snapshot.root.id, snapshot.root.name], ...snapshot.organizationalUnits.map((o): [string, string] => [o.id, o.name])]);
-  const at = `integrations.${integration.name}`;
   const viaProvider = integration.stackSet.uncoveredAccounts === "direct";
   if (viaProvider && cover.uncovered.length) {
     // One line per integration: the accounts are listed in the summary, --json and orgtrust-coverage.json.
     const n = cover.uncovered.length;
-    log.warn(
+    warnings.push(
       `${at}: ${n} in-scope account${n === 1 ? " gets" : "s get"} the member role directly (stackSet.uncoveredAccounts: direct, through ${integration.stackSet.directAccessRoleName}) because ${n === 1 ? "its OU" : "their OUs"} cannot be targeted by the StackSet: ${listIds(cover.uncovered.map((u) => u.account.id))}; accounts that join such an OU later will not get it automatically (re-run discover and synth)`,
     );
   } else {
     // One line per uncovered account, up to a point: a large org with a badly placed exclusion would otherwise
     // print thousands of lines. The coverage file and --json always list every one.
     for (const u of cover.uncovered.slice(0, MAX_UNCOVERED_WARNINGS)) {
-      log.warn(`${at}: account ${u.account.id} (${u.account.name}) is in scope but gets no member role: it ${u.reason}`);
+      warnings.push(`${at}: account ${u.account.id} (${u.account.name}) is in scope but gets no member role: it ${u.reason}`);
     }
     if (cover.uncovered.length > MAX_UNCOVERED_WARNINGS) {
-      log.warn(
+      warnings.push(
         `${at}: ${cover.uncovered.length - MAX_UNCOVERED_WARNINGS} more in-scope accounts get no member role (${cover.uncovered.length} in all; orgtrust-coverage.json and --json list them)`,
       );
     }
   }
   const members = scope.inScope.filter((a) => !a.isManagementAccount);
-  if (members.length === 0) log.warn(`integrations.${integration.name}: no member account is in scope; the StackSet gets no instances`);
+  if (members.length === 0) warnings.push(`${at}: no member account is in scope; the StackSet gets no instances`);
   return {
     integration,
-    externalId,
     targets: { kind: "organizational-units", ids: cover.targets },
     managementRole: cover.direct.length > 0,
     directAccounts: viaProvider ? cover.uncovered.map((u) => u.account.id) : [],
@@ -218,6 +183,24 @@ export function planIntegration(integration: ResolvedIntegration, opts: { snapsh
       excluded: scope.excluded.map((e) => ({ ...ref(e.account), reasons: e.reasons.map(describeReason) })),
       exact: viaProvider || cover.exact,
     },
+    scope,
+    cover,
+    unmatched,
     warnings,
   };
+}
+
+/** The management account when the plan gives it the member role directly. */
+export function managementAccountOf(plan: Pick<MemberRolePlan, "coverage">): AccountRef | undefined {
+  return plan.coverage.direct.find((d) => d.how === "management-account");
+}
+
+/**
+ * The accounts that hold the member role directly now: those synth gave it directly (the plan of the snapshot it
+ * used) that the live org still leaves out of every StackSet target. They have no stack instance by design; an
+ * account that became uncoverable after that snapshot has no role yet (re-run discover and synth).
+ */
+export function directAccountsLive(planned: MemberRolePlan, live: MemberRolePlan): Set<string> {
+  const synthGave = new Set(planned.directAccounts);
+  return new Set((live.cover?.uncovered ?? []).map((u) => u.account.id).filter((id) => synthGave.has(id)));
 }
