@@ -6,7 +6,6 @@ import { InputError } from "../common/errors";
 import { accountId, externalIdValue, ouId, principalArn, region } from "../common/ids";
 import { createLogger, type Logger } from "../common/log";
 import { DEFAULT_CONFIG_FILE, loadConfig, type LoadedConfig } from "../config/load";
-import { resolveIntegration, type ResolvedIntegration } from "../config/resolve";
 import type { AwsOptions } from "../org/aws";
 import { discoverOrganization, type DiscoveryResult } from "../org/discover";
 import { checkManagementAccount, type ScopeFlags } from "../org/scope-rules";
@@ -119,14 +118,17 @@ export function awsOptionsFrom(opts: AwsCliOptions, loaded?: LoadedConfig): AwsO
   };
 }
 
+/** The --exclude-* flags, merged into the config's exclusions before its integrations are resolved. */
+const extraExclusions = (opts: Partial<ScopeFlags>) => ({ exclusions: { organizationalUnits: opts.excludeOu, accounts: opts.excludeAccount } });
+
 /** Loads --config, or ./orgtrust.yaml when present; undefined when neither (commands that can run without one). */
-export function loadOptionalConfig(opts: { config?: string }): LoadedConfig | undefined {
-  if (opts.config) return loadConfig(opts.config);
-  return fs.existsSync(DEFAULT_CONFIG_FILE) ? loadConfig(DEFAULT_CONFIG_FILE) : undefined;
+export function loadOptionalConfig(opts: { config?: string } & Partial<ScopeFlags>): LoadedConfig | undefined {
+  if (opts.config) return loadConfig(opts.config, extraExclusions(opts));
+  return fs.existsSync(DEFAULT_CONFIG_FILE) ? loadConfig(DEFAULT_CONFIG_FILE, extraExclusions(opts)) : undefined;
 }
 
-export function requireConfig(opts: { config?: string }): LoadedConfig {
-  return loadConfig(opts.config ?? DEFAULT_CONFIG_FILE);
+export function requireConfig(opts: { config?: string } & Partial<ScopeFlags>): LoadedConfig {
+  return loadConfig(opts.config ?? DEFAULT_CONFIG_FILE, extraExclusions(opts));
 }
 
 /** The snapshot file to read: --snapshot, else the config's snapshot field (relative to the config file). */

@@ -3,7 +3,6 @@ import type { Command } from "commander";
 import { createLogger } from "../common/log";
 import { EXAMPLES_DIR } from "../common/paths";
 import { loadConfig } from "../config/load";
-import { resolveAll } from "../config/resolve";
 import { computeScope } from "../org/scope";
 import { loadSnapshot } from "../org/snapshot";
 import { type CommonOptions } from "./common";
@@ -42,7 +41,7 @@ export function registerExample(program: Command): Command {
       const loaded = loadConfig(path.join(EXAMPLES_DIR, "orgtrust.yaml"));
       const snapshot = loadSnapshot(path.join(EXAMPLES_DIR, "org.json"));
       const cli: CommonOptions = { excludeOu: [], excludeAccount: [] };
-      const integrations = resolveAll(loaded.config, loaded.baseDir);
+      const integrations = loaded.integrations;
 
       const scope = computeScope(snapshot, globalRules(cli, loaded));
       const out = (title: string, body: string) => process.stdout.write(terminalSafe(`\n== ${title}\n${body}`));

@@ -4,6 +4,7 @@ import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmana
 import { Password } from "@cdktf/provider-random/lib/password";
 import { Fn, Op, TerraformVariable, Token, type TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
+import { RESERVED_VARIABLE_NAMES } from "../config/external-id";
 import { PropsChecker, snakeId } from "./validate";
 
 /** Characters a generated external ID may use besides letters and digits: safe in YAML, INI, env files and URLs. */
@@ -45,8 +46,8 @@ export type ExternalIdSource =
       description?: string;
     };
 
-/** Names Terraform reserves for its own use, which an input variable may not take. */
-export const RESERVED_VARIABLE_NAMES: readonly string[] = ["source", "version", "providers", "count", "for_each", "lifecycle", "depends_on", "locals"];
+/** Names Terraform reserves for its own use, which an input variable may not take (checked at config load too). */
+export { RESERVED_VARIABLE_NAMES } from "../config/external-id";
 
 /** A Terraform identifier (what an input variable may be named). */
 export const TERRAFORM_IDENTIFIER_RE = /^[A-Za-z_][A-Za-z0-9_-]*$/;

@@ -69,7 +69,6 @@ export const APONO_ORG_INTEGRATION = {
 // ---------------------------------------------------------------------------------------------------------------
 export type BackstageCatalog = "auto" | "processor" | "static" | "aws-org-provider";
 export const BACKSTAGE_PROCESSOR_LOCATION_TYPE = "aws-cloud-accounts";
-const BACKSTAGE_CONFIG_KEY = /^[a-z][a-z0-9]*(?:[-_:][a-z0-9]+)*$/i;
 
 /** metadata.name as AwsOrganizationCloudAccountProcessor derives it from an account name. */
 export function backstageProcessorEntityName(accountName: string): string {
@@ -124,9 +123,7 @@ const opt = <T>(i: ResolvedIntegration, key: string): T | undefined => i.options
 function profileSettings(i: ResolvedIntegration, defaultSession: string) {
   const sourceProfile = opt<string>(i, "sourceProfile") ?? null;
   const credentialSource = opt<string>(i, "credentialSource") ?? null;
-  if (sourceProfile && credentialSource) {
-    throw new InputError(`integrations.${i.name}.options: sourceProfile and credentialSource are both set (fix: keep one; the AWS config file allows only one per profile)`);
-  }
+  // Never both: config/rules.ts refuses that at load.
   return {
     sourceProfile: sourceProfile ?? (credentialSource ? null : "default"),
     credentialSource,
@@ -150,10 +147,8 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
         );
       }
       const mode: Exclude<BackstageCatalog, "auto"> = chosen === "auto" ? (reasons.length ? "static" : "processor") : chosen;
-      // The processor and the rest of the app read credentials from one config each: this key holds the processor's.
-      if (!BACKSTAGE_CONFIG_KEY.test(i.name)) {
-        throw new InputError(`integrations.${i.name}: "${i.name}" is not a valid Backstage config key (fix: use letters and digits, with single "-" between them)`);
-      }
+      // The processor and the rest of the app read credentials from one config each: this key holds the processor's
+      // (the integration name is a valid config key part: config/rules.ts checks it at load).
       const configKey = `orgtrust.${i.name}`;
       ctx.consumer = {
         mode,
@@ -215,8 +210,7 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
     prepare(ctx, i) {
       const org = opt<string>(i, "organizationHandle");
       const tenant = opt<string>(i, "tenantHandle");
-      if (!org && !tenant) throw new InputError(`integrations.${i.name}.options: set organizationHandle (a Pipes organization) or tenantHandle (a Pipes tenant) (fix: add one of them)`);
-      if (org && tenant) throw new InputError(`integrations.${i.name}.options: organizationHandle and tenantHandle are both set (fix: keep one)`);
+      // Exactly one of the two (config/rules.ts checks it at load).
       // The identifier before the ":" of "{identifier}:{random_string}" (pipes-docs docs/integrations/aws.md).
       const identifier = ctx.externalId.prefix?.replace(/:$/, "") ?? (i.externalId.value?.split(":")[0] || null);
       const permitted = opt<string[]>(i, "permittedExternalIdIdentifiers") ?? (identifier ? [identifier] : []);
@@ -272,7 +266,6 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
     // Apono's connector holds the external ID; the integration resource has no field for it.
     usesExternalId: false,
     prepare(ctx, i) {
-      if (!opt<string>(i, "connectorId")) throw new InputError(`integrations.${i.name}.options.connectorId: is required for apono (fix: set it to the id of your Apono connector)`);
       const k = APONO_ORG_INTEGRATION.keys;
       const sep = APONO_ORG_INTEGRATION.listSeparator;
       const entries: Array<[string, string]> = [
@@ -285,7 +278,7 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
         memberRoleName: ctx.roles.member.nameWithPath,
         type: APONO_ORG_INTEGRATION.type,
         name: opt<string>(i, "integrationName") ?? `AWS Organization ${ctx.organization.id}`,
-        // Required (config/resolve.ts refuses a missing one).
+        // Required (config/rules.ts refuses a missing one at load).
         connectorId: opt<string>(i, "connectorId")!,
         connectedResourceTypes: opt<string[]>(i, "connectedResourceTypes") ?? [...APONO_ORG_INTEGRATION.connectedResourceTypes],
         config: entries.map(([key, value]) => ({ key, value })),
@@ -358,10 +351,8 @@ export const CUSTOM_CONSUMER: ConsumerDefinition = {
     nameAccounts(ctx, "snake", "identifier (snake)", { style: "snake", maxLength: 128, leadingLetter: "a_" });
   },
   files(_ctx, i) {
+    // A file name inside the output folder (config/rules.ts checks it at load).
     const output = i.outputFile ?? `${i.name}.txt`;
-    if (path.isAbsolute(output) || path.normalize(output).split(path.sep).includes("..")) {
-      throw new InputError(`integrations.${i.name}.output.file: ${output} must be a file name inside the output folder (fix: use output.dir to choose the folder)`);
-    }
     return [{ template: i.templatePath!, output, format: formatFromFileName(output) }];
   },
 };

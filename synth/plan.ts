@@ -2,8 +2,8 @@ import { integrationRules, scopeWithChecks, type ScopeFlags } from "../org/scope
 import { InputError } from "../common/errors";
 import type { Logger } from "../common/log";
 import { PRESETS, type ResolvedIntegration } from "../config/resolve";
-import { RESERVED_VARIABLE_NAMES, type ExternalIdSource } from "../constructs/external-id-secret";
-import { MANAGEMENT_ROLE_VARIABLE, type StackSetTargets } from "../constructs/integration-stack";
+import type { ExternalIdSource } from "../constructs/external-id-secret";
+import type { StackSetTargets } from "../constructs/integration-stack";
 import { describeReason } from "../org/scope";
 import { computeOuCover } from "../org/targets";
 import { snapshotHash, type Snapshot, type SnapshotAccount } from "../org/snapshot";
@@ -81,20 +81,14 @@ const ref = (a: SnapshotAccount): AccountRef => ({ id: a.id, name: a.name });
  */
 export function externalIdSourceFor(integration: ResolvedIntegration): ExternalIdSource {
   const e = integration.externalId;
-  const at = `integrations.${integration.name}.externalId`;
   if (e.source === "generate") {
     const preset = PRESETS[integration.consumer];
     // A vendor-prescribed form (Turbot Pipes: prefix + 8 alphanumeric characters) uses letters and digits only.
     return { kind: "generate", prefix: e.prefix, length: e.length, alphanumeric: !!preset.externalIdPrefixRequired };
   }
   if (e.source === "value") return { kind: "literal", value: e.value! };
+  // The name is checked at load (config/rules.ts): not one Terraform reserves, nor the stack's own variable.
   const name = e.env!;
-  if (RESERVED_VARIABLE_NAMES.includes(name) || name === MANAGEMENT_ROLE_VARIABLE) {
-    const why = name === MANAGEMENT_ROLE_VARIABLE ? "is the stack's own variable for the management-account role" : "is reserved by Terraform";
-    throw new InputError(
-      `${at}.env: ${name} names the stack's Terraform input variable for the external ID, and "${name}" ${why} (fix: use another environment variable name, such as ${integration.name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_EXTERNAL_ID)`,
-    );
-  }
   return {
     kind: "variable",
     name,

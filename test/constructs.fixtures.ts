@@ -2,8 +2,8 @@
  * Fixtures for the synth tests: org snapshots built from a compact tree (deterministic ids, schema-valid) and
  * integrations resolved from config text exactly as the CLI resolves them.
  */
-import { parseConfig } from "../config/load";
-import { resolveIntegration, type ResolvedIntegration } from "../config/resolve";
+import { readConfig } from "../config/load";
+import type { ResolvedIntegration } from "../config/resolve";
 import { snapshotSchema, type Snapshot, type SnapshotAccount, type SnapshotOu } from "../org/snapshot";
 import type { Logger } from "../common/log";
 
@@ -108,8 +108,7 @@ export function integrationFrom(name: string, body: string, org: { partition?: s
       .split("\n")
       .map((l) => `    ${l}`),
   ].join("\n");
-  const config = parseConfig(text, "test.yaml", "/nonexistent");
-  return resolveIntegration(config, name, "/nonexistent", "test.yaml");
+  return readConfig(text, "test.yaml", "/nonexistent").integrations[0];
 }
 
 /** A logger that records warnings. */
