@@ -2,16 +2,25 @@ import * as path from "node:path";
 import { InputError } from "../common/errors";
 import { accountRootArn, iamRoleArn, managedPolicyArn, type Partition } from "../common/ids";
 import type { LoadedConfig } from "./load";
-import { isTemplatePath, type ConsumerName, type IntegrationConfig, type OrgtrustConfig } from "./schema";
+import { isTemplatePath, type ConsumerName, type ConsumerOptions, type IntegrationConfig, type OrgtrustConfig } from "./schema";
 
 /**
  * An integration with every default and consumer preset applied: the one shape the constructs, the generator
  * and the drift check read. Presets carry each consumer's conventions (docs/consumers.md "Consumer presets").
  */
-export interface ResolvedIntegration {
-  name: string;
+export type ResolvedIntegration = { [C in ConsumerName | "custom"]: ResolvedIntegrationOf<C> }[ConsumerName | "custom"];
+
+/** A resolved integration of one consumer, its options typed by that consumer's schema (config/schema.ts). */
+export type ResolvedIntegrationOf<C extends ConsumerName | "custom"> = ResolvedIntegrationBase & {
   /** Built-in consumer, or "custom" with templatePath set. */
-  consumer: ConsumerName | "custom";
+  consumer: C;
+  /** The consumer's options with their defaults applied (the schema holds them). */
+  options: ConsumerOptions[C];
+};
+
+/** What every resolved integration has, whatever its consumer. */
+export interface ResolvedIntegrationBase {
+  name: string;
   templatePath?: string;
   partition: Partition;
   homeRegion: string;
@@ -55,7 +64,6 @@ export interface ResolvedIntegration {
   regions: string[];
   outputDir: string;
   outputFile?: string;
-  options: Record<string, unknown>;
   tags: Record<string, string>;
 }
 
@@ -236,6 +244,7 @@ export function resolveIntegration(config: OrgtrustConfig, name: string, baseDir
     mr.policyArns ?? [managedPolicyArn(p, mr.policy === "ViewOnlyAccess" ? "job-function/ViewOnlyAccess" : mr.policy)];
   const g = config.exclusions;
   const uniqSorted = (xs: string[]) => [...new Set(xs)].sort();
+  // The options were parsed by this consumer's schema at load (config/load.ts), so they have its type.
   return {
     name,
     consumer,
@@ -285,7 +294,7 @@ export function resolveIntegration(config: OrgtrustConfig, name: string, baseDir
     outputFile: integ.output.file,
     options: integ.options,
     tags: integ.tags,
-  };
+  } as ResolvedIntegration;
 }
 
 /** The integrations a command works on, from those resolved at load: --integration names, or all of them. */

@@ -37,7 +37,6 @@ const BACKSTAGE_CONFIG_KEY = /^[a-z][a-z0-9]*(?:[-_:][a-z0-9]+)*$/i;
 
 function consumerRuleIssues(i: ResolvedIntegration, at: string): string[] {
   const issues: string[] = [];
-  const o = i.options as Record<string, unknown>;
   switch (i.consumer) {
     case "backstage":
       // The generated app-config holds the processor's credentials under orgtrust.<integration name>.
@@ -45,16 +44,16 @@ function consumerRuleIssues(i: ResolvedIntegration, at: string): string[] {
       break;
     case "steampipe":
     case "aws-cli":
-      if (o.sourceProfile && o.credentialSource) {
+      if (i.options.sourceProfile && i.options.credentialSource) {
         issues.push(`${at}.options: sourceProfile and credentialSource are both set (fix: keep one; the AWS config file allows only one per profile)`);
       }
       break;
     case "turbot-pipes":
-      if (!o.organizationHandle && !o.tenantHandle) issues.push(`${at}.options: set organizationHandle (a Pipes organization) or tenantHandle (a Pipes tenant) (fix: add one of them)`);
-      if (o.organizationHandle && o.tenantHandle) issues.push(`${at}.options: organizationHandle and tenantHandle are both set (fix: keep one)`);
+      if (!i.options.organizationHandle && !i.options.tenantHandle) issues.push(`${at}.options: set organizationHandle (a Pipes organization) or tenantHandle (a Pipes tenant) (fix: add one of them)`);
+      if (i.options.organizationHandle && i.options.tenantHandle) issues.push(`${at}.options: organizationHandle and tenantHandle are both set (fix: keep one)`);
       break;
     case "apono":
-      if (!o.connectorId) issues.push(`${at}.options.connectorId: is required for apono (fix: set it to the id of your Apono connector)`);
+      if (!i.options.connectorId) issues.push(`${at}.options.connectorId: is required for apono (fix: set it to the id of your Apono connector)`);
       break;
     case "custom": {
       const output = i.outputFile ?? `${i.name}.txt`;
