@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import { InputError } from "../common/errors";
 import { accountRootArn, iamRoleArn, managedPolicyArn, type Partition } from "../common/ids";
+import type { ExternalId } from "./external-id";
 import type { LoadedConfig } from "./load";
 import { isTemplatePath, type ConsumerName, type ConsumerOptions, type IntegrationConfig, type OrgtrustConfig } from "./schema";
 
@@ -26,7 +27,7 @@ export interface ResolvedIntegrationBase {
   homeRegion: string;
   managementAccountId: string;
   trustedPrincipal: string;
-  externalId: ResolvedExternalId;
+  externalId: ExternalId;
   discoveryRole: {
     name: string;
     path: string;
@@ -72,22 +73,6 @@ export interface ResolvedExclusions {
   accounts: string[];
   skipInactiveAccounts: boolean;
   managementAccount: boolean;
-}
-
-export interface ResolvedExternalId {
-  source: "generate" | "value" | "env";
-  /** Given value (source value) - a secret: never log it. */
-  value?: string;
-  /** Environment variable holding the value (source env). */
-  env?: string;
-  /** Fixed prefix of a generated value (turbot-pipes: the Pipes org id). */
-  prefix?: string;
-  /** Random characters in a generated value. */
-  length: number;
-  /** The environment or Terraform variable name generated files reference the value by. */
-  variable: string;
-  /** Secrets Manager secret name in the home region. */
-  secretName: string;
 }
 
 /** A Pipes organization (o_...) or tenant (t_...) id. */
@@ -163,7 +148,7 @@ function genericPreset(): Pick<Preset, "discoveryRoleName" | "memberRoleName"> {
 
 const envName = (integration: string) => `ORGTRUST_${integration.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_EXTERNAL_ID`;
 
-function resolveExternalId(name: string, integ: IntegrationConfig, preset: Preset, at: string, issues: string[]): ResolvedExternalId {
+function resolveExternalId(name: string, integ: IntegrationConfig, preset: Preset, at: string, issues: string[]): ExternalId {
   const cfg = integ.externalId ?? { source: "generate" as const };
   const secretName = `orgtrust/${name}/external-id`;
   const variable = cfg.variable ?? (cfg.source === "env" ? cfg.env : envName(name));
@@ -190,7 +175,8 @@ function resolveExternalId(name: string, integ: IntegrationConfig, preset: Prese
     if (preset.externalIdRandomLength && length !== preset.externalIdRandomLength) {
       issues.push(`${at}.externalId.length: ${integ.consumer} external IDs end with exactly ${preset.externalIdRandomLength} random characters (fix: remove externalId.length)`);
     }
-    return { source: "generate", prefix, length, variable, secretName };
+    // A vendor-prescribed form (Turbot Pipes: prefix + 8 alphanumeric characters) uses letters and digits only.
+    return { source: "generate", prefix, length, alphanumeric: !!preset.externalIdPrefixRequired, variable, secretName };
   }
   if (cfg.source === "value") {
     if (preset.externalIdPrefixRequired && !PIPES_EXTERNAL_ID_RE.test(cfg.value)) {
@@ -198,7 +184,7 @@ function resolveExternalId(name: string, integ: IntegrationConfig, preset: Prese
     }
     return { source: "value", value: cfg.value, length: cfg.value.length, variable, secretName };
   }
-  return { source: "env", env: cfg.env, length: 0, variable, secretName };
+  return { source: "env", env: cfg.env, variable, secretName };
 }
 
 /**

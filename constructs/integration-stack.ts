@@ -4,7 +4,7 @@ import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { LocalBackend, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import { InputError } from "../common/errors";
-import { MANAGEMENT_ROLE_VARIABLE } from "../config/external-id";
+import { MANAGEMENT_ROLE_VARIABLE, externalIdOfStackSource } from "../config/external-id";
 import { ACCOUNT_ID_RE, EACH_ACCOUNT, PARTITIONS, iamRoleArn, managedPolicyArn, policyArnAccount, type Partition } from "../common/ids";
 import type { ResolvedIntegration } from "../config/resolve";
 import { DiscoveryRole } from "./discovery-role";
@@ -504,12 +504,7 @@ function resolveProps(
     homeRegion: props.homeRegion,
     managementAccountId: props.managementAccountId,
     trustedPrincipal: props.trustedPrincipal,
-    externalId: {
-      source: externalIdSource.kind === "literal" ? "value" : externalIdSource.kind === "variable" ? "env" : "generate",
-      length: externalIdSource.kind === "generate" ? externalIdSource.length : 0,
-      variable: externalIdSource.kind === "variable" ? externalIdSource.name : "",
-      secretName: props.externalIdSecretName ?? `orgtrust/${id}/external-id`,
-    },
+    externalId: externalIdOfStackSource(externalIdSource, props.externalIdSecretName ?? `orgtrust/${id}/external-id`),
     discoveryRole: {
       name: discoveryName,
       path: discoveryPath,

@@ -209,7 +209,7 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
       const tenant = i.options.tenantHandle;
       // Exactly one of the two (config/rules.ts checks it at load).
       // The identifier before the ":" of "{identifier}:{random_string}" (pipes-docs docs/integrations/aws.md).
-      const identifier = ctx.externalId.prefix?.replace(/:$/, "") ?? (i.externalId.value?.split(":")[0] || null);
+      const identifier = ctx.externalId.prefix?.replace(/:$/, "") ?? (i.externalId.source === "value" ? i.externalId.value.split(":")[0] || null : null);
       const permitted = i.options.permittedExternalIdIdentifiers ?? (identifier ? [identifier] : []);
       ctx.consumer = {
         resourceType: org ? "pipes_organization_integration" : "pipes_tenant_integration",

@@ -20,7 +20,7 @@ export function ciWorkflowFiles(loaded: LoadedConfig | undefined, githubApp: boo
         ...new Set(
           loaded.integrations
             .filter((i) => consumerDefinition(i).writesExternalId && i.externalId.source !== "value")
-            .map((i) => (i.externalId.source === "env" ? i.externalId.env! : i.externalId.variable)),
+            .map((i) => (i.externalId.source === "env" ? i.externalId.env : i.externalId.variable)),
         ),
       ].sort()
     : [];

@@ -2,7 +2,7 @@ import { integrationRules, scopeWithChecks, type ScopeFlags } from "../org/scope
 import { InputError } from "../common/errors";
 import type { Logger } from "../common/log";
 import { PRESETS, type ResolvedIntegration } from "../config/resolve";
-import type { ExternalIdSource } from "../constructs/external-id-secret";
+import { stackExternalIdSource, type ExternalIdSource } from "../config/external-id";
 import type { StackSetTargets } from "../constructs/integration-stack";
 import { describeReason } from "../org/scope";
 import { computeOuCover } from "../org/targets";
@@ -74,26 +74,9 @@ const listIds = (ids: string[]): string =>
 
 const ref = (a: SnapshotAccount): AccountRef => ({ id: a.id, name: a.name });
 
-/**
- * Where the external ID comes from. Synth never reads the environment: an `env` source becomes a sensitive Terraform
- * input variable named like the environment variable (TF_VAR_<NAME> sets it at plan/apply time), so the value stays
- * out of the synthesized files.
- */
+/** Where the external ID comes from, in the stack's form (config/external-id.ts stackExternalIdSource). */
 export function externalIdSourceFor(integration: ResolvedIntegration): ExternalIdSource {
-  const e = integration.externalId;
-  if (e.source === "generate") {
-    const preset = PRESETS[integration.consumer];
-    // A vendor-prescribed form (Turbot Pipes: prefix + 8 alphanumeric characters) uses letters and digits only.
-    return { kind: "generate", prefix: e.prefix, length: e.length, alphanumeric: !!preset.externalIdPrefixRequired };
-  }
-  if (e.source === "value") return { kind: "literal", value: e.value! };
-  // The name is checked at load (config/rules.ts): not one Terraform reserves, nor the stack's own variable.
-  const name = e.env!;
-  return {
-    kind: "variable",
-    name,
-    description: `External ID of integration "${integration.name}" (${integration.consumer}; orgtrust.yaml externalId source env): export TF_VAR_${name}="$${name}" before terraform plan/apply or cdktf deploy`,
-  };
+  return stackExternalIdSource(integration.externalId, integration);
 }
 
 /** Checks the snapshot describes the configured organization (targets from another org would be nonsense). */

@@ -86,10 +86,11 @@ describe("config validation names the field and the fix", () => {
     );
     const [bs, pipes, port] = cfg.integrations;
     expect(bs.externalId.source).toBe("generate");
-    expect(bs.externalId.length).toBeGreaterThanOrEqual(32);
+    expect(bs.externalId).toMatchObject({ source: "generate", length: expect.any(Number), alphanumeric: false });
+    expect(bs.externalId.source === "generate" && bs.externalId.length).toBeGreaterThanOrEqual(32);
     expect(pipes.trustedPrincipal).toBe("arn:aws:iam::316881668097:root");
     // Pipes: "{identifier}:{random_string}" (turbot/pipes-docs docs/integrations/aws.md, 2d94c5ae).
-    expect(pipes.externalId).toMatchObject({ prefix: "o_abc123:", length: 8 });
+    expect(pipes.externalId).toMatchObject({ prefix: "o_abc123:", length: 8, alphanumeric: true });
     expect(port.memberRole.name).toBe(port.discoveryRole.name);
     expect(bs.memberRole.policyArns).toEqual(["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
   });
