@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { InputError } from "../common/errors";
 import { accountRootArn, iamRoleArn, managedPolicyArn, type Partition } from "../common/ids";
-import type { ExternalId } from "./external-id";
+import type { ExternalId } from "../common/external-id";
 import type { LoadedConfig } from "./load";
 import { isTemplatePath, type ConsumerName, type ConsumerOptions, type IntegrationConfig, type OrgtrustConfig } from "./schema";
 

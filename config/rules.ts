@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { MANAGEMENT_ROLE_VARIABLE, RESERVED_VARIABLE_NAMES } from "./external-id";
+import { MANAGEMENT_ROLE_VARIABLE, RESERVED_VARIABLE_NAMES } from "../common/external-id";
 import type { ResolvedIntegration } from "./resolve";
 
 /**

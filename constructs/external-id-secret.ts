@@ -4,17 +4,17 @@ import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmana
 import { Password } from "@cdktf/provider-random/lib/password";
 import { Fn, Op, TerraformVariable, Token, type TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
-import { RESERVED_VARIABLE_NAMES, type ExternalIdSource } from "../config/external-id";
+import { RESERVED_VARIABLE_NAMES, type ExternalIdSource } from "../common/external-id";
 import { PropsChecker, snakeId } from "./validate";
 
 /** Characters a generated external ID may use besides letters and digits: safe in YAML, INI, env files and URLs. */
 export const EXTERNAL_ID_SPECIALS = "-_.";
 
 /** Where the external ID comes from (the construct's props; defined beside orgtrust's resolved external ID). */
-export type { ExternalIdSource } from "../config/external-id";
+export type { ExternalIdSource } from "../common/external-id";
 
 /** Names Terraform reserves for its own use, which an input variable may not take (checked at config load too). */
-export { RESERVED_VARIABLE_NAMES } from "../config/external-id";
+export { RESERVED_VARIABLE_NAMES } from "../common/external-id";
 
 /** A Terraform identifier (what an input variable may be named). */
 export const TERRAFORM_IDENTIFIER_RE = /^[A-Za-z_][A-Za-z0-9_-]*$/;

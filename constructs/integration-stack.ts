@@ -4,7 +4,7 @@ import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { LocalBackend, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import { InputError } from "../common/errors";
-import { MANAGEMENT_ROLE_VARIABLE, externalIdOfStackSource } from "../config/external-id";
+import { MANAGEMENT_ROLE_VARIABLE, externalIdOfStackSource } from "../common/external-id";
 import { ACCOUNT_ID_RE, EACH_ACCOUNT, PARTITIONS, iamRoleArn, managedPolicyArn, policyArnAccount, type Partition } from "../common/ids";
 import type { ResolvedIntegration } from "../config/resolve";
 import { DiscoveryRole } from "./discovery-role";

@@ -2,7 +2,7 @@ import { integrationRules, scopeWithChecks, type ScopeFlags } from "../org/scope
 import { InputError } from "../common/errors";
 import type { Logger } from "../common/log";
 import { PRESETS, type ResolvedIntegration } from "../config/resolve";
-import { stackExternalIdSource, type ExternalIdSource } from "../config/external-id";
+import { stackExternalIdSource, type ExternalIdSource } from "../common/external-id";
 import type { StackSetTargets } from "../constructs/integration-stack";
 import { describeReason } from "../org/scope";
 import { computeOuCover } from "../org/targets";
@@ -74,7 +74,7 @@ const listIds = (ids: string[]): string =>
 
 const ref = (a: SnapshotAccount): AccountRef => ({ id: a.id, name: a.name });
 
-/** Where the external ID comes from, in the stack's form (config/external-id.ts stackExternalIdSource). */
+/** Where the external ID comes from, in the stack's form (common/external-id.ts stackExternalIdSource). */
 export function externalIdSourceFor(integration: ResolvedIntegration): ExternalIdSource {
   return stackExternalIdSource(integration.externalId, integration);
 }
