@@ -14,7 +14,6 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { CreateRoleCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { loadConfig } from "../config/load";
-import { resolveIntegration } from "../config/resolve";
 import { DISCOVERY_POLICY_NAME, discoveryRolePolicy, discoveryTrustPolicy, memberRoleParameters, memberRoleTemplateBody, memberTrustPolicy } from "../constructs/member-role-policy";
 import { computeScope } from "../org/scope";
 import { loadSnapshot } from "../org/snapshot";
@@ -68,7 +67,7 @@ integrations:
     const d = await run(["discover", "--config", path.join(dir, "orgtrust.yaml"), "--out", path.join(dir, "org.json")], moto.endpoint);
     if (d.code !== 0) throw new Error(d.stderr);
     const loaded = loadConfig(path.join(dir, "orgtrust.yaml"));
-    const integration = resolveIntegration(loaded.config, "audit", dir);
+    const integration = loaded.integrations.find((i) => i.name === "audit")!;
     const cover = computeOuCover(computeScope(loadSnapshot(path.join(dir, "org.json")), { organizationalUnits: [built.ou.Sandbox], accounts: [], skipInactiveAccounts: true, managementAccount: false }));
     await createMemberRoleStackSet(c.cfn, { name: integration.stackSet.name, templateBody: memberRoleTemplateBody(), parameters: memberRoleParameters(integration, EXT), targets: [cover.targets] });
     await c.iam.send(new CreateRoleCommand({ RoleName: integration.memberRole.name, AssumeRolePolicyDocument: JSON.stringify(memberTrustPolicy(integration, EXT)) }));

@@ -7,8 +7,7 @@ const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const dist = path.join(__dirname, "..", "dist");
-const { parseConfig } = require(path.join(dist, "config", "load.js"));
-const { resolveAll } = require(path.join(dist, "config", "resolve.js"));
+const { readConfig } = require(path.join(dist, "config", "load.js"));
 const { snapshotHash } = require(path.join(dist, "org", "snapshot.js"));
 const { renderIntegrations, runGenerate } = require(path.join(dist, "generate", "index.js"));
 
@@ -38,8 +37,7 @@ async function main() {
   const hash = snapshotHash(snapshot);
   const t1 = process.hrtime.bigint();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-bench-generate-"));
-  const config = parseConfig(CONFIG, "bench.yaml", dir);
-  const integrations = resolveAll(config, dir, "bench.yaml");
+  const { config, integrations } = readConfig(CONFIG, "bench.yaml", dir);
   const quiet = { info() {}, warn() {}, progress() {}, done() {} };
   const cli = { excludeOu: [], excludeAccount: [] };
   const ms = (a, b) => Number(b - a) / 1e6;
@@ -61,9 +59,9 @@ async function main() {
   }
   console.log(`  render all (sum)           ${total.toFixed(0).padStart(7)} ms   ${(bytes / 1024 / 1024).toFixed(1)} MiB of config`);
   const a = process.hrtime.bigint();
-  await runGenerate({ loaded: { config, file: path.join(dir, "bench.yaml"), baseDir: dir }, snapshot, integrations, outDir: path.join(dir, "out"), check: false, inlineSecrets: false, cli, log: quiet });
+  await runGenerate({ loaded: { config, integrations, file: path.join(dir, "bench.yaml"), baseDir: dir }, snapshot, integrations, outDir: path.join(dir, "out"), check: false, inlineSecrets: false, cli, log: quiet });
   const b = process.hrtime.bigint();
-  await runGenerate({ loaded: { config, file: path.join(dir, "bench.yaml"), baseDir: dir }, snapshot, integrations, outDir: path.join(dir, "out"), check: true, inlineSecrets: false, cli, log: quiet });
+  await runGenerate({ loaded: { config, integrations, file: path.join(dir, "bench.yaml"), baseDir: dir }, snapshot, integrations, outDir: path.join(dir, "out"), check: true, inlineSecrets: false, cli, log: quiet });
   const c = process.hrtime.bigint();
   console.log(`  runGenerate (render+write) ${ms(a, b).toFixed(0).padStart(7)} ms`);
   console.log(`  runGenerate --check        ${ms(b, c).toFixed(0).padStart(7)} ms`);

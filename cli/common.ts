@@ -6,7 +6,7 @@ import { InputError } from "../common/errors";
 import { accountId, externalIdValue, ouId, principalArn, region } from "../common/ids";
 import { createLogger, type Logger } from "../common/log";
 import { DEFAULT_CONFIG_FILE, loadConfig, type LoadedConfig } from "../config/load";
-import { resolveIntegration, type ResolvedIntegration } from "../config/resolve";
+import type { ExtraExclusions } from "../config/exclusions";
 import type { AwsOptions } from "../aws/options";
 import { awsTuningFromEnv } from "./env";
 import { discoverOrganization, type DiscoveryResult } from "../org/discover";
@@ -127,14 +127,18 @@ export function awsOptionsFrom(opts: AwsCliOptions, loaded?: LoadedConfig): AwsO
   };
 }
 
+/** The --exclude-* flags, merged into the config's exclusions before its integrations are resolved. */
+export const extraExclusionsFrom = (opts: Partial<ScopeFlags>): ExtraExclusions => ({ organizationalUnits: opts.excludeOu, accounts: opts.excludeAccount });
+const extraExclusions = (opts: Partial<ScopeFlags>) => ({ exclusions: extraExclusionsFrom(opts) });
+
 /** Loads --config, or ./orgtrust.yaml when present; undefined when neither (commands that can run without one). */
-export function loadOptionalConfig(opts: { config?: string }): LoadedConfig | undefined {
-  if (opts.config) return loadConfig(opts.config);
-  return fs.existsSync(DEFAULT_CONFIG_FILE) ? loadConfig(DEFAULT_CONFIG_FILE) : undefined;
+export function loadOptionalConfig(opts: { config?: string } & Partial<ScopeFlags>): LoadedConfig | undefined {
+  if (opts.config) return loadConfig(opts.config, extraExclusions(opts));
+  return fs.existsSync(DEFAULT_CONFIG_FILE) ? loadConfig(DEFAULT_CONFIG_FILE, extraExclusions(opts)) : undefined;
 }
 
-export function requireConfig(opts: { config?: string }): LoadedConfig {
-  return loadConfig(opts.config ?? DEFAULT_CONFIG_FILE);
+export function requireConfig(opts: { config?: string } & Partial<ScopeFlags>): LoadedConfig {
+  return loadConfig(opts.config ?? DEFAULT_CONFIG_FILE, extraExclusions(opts));
 }
 
 /** The snapshot file to read: --snapshot, else the config's snapshot field (relative to the config file). */

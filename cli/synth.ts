@@ -2,7 +2,7 @@ import * as path from "node:path";
 import type { Command } from "commander";
 import { InputError } from "../common/errors";
 import type { StackResult, SynthResult } from "../synth/synthesize";
-import { addCommonOptions, exclusionsFrom, makeLogger, printJson, type CommonOptions } from "./common";
+import { addCommonOptions, exclusionsFrom, extraExclusionsFrom, makeLogger, printJson, type CommonOptions } from "./common";
 import { loadInputs } from "../plan/inputs";
 import { terminalSafe } from "../common/terminal";
 
@@ -49,7 +49,7 @@ export function registerSynth(program: Command): Command {
   );
   return cmd.action(async (flags: SynthFlags) => {
     const log = makeLogger(flags);
-    const { loaded, snapshot, snapshotPath, integrations } = loadInputs({ config: flags.config, snapshot: flags.snapshot, integrations: flags.integration });
+    const { loaded, snapshot, snapshotPath, integrations } = loadInputs({ config: flags.config, snapshot: flags.snapshot, integrations: flags.integration, exclusions: extraExclusionsFrom(flags) });
     if (new Set(flags.integration).size !== flags.integration.length) throw new InputError("--integration: the same integration is given twice (fix: list each once)");
     // Loaded on use: cdktf and the provider bindings stay out of every other command's start-up.
     const { runSynth } = await import("../synth/synthesize");

@@ -4,17 +4,32 @@ import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { InputError } from "../common/errors";
 import { EACH_ACCOUNT, partitionOfArn, policyArnAccount } from "../common/ids";
-import { resolveAll } from "./resolve";
-import { CONSUMERS, CONSUMER_OPTIONS, configSchema, isTemplatePath, type ConsumerName, type IntegrationConfig, type OrgtrustConfig } from "./schema";
+import { withExclusions, type ExtraExclusions } from "./exclusions";
+import { resolveIntegration, type ResolvedIntegration } from "./resolve";
+import { integrationRuleIssues } from "./rules";
+import { CONSUMERS, CONSUMER_OPTIONS, configSchema, globalExclusionsSchema, integrationSchema, isTemplatePath, type ConsumerName, type IntegrationConfig, type OrgtrustConfig } from "./schema";
 
 export interface LoadedConfig {
-  /** The validated config with defaults filled in. */
+  /** The validated config with defaults filled in (and the command's extra exclusions merged in). */
   config: OrgtrustConfig;
   /** Absolute path of the file it came from. */
   file: string;
   /** Directory relative paths in the file are resolved against. */
   baseDir: string;
+  /**
+   * Every integration with its defaults and consumer preset applied, sorted by name: resolved once, here, and read
+   * by every command (selectIntegrations picks from it; nothing resolves again).
+   */
+  integrations: ResolvedIntegration[];
 }
+
+/** A config read and checked completely: the validated file and its resolved integrations. */
+export interface ReadConfig {
+  config: OrgtrustConfig;
+  integrations: ResolvedIntegration[];
+}
+
+export type { ExtraExclusions };
 
 export const DEFAULT_CONFIG_FILE = "orgtrust.yaml";
 
@@ -109,8 +124,12 @@ export function describeIssue(source: string, issue: z.core.$ZodIssue, meant?: s
 
 export { isTemplatePath };
 
-/** Parses and validates config text. Throws InputError (exit 2) naming the field and the fix. */
-export function parseConfig(text: string, source: string, baseDir: string): OrgtrustConfig {
+/**
+ * Parses, validates and resolves config text. Every problem is reported at once, one line each naming the field and
+ * the fix (the schema's issues, then the rules across fields, integration by integration): InputError, exit 2.
+ * `extra` (the --exclude-* flags) is merged into the global exclusions before the integrations are resolved.
+ */
+export function readConfig(text: string, source: string, baseDir: string, extra?: ExtraExclusions): ReadConfig {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length) {
     const e = doc.errors[0];
@@ -127,48 +146,102 @@ export function parseConfig(text: string, source: string, baseDir: string): Orgt
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     throw new InputError(`${source}: is empty or not a YAML mapping (fix: run \`orgtrust init --consumer <name>\` for a starter file)`);
   }
+  const issues: string[] = [];
   const parsed = configSchema.safeParse(data);
-  if (!parsed.success) throw new InputError(describeIssues(source, parsed.error.issues, configSchema));
-  const config = parsed.data;
-  checkSemantics(config, source, baseDir);
-  // Apply the consumer presets once now, so an integration that cannot resolve (a missing trusted principal,
-  // a vendor-issued external ID left to "generate") fails at load time, whatever the command.
-  resolveAll(config, baseDir, source);
-  return config;
+  let config: OrgtrustConfig | undefined;
+  if (parsed.success) config = parsed.data;
+  else {
+    issues.push(...describeIssues(source, parsed.error.issues, configSchema).split("\n"));
+    // The parts that did validate are still checked across fields, so one run lists every problem.
+    config = validParts(data as Record<string, unknown>, parsed.error.issues);
+  }
+  let integrations: ResolvedIntegration[] = [];
+  if (config) {
+    config = withExclusions(config, extra);
+    integrations = checkAndResolve(config, source, baseDir, issues);
+  }
+  if (issues.length) throw new InputError([...new Set(issues)].join("\n"));
+  return { config: config!, integrations };
 }
 
-function checkSemantics(config: OrgtrustConfig, source: string, baseDir: string): void {
-  const p = config.organization.partition;
-  for (const [name, integ] of Object.entries(config.integrations)) {
-    const at = `${source}: integrations.${name}`;
-    if (isTemplatePath(integ.consumer)) {
-      const tpl = path.resolve(baseDir, integ.consumer);
-      if (!fs.existsSync(tpl)) throw new InputError(`${at}.consumer: template ${integ.consumer} not found (fix: give a path to a .hbs file, relative to ${source})`);
-    } else if (!(CONSUMERS as readonly string[]).includes(integ.consumer)) {
-      throw new InputError(`${at}.consumer: unknown consumer "${integ.consumer}" (fix: use one of ${CONSUMERS.join(", ")}, or a path to a .hbs template)`);
-    } else {
-      const r = CONSUMER_OPTIONS[integ.consumer as ConsumerName].safeParse(integ.options);
-      if (!r.success) {
-        throw new InputError(describeIssues(source, r.error.issues, CONSUMER_OPTIONS[integ.consumer as ConsumerName], ["integrations", name, "options"]));
-      }
-      integ.options = r.data as Record<string, unknown>;
-    }
-    const arns: Array<[string, string | undefined]> = [
-      ["trustedPrincipal", integ.trustedPrincipal],
-      ["discoveryRole.permissionsBoundary", integ.discoveryRole.permissionsBoundary],
-      ["memberRole.permissionsBoundary", integ.memberRole.permissionsBoundary],
-      ...(integ.memberRole.policyArns ?? []).map((a, i): [string, string] => [`memberRole.policyArns.${i}`, a]),
-    ];
-    for (const [field, value] of arns) {
-      if (value && partitionOfArn(value) !== p) {
-        throw new InputError(`${at}.${field}: ARN partition "${partitionOfArn(value)}" does not match organization.partition "${p}" (fix: use arn:${p}:... or correct organization.partition)`);
-      }
-    }
-    if (integ.discoveryRole.account === "delegatedAdmin" && !config.organization.delegatedAdminAccountId) {
-      throw new InputError(`${at}.discoveryRole.account: is delegatedAdmin but organization.delegatedAdminAccountId is not set (fix: set organization.delegatedAdminAccountId)`);
-    }
-    checkPolicyAccounts(at, integ, integ.discoveryRole.account === "delegatedAdmin" ? config.organization.delegatedAdminAccountId! : config.organization.managementAccountId);
+/** Parses and validates config text (readConfig without the resolved integrations). Throws InputError (exit 2). */
+export function parseConfig(text: string, source: string, baseDir: string): OrgtrustConfig {
+  return readConfig(text, source, baseDir).config;
+}
+
+/**
+ * When the schema refused the file: the organization, the global exclusions and each integration the schema had no
+ * issue with, for the rules across fields; undefined when the organization or the exclusions themselves are invalid.
+ */
+function validParts(data: Record<string, unknown>, issues: readonly z.core.$ZodIssue[]): OrgtrustConfig | undefined {
+  const organization = configSchema.shape.organization.safeParse(data.organization);
+  const exclusions = globalExclusionsSchema.safeParse(data.exclusions ?? {});
+  const raw = data.integrations;
+  if (!organization.success || !exclusions.success || !raw || typeof raw !== "object" || Array.isArray(raw)) return undefined;
+  const broken = new Set(issues.filter((i) => i.path[0] === "integrations").map((i) => String(i.path[1])));
+  const integrations: Record<string, IntegrationConfig> = {};
+  for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (broken.has(name) || broken.has("undefined")) continue;
+    const r = integrationSchema.safeParse(value);
+    if (r.success) integrations[name] = r.data;
   }
+  return { version: 1, organization: organization.data, exclusions: exclusions.data, integrations } as OrgtrustConfig;
+}
+
+/** Every integration checked (consumer, options, ARNs, policies, preset rules, rules across fields) and resolved. */
+function checkAndResolve(config: OrgtrustConfig, source: string, baseDir: string, issues: string[]): ResolvedIntegration[] {
+  const resolved: ResolvedIntegration[] = [];
+  for (const name of Object.keys(config.integrations)) {
+    const before = issues.length;
+    const usable = checkSemantics(config, name, source, baseDir, issues);
+    if (!usable) continue;
+    const integration = resolveIntegration(config, name, baseDir, source, issues);
+    // The rules across fields read the resolved integration; they only run on one that resolved cleanly.
+    if (issues.length === before) issues.push(...integrationRuleIssues(integration, `${source}: integrations.${name}`));
+    resolved.push(integration);
+  }
+  return resolved.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The checks of one integration against the rest of the file. False when it cannot be resolved at all. */
+function checkSemantics(config: OrgtrustConfig, name: string, source: string, baseDir: string, issues: string[]): boolean {
+  const p = config.organization.partition;
+  const integ = config.integrations[name];
+  const at = `${source}: integrations.${name}`;
+  if (isTemplatePath(integ.consumer)) {
+    const tpl = path.resolve(baseDir, integ.consumer);
+    if (!fs.existsSync(tpl)) {
+      issues.push(`${at}.consumer: template ${integ.consumer} not found (fix: give a path to a .hbs file, relative to ${source})`);
+      return false;
+    }
+  } else if (!(CONSUMERS as readonly string[]).includes(integ.consumer)) {
+    issues.push(`${at}.consumer: unknown consumer "${integ.consumer}" (fix: use one of ${CONSUMERS.join(", ")}, or a path to a .hbs template)`);
+    return false;
+  } else {
+    const r = CONSUMER_OPTIONS[integ.consumer as ConsumerName].safeParse(integ.options);
+    if (!r.success) {
+      issues.push(...describeIssues(source, r.error.issues, CONSUMER_OPTIONS[integ.consumer as ConsumerName], ["integrations", name, "options"]).split("\n"));
+      return false;
+    }
+    integ.options = r.data as Record<string, unknown>;
+  }
+  const arns: Array<[string, string | undefined]> = [
+    ["trustedPrincipal", integ.trustedPrincipal],
+    ["discoveryRole.permissionsBoundary", integ.discoveryRole.permissionsBoundary],
+    ["memberRole.permissionsBoundary", integ.memberRole.permissionsBoundary],
+    ...(integ.memberRole.policyArns ?? []).map((a, i): [string, string] => [`memberRole.policyArns.${i}`, a]),
+  ];
+  for (const [field, value] of arns) {
+    if (value && partitionOfArn(value) !== p) {
+      issues.push(`${at}.${field}: ARN partition "${partitionOfArn(value)}" does not match organization.partition "${p}" (fix: use arn:${p}:... or correct organization.partition)`);
+    }
+  }
+  if (integ.discoveryRole.account === "delegatedAdmin" && !config.organization.delegatedAdminAccountId) {
+    issues.push(`${at}.discoveryRole.account: is delegatedAdmin but organization.delegatedAdminAccountId is not set (fix: set organization.delegatedAdminAccountId)`);
+    return false;
+  }
+  checkPolicyAccounts(at, integ, integ.discoveryRole.account === "delegatedAdmin" ? config.organization.delegatedAdminAccountId! : config.organization.managementAccountId, issues);
+  return true;
 }
 
 /**
@@ -177,11 +250,11 @@ function checkSemantics(config: OrgtrustConfig, source: string, baseDir: string)
  * management account), so its policies are AWS managed and its boundary is AWS managed or names the same policy in
  * each account with the account part ${AWS::AccountId}.
  */
-function checkPolicyAccounts(at: string, integ: IntegrationConfig, discoveryAccount: string): void {
+function checkPolicyAccounts(at: string, integ: IntegrationConfig, discoveryAccount: string, issues: string[]): void {
   const db = integ.discoveryRole.permissionsBoundary;
   const dbAccount = db && policyArnAccount(db);
   if (db && dbAccount !== "aws" && dbAccount !== discoveryAccount) {
-    throw new InputError(
+    issues.push(
       `${at}.discoveryRole.permissionsBoundary: ${db} is not a policy of account ${discoveryAccount}, where the discovery role is (fix: use arn:${partitionOfArn(db)}:iam::${discoveryAccount}:policy/<name> or an AWS managed policy)`,
     );
   }
@@ -189,7 +262,7 @@ function checkPolicyAccounts(at: string, integ: IntegrationConfig, discoveryAcco
   const mbAccount = mb && policyArnAccount(mb);
   if (mb && mbAccount !== "aws" && mbAccount !== EACH_ACCOUNT) {
     const each = mb.replace(`::${mbAccount}:`, `::${EACH_ACCOUNT}:`);
-    throw new InputError(
+    issues.push(
       `${at}.memberRole.permissionsBoundary: ${mb} exists only in account ${mbAccount}, but the member role is created in every member account (fix: write ${each} for a policy of that name in every account, or use an AWS managed policy)`,
     );
   }
@@ -197,15 +270,18 @@ function checkPolicyAccounts(at: string, integ: IntegrationConfig, discoveryAcco
     const account = policyArnAccount(a);
     if (account !== "aws") {
       const where = account === EACH_ACCOUNT ? "a customer managed policy in each account" : `a policy of account ${account} only`;
-      throw new InputError(
+      issues.push(
         `${at}.memberRole.policyArns.${i}: ${a} is ${where}; the StackSet attaches the same ARNs in every member account, so only AWS managed policies work (fix: use arn:${partitionOfArn(a)}:iam::aws:policy/<name>, and narrow access with memberRole.permissionsBoundary or denyDataReads)`,
       );
     }
   });
 }
 
-/** Reads orgtrust.yaml (or the given file). A missing file is exit 2 with the command that writes one. */
-export function loadConfig(file = DEFAULT_CONFIG_FILE): LoadedConfig {
+/**
+ * Reads orgtrust.yaml (or the given file), checks it completely and resolves its integrations once. A missing file is
+ * exit 2 with the command that writes one. `opts.exclusions` (the --exclude-* flags) adds to the config's exclusions.
+ */
+export function loadConfig(file = DEFAULT_CONFIG_FILE, opts: { exclusions?: ExtraExclusions } = {}): LoadedConfig {
   const abs = path.resolve(file);
   let text: string;
   try {
@@ -214,5 +290,5 @@ export function loadConfig(file = DEFAULT_CONFIG_FILE): LoadedConfig {
     throw new InputError(`--config ${file}: file not found (fix: run \`orgtrust init --consumer <name>\` or pass --config)`);
   }
   const baseDir = path.dirname(abs);
-  return { config: parseConfig(text, file, baseDir), file: abs, baseDir };
+  return { ...readConfig(text, file, baseDir, opts.exclusions), file: abs, baseDir };
 }

@@ -1,23 +1,33 @@
 import * as path from "node:path";
 import { InputError } from "../common/errors";
 import { accountRootArn, iamRoleArn, managedPolicyArn, type Partition } from "../common/ids";
+import type { ExternalId } from "../common/external-id";
 import type { LoadedConfig } from "./load";
-import { isTemplatePath, type ConsumerName, type IntegrationConfig, type OrgtrustConfig } from "./schema";
+import { isTemplatePath, type ConsumerName, type ConsumerOptions, type IntegrationConfig, type OrgtrustConfig } from "./schema";
 
 /**
  * An integration with every default and consumer preset applied: the one shape the constructs, the generator
  * and the drift check read. Presets carry each consumer's conventions (docs/consumers.md "Consumer presets").
  */
-export interface ResolvedIntegration {
-  name: string;
+export type ResolvedIntegration = { [C in ConsumerName | "custom"]: ResolvedIntegrationOf<C> }[ConsumerName | "custom"];
+
+/** A resolved integration of one consumer, its options typed by that consumer's schema (config/schema.ts). */
+export type ResolvedIntegrationOf<C extends ConsumerName | "custom"> = ResolvedIntegrationBase & {
   /** Built-in consumer, or "custom" with templatePath set. */
-  consumer: ConsumerName | "custom";
+  consumer: C;
+  /** The consumer's options with their defaults applied (the schema holds them). */
+  options: ConsumerOptions[C];
+};
+
+/** What every resolved integration has, whatever its consumer. */
+export interface ResolvedIntegrationBase {
+  name: string;
   templatePath?: string;
   partition: Partition;
   homeRegion: string;
   managementAccountId: string;
   trustedPrincipal: string;
-  externalId: ResolvedExternalId;
+  externalId: ExternalId;
   discoveryRole: {
     name: string;
     path: string;
@@ -55,7 +65,6 @@ export interface ResolvedIntegration {
   regions: string[];
   outputDir: string;
   outputFile?: string;
-  options: Record<string, unknown>;
   tags: Record<string, string>;
 }
 
@@ -64,22 +73,6 @@ export interface ResolvedExclusions {
   accounts: string[];
   skipInactiveAccounts: boolean;
   managementAccount: boolean;
-}
-
-export interface ResolvedExternalId {
-  source: "generate" | "value" | "env";
-  /** Given value (source value) - a secret: never log it. */
-  value?: string;
-  /** Environment variable holding the value (source env). */
-  env?: string;
-  /** Fixed prefix of a generated value (turbot-pipes: the Pipes org id). */
-  prefix?: string;
-  /** Random characters in a generated value. */
-  length: number;
-  /** The environment or Terraform variable name generated files reference the value by. */
-  variable: string;
-  /** Secrets Manager secret name in the home region. */
-  secretName: string;
 }
 
 /** A Pipes organization (o_...) or tenant (t_...) id. */
@@ -92,11 +85,11 @@ const PLACEHOLDER_RE = /REPLACE[_-]?(ME|WITH)/i;
 /** The AWS documentation's example account, which the starters use: never a real principal. */
 export const DOCUMENTATION_ACCOUNT = "123456789012";
 
-/** Exit 2 naming the first field of the integration that still holds a starter placeholder. */
-function refusePlaceholders(integ: IntegrationConfig, at: string): void {
+/** An issue for each field of the integration that still holds a starter placeholder. */
+function refusePlaceholders(integ: IntegrationConfig, at: string, issues: string[]): void {
   const walk = (value: unknown, field: string): void => {
     if (typeof value === "string") {
-      if (PLACEHOLDER_RE.test(value)) throw new InputError(`${at}.${field}: "${value}" is a placeholder from the starter (fix: replace it with your real value)`);
+      if (PLACEHOLDER_RE.test(value)) issues.push(`${at}.${field}: "${value}" is a placeholder from the starter (fix: replace it with your real value)`);
     } else if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${field}[${i}]`));
     else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) walk(v, field ? `${field}.${k}` : k);
   };
@@ -104,9 +97,9 @@ function refusePlaceholders(integ: IntegrationConfig, at: string): void {
   const { externalId, ...rest } = integ;
   walk(rest, "");
   if (externalId?.source === "generate" && externalId.prefix) walk(externalId.prefix, "externalId.prefix");
-  if (externalId?.source === "value" && PLACEHOLDER_RE.test(externalId.value)) throw new InputError(`${at}.externalId.value: is a placeholder from the starter (fix: set the real external ID)`);
+  if (externalId?.source === "value" && PLACEHOLDER_RE.test(externalId.value)) issues.push(`${at}.externalId.value: is a placeholder from the starter (fix: set the real external ID)`);
   if (integ.trustedPrincipal && integ.trustedPrincipal.split(":")[4] === DOCUMENTATION_ACCOUNT) {
-    throw new InputError(`${at}.trustedPrincipal: ${integ.trustedPrincipal} is in ${DOCUMENTATION_ACCOUNT}, the AWS documentation's example account from the starter (fix: set the ARN of the role or account ${integ.consumer} runs as)`);
+    issues.push(`${at}.trustedPrincipal: ${integ.trustedPrincipal} is in ${DOCUMENTATION_ACCOUNT}, the AWS documentation's example account from the starter (fix: set the ARN of the role or account ${integ.consumer} runs as)`);
   }
 }
 
@@ -155,75 +148,79 @@ function genericPreset(): Pick<Preset, "discoveryRoleName" | "memberRoleName"> {
 
 const envName = (integration: string) => `ORGTRUST_${integration.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_EXTERNAL_ID`;
 
-function resolveExternalId(name: string, integ: IntegrationConfig, preset: Preset, at: string): ResolvedExternalId {
+function resolveExternalId(name: string, integ: IntegrationConfig, preset: Preset, at: string, issues: string[]): ExternalId {
   const cfg = integ.externalId ?? { source: "generate" as const };
   const secretName = `orgtrust/${name}/external-id`;
   const variable = cfg.variable ?? (cfg.source === "env" ? cfg.env : envName(name));
   if (cfg.source === "generate") {
     if (preset.vendorIssuedExternalId && !preset.externalIdPrefixRequired) {
-      throw new InputError(
+      issues.push(
         `${at}.externalId: ${integ.consumer} issues the external ID itself (fix: set externalId: {source: env, env: <VAR>} or {source: value, value: <id from ${integ.consumer}>})`,
       );
     }
     if (preset.externalIdPrefixRequired && !cfg.prefix) {
-      throw new InputError(`${at}.externalId.prefix: ${integ.consumer} external IDs start with your Pipes organization or tenant id (fix: set externalId.prefix, such as "o_abc123")`);
+      issues.push(`${at}.externalId.prefix: ${integ.consumer} external IDs start with your Pipes organization or tenant id (fix: set externalId.prefix, such as "o_abc123")`);
     }
     let prefix = cfg.prefix;
-    if (preset.externalIdPrefixRequired) {
+    if (preset.externalIdPrefixRequired && cfg.prefix) {
       // Pipes: "{identifier}:{random_string}" (turbot/pipes-docs docs/integrations/aws.md, 2d94c5ae): o_456def:xyz789.
       const identifier = cfg.prefix!.replace(/:$/, "");
       if (!PIPES_IDENTIFIER_RE.test(identifier)) {
-        throw new InputError(`${at}.externalId.prefix: "${identifier}" is not a Pipes organization or tenant id such as o_abc123 or t_abc123 (fix: copy the id from Pipes; the external ID becomes <id>:<8 random characters>)`);
+        issues.push(`${at}.externalId.prefix: "${identifier}" is not a Pipes organization or tenant id such as o_abc123 or t_abc123 (fix: copy the id from Pipes; the external ID becomes <id>:<8 random characters>)`);
       }
       prefix = `${identifier}:`;
     }
     const length = cfg.length ?? preset.externalIdRandomLength ?? 40;
-    if (!preset.externalIdRandomLength && length < 32) throw new InputError(`${at}.externalId.length: must be at least 32 for a generated external ID (fix: remove it or set 32 or more)`);
+    if (!preset.externalIdRandomLength && length < 32) issues.push(`${at}.externalId.length: must be at least 32 for a generated external ID (fix: remove it or set 32 or more)`);
     if (preset.externalIdRandomLength && length !== preset.externalIdRandomLength) {
-      throw new InputError(`${at}.externalId.length: ${integ.consumer} external IDs end with exactly ${preset.externalIdRandomLength} random characters (fix: remove externalId.length)`);
+      issues.push(`${at}.externalId.length: ${integ.consumer} external IDs end with exactly ${preset.externalIdRandomLength} random characters (fix: remove externalId.length)`);
     }
-    return { source: "generate", prefix, length, variable, secretName };
+    // A vendor-prescribed form (Turbot Pipes: prefix + 8 alphanumeric characters) uses letters and digits only.
+    return { source: "generate", prefix, length, alphanumeric: !!preset.externalIdPrefixRequired, variable, secretName };
   }
   if (cfg.source === "value") {
     if (preset.externalIdPrefixRequired && !PIPES_EXTERNAL_ID_RE.test(cfg.value)) {
-      throw new InputError(`${at}.externalId.value: Turbot Pipes external IDs have the form <organization or tenant id>:<8 letters or digits>, such as o_456def:xyz789ab (fix: copy it from Pipes, or use {source: generate, prefix: <id>})`);
+      issues.push(`${at}.externalId.value: Turbot Pipes external IDs have the form <organization or tenant id>:<8 letters or digits>, such as o_456def:xyz789ab (fix: copy it from Pipes, or use {source: generate, prefix: <id>})`);
     }
     return { source: "value", value: cfg.value, length: cfg.value.length, variable, secretName };
   }
-  return { source: "env", env: cfg.env, length: 0, variable, secretName };
+  return { source: "env", env: cfg.env, variable, secretName };
 }
 
-export function resolveIntegration(config: OrgtrustConfig, name: string, baseDir: string, source = "orgtrust.yaml"): ResolvedIntegration {
+/**
+ * Resolves one integration of a validated config, adding a line to `issues` for each preset rule it breaks (the
+ * result is then not to be used). Only loadConfig calls it: everything else reads LoadedConfig.integrations.
+ */
+export function resolveIntegration(config: OrgtrustConfig, name: string, baseDir: string, source: string, allIssues: string[]): ResolvedIntegration {
   const integ = config.integrations[name];
-  if (!integ) {
-    const known = Object.keys(config.integrations).sort().join(", ") || "(none)";
-    throw new InputError(`--integration ${name}: no such integration in the config (fix: use one of ${known})`);
-  }
   const at = `${source}: integrations.${name}`;
   const org = config.organization;
   const p = org.partition;
   const custom = isTemplatePath(integ.consumer);
   const consumer = custom ? "custom" : (integ.consumer as ConsumerName);
   const preset = PRESETS[consumer];
-  refusePlaceholders(integ, at);
+  const before = allIssues.length;
+  refusePlaceholders(integ, at, allIssues);
+  // A starter placeholder is the one problem to fix first: the checks below would only repeat it in other words.
+  const issues = allIssues.length > before ? [] : allIssues;
   if (consumer === "turbot-pipes" && p !== "aws") {
-    throw new InputError(
+    issues.push(
       `${at}.consumer: Turbot Pipes assumes the roles from AWS account ${TURBOT_PIPES_ACCOUNT} in the aws partition, and IAM does not trust principals across partitions, so it cannot reach an ${p} organization (fix: remove this integration, or use steampipe, which runs inside the partition)`,
     );
   }
   const trustedPrincipal = integ.trustedPrincipal ?? preset.defaultTrustedPrincipal?.(p);
   if (!trustedPrincipal) {
-    throw new InputError(`${at}.trustedPrincipal: is required for ${integ.consumer} (fix: set it to the ARN of the role or account ${integ.consumer} runs as)`);
+    issues.push(`${at}.trustedPrincipal: is required for ${integ.consumer} (fix: set it to the ARN of the role or account ${integ.consumer} runs as)`);
   }
   const discoveryName = integ.discoveryRole.name ?? preset.discoveryRoleName(name);
   let memberName = integ.memberRole.name ?? (preset.sameRoleName ? discoveryName : preset.memberRoleName(name));
   if (preset.sameRoleName) {
     if (integ.memberRole.name && integ.discoveryRole.name && integ.memberRole.name !== integ.discoveryRole.name) {
-      throw new InputError(`${at}.memberRole.name: ${integ.consumer} needs the member role to share the discovery role's name "${discoveryName}" (fix: remove memberRole.name or make the two equal)`);
+      issues.push(`${at}.memberRole.name: ${integ.consumer} needs the member role to share the discovery role's name "${discoveryName}" (fix: remove memberRole.name or make the two equal)`);
     }
     memberName = integ.memberRole.name ?? discoveryName;
     if (integ.memberRole.path !== integ.discoveryRole.path) {
-      throw new InputError(`${at}.memberRole.path: ${integ.consumer} needs the member role to share the discovery role's path (fix: make memberRole.path equal discoveryRole.path)`);
+      issues.push(`${at}.memberRole.path: ${integ.consumer} needs the member role to share the discovery role's path (fix: make memberRole.path equal discoveryRole.path)`);
     }
   }
   const delegated = integ.discoveryRole.account === "delegatedAdmin";
@@ -233,6 +230,7 @@ export function resolveIntegration(config: OrgtrustConfig, name: string, baseDir
     mr.policyArns ?? [managedPolicyArn(p, mr.policy === "ViewOnlyAccess" ? "job-function/ViewOnlyAccess" : mr.policy)];
   const g = config.exclusions;
   const uniqSorted = (xs: string[]) => [...new Set(xs)].sort();
+  // The options were parsed by this consumer's schema at load (config/load.ts), so they have its type.
   return {
     name,
     consumer,
@@ -240,8 +238,8 @@ export function resolveIntegration(config: OrgtrustConfig, name: string, baseDir
     partition: p,
     homeRegion: org.homeRegion,
     managementAccountId: org.managementAccountId,
-    trustedPrincipal,
-    externalId: resolveExternalId(name, integ, preset, at),
+    trustedPrincipal: trustedPrincipal ?? "",
+    externalId: resolveExternalId(name, integ, preset, at, issues),
     discoveryRole: {
       name: discoveryName,
       path: integ.discoveryRole.path,
@@ -282,19 +280,19 @@ export function resolveIntegration(config: OrgtrustConfig, name: string, baseDir
     outputFile: integ.output.file,
     options: integ.options,
     tags: integ.tags,
-  };
+  } as ResolvedIntegration;
 }
 
-/** Every integration of the config, resolved, sorted by name. */
-export function resolveAll(config: OrgtrustConfig, baseDir: string, source?: string): ResolvedIntegration[] {
-  return Object.keys(config.integrations)
-    .sort()
-    .map((n) => resolveIntegration(config, n, baseDir, source));
-}
-
-/** Resolves the integrations a command works on: --integration names, or all of them. */
+/** The integrations a command works on, from those resolved at load: --integration names, or all of them. */
 export function selectIntegrations(loaded: LoadedConfig, names: string[] | undefined): ResolvedIntegration[] {
-  const all = Object.keys(loaded.config.integrations).sort();
-  const chosen = names && names.length ? names : all;
-  return chosen.map((n) => resolveIntegration(loaded.config, n, loaded.baseDir, path.relative(process.cwd(), loaded.file) || loaded.file));
+  if (!names || !names.length) return loaded.integrations;
+  const byName = new Map(loaded.integrations.map((i) => [i.name, i]));
+  return names.map((n) => {
+    const found = byName.get(n);
+    if (!found) {
+      const known = [...byName.keys()].sort().join(", ") || "(none)";
+      throw new InputError(`--integration ${n}: no such integration in the config (fix: use one of ${known})`);
+    }
+    return found;
+  });
 }

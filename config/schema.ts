@@ -170,18 +170,25 @@ const profileOptions = {
   /** Or a credential source: Ec2InstanceMetadata, EcsContainer or Environment. */
   credentialSource: z.enum(["Ec2InstanceMetadata", "EcsContainer", "Environment"]).optional(),
   sessionName: z.string().regex(/^[\w+=,.@-]{2,64}$/).optional(),
-  profilePrefix: z.string().regex(/^[a-z0-9_-]*$/).optional(),
 };
+const profilePrefix = z.string().regex(/^[a-z0-9_-]*$/);
 
-export const steampipeOptionsSchema = z.object({ ...profileOptions, connectionPrefix: z.string().regex(/^[a-z0-9_]*$/).default("aws_") }).strict();
-export const awsCliOptionsSchema = z.object(profileOptions).strict();
+export const steampipeOptionsSchema = z
+  .object({ ...profileOptions, profilePrefix: profilePrefix.default("sp_"), connectionPrefix: z.string().regex(/^[a-z0-9_]*$/).default("aws_") })
+  .strict();
+export const awsCliOptionsSchema = z.object({ ...profileOptions, profilePrefix: profilePrefix.default("") }).strict();
+/** Apono's default connected_resource_types (generate/consumers.ts APONO_ORG_INTEGRATION). */
+export const APONO_DEFAULT_RESOURCE_TYPES: readonly string[] = ["aws-organization-account"];
 export const aponoOptionsSchema = z
   .object({
     /** The Apono connector's id (required). */
     connectorId: z.string().min(1).optional(),
     integrationName: z.string().optional(),
     /** connected_resource_types (default ["aws-organization-account"]). */
-    connectedResourceTypes: z.array(z.string().min(1)).min(1).optional(),
+    connectedResourceTypes: z
+      .array(z.string().min(1))
+      .min(1)
+      .default(() => [...APONO_DEFAULT_RESOURCE_TYPES]),
   })
   .strict();
 export const cloudqueryOptionsSchema = z
@@ -198,11 +205,15 @@ export const cloudqueryOptionsSchema = z
   .strict();
 export const c7nOrgOptionsSchema = z.object({}).strict();
 export const terraformOptionsSchema = z
-  .object({ aliasPrefix: z.string().regex(/^[a-z0-9_]*$/).optional(), sessionName: z.string().regex(/^[\w+=,.@-]{2,64}$/).optional() })
+  .object({ aliasPrefix: z.string().regex(/^[a-z0-9_]*$/).default(""), sessionName: z.string().regex(/^[\w+=,.@-]{2,64}$/).optional() })
   .strict();
 export const customOptionsSchema = z.record(z.string(), z.unknown());
 
-export const CONSUMER_OPTIONS: Record<ConsumerName, z.ZodType> = {
+/**
+ * Each built-in consumer's options schema: the one place their defaults are written. Resolved integrations carry
+ * the parsed, typed result (ConsumerOptions), which the generator reads as it is.
+ */
+export const CONSUMER_OPTIONS = {
   backstage: backstageOptionsSchema,
   "port-ocean": portOceanOptionsSchema,
   "turbot-pipes": turbotPipesOptionsSchema,
@@ -212,7 +223,10 @@ export const CONSUMER_OPTIONS: Record<ConsumerName, z.ZodType> = {
   "c7n-org": c7nOrgOptionsSchema,
   "aws-cli": awsCliOptionsSchema,
   terraform: terraformOptionsSchema,
-};
+} as const satisfies Record<ConsumerName, z.ZodType>;
+
+/** The options of each consumer after parsing (defaults applied); a custom template's are free-form. */
+export type ConsumerOptions = { [C in ConsumerName]: z.output<(typeof CONSUMER_OPTIONS)[C]> } & { custom: Record<string, unknown> };
 
 export const integrationSchema = z
   .object({

@@ -4,49 +4,17 @@ import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmana
 import { Password } from "@cdktf/provider-random/lib/password";
 import { Fn, Op, TerraformVariable, Token, type TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
+import { RESERVED_VARIABLE_NAMES, type ExternalIdSource } from "../common/external-id";
 import { PropsChecker, snakeId } from "./validate";
 
 /** Characters a generated external ID may use besides letters and digits: safe in YAML, INI, env files and URLs. */
 export const EXTERNAL_ID_SPECIALS = "-_.";
 
-/** Where the external ID comes from. */
-export type ExternalIdSource =
-  | {
-      /** orgtrust generates it with random_password at apply time. */
-      kind: "generate";
-      /**
-       * Fixed text before the random part (Turbot Pipes: the Pipes organization or tenant id, e.g. "o_abc123").
-       * @default none
-       */
-      prefix?: string;
-      /** Number of random characters (at least 8; 32 or more unless a vendor prescribes the form). */
-      length: number;
-      /** Letters and digits only (Turbot Pipes: "8-character alphanumeric"); otherwise also EXTERNAL_ID_SPECIALS. */
-      alphanumeric: boolean;
-    }
-  | {
-      /** A value given in the config (vendor-issued): it is written into the synthesized files. */
-      kind: "literal";
-      /** The external ID. Never logged. */
-      value: string;
-    }
-  | {
-      /**
-       * A sensitive Terraform input variable supplies the value at plan/apply time (config `source: env`): the
-       * synthesized files hold only references to it (`var.<name>`), never the value.
-       */
-      kind: "variable";
-      /** The variable's name (orgtrust uses the configured environment variable's: `TF_VAR_<name>` sets it). */
-      name: string;
-      /**
-       * The variable's description: where the value comes from.
-       * @default "The external ID (sensitive): set it with TF_VAR_<name>"
-       */
-      description?: string;
-    };
+/** Where the external ID comes from (the construct's props; defined beside orgtrust's resolved external ID). */
+export type { ExternalIdSource } from "../common/external-id";
 
-/** Names Terraform reserves for its own use, which an input variable may not take. */
-export const RESERVED_VARIABLE_NAMES: readonly string[] = ["source", "version", "providers", "count", "for_each", "lifecycle", "depends_on", "locals"];
+/** Names Terraform reserves for its own use, which an input variable may not take (checked at config load too). */
+export { RESERVED_VARIABLE_NAMES } from "../common/external-id";
 
 /** A Terraform identifier (what an input variable may be named). */
 export const TERRAFORM_IDENTIFIER_RE = /^[A-Za-z_][A-Za-z0-9_-]*$/;

@@ -4,6 +4,7 @@ import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { App, LocalBackend, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import { InputError } from "../common/errors";
+import { MANAGEMENT_ROLE_VARIABLE, externalIdOfStackSource } from "../common/external-id";
 import { ACCOUNT_ID_RE, EACH_ACCOUNT, PARTITIONS, iamRoleArn, managedPolicyArn, policyArnAccount, type Partition } from "../common/ids";
 import type { ResolvedIntegration } from "../config/resolve";
 import { DiscoveryRole } from "./discovery-role";
@@ -213,7 +214,7 @@ export interface IntegrationStackProps {
 export const REQUIRED_TERRAFORM = ">= 1.11.0";
 
 /** The Terraform variable that says how to reach the management account when the stack runs in the delegated admin. */
-export const MANAGEMENT_ROLE_VARIABLE = "management_account_role_arn";
+export { MANAGEMENT_ROLE_VARIABLE };
 
 /**
  * One integration's infrastructure: the external-ID secret, the discovery role, the member-role StackSet and the
@@ -568,12 +569,7 @@ function resolveProps(
     homeRegion: props.homeRegion,
     managementAccountId: props.managementAccountId,
     trustedPrincipal: props.trustedPrincipal,
-    externalId: {
-      source: externalIdSource.kind === "literal" ? "value" : externalIdSource.kind === "variable" ? "env" : "generate",
-      length: externalIdSource.kind === "generate" ? externalIdSource.length : 0,
-      variable: externalIdSource.kind === "variable" ? externalIdSource.name : "",
-      secretName: props.externalIdSecretName ?? `orgtrust/${id}/external-id`,
-    },
+    externalId: externalIdOfStackSource(externalIdSource, props.externalIdSecretName ?? `orgtrust/${id}/external-id`),
     discoveryRole: {
       name: discoveryName,
       path: discoveryPath,

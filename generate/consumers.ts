@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { InputError } from "../common/errors";
 import { TEMPLATES_DIR } from "../common/paths";
-import type { ResolvedIntegration } from "../config/resolve";
-import type { ConsumerName } from "../config/schema";
+import type { ResolvedIntegration, ResolvedIntegrationOf } from "../config/resolve";
+import { APONO_DEFAULT_RESOURCE_TYPES, type ConsumerName } from "../config/schema";
 import type { TemplateContext } from "./context";
 import { assignIdentifiers, type IdentifierItem, type SlugRules } from "./identifiers";
 import { formatFromFileName, type OutputFormat } from "./render";
@@ -21,7 +21,7 @@ export interface ConsumerFile {
   format: OutputFormat;
 }
 
-export interface ConsumerDefinition {
+export interface ConsumerDefinition<C extends ResolvedIntegration["consumer"] = ResolvedIntegration["consumer"]> {
   /** False when the consumer's files never hold the external ID (then --inline-secrets does not need its value). */
   usesExternalId?: boolean;
   /**
@@ -30,9 +30,9 @@ export interface ConsumerDefinition {
    */
   writesExternalId?: boolean;
   /** Adds identifiers and consumer data to the context (and collisions to ctx.collisions). */
-  prepare?(ctx: TemplateContext, integration: ResolvedIntegration): void;
+  prepare?(ctx: TemplateContext, integration: ResolvedIntegrationOf<C>): void;
   /** The files to render for this context. */
-  files(ctx: TemplateContext, integration: ResolvedIntegration): ConsumerFile[];
+  files(ctx: TemplateContext, integration: ResolvedIntegrationOf<C>): ConsumerFile[];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -44,8 +44,8 @@ export interface ConsumerDefinition {
 export const APONO_ORG_INTEGRATION = {
   /** apono_resource_integration.type (itself inferred). */
   type: "aws-organization",
-  /** Default connected_resource_types. */
-  connectedResourceTypes: ["aws-organization-account"],
+  /** Default connected_resource_types (the options schema's default, config/schema.ts). */
+  connectedResourceTypes: APONO_DEFAULT_RESOURCE_TYPES,
   /** integration_config keys (a map of strings). */
   keys: {
     region: "region",
@@ -69,7 +69,6 @@ export const APONO_ORG_INTEGRATION = {
 // ---------------------------------------------------------------------------------------------------------------
 export type BackstageCatalog = "auto" | "processor" | "static" | "aws-org-provider";
 export const BACKSTAGE_PROCESSOR_LOCATION_TYPE = "aws-cloud-accounts";
-const BACKSTAGE_CONFIG_KEY = /^[a-z][a-z0-9]*(?:[-_:][a-z0-9]+)*$/i;
 
 /** metadata.name as AwsOrganizationCloudAccountProcessor derives it from an account name. */
 export function backstageProcessorEntityName(accountName: string): string {
@@ -118,31 +117,26 @@ function nameAccounts(ctx: TemplateContext, field: string, kind: string, rules: 
   return new Set(r.names.values());
 }
 
-const opt = <T>(i: ResolvedIntegration, key: string): T | undefined => i.options[key] as T | undefined;
-
 /** Profile settings shared by steampipe and aws-cli. */
-function profileSettings(i: ResolvedIntegration, defaultSession: string) {
-  const sourceProfile = opt<string>(i, "sourceProfile") ?? null;
-  const credentialSource = opt<string>(i, "credentialSource") ?? null;
-  if (sourceProfile && credentialSource) {
-    throw new InputError(`integrations.${i.name}.options: sourceProfile and credentialSource are both set (fix: keep one; the AWS config file allows only one per profile)`);
-  }
+function profileSettings(i: ResolvedIntegrationOf<"steampipe" | "aws-cli">, defaultSession: string) {
+  const sourceProfile = i.options.sourceProfile ?? null;
+  const credentialSource = i.options.credentialSource ?? null;
+  // Never both: config/rules.ts refuses that at load.
   return {
     sourceProfile: sourceProfile ?? (credentialSource ? null : "default"),
     credentialSource,
-    sessionName: opt<string>(i, "sessionName") ?? defaultSession,
+    sessionName: i.options.sessionName ?? defaultSession,
     region: i.regions.find((r) => r !== "*") ?? i.homeRegion,
   };
 }
 
-export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
+export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } = {
   backstage: {
     prepare(ctx, i) {
       nameAccounts(ctx, "entity", "Backstage entity name", { style: "backstage", maxLength: 63 });
-      const ownerTag = opt<string>(i, "ownerTag") ?? "owner";
-      const defaultOwner = opt<string>(i, "defaultOwner") ?? "unknown";
+      const { ownerTag, defaultOwner } = i.options;
       for (const a of ctx.accounts) a.extra.owner = a.tags[ownerTag] || defaultOwner;
-      const chosen = opt<BackstageCatalog>(i, "catalog") ?? "auto";
+      const chosen: BackstageCatalog = i.options.catalog;
       const reasons = backstageListingProblems(ctx);
       if ((chosen === "processor" || chosen === "aws-org-provider") && reasons.length) {
         throw new InputError(
@@ -150,10 +144,8 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
         );
       }
       const mode: Exclude<BackstageCatalog, "auto"> = chosen === "auto" ? (reasons.length ? "static" : "processor") : chosen;
-      // The processor and the rest of the app read credentials from one config each: this key holds the processor's.
-      if (!BACKSTAGE_CONFIG_KEY.test(i.name)) {
-        throw new InputError(`integrations.${i.name}: "${i.name}" is not a valid Backstage config key (fix: use letters and digits, with single "-" between them)`);
-      }
+      // The processor and the rest of the app read credentials from one config each: this key holds the processor's
+      // (the integration name is a valid config key part: config/rules.ts checks it at load).
       const configKey = `orgtrust.${i.name}`;
       ctx.consumer = {
         mode,
@@ -165,14 +157,14 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
         configKey,
         ownerTag,
         defaultOwner,
-        providerId: opt<string>(i, "providerId") ?? "main",
-        scheduleFrequencyMinutes: opt<number>(i, "scheduleFrequencyMinutes") ?? 30,
-        scheduleTimeoutMinutes: opt<number>(i, "scheduleTimeoutMinutes") ?? 3,
+        providerId: i.options.providerId,
+        scheduleFrequencyMinutes: i.options.scheduleFrequencyMinutes,
+        scheduleTimeoutMinutes: i.options.scheduleTimeoutMinutes,
         entitiesFile: "aws-accounts.yaml",
         // The one entry the app's own catalog.locations list needs (none for the aws-org provider).
         location:
           mode === "static"
-            ? { type: "file", target: opt<string>(i, "catalogLocationTarget") ?? "./aws-accounts.yaml" }
+            ? { type: "file", target: i.options.catalogLocationTarget }
             : mode === "processor"
               ? { type: BACKSTAGE_PROCESSOR_LOCATION_TYPE, target: ctx.organization.id }
               : null,
@@ -202,7 +194,7 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
         /** Comma-separated OU IDs, or null when the whole org is in scope (then ouId is left out). */
         ouId: reason || rootTargeted ? null : ctx.cover.targets.join(","),
         accountRoleArns: ctx.accounts.map((a) => (a.id === ctx.roles.discovery.accountId ? ctx.roles.discovery.arn : a.memberRoleArn)),
-        identifier: opt<string>(i, "identifier") ?? i.name,
+        identifier: i.options.identifier ?? i.name,
       };
     },
     files: () => [
@@ -213,22 +205,21 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
 
   "turbot-pipes": {
     prepare(ctx, i) {
-      const org = opt<string>(i, "organizationHandle");
-      const tenant = opt<string>(i, "tenantHandle");
-      if (!org && !tenant) throw new InputError(`integrations.${i.name}.options: set organizationHandle (a Pipes organization) or tenantHandle (a Pipes tenant) (fix: add one of them)`);
-      if (org && tenant) throw new InputError(`integrations.${i.name}.options: organizationHandle and tenantHandle are both set (fix: keep one)`);
+      const org = i.options.organizationHandle;
+      const tenant = i.options.tenantHandle;
+      // Exactly one of the two (config/rules.ts checks it at load).
       // The identifier before the ":" of "{identifier}:{random_string}" (pipes-docs docs/integrations/aws.md).
-      const identifier = ctx.externalId.prefix?.replace(/:$/, "") ?? (i.externalId.value?.split(":")[0] || null);
-      const permitted = opt<string[]>(i, "permittedExternalIdIdentifiers") ?? (identifier ? [identifier] : []);
+      const identifier = ctx.externalId.prefix?.replace(/:$/, "") ?? (i.externalId.source === "value" ? i.externalId.value.split(":")[0] || null : null);
+      const permitted = i.options.permittedExternalIdIdentifiers ?? (identifier ? [identifier] : []);
       ctx.consumer = {
         resourceType: org ? "pipes_organization_integration" : "pipes_tenant_integration",
         organizationHandle: org ?? null,
         tenantHandle: tenant ?? null,
-        handle: opt<string>(i, "integrationHandle") ?? pipesHandle(i.name),
+        handle: i.options.integrationHandle ?? pipesHandle(i.name),
         // config_wo is write-only (not in state); Terraform sends it again only when this number changes, so it is
         // derived from everything in the config except the external ID value.
-        configWoVersion: configVersion([ctx.roles.discovery.arn, ctx.roles.member.nameWithPath, ctx.regions.join(","), permitted.join(","), opt<string>(i, "handlePrefix") ?? "aws_", ctx.externalId.variable]),
-        handlePrefix: opt<string>(i, "handlePrefix") ?? "aws_",
+        configWoVersion: configVersion([ctx.roles.discovery.arn, ctx.roles.member.nameWithPath, ctx.regions.join(","), permitted.join(","), i.options.handlePrefix, ctx.externalId.variable]),
+        handlePrefix: i.options.handlePrefix,
         permittedExternalIdIdentifiers: permitted,
         resourceName: i.name.replace(/-/g, "_"),
       };
@@ -239,10 +230,10 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
   steampipe: {
     writesExternalId: true,
     prepare(ctx, i) {
-      const prefix = opt<string>(i, "connectionPrefix") ?? "aws_";
+      const prefix = i.options.connectionPrefix;
       const settings = profileSettings(i, "steampipe");
       const connections = nameAccounts(ctx, "connection", "Steampipe connection name", { style: "snake", maxLength: 63, prefix, leadingLetter: "a_" }, ["aws"]);
-      const profilePrefix = opt<string>(i, "profilePrefix") ?? "sp_";
+      const profilePrefix = i.options.profilePrefix;
       nameAccounts(ctx, "profile", "AWS profile name", { style: "snake", maxLength: 64, prefix: profilePrefix }, ["default", ...(settings.sourceProfile ? [settings.sourceProfile] : [])]);
       // One aggregator per OU that holds in-scope accounts, mirroring the OU tree (same namespace as connections).
       const ous = ctx.ous.filter((o) => !o.excluded && o.inScopeAccountIds.length);
@@ -272,7 +263,6 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
     // Apono's connector holds the external ID; the integration resource has no field for it.
     usesExternalId: false,
     prepare(ctx, i) {
-      if (!opt<string>(i, "connectorId")) throw new InputError(`integrations.${i.name}.options.connectorId: is required for apono (fix: set it to the id of your Apono connector)`);
       const k = APONO_ORG_INTEGRATION.keys;
       const sep = APONO_ORG_INTEGRATION.listSeparator;
       const entries: Array<[string, string]> = [
@@ -284,10 +274,10 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
       ctx.consumer = {
         memberRoleName: ctx.roles.member.nameWithPath,
         type: APONO_ORG_INTEGRATION.type,
-        name: opt<string>(i, "integrationName") ?? `AWS Organization ${ctx.organization.id}`,
-        // Required (config/resolve.ts refuses a missing one).
-        connectorId: opt<string>(i, "connectorId")!,
-        connectedResourceTypes: opt<string[]>(i, "connectedResourceTypes") ?? [...APONO_ORG_INTEGRATION.connectedResourceTypes],
+        name: i.options.integrationName ?? `AWS Organization ${ctx.organization.id}`,
+        // Required (config/rules.ts refuses a missing one at load).
+        connectorId: i.options.connectorId!,
+        connectedResourceTypes: i.options.connectedResourceTypes,
         config: entries.map(([key, value]) => ({ key, value })),
         resourceName: i.name.replace(/-/g, "_"),
       };
@@ -298,15 +288,15 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
   cloudquery: {
     prepare(ctx, i) {
       ctx.consumer = {
-        sourceName: opt<string>(i, "sourceName") ?? "aws",
-        version: opt<string>(i, "version") ?? "v33.26.0",
-        tables: opt<string[]>(i, "tables") ?? ["*"],
-        destinations: opt<string[]>(i, "destinations") ?? ["postgresql"],
+        sourceName: i.options.sourceName,
+        version: i.options.version,
+        tables: i.options.tables,
+        destinations: i.options.destinations,
         // The root as the OU list, so CloudQuery honours skip_organization_units (cloudquery#15702).
         organizationUnits: [ctx.organization.rootId],
         skipOrganizationUnits: ctx.exclusions.matchedOrganizationalUnits,
         skipMemberAccounts: ctx.exclusions.accountsOutsideExcludedOus,
-        sessionName: opt<string>(i, "sessionName") ?? null,
+        sessionName: i.options.sessionName ?? null,
         // member_trusted_principal: the runner's own credentials (the trusted principal) assume the member roles,
         // which trust only it; without it CloudQuery assumes them from the discovery-role session
         // (client/organizations.go loadOrgAccounts). Its Account shape requires an id (an alias in CloudQuery's logs).
@@ -333,7 +323,7 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
     writesExternalId: true,
     prepare(ctx, i) {
       const settings = profileSettings(i, `orgtrust-${i.name}`);
-      nameAccounts(ctx, "profile", "AWS profile name", { style: "kebab", maxLength: 64, prefix: opt<string>(i, "profilePrefix") ?? "" }, [
+      nameAccounts(ctx, "profile", "AWS profile name", { style: "kebab", maxLength: 64, prefix: i.options.profilePrefix }, [
         "default",
         ...(settings.sourceProfile ? [settings.sourceProfile] : []),
       ]);
@@ -344,28 +334,27 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
 
   terraform: {
     prepare(ctx, i) {
-      nameAccounts(ctx, "alias", "Terraform provider alias", { style: "snake", maxLength: 64, prefix: opt<string>(i, "aliasPrefix") ?? "", leadingLetter: "account_" });
-      ctx.consumer = { sessionName: opt<string>(i, "sessionName") ?? `orgtrust-${i.name}`, region: i.regions.find((r) => r !== "*") ?? i.homeRegion };
+      nameAccounts(ctx, "alias", "Terraform provider alias", { style: "snake", maxLength: 64, prefix: i.options.aliasPrefix, leadingLetter: "account_" });
+      ctx.consumer = { sessionName: i.options.sessionName ?? `orgtrust-${i.name}`, region: i.regions.find((r) => r !== "*") ?? i.homeRegion };
     },
     files: () => [{ template: tpl("terraform", "providers.tf.hbs"), output: "providers.tf", format: "hcl" }],
   },
 };
 
 /** A custom template (integration consumer is a .hbs path): generic identifiers, one output file. */
-export const CUSTOM_CONSUMER: ConsumerDefinition = {
+export const CUSTOM_CONSUMER: ConsumerDefinition<"custom"> = {
   prepare(ctx) {
     nameAccounts(ctx, "slug", "identifier (slug)", { style: "kebab", maxLength: 128 });
     nameAccounts(ctx, "snake", "identifier (snake)", { style: "snake", maxLength: 128, leadingLetter: "a_" });
   },
   files(_ctx, i) {
+    // A file name inside the output folder (config/rules.ts checks it at load).
     const output = i.outputFile ?? `${i.name}.txt`;
-    if (path.isAbsolute(output) || path.normalize(output).split(path.sep).includes("..")) {
-      throw new InputError(`integrations.${i.name}.output.file: ${output} must be a file name inside the output folder (fix: use output.dir to choose the folder)`);
-    }
     return [{ template: i.templatePath!, output, format: formatFromFileName(output) }];
   },
 };
 
 export function consumerDefinition(i: ResolvedIntegration): ConsumerDefinition {
-  return i.consumer === "custom" ? CUSTOM_CONSUMER : CONSUMER_REGISTRY[i.consumer];
+  // Each definition is keyed by its consumer, so it only ever receives integrations of that consumer.
+  return (i.consumer === "custom" ? CUSTOM_CONSUMER : CONSUMER_REGISTRY[i.consumer]) as ConsumerDefinition;
 }

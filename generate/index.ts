@@ -104,9 +104,9 @@ export function externalIdFor(i: ResolvedIntegration, inline: boolean, env: Node
   const why = literal && !inline ? `integration ${i.name} (${i.consumer}) writes the external ID into its files, whose format cannot reference a variable:` : "--inline-secrets:";
   const orDrop = literal && !inline ? "" : ", or drop --inline-secrets";
   if (inline || literal) {
-    if (x.source === "value") value = x.value!;
+    if (x.source === "value") value = x.value;
     else if (x.source === "env") {
-      value = env[x.env!] ?? null;
+      value = env[x.env] ?? null;
       if (!value) throw new InputError(`${why} integration ${i.name} reads its external ID from the environment variable ${x.env}, which is not set (fix: export ${x.env}${orDrop})`);
     } else {
       value = env[x.variable] ?? null;
@@ -125,7 +125,7 @@ export function externalIdFor(i: ResolvedIntegration, inline: boolean, env: Node
     variable: x.variable,
     terraformVariable,
     secretName: x.secretName,
-    prefix: x.prefix ?? null,
+    prefix: x.source === "generate" ? (x.prefix ?? null) : null,
     inline: inline || literal,
     value,
     placeholder: value ?? `\${${x.variable}}`,

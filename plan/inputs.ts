@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import { DEFAULT_CONFIG_FILE, loadConfig, type LoadedConfig } from "../config/load";
+import type { ExtraExclusions } from "../config/exclusions";
 import { selectIntegrations, type ResolvedIntegration } from "../config/resolve";
 import { loadSnapshot, type Snapshot } from "../org/snapshot";
 
@@ -17,6 +18,8 @@ export interface InputFiles {
   snapshot?: string;
   /** Integration names (default: every integration of the config, sorted). */
   integrations?: string[];
+  /** Exclusions given beside the config (--exclude-ou / --exclude-account), merged into it before it resolves. */
+  exclusions?: ExtraExclusions;
 }
 
 export interface Inputs {
@@ -37,7 +40,7 @@ export function snapshotPathOf(files: Pick<InputFiles, "snapshot">, loaded?: Loa
 
 /** Loads the config, then the snapshot, then resolves the integrations (errors in that order, exit 2). */
 export function loadInputs(files: InputFiles): Inputs {
-  const loaded = loadConfig(files.config ?? DEFAULT_CONFIG_FILE);
+  const loaded = loadConfig(files.config ?? DEFAULT_CONFIG_FILE, { exclusions: files.exclusions });
   const snapshotPath = snapshotPathOf(files, loaded);
   const snapshot = snapshotPath ? loadSnapshot(snapshotPath) : undefined;
   const integrations = selectIntegrations(loaded, files.integrations ?? []);

@@ -1,8 +1,7 @@
 import type { ScopeFlags } from "../org/scope-rules";
 import { InputError } from "../common/errors";
-import { PRESETS, type ResolvedIntegration } from "../config/resolve";
-import { RESERVED_VARIABLE_NAMES, type ExternalIdSource } from "../constructs/external-id-secret";
-import { MANAGEMENT_ROLE_VARIABLE } from "../constructs/integration-stack";
+import type { ResolvedIntegration } from "../config/resolve";
+import { stackExternalIdSource, type ExternalIdSource } from "../common/external-id";
 import type { Snapshot } from "../org/snapshot";
 import { checkExclusionsNeedSnapshot, planMemberRole, type MemberRolePlan, type PlanOptions } from "./member-role";
 
@@ -20,32 +19,9 @@ export interface IntegrationPlan extends MemberRolePlan {
   externalId: ExternalIdSource;
 }
 
-/**
- * Where the external ID comes from. Synth never reads the environment: an `env` source becomes a sensitive Terraform
- * input variable named like the environment variable (TF_VAR_<NAME> sets it at plan/apply time), so the value stays
- * out of the synthesized files.
- */
+/** Where the external ID comes from, in the stack's form (common/external-id.ts stackExternalIdSource). */
 export function externalIdSourceFor(integration: ResolvedIntegration): ExternalIdSource {
-  const e = integration.externalId;
-  const at = `integrations.${integration.name}.externalId`;
-  if (e.source === "generate") {
-    const preset = PRESETS[integration.consumer];
-    // A vendor-prescribed form (Turbot Pipes: prefix + 8 alphanumeric characters) uses letters and digits only.
-    return { kind: "generate", prefix: e.prefix, length: e.length, alphanumeric: !!preset.externalIdPrefixRequired };
-  }
-  if (e.source === "value") return { kind: "literal", value: e.value! };
-  const name = e.env!;
-  if (RESERVED_VARIABLE_NAMES.includes(name) || name === MANAGEMENT_ROLE_VARIABLE) {
-    const why = name === MANAGEMENT_ROLE_VARIABLE ? "is the stack's own variable for the management-account role" : "is reserved by Terraform";
-    throw new InputError(
-      `${at}.env: ${name} names the stack's Terraform input variable for the external ID, and "${name}" ${why} (fix: use another environment variable name, such as ${integration.name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_EXTERNAL_ID)`,
-    );
-  }
-  return {
-    kind: "variable",
-    name,
-    description: `External ID of integration "${integration.name}" (${integration.consumer}; orgtrust.yaml externalId source env): export TF_VAR_${name}="$${name}" before terraform plan/apply or cdktf deploy`,
-  };
+  return stackExternalIdSource(integration.externalId, integration);
 }
 
 /** Checks the snapshot describes the configured organization (targets from another org would be nonsense). */
@@ -71,7 +47,7 @@ export function checkInputs(integration: ResolvedIntegration, opts: { snapshot?:
 
 /**
  * Plans one integration. Throws InputError for exclusions without a snapshot, a snapshot of another organization,
- * an unusable variable name and (exclusions.strict) an exclusion that matches nothing.
+ * and (exclusions.strict) an exclusion that matches nothing.
  */
 export function planIntegration(integration: ResolvedIntegration, snapshot: Snapshot | undefined, opts: PlanOptions): IntegrationPlan {
   const externalId = checkInputs(integration, { snapshot, exclusions: opts.exclusions });

@@ -1,7 +1,6 @@
 import * as path from "node:path";
 import { InputError } from "../common/errors";
 import type { LoadedConfig } from "../config/load";
-import { resolveAll } from "../config/resolve";
 import { consumerDefinition } from "../generate/consumers";
 import { driftWorkflow, DRIFT_WORKFLOW_FILE, SAFE_PATH, syncWorkflow, SYNC_WORKFLOW_FILE } from "./workflows";
 
@@ -19,9 +18,9 @@ export function ciWorkflowFiles(loaded: LoadedConfig | undefined, githubApp: boo
   const externalIdVariables = loaded
     ? [
         ...new Set(
-          resolveAll(loaded.config, loaded.baseDir)
+          loaded.integrations
             .filter((i) => consumerDefinition(i).writesExternalId && i.externalId.source !== "value")
-            .map((i) => (i.externalId.source === "env" ? i.externalId.env! : i.externalId.variable)),
+            .map((i) => (i.externalId.source === "env" ? i.externalId.env : i.externalId.variable)),
         ),
       ].sort()
     : [];

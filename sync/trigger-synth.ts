@@ -4,7 +4,7 @@ import { App } from "cdktf";
 import { invokeAspects } from "cdktf/lib/synthesize/synthesizer";
 import { InputError } from "../common/errors";
 import type { LoadedConfig } from "../config/load";
-import { resolveAll, type ResolvedIntegration } from "../config/resolve";
+import type { ResolvedIntegration } from "../config/resolve";
 import { discoveryRolePolicy, type PolicyDocument, type PolicyStatement } from "../constructs/member-role-policy";
 import { SyncTriggerStack } from "../constructs/sync-trigger";
 import { stackBackend } from "../config/backend";
@@ -65,7 +65,7 @@ export function renderSyncTrigger(stage: string, loaded: LoadedConfig, hcl: bool
     branch: sync.github.branch,
     environment: sync.github.environment,
     ciRole: sync.ciRole,
-    ciPolicy: ciPolicy(resolveAll(loaded.config, loaded.baseDir)),
+    ciPolicy: ciPolicy(loaded.integrations),
     createOidcProvider: sync.github.createOidcProvider,
     controlTowerHomeRegion: sync.controlTower?.homeRegion,
   });

@@ -9,7 +9,6 @@ import { commitFiles, recoverInterrupted } from "../../common/transaction";
 import { loadConfig } from "../../config/load";
 import { checkGenerated } from "../../drift/generated";
 import { loadSnapshot } from "../../org/snapshot";
-import { resolveAll } from "../../config/resolve";
 import { REPO, runCli as runCliBare } from "../support/cli";
 
 /**
@@ -36,7 +35,7 @@ const INTEGRATIONS = ["--integration", "custodian", "--integration", "awscli"];
 const EXTERNAL_IDS: Record<string, string> = (() => {
   const loaded = loadConfig(path.join(EXAMPLE, "orgtrust.yaml"));
   const out: Record<string, string> = {};
-  for (const i of resolveAll(loaded.config, loaded.baseDir)) if (i.externalId.source === "generate") out[i.externalId.variable] = `stand-in-${i.name}-id`;
+  for (const i of loaded.integrations) if (i.externalId.source === "generate") out[i.externalId.variable] = `stand-in-${i.name}-id`;
   return out;
 })();
 const runCli: typeof runCliBare = (args, opts = {}) => runCliBare(args, { ...opts, env: { ...EXTERNAL_IDS, ...opts.env } });

@@ -1,8 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseConfig } from "../../config/load";
-import { resolveAll } from "../../config/resolve";
+import { parseConfig, readConfig } from "../../config/load";
 import { CONSUMERS } from "../../config/schema";
 import { spawnSync } from "node:child_process";
 import { BIN, REPO, runCli } from "../support/cli";
@@ -43,8 +42,7 @@ describe("orgtrust init", () => {
       .replace(/o_REPLACE_ME/g, "o_acme123")
       .replace(/REPLACE_WITH_APONO_CONNECTOR_ID/g, "acme-connector")
       .replace(/REPLACE_ME/g, "acme");
-    const config = parseConfig(filled, file, dir);
-    const resolved = resolveAll(config, dir);
+    const resolved = readConfig(filled, file, dir).integrations;
     expect(resolved).toHaveLength(1);
     expect(resolved[0].consumer).toBe(consumer);
   });
@@ -73,11 +71,12 @@ describe("orgtrust init", () => {
 
 describe("config validation names the field and the fix", () => {
   test("a valid config resolves presets", () => {
-    const cfg = parseConfig(
+    const cfg = readConfig(
       BASE +
         `  pipes:
     consumer: turbot-pipes
     externalId: { source: generate, prefix: o_abc123 }
+    options: { organizationHandle: acme }
   port:
     consumer: port-ocean
     trustedPrincipal: arn:aws:iam::444455556666:role/port
@@ -85,19 +84,20 @@ describe("config validation names the field and the fix", () => {
       "orgtrust.yaml",
       "/tmp",
     );
-    const [bs, pipes, port] = resolveAll(cfg, "/tmp");
+    const [bs, pipes, port] = cfg.integrations;
     expect(bs.externalId.source).toBe("generate");
-    expect(bs.externalId.length).toBeGreaterThanOrEqual(32);
+    expect(bs.externalId).toMatchObject({ source: "generate", length: expect.any(Number), alphanumeric: false });
+    expect(bs.externalId.source === "generate" && bs.externalId.length).toBeGreaterThanOrEqual(32);
     expect(pipes.trustedPrincipal).toBe("arn:aws:iam::316881668097:root");
     // Pipes: "{identifier}:{random_string}" (turbot/pipes-docs docs/integrations/aws.md, 2d94c5ae).
-    expect(pipes.externalId).toMatchObject({ prefix: "o_abc123:", length: 8 });
+    expect(pipes.externalId).toMatchObject({ prefix: "o_abc123:", length: 8, alphanumeric: true });
     expect(port.memberRole.name).toBe(port.discoveryRole.name);
     expect(bs.memberRole.policyArns).toEqual(["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
   });
 
   test("GovCloud partition builds every ARN with aws-us-gov", () => {
-    const cfg = parseConfig(BASE.replace("homeRegion: us-east-1", "partition: aws-us-gov\n  homeRegion: us-gov-west-1").replace("arn:aws:", "arn:aws-us-gov:"), "f", "/tmp");
-    const [bs] = resolveAll(cfg, "/tmp");
+    const cfg = readConfig(BASE.replace("homeRegion: us-east-1", "partition: aws-us-gov\n  homeRegion: us-gov-west-1").replace("arn:aws:", "arn:aws-us-gov:"), "f", "/tmp");
+    const [bs] = cfg.integrations;
     expect(bs.discoveryRole.arn).toBe("arn:aws-us-gov:iam::111122223333:role/backstage-org-discovery");
     expect(bs.memberRole.policyArns[0]).toBe("arn:aws-us-gov:iam::aws:policy/ReadOnlyAccess");
   });
@@ -125,6 +125,52 @@ describe("config validation names the field and the fix", () => {
     expect(r.stderr).toMatch(pattern);
     expect(r.stderr).toMatch(/\(fix: /);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("the config is checked completely at load", () => {
+  const EXAMPLE_CONFIG = path.resolve(__dirname, "..", "examples", "orgtrust.yaml");
+
+  test("three problems (one in the schema, two across fields) are three lines, exit 2, nothing written", async () => {
+    const dir = tmp();
+    fs.copyFileSync(EXAMPLE_SNAPSHOT, path.join(dir, "org.json"));
+    const text = fs
+      .readFileSync(EXAMPLE_CONFIG, "utf8")
+      .replace("memberRole: { policy: SecurityAudit }", "memberRole: { policy: Admin }")
+      .replace("env: PORT_EXTERNAL_ID", "env: version")
+      .replace("      organizationHandle: acme\n", "      handlePrefix: aws_\n");
+    fs.writeFileSync(path.join(dir, "orgtrust.yaml"), text);
+    const r = await runCli(["synth", "--out", "out"], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(/^orgtrust: error: orgtrust\.yaml: integrations\.steampipe\.memberRole\.policy: must be one of ReadOnlyAccess, SecurityAudit, ViewOnlyAccess \(fix: /),
+      expect.stringMatching(/^orgtrust: error: orgtrust\.yaml: integrations\.port\.externalId\.env: version names the stack's Terraform input variable .*is reserved by Terraform \(fix: use another environment variable name/),
+      expect.stringMatching(/^orgtrust: error: orgtrust\.yaml: integrations\.pipes\.options: set organizationHandle \(a Pipes organization\) or tenantHandle \(a Pipes tenant\) \(fix: add one of them\)$/),
+    ]);
+    expect(r.stdout).toBe("");
+    expect(fs.readdirSync(dir).sort()).toEqual(["org.json", "orgtrust.yaml"]);
+  });
+
+  test("a rule of generate (Apono's connector) fails synth and drift as well, at load", async () => {
+    const dir = tmp();
+    fs.copyFileSync(EXAMPLE_SNAPSHOT, path.join(dir, "org.json"));
+    fs.writeFileSync(path.join(dir, "orgtrust.yaml"), fs.readFileSync(EXAMPLE_CONFIG, "utf8").replace("connectorId: acme-connector", "integrationName: x"));
+    for (const args of [["synth", "--out", "out"], ["drift", "--snapshot", "org.json"]]) {
+      const r = await runCli(args, { cwd: dir, env: { AWS_ENDPOINT_URL: "http://127.0.0.1:9" } });
+      expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 2, stderr: "orgtrust: error: orgtrust.yaml: integrations.apono.options.connectorId: is required for apono (fix: set it to the id of your Apono connector)\n" });
+    }
+    expect(fs.readdirSync(dir).sort()).toEqual(["org.json", "orgtrust.yaml"]);
+  });
+
+  test("extra exclusions (the --exclude-* flags) merge into the config before the integrations resolve", () => {
+    const text = fs.readFileSync(EXAMPLE_CONFIG, "utf8");
+    const plain = readConfig(text, "orgtrust.yaml", path.dirname(EXAMPLE_CONFIG));
+    const extra = readConfig(text, "orgtrust.yaml", path.dirname(EXAMPLE_CONFIG), { organizationalUnits: ["ou-a1b2-pr0d0001", "ou-a1b2-sandb0x1"], accounts: ["432109876543"] });
+    expect(extra.config.exclusions).toEqual({ ...plain.config.exclusions, organizationalUnits: ["ou-a1b2-pr0d0001", "ou-a1b2-sandb0x1"], accounts: ["098765432109", "432109876543"] });
+    const cq = extra.integrations.find((i) => i.name === "cloudquery")!;
+    expect(cq.exclusions.organizationalUnits).toEqual(["ou-a1b2-pr0d0001", "ou-a1b2-sandb0x1", "ou-a1b2-sec0curi"]);
+    expect(cq.exclusions.accounts).toEqual(["098765432109", "432109876543"]);
+    expect(plain.integrations.find((i) => i.name === "cloudquery")!.exclusions.accounts).toEqual(["098765432109"]);
   });
 });
 

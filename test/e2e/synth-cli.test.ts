@@ -497,7 +497,8 @@ integrations:
     const r = await runCli(["synth", "--config", config, "--out", out, "--hcl"]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
-    expect(r.stderr).toMatch(/^orgtrust: error: integrations\.port\.externalId\.env: version names the stack's Terraform input variable for the external ID, and "version" is reserved by Terraform \(fix: use another environment variable name, such as PORT_EXTERNAL_ID\)/);
+    // Refused when the config loads (config/rules.ts), so the line names the file.
+    expect(r.stderr).toMatch(/^orgtrust: error: [^\n]*orgtrust\.yaml: integrations\.port\.externalId\.env: version names the stack's Terraform input variable for the external ID, and "version" is reserved by Terraform \(fix: use another environment variable name, such as PORT_EXTERNAL_ID\)/);
     expect(tree(out)).toEqual(before);
     expect(fs.readdirSync(path.dirname(out)).filter((f) => f.includes("orgtrust-synth"))).toEqual([]);
   });

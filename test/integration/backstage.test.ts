@@ -18,7 +18,6 @@ import { DefaultAwsCredentialsManager } from "@backstage/integration-aws-node";
 import { AwsOrganizationCloudAccountProcessor } from "@backstage/plugin-catalog-backend-module-aws";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { loadConfig as loadOrgtrustConfig } from "../../config/load";
-import { resolveIntegration } from "../../config/resolve";
 import { DISCOVERY_POLICY_NAME, discoveryRolePolicy, discoveryTrustPolicy, memberTrustPolicy } from "../../constructs/member-role-policy";
 import { awsClients, clientsFor, TEST_CREDENTIALS } from "../support/aws-clients";
 import * as ts from "typescript";
@@ -331,7 +330,7 @@ describeWithMoto(
       expect(d.code).toBe(0);
       // Deploy what synth deploys: the member role in every account (the StackSet's, and the management account's
       // own), the discovery role in the management account, with orgtrust's trust and discovery policies.
-      const integration = resolveIntegration(loadOrgtrustConfig(path.join(dir, "orgtrust.yaml")).config, "backstage", dir);
+      const integration = loadOrgtrustConfig(path.join(dir, "orgtrust.yaml")).integrations.find((i) => i.name === "backstage")!;
       const trust = JSON.stringify(memberTrustPolicy(integration, EXT));
       for (const a of built.accounts) {
         const m = a.id === built.managementAccountId ? awsClients(endpoint) : await clientsFor(endpoint, a.id);

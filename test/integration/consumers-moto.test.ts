@@ -23,7 +23,7 @@ import * as path from "node:path";
 import * as ini from "ini";
 import { parse as parseYaml } from "yaml";
 import { loadConfig, type LoadedConfig } from "../../config/load";
-import { resolveAll, type ResolvedIntegration } from "../../config/resolve";
+import type { ResolvedIntegration } from "../../config/resolve";
 import {
   CONSUMER_DISCOVERY_ACTIONS,
   DISCOVERY_ACTIONS,
@@ -164,7 +164,7 @@ async function deploy(endpoint: string): Promise<Fixture> {
     expect(d.code).toBe(0);
     const loaded = loadConfig(config);
     const snapshot = loadSnapshot(snapshotFile);
-    const all = resolveAll(loaded.config, dir);
+    const all = loaded.integrations;
     const inScope: Record<string, string[]> = {};
     // The consumers' principals: a runner role per integration in RUNNER_ACCOUNT, Pipes' in 316881668097. Each may
     // call sts:AssumeRole (its own identity policy), nothing else.

@@ -23,7 +23,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { loadConfig, type LoadedConfig } from "../../config/load";
-import { resolveIntegration, type ResolvedIntegration } from "../../config/resolve";
+import type { ResolvedIntegration } from "../../config/resolve";
 import { DISCOVERY_POLICY_NAME, discoveryRolePolicy, discoveryTrustPolicy, memberRoleParameters, memberRoleTemplateBody, memberTrustPolicy } from "../../constructs/member-role-policy";
 import type { DriftReport } from "../../drift/report";
 import { runGenerate } from "../../generate";
@@ -115,7 +115,7 @@ async function deploy(endpoint: string): Promise<Fixture> {
     const d = await runCli(["discover", "--config", config, "--out", snapshot], { endpoint });
     expect(d.code).toBe(0);
     const loaded = loadConfig(config);
-    const integration = resolveIntegration(loaded.config, "audit", dir);
+    const integration = loaded.integrations.find((i) => i.name === "audit")!;
     const snap = loadSnapshot(snapshot);
     const cover = computeOuCover(
       computeScope(snap, { organizationalUnits: integration.exclusions.organizationalUnits, accounts: [], skipInactiveAccounts: true, managementAccount: false }),
@@ -579,7 +579,7 @@ describeWithMoto(
         `  managementAccountId: "${f.built.managementAccountId}"\n  delegatedAdminAccountId: "${w1}"\n`,
       );
       fs.writeFileSync(config, text);
-      const variant = resolveIntegration(loadConfig(config).config, "audit", f.dir);
+      const variant = loadConfig(config).integrations.find((i) => i.name === "audit")!;
       const name = variant.discoveryRole.name;
       const ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess";
       await inAccount(f.endpoint, w1, async (m) => {
@@ -607,7 +607,7 @@ describeWithMoto(
     test("a member role that shares the discovery role's name (Port Ocean) is the discovery role in the management account", async () => {
       const name = f.integration.memberRole.name;
       const config = variantConfig(f, "same-name.yaml", `    discoveryRole: { name: ${name} }\n`);
-      const variant = resolveIntegration(loadConfig(config).config, "audit", f.dir);
+      const variant = loadConfig(config).integrations.find((i) => i.name === "audit")!;
       // The management role lacks the discovery policy the discovery role carries: drift.
       const before = await drift(f, [], { config });
       expect(find(before.report, "role-inline-policy-differs")).toEqual([expect.objectContaining({ check: "management-role", target: expect.objectContaining({ id: f.built.managementAccountId }) })]);

@@ -6,7 +6,6 @@ import { runUnsafeSimulation } from "@cloud-copilot/iam-simulate";
 import { CreateEventBusCommand, DeleteRuleCommand, EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand, RemoveTargetsCommand } from "@aws-sdk/client-eventbridge";
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { loadConfig } from "../../config/load";
-import { resolveAll } from "../../config/resolve";
 import { ORGANIZATIONS_EVENT_NAMES, ciTrustPolicy, githubSubject } from "../../constructs/sync-trigger";
 import { idsFromCloudTrail } from "../../sync/event";
 import { TEST_CREDENTIALS } from "../support/aws-clients";
@@ -67,7 +66,7 @@ describe("the sync trigger stack as synthesized for the bundled example", () => 
     // c7n-org) get a stand-in, as `orgtrust example` does.
     const env: Record<string, string> = { PORT_EXTERNAL_ID: "x-port-1", APONO_EXTERNAL_ID: "x-apono-1" };
     const loaded = loadConfig(EXAMPLE);
-    for (const i of resolveAll(loaded.config, loaded.baseDir)) if (i.externalId.source === "generate") env[i.externalId.variable] = `stand-in-${i.name}`;
+    for (const i of loaded.integrations) if (i.externalId.source === "generate") env[i.externalId.variable] = `stand-in-${i.name}`;
     for (const hcl of [false, true]) {
       const flags = hcl ? ["--hcl"] : [];
       expect((await runCli(["synth", "--config", path.join(cfgDir, "with.yaml"), "--out", path.join(withSync, String(hcl)), ...flags], { env })).code).toBe(0);

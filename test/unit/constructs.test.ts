@@ -465,7 +465,7 @@ describe("external ID and its secret", () => {
   });
 
   test("turbot-pipes: trusts 316881668097 with the Pipes prefix + 8 alphanumeric characters", () => {
-    const s = synth(integrationFrom("pipes", "consumer: turbot-pipes\nexternalId: { source: generate, prefix: o_acme123 }"));
+    const s = synth(integrationFrom("pipes", "consumer: turbot-pipes\nexternalId: { source: generate, prefix: o_acme123 }\noptions: { organizationHandle: acme }"));
     const pw = resources(s, "random_password").external_id_secret_random;
     expect(pw).toEqual(expect.objectContaining({ length: 8, special: false }));
     expect(pw.override_special).toBeUndefined();
@@ -478,7 +478,7 @@ describe("external ID and its secret", () => {
   });
 
   test("supplied value: used as is, no random provider or resource", () => {
-    const s = synth(integrationFrom("apono", "consumer: apono\ntrustedPrincipal: arn:aws:iam::444455556666:role/apono\nexternalId: { source: value, value: apono-issued-123 }"));
+    const s = synth(integrationFrom("apono", "consumer: apono\ntrustedPrincipal: arn:aws:iam::444455556666:role/apono\nexternalId: { source: value, value: apono-issued-123 }\noptions: { connectorId: acme-connector }"));
     expect(s.json.resource.random_password).toBeUndefined();
     expect(s.json.provider.random).toBeUndefined();
     expect(parsePolicy(resources(s, "aws_iam_role").discovery_role.assume_role_policy)).toEqual(
@@ -491,7 +491,7 @@ describe("external ID and its secret", () => {
     const NAME = "APONO_EXT";
     const REF = `\${var.${NAME}}`;
     const VALUE = "apono-issued-Zq7-x9";
-    const integ = integrationFrom("apono", `consumer: apono\ntrustedPrincipal: arn:aws:iam::444455556666:role/apono\nexternalId: { source: env, env: ${NAME} }`);
+    const integ = integrationFrom("apono", `consumer: apono\ntrustedPrincipal: arn:aws:iam::444455556666:role/apono\nexternalId: { source: env, env: ${NAME} }\noptions: { connectorId: acme-connector }`);
     let s: Synth;
     beforeAll(() => {
       // Set while synthesizing: the value must still appear nowhere in the output.
@@ -538,11 +538,11 @@ describe("external ID and its secret", () => {
       expect(synth(integ).text).toBe(s.text);
     });
 
-    test("a name Terraform reserves, or the stack's own variable, is an input error naming the field and the fix", () => {
+    test("a name Terraform reserves, or the stack's own variable, is an input error at load naming the field and the fix", () => {
       for (const name of ["count", "version", "management_account_role_arn"]) {
-        const bad = integrationFrom("apono", `consumer: apono\ntrustedPrincipal: arn:aws:iam::444455556666:role/apono\nexternalId: { source: env, env: ${name} }`);
-        expect(() => synth(bad)).toThrow(InputError);
-        expect(() => synth(bad)).toThrow(new RegExp(`^integrations\\.apono\\.externalId\\.env: ${name} names the stack's Terraform input variable .*\\(fix: use another environment variable name`));
+        const bad = () => integrationFrom("apono", `consumer: apono\ntrustedPrincipal: arn:aws:iam::444455556666:role/apono\nexternalId: { source: env, env: ${name} }\noptions: { connectorId: acme-connector }`);
+        expect(bad).toThrow(InputError);
+        expect(bad).toThrow(new RegExp(`^test\\.yaml: integrations\\.apono\\.externalId\\.env: ${name} names the stack's Terraform input variable .*\\(fix: use another environment variable name`));
       }
       expect(() => new ExternalIdSecret(new TerraformStack(Testing.app(), "t"), "e", { secretName: "s", source: { kind: "variable", name: "count" } })).toThrow(
         /ExternalIdSecret props.source.name: "count" is reserved by Terraform/,
@@ -598,10 +598,16 @@ describe("consumer presets and member policies", () => {
   });
 
   test("port-ocean in a delegated administrator is refused: the StackSet would collide with the discovery role", () => {
-    const integ = integrationFrom("port", "consumer: port-ocean\ntrustedPrincipal: arn:aws:iam::444455556666:role/port\nexternalId: { source: value, value: port-ext-123 }\ndiscoveryRole: { account: delegatedAdmin }", {
-      delegatedAdmin: "999988887777",
-    });
+    // The config refuses this at load (next test); the construct refuses it too, for library users.
+    const valid = integrationFrom("port", "consumer: port-ocean\ntrustedPrincipal: arn:aws:iam::444455556666:role/port\nexternalId: { source: value, value: port-ext-123 }");
+    const integ = { ...valid, discoveryRole: { ...valid.discoveryRole, accountId: "999988887777", arn: "arn:aws:iam::999988887777:role/PortOceanReadRole", callAsDelegatedAdmin: true } };
     expect(() => synth(integ)).toThrow(/IntegrationStack "port" props.discoveryRole.accountId: the member role and the discovery role share the name "PortOceanReadRole"/);
+  });
+
+  test("port-ocean in a delegated administrator is refused at load, naming the field and the fix", () => {
+    expect(() =>
+      integrationFrom("port", "consumer: port-ocean\ntrustedPrincipal: arn:aws:iam::444455556666:role/port\nexternalId: { source: value, value: port-ext-123 }\ndiscoveryRole: { account: delegatedAdmin }", { delegatedAdmin: "999988887777" }),
+    ).toThrow(/^test\.yaml: integrations\.port\.discoveryRole\.account: the member role and the discovery role share the name "PortOceanReadRole", .* \(fix: keep the discovery role in the management account/);
   });
 
   test("ViewOnlyAccess gets organizations:DescribeOrganization inline; denyDataReads adds the explicit deny", () => {
@@ -647,7 +653,7 @@ describe("trust policies under an independent IAM evaluator (@cloud-copilot/iam-
   const TRUSTED = "arn:aws:iam::444455556666:role/backstage-backend";
   const s = synth(integrationFrom("backstage", BACKSTAGE));
   // An env source: the policies reference the variable ${var.ORG_EXT}.
-  const v = synth(integrationFrom("apono", `consumer: apono\ntrustedPrincipal: ${TRUSTED}\nexternalId: { source: env, env: ORG_EXT }`));
+  const v = synth(integrationFrom("apono", `consumer: apono\ntrustedPrincipal: ${TRUSTED}\nexternalId: { source: env, env: ORG_EXT }\noptions: { connectorId: acme-connector }`));
   // Terraform substitutes the generated value (or the variable's) at apply time; do the same here.
   const applied = (v: unknown, ref = RANDOM_REF) => {
     expect(v as string).toContain(ref);

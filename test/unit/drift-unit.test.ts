@@ -19,7 +19,6 @@ import { computeScope, type ScopeRules } from "../../org/scope";
 import { loadSnapshot, type Snapshot } from "../../org/snapshot";
 import { computeOuCover } from "../../org/targets";
 import { loadConfig } from "../../config/load";
-import { resolveAll } from "../../config/resolve";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const SCHEMA = JSON.parse(fs.readFileSync(path.join(ROOT, "drift", "finding.schema.json"), "utf8"));
@@ -96,7 +95,7 @@ test("every text field of a finding is redacted of known external IDs", () => {
 
 describe("the expected external ID and what synthesis produces", () => {
   const loaded = loadConfig(path.join(ROOT, "examples", "orgtrust.yaml"));
-  const all = Object.fromEntries(resolveAll(loaded.config, loaded.baseDir).map((i) => [i.name, i]));
+  const all = Object.fromEntries(loaded.integrations.map((i) => [i.name, i]));
 
   test("the discovery role is read only with credentials of its own account (skipped, info, without an AWS call)", async () => {
     const noAws = new Proxy({}, { get: () => { throw new Error("no AWS call expected"); } }) as unknown as DriftAws;

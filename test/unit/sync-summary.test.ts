@@ -1,6 +1,5 @@
 import * as path from "node:path";
 import { loadConfig } from "../../config/load";
-import { resolveAll } from "../../config/resolve";
 import { loadSnapshot, type Snapshot } from "../../org/snapshot";
 import { planIntegration } from "../../plan/integration";
 import { diffSnapshots } from "../../sync/diff";
@@ -14,7 +13,7 @@ import { REPO } from "../support/cli";
  */
 
 const loaded = loadConfig(path.join(REPO, "examples", "orgtrust.yaml"));
-const integrations = resolveAll(loaded.config, loaded.baseDir);
+const integrations = loaded.integrations;
 const base = loadSnapshot(path.join(REPO, "examples", "org.json"));
 
 function summarize(after: Snapshot): string {
