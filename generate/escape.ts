@@ -113,6 +113,8 @@ export function iniValue(v: unknown): string {
   // Readers disagree on comments inside a value: botocore's configparser keeps "a#b", the ini package (and others)
   // cut it at the # or ;. A value that one reader would cut is refused.
   if (/[;#]/.test(str)) throw new Error(`ini cannot represent a value holding ; or # (some readers take the rest as a comment) (${JSON.stringify(str)})`);
+  // The ini package reads \\ as one backslash (npm/ini lib/ini.js unsafe(), v5.0.0); configparser keeps both.
+  if (str.includes("\\\\")) throw new Error(`ini cannot represent a value holding two backslashes in a row (readers disagree on them) (${JSON.stringify(str)})`);
   return str;
 }
 
@@ -124,18 +126,19 @@ export function iniKey(v: unknown): string {
 }
 
 /**
- * A dotenv value. Safe characters go unquoted; otherwise single quotes (literal in dotenv loaders: no `$`
- * expansion). python-dotenv still reads `\\` and `\'` inside single quotes as escapes (theskumar/python-dotenv
- * src/dotenv/parser.py, `_single_quote_escapes`, v1.2.2), so a value holding a single quote or a backslash goes in
- * double quotes with `\` and `"` escaped; `${` would be expanded there, so that combination is refused.
+ * A dotenv value. Safe characters go unquoted; otherwise single quotes. python-dotenv (what pydantic settings in Port
+ * Ocean read a .env with) expands `${NAME}` in every value, single-quoted or not, and reads `\\` and `\'` inside
+ * single quotes as escapes (theskumar/python-dotenv v1.2.2: src/dotenv/main.py resolve_variables, parser.py
+ * `_single_quote_escapes`). So a value holding `${` is refused, and one holding a single quote or a backslash goes
+ * in double quotes with `\` and `"` escaped.
  */
 export function envValue(v: unknown): string {
   const s = expectScalar(v, "env");
   const str = s === null ? "" : String(s);
   if (UNREPRESENTABLE_IN_LINE.test(str)) throw new Error(`env cannot represent a value with a line break or control character`);
   if (/^[\w./:@,+=-]*$/.test(str)) return str;
+  if (str.includes("${")) throw new Error(`env cannot represent a value holding \${ (dotenv loaders expand it, quoted or not)`);
   if (!str.includes("'") && !str.includes("\\")) return `'${str}'`;
-  if (str.includes("${")) throw new Error(`env cannot represent a value holding ' or \\ together with \${`);
   return `"${str.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 

@@ -112,7 +112,8 @@ describe("escaping helpers read back exactly through the real parsers", () => {
   });
 
   test("INI ({{ini}}): refused, or read back by botocore's configparser and by the ini package as the input", () => {
-    const strings = samples(anyAwsString, 400, 3);
+    // Fixed cases first: backslashes the ini package unescapes (seed 675185105 found "\\\\U").
+    const strings = ["\\\\U", "a\\b", "end\\", ...samples(anyAwsString, 400, 3)];
     const accepted = strings.flatMap((s) => {
       try {
         return [{ s, v: iniValue(s) }];
@@ -133,8 +134,8 @@ describe("escaping helpers read back exactly through the real parsers", () => {
   });
 
   test("dotenv ({{env}}): refused, or read back by python-dotenv as the input (no expansion)", () => {
-    // Fixed cases first: backslashes python-dotenv unescapes even inside single quotes (seed 1109049693 found it).
-    const strings = ["a\\\\b", "a\\b", "end\\", "\\'", ...samples(anyAwsString, 400, 4)];
+    // Fixed cases first: backslashes python-dotenv unescapes even inside single quotes and `${` it expands in any quotes (seeds 1109049693, 1855102869 found them).
+    const strings = ["a\\\\b", "a\\b", "end\\", "\\'", "a${b}", "'${b}'", "x/M%${+y}", ...samples(anyAwsString, 400, 4)];
     const accepted = strings.flatMap((s) => {
       try {
         return [{ s, v: envValue(s) }];
