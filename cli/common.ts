@@ -6,7 +6,6 @@ import { InputError } from "../common/errors";
 import { accountId, externalIdValue, ouId, principalArn, region } from "../common/ids";
 import { createLogger, type Logger } from "../common/log";
 import { DEFAULT_CONFIG_FILE, loadConfig, type LoadedConfig } from "../config/load";
-import { resolveIntegration, type ResolvedIntegration } from "../config/resolve";
 import type { AwsOptions } from "../org/aws";
 import { discoverOrganization, type DiscoveryResult } from "../org/discover";
 import { checkManagementAccount, type ScopeFlags } from "../org/scope-rules";

@@ -77,6 +77,7 @@ export function normalizePolicy(doc: unknown, partition: Partition): NormalPolic
   const d = parsePolicyDocument(doc);
   const statements = toArray(d.Statement).map((raw) => {
     const s = raw as Record<string, unknown>;
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a policy value that is not a string (an object) is invalid; its default text never equals the expected value, so it is reported as a difference
     const n: NormalStatement = { Effect: String(s.Effect ?? "") };
     if (s.Principal !== undefined) n.Principal = normalizePrincipal(s.Principal, partition);
     if (s.NotPrincipal !== undefined) n.NotPrincipal = normalizePrincipal(s.NotPrincipal, partition);
@@ -89,6 +90,7 @@ export function normalizePolicy(doc: unknown, partition: Partition): NormalPolic
   });
   const byText = new Map<string, NormalStatement>();
   for (const s of statements) byText.set(canonicalJson(s), s);
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a policy value that is not a string (an object) is invalid; its default text never equals the expected value, so it is reported as a difference
   return { Version: String(d.Version ?? "2008-10-17"), Statement: [...byText.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s) };
 }
 

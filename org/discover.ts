@@ -82,6 +82,7 @@ function rejectErrorShapedBodies(client: OrganizationsClient): void {
         const type = isObject(parsed) ? (parsed.__type ?? parsed.code) : undefined;
         if (typeof type === "string" && type) {
           const name = type.split("#").pop()!.split(":")[0];
+          // eslint-disable-next-line @typescript-eslint/no-base-to-string -- an error-shaped body's message is text; an object one is printed as is
           const message = String((isObject(parsed) && (parsed.message ?? parsed.Message)) || `${name} in an HTTP ${res.statusCode} answer`);
           const op = String((context as { commandName?: string }).commandName ?? "").replace(/Command$/, "");
           throw Object.assign(new Error(message), { name, $fault: "client", $metadata: { httpStatusCode: res.statusCode }, errorShapedBody: true, operation: op });
