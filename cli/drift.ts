@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { Option, type Command } from "commander";
 import { assertWritable, writeFileAtomic } from "../common/atomic-write";
 import { InputError } from "../common/errors";
+import { displayPath } from "../common/paths";
 import { roleName } from "../common/ids";
 import { FORMATS, formatReport, type Format } from "../drift/format";
 import { DEFAULT_AUDIT_ROLE } from "../drift/audit-role";
@@ -95,8 +95,3 @@ export function registerDrift(program: Command): Command {
   });
 }
 
-/** A path as the user would type it: relative to the working directory when it lies below it. */
-function displayPath(p: string): string {
-  const rel = path.relative(process.cwd(), p);
-  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : p;
-}

@@ -70,12 +70,6 @@ export interface CheckResult {
   findings: Finding[];
 }
 
-export const emptyResult = (): CheckResult => ({ units: [], findings: [] });
-
-export function mergeResults(results: CheckResult[]): CheckResult {
-  return { units: results.flatMap((r) => r.units), findings: results.flatMap((r) => r.findings) };
-}
-
 /**
  * Every finding kind: its check, its usual severity, what it means and how to fix it. docs/drift-and-ci.md's finding-kind table is
  * written from this list (test/drift-unit.test.ts keeps the two in step).

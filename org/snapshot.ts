@@ -32,16 +32,14 @@ const tags = z
   .transform((v) => tagRecord(Object.entries(v)));
 const pathEntry = z.object({ id: z.string(), name: z.string() }).strict();
 
-export const ACCOUNT_STATES = ["PENDING_ACTIVATION", "ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "CLOSED"] as const;
-
-export const snapshotAccountSchema = z
+const snapshotAccountSchema = z
   .object({
     /** 12-digit account id, always a string (ids may start with 0). */
     id: accountId,
     name: z.string(),
     email: z.string(),
     arn: z.string(),
-    /** Account state (ACCOUNT_STATES): State, falling back to the retired Status. */
+    /** Account state (PENDING_ACTIVATION, ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED): State, falling back to the retired Status. */
     state: z.string().min(1),
     /** Id of the direct parent (an OU or the root). */
     parentId: z.string(),
@@ -54,7 +52,7 @@ export const snapshotAccountSchema = z
   })
   .strict();
 
-export const snapshotOuSchema = z
+const snapshotOuSchema = z
   .object({
     id: ouId,
     name: z.string(),
@@ -92,7 +90,6 @@ export const snapshotSchema = z
 export type Snapshot = z.infer<typeof snapshotSchema>;
 export type SnapshotAccount = z.infer<typeof snapshotAccountSchema>;
 export type SnapshotOu = z.infer<typeof snapshotOuSchema>;
-export type AccountState = SnapshotAccount["state"];
 export type PathEntry = z.infer<typeof pathEntry>;
 
 const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
