@@ -1,3 +1,5 @@
+import { compareStrings } from "../common/compare";
+
 /**
  * The drift finding model: what every check produces and every formatter reads.
  *
@@ -134,7 +136,7 @@ export function severityAtLeast(s: Severity, threshold: Severity): boolean {
   return SEVERITY_RANK[s] <= SEVERITY_RANK[threshold];
 }
 
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const cmp = compareStrings;
 
 /** Deterministic order: severity, check, integration, target, kind, message. */
 export function compareFindings(a: Finding, b: Finding): number {

@@ -1,4 +1,5 @@
 import type { Partition } from "../common/ids";
+import { byEntryKey } from "../common/compare";
 
 /**
  * Semantic comparison of IAM policy documents. Two documents are equal when they grant the same thing, whatever
@@ -70,7 +71,7 @@ function normalizeCondition(c: unknown): Record<string, Record<string, string[]>
 }
 
 function sortKeys<T>(o: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries(Object.entries(o).sort(byEntryKey));
 }
 
 export function normalizePolicy(doc: unknown, partition: Partition): NormalPolicy {
@@ -91,7 +92,7 @@ export function normalizePolicy(doc: unknown, partition: Partition): NormalPolic
   const byText = new Map<string, NormalStatement>();
   for (const s of statements) byText.set(canonicalJson(s), s);
   // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a policy value that is not a string (an object) is invalid; its default text never equals the expected value, so it is reported as a difference
-  return { Version: String(d.Version ?? "2008-10-17"), Statement: [...byText.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s) };
+  return { Version: String(d.Version ?? "2008-10-17"), Statement: [...byText.entries()].sort(byEntryKey).map(([, s]) => s) };
 }
 
 /** JSON with object keys sorted at every level: equal values give equal text. */
@@ -104,7 +105,7 @@ export function sortDeep(v: unknown): unknown {
   if (v && typeof v === "object") {
     return Object.fromEntries(
       Object.entries(v as Record<string, unknown>)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .sort(byEntryKey)
         .map(([k, x]) => [k, sortDeep(x)]),
     );
   }

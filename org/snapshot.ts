@@ -4,6 +4,7 @@ import { z } from "zod";
 import { InputError } from "../common/errors";
 import { accountId, ouId, partition, rootId } from "../common/ids";
 import { writeFileAtomic } from "../common/atomic-write";
+import { byEntryKey, byId } from "../common/compare";
 
 /**
  * The org snapshot: everything discovery learned, in a versioned, documented JSON file.
@@ -92,8 +93,7 @@ export type SnapshotAccount = z.infer<typeof snapshotAccountSchema>;
 export type SnapshotOu = z.infer<typeof snapshotOuSchema>;
 export type PathEntry = z.infer<typeof pathEntry>;
 
-const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-const sortTags = (t: Record<string, string>) => tagRecord(Object.entries(t).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+const sortTags = (t: Record<string, string>) => tagRecord(Object.entries(t).sort(byEntryKey));
 
 /** Puts a snapshot in canonical order (ids sorted as strings, tags sorted by key). */
 export function canonicalize(s: Snapshot): Snapshot {
