@@ -224,7 +224,7 @@ export class RateController {
 }
 
 function abortError(signal?: AbortSignal): Error {
-  const reason = signal?.reason;
+  const reason: unknown = signal?.reason;
   return reason instanceof Error ? reason : Object.assign(new Error("Request aborted"), { name: "AbortError" });
 }
 
@@ -251,6 +251,7 @@ export function rateController(): RateController {
 }
 
 interface MiddlewareClient {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each SDK client types its stack by its own input and output; this middleware fits all
   middlewareStack: { add: (mw: any, opts: { step: "finalizeRequest"; priority: "low"; name: string; override?: boolean }) => void };
 }
 
@@ -300,7 +301,7 @@ export class CrawlRetryStrategy implements RetryStrategyV2 {
   async refreshRetryTokenForRetry(previous: StandardRetryToken, info: RetryErrorInfo): Promise<StandardRetryToken> {
     const attempt = previous.getRetryCount() + 1;
     const name = (info.error as { name?: string } | undefined)?.name;
-    const retryable = info.errorType === "THROTTLING" || info.errorType === "TRANSIENT" || name === "ConcurrentModificationException" || (info.error !== undefined && isTransientError(info.error as never));
+    const retryable = info.errorType === "THROTTLING" || info.errorType === "TRANSIENT" || name === "ConcurrentModificationException" || (info.error !== undefined && isTransientError(info.error));
     if (!retryable || attempt >= this.maxAttempts) throw new Error("no retry");
     const base = this.baseMs ?? 100;
     const hint = info.retryAfterHint ? Math.max(0, info.retryAfterHint.getTime() - Date.now()) : 0;

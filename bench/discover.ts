@@ -120,7 +120,7 @@ async function main(): Promise<void> {
     const file = path.join(work, `${name}.json`);
     const r = await runDiscover(p.endpoint, file, env);
     if (r.code !== 0) console.log(`  ${name}: exit ${r.code}: ${r.stderr.trim()}`);
-    const summary = r.code === 0 ? JSON.parse(r.stdout) : undefined;
+    const summary = r.code === 0 ? (JSON.parse(r.stdout) as { calls: { total: number; attempts: number; minimum: number; byOperation: Record<string, number> } }) : undefined;
     return { ...r, file, summary, throttled: sum(p.throttled) + (p.faulted.get("") ?? 0) };
   };
   try {
@@ -138,7 +138,7 @@ async function main(): Promise<void> {
     const cleanSnapshot = fs.readFileSync(clean.file, "utf8");
     const minimum: number = clean.summary.calls.minimum;
     console.log(`clean run: ${clean.summary.calls.total} calls (minimum for this shape ${minimum}, ratio ${(clean.summary.calls.total / minimum).toFixed(2)}), wall ${fmt(clean.wallMs)}, orgtrust CPU ${fmt(clean.cpuMs)} (${(clean.cpuMs / n).toFixed(2)} ms per account), peak RSS ${clean.maxRssMb.toFixed(0)} MB`);
-    for (const [op, count] of Object.entries(clean.summary.calls.byOperation as Record<string, number>)) console.log(`  ${op.padEnd(34)} ${count}`);
+    for (const [op, count] of Object.entries(clean.summary.calls.byOperation)) console.log(`  ${op.padEnd(34)} ${count}`);
 
     const rows: ModelRun[] = [];
     const row = (name: string, r: Awaited<ReturnType<typeof discover>>, faults: number, reference: string, referenceMs: number, goal: string) =>

@@ -81,7 +81,7 @@ integrations:
     for (const concurrency of ["4", "8"]) {
       const proxy = await startFaultProxy(moto.endpoint, 3);
       const r = await run(["drift", "--config", path.join(dir, "orgtrust.yaml"), "--deep", "--format", "json", "--concurrency", concurrency], proxy.endpoint);
-      const report = JSON.parse(r.stdout);
+      const report = JSON.parse(r.stdout) as { findings: unknown[] };
       const calls = [...proxy.forwarded.values()].reduce((a, b) => a + b, 0);
       console.log(`\norgtrust drift --deep --concurrency ${concurrency}: exit ${r.code}, ${report.findings.length} findings`);
       for (const [op, count] of [...proxy.forwarded].sort()) console.log(`  ${op.padEnd(28)} ${count}`);

@@ -45,7 +45,7 @@ export function runMeasured(args: string[], endpoint: string, extraEnv: Record<s
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
     child.on("close", (code) => {
-      const u = JSON.parse(fs.readFileSync(usage, "utf8"));
+      const u = JSON.parse(fs.readFileSync(usage, "utf8")) as { cpuMs: number; maxRssMb: number };
       resolve({ code: code ?? -1, wallMs: Date.now() - started, cpuMs: u.cpuMs, maxRssMb: u.maxRssMb, stdout, stderr });
     });
   });

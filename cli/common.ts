@@ -42,10 +42,14 @@ const seconds = (flag: string, example: string) => (v: string) => {
   return n;
 };
 
+/** Commander's collector for a repeatable flag: every occurrence's value, in order. */
+export const repeatable = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** A repeatable flag whose every value is checked by `schema`. */
 const collect = (schema: z.ZodType<string>, flag: string) => (value: string, previous: string[] = []) => {
   const r = schema.safeParse(value);
   if (!r.success) throw new InputError(`${flag} ${value}: ${r.error.issues[0].message} (fix: correct the value)`);
-  return [...previous, value];
+  return repeatable(value, previous);
 };
 
 export function addCommonOptions(cmd: Command, { snapshot = true }: { snapshot?: boolean } = {}): Command {

@@ -1,12 +1,12 @@
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { Option, type Command } from "commander";
 import { assertWritable, writeFileAtomic } from "../common/atomic-write";
 import { InputError } from "../common/errors";
+import { displayPath } from "../common/paths";
 import { roleName } from "../common/ids";
 import { FORMATS, formatReport, type Format } from "../drift/format";
 import { DEFAULT_AUDIT_ROLE } from "../drift/audit-role";
-import { addAwsOptions, addCommonOptions, awsOptionsFrom, exclusionsFrom, loadSnapshotFrom, makeLogger, requireConfig, snapshotPathFrom, type AwsCliOptions, type CommonOptions } from "./common";
+import { addAwsOptions, addCommonOptions, awsOptionsFrom, exclusionsFrom, loadSnapshotFrom, makeLogger, repeatable, requireConfig, snapshotPathFrom, type AwsCliOptions, type CommonOptions } from "./common";
 import { selectIntegrations } from "../config/resolve";
 import { jsonTerminalSafe, terminalSafe } from "../common/terminal";
 
@@ -19,8 +19,6 @@ interface DriftFlags extends CommonOptions, AwsCliOptions {
   failOn: "error" | "warning";
   report: Array<{ format: Format; file: string }>;
 }
-
-const collectName = (v: string, prev: string[] = []) => [...prev, v];
 
 const parseReport = (v: string, prev: Array<{ format: Format; file: string }> = []) => {
   const m = /^([a-z]+)=(.+)$/.exec(v);
@@ -36,7 +34,7 @@ export function registerDrift(program: Command): Command {
     .description(
       "Check for drift between the config, the org snapshot and AWS: the live org vs the snapshot, the member-role StackSet (template, parameters, targets, auto-deployment), stack instance coverage, the management account role, the discovery role, every member role (--deep) and generated files (--generated). Exit 1 when a finding reaches --fail-on.",
     )
-    .option("--integration <name>", "check only this integration (repeatable; default: all)", collectName, [])
+    .option("--integration <name>", "check only this integration (repeatable; default: all)", repeatable, [])
     .option("--deep", "assume the audit role in every in-scope member account and read the member role with IAM")
     .option("--audit-role-name <name>", "role to assume in member accounts for --deep", (v) => {
       const r = roleName.safeParse(v);
@@ -95,8 +93,3 @@ export function registerDrift(program: Command): Command {
   });
 }
 
-/** A path as the user would type it: relative to the working directory when it lies below it. */
-function displayPath(p: string): string {
-  const rel = path.relative(process.cwd(), p);
-  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : p;
-}

@@ -2,7 +2,7 @@ import * as path from "node:path";
 import type { Command } from "commander";
 import { ExitCode } from "../common/errors";
 import { runGenerate, type GenerateResult } from "../generate";
-import { addAwsOptions, addCommonOptions, exclusionsFrom, makeLogger, orgFrom, printJson, requireConfig, type AwsCliOptions, type CommonOptions } from "./common";
+import { addAwsOptions, addCommonOptions, exclusionsFrom, makeLogger, orgFrom, printJson, repeatable, requireConfig, type AwsCliOptions, type CommonOptions } from "./common";
 import { selectIntegrations } from "../config/resolve";
 import { terminalSafe } from "../common/terminal";
 
@@ -13,15 +13,13 @@ interface GenerateFlags extends CommonOptions, AwsCliOptions {
   inlineSecrets?: boolean;
 }
 
-const collectName = (value: string, previous: string[] = []) => [...previous, value];
-
 export function registerGenerate(program: Command): Command {
   const cmd = program
     .command("generate")
     .description(
       "Render each integration's consumer config (Backstage, Port Ocean, Turbot Pipes, Steampipe, Apono, CloudQuery, c7n-org, AWS CLI, Terraform, or a custom template) from the org snapshot, honouring the exclusions. Atomic: every file is rendered first; if one fails, nothing is written.",
     )
-    .option("-i, --integration <name>", "only this integration (repeatable; default: all)", collectName, [])
+    .option("-i, --integration <name>", "only this integration (repeatable; default: all)", repeatable, [])
     .option("-o, --out <dir>", "write each integration to <dir>/<integration>/ instead of its output.dir")
     .option("--check", "compare with the files on disk instead of writing: exit 0 when identical, 1 with a diff when not")
     .option("--inline-secrets", "write external ID values into the files instead of references (a warning; keep the files secret)");

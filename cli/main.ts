@@ -21,7 +21,7 @@ export function buildProgram(): Command {
     .description(
       "Trust plumbing for AWS Organizations discovery tools: discover the org, synthesize the discovery and member roles, generate each consumer's config, and check drift in CI.\n\nExit codes: 0 ok, 1 drift or a --check difference, 2 invalid input/config/usage, 3 AWS, network or environment failure (a full disk, a deadline), 4 internal error (a bug: please report it).",
     )
-    .version(JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")).version as string)
+    .version((JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }).version)
     .exitOverride()
     .configureOutput({ outputError: (str: string, write: (s: string) => void) => write(usageLine(str)) });
   for (const register of [registerInit, registerDiscover, registerSynth, registerGenerate, registerDrift, registerSync, registerExample]) {
@@ -71,7 +71,7 @@ function exitQuietlyOnClosedPipe(): void {
 
 export async function main(argv: string[]): Promise<void> {
   exitQuietlyOnClosedPipe();
-  let code: number = ExitCode.Ok;
+  let code: number;
   try {
     await buildProgram().parseAsync(argv);
     code = process.exitCode === undefined ? ExitCode.Ok : Number(process.exitCode);

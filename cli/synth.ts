@@ -1,6 +1,6 @@
-import * as path from "node:path";
 import type { Command } from "commander";
 import { InputError } from "../common/errors";
+import { displayPath } from "../common/paths";
 import type { StackResult, SynthResult } from "../synth/synthesize";
 import { addCommonOptions, exclusionsFrom, extraExclusionsFrom, makeLogger, printJson, type CommonOptions } from "./common";
 import { loadInputs } from "../plan/inputs";
@@ -61,12 +61,6 @@ export function registerSynth(program: Command): Command {
 }
 
 const MAX_LISTED = 10;
-
-/** A path as the user would type it: relative to the working directory when it lies below it. */
-function displayPath(p: string): string {
-  const rel = path.relative(process.cwd(), p);
-  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : p;
-}
 
 function stackLines(s: StackResult): string[] {
   const c = s.coverage;

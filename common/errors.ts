@@ -49,8 +49,3 @@ export class EnvironmentError extends OrgtrustError {
     super(message, ExitCode.AwsFailure);
   }
 }
-
-/** Builds the one-line message "<field>: <problem> (fix: <remedy>)". */
-export function fieldError(field: string, problem: string, fix?: string): InputError {
-  return new InputError(`${field}: ${problem}${fix ? ` (fix: ${fix})` : ""}`);
-}

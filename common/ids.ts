@@ -8,7 +8,6 @@ export type Partition = (typeof PARTITIONS)[number];
 export const ACCOUNT_ID_RE = /^\d{12}$/;
 export const OU_ID_RE = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
 export const ROOT_ID_RE = /^r-[0-9a-z]{4,32}$/;
-export const ORG_ID_RE = /^o-[a-z0-9]{10,32}$/;
 /** IAM role names: 1-64 of alphanumerics and + = , . @ _ - */
 export const ROLE_NAME_RE = /^[\w+=,.@-]{1,64}$/;
 /** IAM paths: begin and end with "/", at most 512 characters. */
@@ -21,7 +20,6 @@ export const ARN_RE = /^arn:(aws|aws-us-gov|aws-cn):([a-z0-9-]+):([a-z0-9-]*):(\
 export const accountId = z.string().regex(ACCOUNT_ID_RE, "must be a 12-digit AWS account ID in quotes, such as \"012345678901\"");
 export const ouId = z.string().regex(OU_ID_RE, "must be an OU ID such as \"ou-ab12-cdef3456\"");
 export const rootId = z.string().regex(ROOT_ID_RE, "must be a root ID such as \"r-ab12\"");
-export const ouOrRootId = z.string().refine((s) => OU_ID_RE.test(s) || ROOT_ID_RE.test(s), "must be an OU ID (ou-xxxx-xxxxxxxx) or a root ID (r-xxxx)");
 export const roleName = z.string().regex(ROLE_NAME_RE, "must be an IAM role name: 1-64 characters of letters, digits and + = , . @ _ -");
 export const iamPath = z.string().regex(IAM_PATH_RE, "must be an IAM path that begins and ends with \"/\"");
 export const externalIdValue = z.string().regex(EXTERNAL_ID_RE, "must be 2-1,224 characters of letters, digits and + = , . @ : / _ - with no spaces");
@@ -30,7 +28,7 @@ export const externalIdValue = z.string().regex(EXTERNAL_ID_RE, "must be 2-1,224
  * the SDK resolves endpoints from (@aws-sdk/core, `partition()` in submodules/client, partitionsInfo). A name of the
  * right shape that no partition lists (us-east-9) gets no description there.
  */
-export function knownRegion(value: string): boolean {
+function knownRegion(value: string): boolean {
   return REGION_RE.test(value) && typeof (sdkPartition(value) as { description?: unknown }).description === "string";
 }
 export const region = z
@@ -45,7 +43,7 @@ export const arn = z.string().regex(ARN_RE, "must be an ARN such as \"arn:aws:ia
  */
 export const EACH_ACCOUNT = "${AWS::AccountId}";
 /** An IAM managed policy ARN: AWS managed (account part `aws`), one account's, or every account's (EACH_ACCOUNT). */
-export const POLICY_ARN_RE = /^arn:(aws|aws-us-gov|aws-cn):iam::(aws|\d{12}|\$\{AWS::AccountId\}):policy\/[\x21-\x7e]{1,1024}$/;
+const POLICY_ARN_RE = /^arn:(aws|aws-us-gov|aws-cn):iam::(aws|\d{12}|\$\{AWS::AccountId\}):policy\/[\x21-\x7e]{1,1024}$/;
 export const policyArn = z
   .string()
   .regex(POLICY_ARN_RE, "must be an IAM policy ARN such as \"arn:aws:iam::aws:policy/ReadOnlyAccess\" or \"arn:aws:iam::${AWS::AccountId}:policy/Name\"");
@@ -84,10 +82,4 @@ export function accountRootArn(p: Partition, account: string): string {
 
 export function managedPolicyArn(p: Partition, name: string): string {
   return `arn:${p}:iam::aws:policy/${name}`;
-}
-
-/** The account that owns an ARN (12 digits) or undefined for AWS-owned ARNs. */
-export function accountOfArn(value: string): string | undefined {
-  const m = ARN_RE.exec(value);
-  return m && m[4] && m[4] !== "aws" ? m[4] : undefined;
 }

@@ -69,6 +69,9 @@ export class TaskPool {
     if (this.running > 0 || (this.queue.length > 0 && !this.failure)) return;
     const waiters = this.waiters;
     this.waiters = [];
-    for (const w of waiters) this.failure ? w.reject(this.failure.error) : w.resolve();
+    for (const w of waiters) {
+      if (this.failure) w.reject(this.failure.error);
+      else w.resolve();
+    }
   }
 }

@@ -27,3 +27,9 @@ function findPackageRoot(start: string): string {
 export const PACKAGE_ROOT = findPackageRoot(__dirname);
 export const TEMPLATES_DIR = path.join(PACKAGE_ROOT, "templates");
 export const EXAMPLES_DIR = path.join(PACKAGE_ROOT, "examples");
+
+/** A path as the user would type it: relative to the working directory when it lies below it, else as given. */
+export function displayPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : p;
+}

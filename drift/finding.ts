@@ -1,3 +1,5 @@
+import { compareStrings } from "../common/compare";
+
 /**
  * The drift finding model: what every check produces and every formatter reads.
  *
@@ -70,12 +72,6 @@ export interface CheckResult {
   findings: Finding[];
 }
 
-export const emptyResult = (): CheckResult => ({ units: [], findings: [] });
-
-export function mergeResults(results: CheckResult[]): CheckResult {
-  return { units: results.flatMap((r) => r.units), findings: results.flatMap((r) => r.findings) };
-}
-
 /**
  * Every finding kind: its check, its usual severity, what it means and how to fix it. docs/drift-and-ci.md's finding-kind table is
  * written from this list (test/unit/drift-unit.test.ts keeps the two in step).
@@ -140,7 +136,7 @@ export function severityAtLeast(s: Severity, threshold: Severity): boolean {
   return SEVERITY_RANK[s] <= SEVERITY_RANK[threshold];
 }
 
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const cmp = compareStrings;
 
 /** Deterministic order: severity, check, integration, target, kind, message. */
 export function compareFindings(a: Finding, b: Finding): number {

@@ -1,7 +1,7 @@
 import { computeScope, describeReason, type Scope, type ScopeRules } from "../org/scope";
 import type { Snapshot, SnapshotAccount, SnapshotOu } from "../org/snapshot";
 import { computeOuCover } from "../org/targets";
-import { accountTarget, finding, ouTarget, type CheckResult, type Finding, type FindingKind, type Target } from "./finding";
+import { accountTarget, finding, ouTarget, type CheckResult, type Finding, type Target } from "./finding";
 
 /**
  * Check 1: the live organization against the saved snapshot. Lists accounts added, removed, moved, renamed or
@@ -14,9 +14,22 @@ export interface IntegrationRules {
   rules: ScopeRules;
 }
 
-type Change =
-  | { kind: "account-added" | "account-removed" | "account-moved" | "account-state-changed" | "account-renamed"; old?: SnapshotAccount; now?: SnapshotAccount }
-  | { kind: "ou-added" | "ou-removed" | "ou-moved" | "ou-renamed"; old?: SnapshotOu; now?: SnapshotOu };
+type AccountChange =
+  | { kind: "account-added"; now: SnapshotAccount }
+  | { kind: "account-removed"; old: SnapshotAccount }
+  | { kind: "account-moved" | "account-state-changed" | "account-renamed"; old: SnapshotAccount; now: SnapshotAccount };
+type OuChange =
+  | { kind: "ou-added"; now: SnapshotOu }
+  | { kind: "ou-removed"; old: SnapshotOu }
+  | { kind: "ou-moved" | "ou-renamed"; old: SnapshotOu; now: SnapshotOu };
+type Change = AccountChange | OuChange;
+
+const isAccountChange = (c: Change): c is AccountChange => c.kind.startsWith("account-");
+/** The record before and after a change (the one that exists, for an addition or a removal). */
+const beforeOf = <T>(c: { old: T } | { now: T }): T | undefined => ("old" in c ? c.old : undefined);
+const afterOf = <T>(c: { old: T } | { now: T }): T | undefined => ("now" in c ? c.now : undefined);
+/** The record a change is about: the live one, or the old one for a removal. */
+const subjectOf = <T>(c: { old: T } | { now: T }): T => ("now" in c ? c.now : c.old);
 
 const pathText = (path: Array<{ id: string; name: string }>) => `${path.map((p) => p.name).join("/")} (${path[path.length - 1].id})`;
 const ouPathText = (o: SnapshotOu) => `${[...o.path.map((p) => p.name), o.name].join("/")} (${o.id})`;
@@ -91,136 +104,122 @@ function whyOut(scope: Scope, id: string): string {
   return e ? e.reasons.map(describeReason).join("; ") : "not in the organization";
 }
 
+/** What one change is and does, for one integration: the finding's target, text and impact. */
+interface ChangeEffect {
+  target: Target;
+  what: string;
+  expected: string | null;
+  found: string | null;
+  altersTargets: boolean;
+  altersScope: boolean;
+  scopeNote: string;
+}
+
+/** The per-integration facts every change is judged against. */
+interface IntegrationImpact {
+  imp: Impact;
+  diffIds: Set<string>;
+  explicitlyExcluded: Set<string>;
+  oldById: Map<string, SnapshotAccount>;
+}
+
+function accountEffect(c: AccountChange, { imp, diffIds, explicitlyExcluded }: IntegrationImpact): ChangeEffect {
+  const o = beforeOf(c);
+  const n = afterOf(c);
+  const a = subjectOf(c);
+  const touched = [...(o?.path.map((p) => p.id) ?? []), ...(n?.path.map((p) => p.id) ?? [])];
+  const altersTargets = c.kind !== "account-state-changed" && c.kind !== "account-renamed" && explicitlyExcluded.has(a.id) && touched.some((t) => diffIds.has(t));
+  const isIn = imp.newIn.has(a.id);
+  const altersScope = imp.oldIn.has(a.id) !== isIn;
+  const scopeNote = !altersScope ? "" : isIn ? "now in scope" : `now out of scope (${whyOut(imp.newScope, a.id)})`;
+  const effect = { target: accountTarget(a), altersTargets, altersScope, scopeNote };
+  switch (c.kind) {
+    case "account-added":
+      return { ...effect, what: `account ${a.id} (${a.name}) joined the organization in ${pathText(a.path)}`, expected: null, found: `${pathText(a.path)}, ${a.state}` };
+    case "account-removed":
+      return { ...effect, what: `account ${a.id} (${a.name}) left the organization`, expected: `${pathText(a.path)}, ${a.state}`, found: null };
+    case "account-moved":
+      return { ...effect, what: `account ${a.id} (${a.name}) moved from ${pathText(c.old.path)} to ${pathText(c.now.path)}`, expected: pathText(c.old.path), found: pathText(c.now.path) };
+    case "account-state-changed":
+      return { ...effect, what: `account ${a.id} (${a.name}) changed state from ${c.old.state} to ${c.now.state}`, expected: c.old.state, found: c.now.state };
+    case "account-renamed":
+      return { ...effect, what: `account ${a.id} was renamed from "${c.old.name}" to "${c.now.name}"`, expected: c.old.name, found: c.now.name };
+  }
+}
+
+function ouEffect(c: OuChange, { imp, diffIds, oldById }: IntegrationImpact): ChangeEffect {
+  const o = beforeOf(c);
+  const n = afterOf(c);
+  const u = subjectOf(c);
+  const touched = [...(o ? [...o.path.map((p) => p.id), o.id] : []), ...(n ? [...n.path.map((p) => p.id), n.id] : [])];
+  const altersTargets = c.kind !== "ou-renamed" && touched.some((t) => diffIds.has(t));
+  const moved = imp.scopeChanged.filter((a) => a.path.some((p) => p.id === u.id) || oldById.get(a.id)?.path.some((p) => p.id === u.id));
+  const altersScope = c.kind !== "ou-renamed" && moved.length > 0;
+  const inNow = moved.filter((a) => imp.newIn.has(a.id)).length;
+  const scopeNote = altersScope ? `${moved.length} account(s) change scope (${inNow} now in, ${moved.length - inNow} now out)` : "";
+  const effect = { target: ouTarget(u), altersTargets, altersScope, scopeNote };
+  switch (c.kind) {
+    case "ou-added":
+      return { ...effect, what: `OU ${u.id} (${u.name}) was created at ${ouPathText(u)}`, expected: null, found: ouPathText(u) };
+    case "ou-removed":
+      return { ...effect, what: `OU ${u.id} (${u.name}) no longer exists`, expected: ouPathText(u), found: null };
+    case "ou-moved":
+      return { ...effect, what: `OU ${u.id} (${u.name}) moved from ${ouPathText(c.old)} to ${ouPathText(c.now)}`, expected: ouPathText(c.old), found: ouPathText(c.now) };
+    case "ou-renamed":
+      return { ...effect, what: `OU ${u.id} was renamed from "${c.old.name}" to "${c.now.name}"`, expected: c.old.name, found: c.now.name };
+  }
+}
+
+/** The finding for one change and one integration: error when targets or scope change, else warning or info. */
+function changeFinding(c: Change, e: ChangeEffect, integration: string, targetDiff: string[], newIn: Set<string>, snapshotLabel: string): Finding {
+  const rediscover = cap(`re-run \`orgtrust discover --out ${snapshotLabel}\``);
+  const notes = [e.scopeNote, e.altersTargets ? `StackSet targets change: ${targetDiff.join(" ")}` : ""].filter(Boolean);
+  const message = `${e.what}${notes.length ? `; ${notes.join("; ")}` : ""}`;
+  const base = { integration, target: e.target, expected: e.expected, found: e.found, check: "org" as const };
+  if (e.altersTargets) {
+    return finding(c.kind, { ...base, message, severity: "error", remedy: "resynth-deploy", fix: `${rediscover}, then synth and apply (\`orgtrust synth --hcl\`, then \`terraform apply\` in its stacks/<integration> folder, or \`cdktf deploy\` of your own cdktf app) and run \`orgtrust generate\`.` });
+  }
+  if (e.altersScope) {
+    return finding(c.kind, { ...base, message, severity: "error", remedy: "regenerate", fix: `${rediscover}, then run \`orgtrust generate\` (the in-scope accounts changed).` });
+  }
+  const isAccount = isAccountChange(c);
+  const stillIn = isAccount && newIn.has(e.target.id);
+  const regen = stillIn && (c.kind === "account-moved" || c.kind === "account-renamed");
+  return finding(c.kind, {
+    ...base,
+    message: `${message}${regen ? "; still in scope" : isAccount ? (stillIn ? "" : "; outside this integration's scope") : "; neither targets nor scope change"}`,
+    severity: regen ? "warning" : "info",
+    remedy: regen ? "regenerate" : "rediscover",
+    fix: regen ? `${rediscover}, then run \`orgtrust generate\` (configs that carry OU paths or names change).` : `${rediscover} to keep the snapshot current.`,
+  });
+}
+
+function otherOrganization(old: Snapshot, now: Snapshot, orgTarget: Target, snapshotLabel: string): Finding {
+  return finding("snapshot-other-organization", {
+    integration: null,
+    target: orgTarget,
+    message: `the snapshot ${snapshotLabel} describes organization ${old.organization.id}, but the credentials reach ${now.organization.id}`,
+    expected: old.organization.id,
+    found: now.organization.id,
+    fix: `Check --profile/--role-arn, or re-run \`orgtrust discover --out ${snapshotLabel}\`.`,
+  });
+}
+
 export function checkOrgVsSnapshot(old: Snapshot, now: Snapshot, integrations: IntegrationRules[], snapshotLabel: string): CheckResult {
   const orgTarget: Target = { type: "organization", id: now.organization.id, name: null };
   const units = integrations.map((i) => ({ check: "org" as const, integration: i.name, target: orgTarget }));
-  if (old.organization.id !== now.organization.id) {
-    return {
-      units,
-      findings: [
-        finding("snapshot-other-organization", {
-          integration: null,
-          target: orgTarget,
-          message: `the snapshot ${snapshotLabel} describes organization ${old.organization.id}, but the credentials reach ${now.organization.id}`,
-          expected: old.organization.id,
-          found: now.organization.id,
-          fix: `Check --profile/--role-arn, or re-run \`orgtrust discover --out ${snapshotLabel}\`.`,
-        }),
-      ],
-    };
-  }
+  if (old.organization.id !== now.organization.id) return { units, findings: [otherOrganization(old, now, orgTarget, snapshotLabel)] };
   const changes = diffOrganizations(old, now);
   const findings: Finding[] = [];
-  const rediscover = `re-run \`orgtrust discover --out ${snapshotLabel}\``;
+  if (!changes.length) return { units, findings };
+  const oldById = new Map(old.accounts.map((a) => [a.id, a]));
   for (const integ of integrations) {
-    if (!changes.length) break;
     const imp = impactOf(old, now, integ.rules);
     const targetDiff = [...[...imp.targetsRemoved].sort().map((t) => `-${t}`), ...[...imp.targetsAdded].sort().map((t) => `+${t}`)];
-    const diffIds = new Set([...imp.targetsAdded, ...imp.targetsRemoved]);
-    const explicitlyExcluded = new Set(integ.rules.accounts);
-    const oldById = new Map(old.accounts.map((a) => [a.id, a]));
+    const facts: IntegrationImpact = { imp, diffIds: new Set([...imp.targetsAdded, ...imp.targetsRemoved]), explicitlyExcluded: new Set(integ.rules.accounts), oldById };
     for (const c of changes) {
-      let target: Target;
-      let touched: string[];
-      let altersTargets: boolean;
-      let altersScope: boolean;
-      let what: string;
-      let expected: string | null;
-      let found: string | null;
-      let scopeNote = "";
-      if (c.kind.startsWith("account-")) {
-        const a = (c as { old?: SnapshotAccount; now?: SnapshotAccount }).now ?? (c as { old?: SnapshotAccount }).old!;
-        const o = (c as { old?: SnapshotAccount }).old;
-        const n = (c as { now?: SnapshotAccount }).now;
-        target = accountTarget(a);
-        touched = [...(o?.path.map((p) => p.id) ?? []), ...(n?.path.map((p) => p.id) ?? [])];
-        altersTargets = c.kind !== "account-state-changed" && c.kind !== "account-renamed" && explicitlyExcluded.has(a.id) && touched.some((t) => diffIds.has(t));
-        const wasIn = imp.oldIn.has(a.id);
-        const isIn = imp.newIn.has(a.id);
-        altersScope = wasIn !== isIn;
-        if (altersScope) scopeNote = isIn ? "now in scope" : `now out of scope (${whyOut(imp.newScope, a.id)})`;
-        switch (c.kind) {
-          case "account-added":
-            what = `account ${a.id} (${a.name}) joined the organization in ${pathText(a.path)}`;
-            expected = null;
-            found = `${pathText(a.path)}, ${a.state}`;
-            break;
-          case "account-removed":
-            what = `account ${a.id} (${a.name}) left the organization`;
-            expected = `${pathText(a.path)}, ${a.state}`;
-            found = null;
-            break;
-          case "account-moved":
-            what = `account ${a.id} (${a.name}) moved from ${pathText(o!.path)} to ${pathText(n!.path)}`;
-            expected = pathText(o!.path);
-            found = pathText(n!.path);
-            break;
-          case "account-state-changed":
-            what = `account ${a.id} (${a.name}) changed state from ${o!.state} to ${n!.state}`;
-            expected = o!.state;
-            found = n!.state;
-            break;
-          default:
-            what = `account ${a.id} was renamed from "${o!.name}" to "${n!.name}"`;
-            expected = o!.name;
-            found = n!.name;
-        }
-      } else {
-        const u = (c as { now?: SnapshotOu }).now ?? (c as { old?: SnapshotOu }).old!;
-        const o = (c as { old?: SnapshotOu }).old;
-        const n = (c as { now?: SnapshotOu }).now;
-        target = ouTarget(u);
-        touched = [...(o ? [...o.path.map((p) => p.id), o.id] : []), ...(n ? [...n.path.map((p) => p.id), n.id] : [])];
-        altersTargets = c.kind !== "ou-renamed" && touched.some((t) => diffIds.has(t));
-        const moved = imp.scopeChanged.filter((a) => a.path.some((p) => p.id === u.id) || oldById.get(a.id)?.path.some((p) => p.id === u.id));
-        altersScope = c.kind !== "ou-renamed" && moved.length > 0;
-        if (altersScope) {
-          const inNow = moved.filter((a) => imp.newIn.has(a.id)).length;
-          scopeNote = `${moved.length} account(s) change scope (${inNow} now in, ${moved.length - inNow} now out)`;
-        }
-        switch (c.kind) {
-          case "ou-added":
-            what = `OU ${u.id} (${u.name}) was created at ${ouPathText(u)}`;
-            expected = null;
-            found = ouPathText(u);
-            break;
-          case "ou-removed":
-            what = `OU ${u.id} (${u.name}) no longer exists`;
-            expected = ouPathText(u);
-            found = null;
-            break;
-          case "ou-moved":
-            what = `OU ${u.id} (${u.name}) moved from ${ouPathText(o!)} to ${ouPathText(n!)}`;
-            expected = ouPathText(o!);
-            found = ouPathText(n!);
-            break;
-          default:
-            what = `OU ${u.id} was renamed from "${o!.name}" to "${n!.name}"`;
-            expected = o!.name;
-            found = n!.name;
-        }
-      }
-      const notes = [scopeNote, altersTargets ? `StackSet targets change: ${targetDiff.join(" ")}` : ""].filter(Boolean);
-      const message = `${what}${notes.length ? `; ${notes.join("; ")}` : ""}`;
-      const kind = c.kind as FindingKind;
-      const base = { integration: integ.name, target, expected, found, check: "org" as const };
-      if (altersTargets) {
-        findings.push(finding(kind, { ...base, message, severity: "error", remedy: "resynth-deploy", fix: `${cap(rediscover)}, then synth and apply (\`orgtrust synth --hcl\`, then \`terraform apply\` in its stacks/<integration> folder, or \`cdktf deploy\` of your own cdktf app) and run \`orgtrust generate\`.` }));
-      } else if (altersScope) {
-        findings.push(finding(kind, { ...base, message, severity: "error", remedy: "regenerate", fix: `${cap(rediscover)}, then run \`orgtrust generate\` (the in-scope accounts changed).` }));
-      } else {
-        const stillIn = c.kind.startsWith("account-") && imp.newIn.has(target.id);
-        const regen = stillIn && (c.kind === "account-moved" || c.kind === "account-renamed");
-        findings.push(
-          finding(kind, {
-            ...base,
-            message: `${message}${regen ? "; still in scope" : c.kind.startsWith("account-") ? (stillIn ? "" : "; outside this integration's scope") : "; neither targets nor scope change"}`,
-            severity: regen ? "warning" : "info",
-            remedy: regen ? "regenerate" : "rediscover",
-            fix: regen ? `${cap(rediscover)}, then run \`orgtrust generate\` (configs that carry OU paths or names change).` : `${cap(rediscover)} to keep the snapshot current.`,
-          }),
-        );
-      }
+      const effect = isAccountChange(c) ? accountEffect(c, facts) : ouEffect(c, facts);
+      findings.push(changeFinding(c, effect, integ.name, targetDiff, imp.newIn, snapshotLabel));
     }
   }
   return { units, findings };

@@ -1,7 +1,8 @@
 import type { Finding } from "./finding";
+import { EXTERNAL_ID_MARK } from "./policy";
 
-/** What a known external ID value becomes wherever it would have been printed. */
-export const REDACTED = "<external-id>";
+/** What a known external ID value becomes wherever it would have been printed: the policies' mark. */
+export const REDACTED = EXTERNAL_ID_MARK;
 
 /**
  * The last line of defence for "the external ID never appears in any output": every text field of every finding

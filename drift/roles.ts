@@ -113,7 +113,7 @@ export async function checkRole(
     for (const n of names.sort()) {
       const out = await call("GetRolePolicy", () => iam.send(new GetRolePolicyCommand({ RoleName: exp.roleName, PolicyName: n })));
       const doc = parsePolicyDocument(out.PolicyDocument ?? "{}");
-      statements.push(...(Array.isArray(doc.Statement) ? doc.Statement : doc.Statement ? [doc.Statement] : []));
+      statements.push(...(Array.isArray(doc.Statement) ? (doc.Statement as unknown[]) : doc.Statement ? [doc.Statement] : []));
     }
     const wantInline = exp.inline ? parsePolicyDocument(exp.inline) : { Statement: [] };
     const wantStatements = Array.isArray(wantInline.Statement) ? wantInline.Statement : wantInline.Statement ? [wantInline.Statement] : [];

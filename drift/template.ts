@@ -9,7 +9,7 @@ import { canonicalJson } from "./policy";
 export function parseTemplate(body: string): unknown {
   const doc = parseDocument(body, { uniqueKeys: false, logLevel: "silent" });
   if (doc.errors.length) throw new Error(`template is not valid YAML or JSON: ${doc.errors[0].message.split("\n")[0]}`);
-  return toData(doc.contents as Node | null);
+  return toData(doc.contents);
 }
 
 function tagged(tag: string | undefined, value: unknown): unknown {
@@ -38,7 +38,8 @@ function toData(node: Node | null | undefined): unknown {
   if (isSeq(node)) return tagged(node.tag, node.items.map((i) => toData(i as Node)));
   if (isScalar(node)) {
     const v = node.value;
-    return tagged(node.tag, v === null || v === undefined ? null : typeof v === "object" ? String(v) : String(v));
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a YAML scalar holds a string, number, boolean, bigint, Date or bytes: all print as their text
+    return tagged(node.tag, v === null || v === undefined ? null : String(v));
   }
   return null;
 }
@@ -54,7 +55,7 @@ export function templateDifferences(expected: unknown, found: unknown, limit = 5
       out.push({ path: at.join(".") || "(template)", expected: a, found: b });
       return;
     }
-    const keys = [...new Set([...Object.keys(a as object), ...Object.keys(b as object)])].sort();
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
     for (const k of keys) walk((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], [...at, k]);
   };
   walk(expected, found, []);

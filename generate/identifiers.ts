@@ -1,3 +1,4 @@
+import { compareStrings } from "../common/compare";
 /**
  * Identifiers derived from account (and OU) names: Backstage entity names, Steampipe connection names, profile
  * names, provider aliases. Each style turns a display name into a safe slug; `assignIdentifiers` makes a set of
@@ -81,7 +82,7 @@ export function assignIdentifiers(kind: string, items: readonly IdentifierItem[]
     return prefix + cut(slug, rules.maxLength - prefix.length);
   };
   const reservedSet = new Set(reserved);
-  const sorted = [...items].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const sorted = [...items].sort((a, b) => compareStrings(a.key, b.key));
   const groups = new Map<string, IdentifierItem[]>();
   for (const item of sorted) {
     const b = base(item);
@@ -115,7 +116,7 @@ export function assignIdentifiers(kind: string, items: readonly IdentifierItem[]
     }
     c.items.push({ key: item.key, name: item.name, resolved: candidate });
   }
-  collisions.sort((a, b) => (a.identifier < b.identifier ? -1 : a.identifier > b.identifier ? 1 : 0));
+  collisions.sort((a, b) => compareStrings(a.identifier, b.identifier));
   return { names, collisions };
 }
 

@@ -15,7 +15,7 @@ import { computeOuCover } from "../org/targets";
 import { consumerDefinition } from "./consumers";
 import { buildContext, type ContextExternalId, type TemplateContext } from "./context";
 import { unifiedDiff } from "./diff";
-import { redactExternalIdFields } from "./redact";
+import { redactExternalIdFields, REDACTED_EXTERNAL_ID as REDACTED } from "./redact";
 import { describeCollision, type Collision } from "./identifiers";
 import { createEnvironment, renderTemplate, type OutputFormat } from "./render";
 import { staleGeneratedFiles } from "./stale";
@@ -88,8 +88,6 @@ export interface RenderedIntegration {
   outputDir: string;
   files: RenderedFile[];
 }
-
-const REDACTED = "<external-id redacted>";
 
 /**
  * The external ID as templates see it. By default only a reference (env placeholder / Terraform variable);

@@ -177,7 +177,7 @@ export function displayPath(file: string): string {
 export function createEnvironment(templateDir: string): typeof Handlebars {
   const hb = Handlebars.create();
   registerHelpers(hb);
-  let entries: string[] = [];
+  let entries: string[];
   try {
     entries = fs.readdirSync(templateDir);
   } catch {

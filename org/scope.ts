@@ -47,8 +47,6 @@ export interface Scope {
   unmatched: UnmatchedExclusion[];
 }
 
-export const NO_EXCLUSIONS: ScopeRules = { organizationalUnits: [], accounts: [], skipInactiveAccounts: true, managementAccount: false };
-
 export function computeScope(snapshot: Snapshot, rules: ScopeRules): Scope {
   const ouById = new Map(snapshot.organizationalUnits.map((o) => [o.id, o]));
   const excludedOuRoots = new Set(rules.organizationalUnits);

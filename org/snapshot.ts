@@ -4,6 +4,7 @@ import { z } from "zod";
 import { InputError } from "../common/errors";
 import { accountId, ouId, partition, rootId } from "../common/ids";
 import { writeFileAtomic } from "../common/atomic-write";
+import { byEntryKey, byId } from "../common/compare";
 
 /**
  * The org snapshot: everything discovery learned, in a versioned, documented JSON file.
@@ -32,16 +33,14 @@ const tags = z
   .transform((v) => tagRecord(Object.entries(v)));
 const pathEntry = z.object({ id: z.string(), name: z.string() }).strict();
 
-export const ACCOUNT_STATES = ["PENDING_ACTIVATION", "ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "CLOSED"] as const;
-
-export const snapshotAccountSchema = z
+const snapshotAccountSchema = z
   .object({
     /** 12-digit account id, always a string (ids may start with 0). */
     id: accountId,
     name: z.string(),
     email: z.string(),
     arn: z.string(),
-    /** Account state (ACCOUNT_STATES): State, falling back to the retired Status. */
+    /** Account state (PENDING_ACTIVATION, ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED): State, falling back to the retired Status. */
     state: z.string().min(1),
     /** Id of the direct parent (an OU or the root). */
     parentId: z.string(),
@@ -54,7 +53,7 @@ export const snapshotAccountSchema = z
   })
   .strict();
 
-export const snapshotOuSchema = z
+const snapshotOuSchema = z
   .object({
     id: ouId,
     name: z.string(),
@@ -92,11 +91,9 @@ export const snapshotSchema = z
 export type Snapshot = z.infer<typeof snapshotSchema>;
 export type SnapshotAccount = z.infer<typeof snapshotAccountSchema>;
 export type SnapshotOu = z.infer<typeof snapshotOuSchema>;
-export type AccountState = SnapshotAccount["state"];
 export type PathEntry = z.infer<typeof pathEntry>;
 
-const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-const sortTags = (t: Record<string, string>) => tagRecord(Object.entries(t).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+const sortTags = (t: Record<string, string>) => tagRecord(Object.entries(t).sort(byEntryKey));
 
 /** Puts a snapshot in canonical order (ids sorted as strings, tags sorted by key). */
 export function canonicalize(s: Snapshot): Snapshot {

@@ -1,4 +1,5 @@
 import type { PathEntry, Snapshot, SnapshotAccount, SnapshotOu } from "../org/snapshot";
+import { byId } from "../common/compare";
 
 /**
  * What changed in the organization between two snapshots (the committed one and the live one): accounts added,
@@ -43,7 +44,6 @@ export function countChanges(c: OrgChanges): number {
 }
 
 const sameTags = (a: Record<string, string>, b: Record<string, string>) => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
-const byId = <T extends { id: string }>(x: T, y: T) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0);
 
 /** Compares two snapshots; `before` undefined means nothing was known (every account and OU is added). */
 export function diffSnapshots(before: Snapshot | undefined, after: Snapshot): OrgChanges {

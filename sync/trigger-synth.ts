@@ -1,4 +1,3 @@
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { App } from "cdktf";
 import { invokeAspects } from "cdktf/lib/synthesize/synthesizer";
@@ -31,18 +30,18 @@ export function ciPolicy(integrations: ResolvedIntegration[]): PolicyDocument {
   const add = (st: PolicyStatement) => {
     const sid = st.Sid ?? "Statement";
     const e = bySid.get(sid) ?? { actions: new Set<string>(), resources: new Set<string>() };
-    for (const a of ([] as string[]).concat((st.Action as string | string[]) ?? [])) e.actions.add(a);
+    for (const a of ([] as string[]).concat(st.Action ?? [])) e.actions.add(a);
     for (const r of ([] as string[]).concat((st.Resource as string | string[]) ?? [])) e.resources.add(r);
     bySid.set(sid, e);
   };
   for (const i of integrations) for (const st of discoveryRolePolicy(i).Statement) add(st);
-  add({ Sid: "ReadOrganization", Effect: "Allow", Action: [...INCREMENTAL_READ_ACTIONS], Resource: "*" } as PolicyStatement);
-  const Statement = [...bySid.keys()].sort().map((Sid) => {
+  add({ Sid: "ReadOrganization", Effect: "Allow", Action: [...INCREMENTAL_READ_ACTIONS], Resource: "*" });
+  const Statement = [...bySid.keys()].sort().map((Sid): PolicyStatement => {
     const e = bySid.get(Sid)!;
     const resources = e.resources.has("*") ? ["*"] : [...e.resources].sort();
-    return { Sid, Effect: "Allow", Action: [...e.actions].sort(), Resource: resources.length === 1 ? resources[0] : resources } as PolicyStatement;
+    return { Sid, Effect: "Allow", Action: [...e.actions].sort(), Resource: resources.length === 1 ? resources[0] : resources };
   });
-  return { Version: "2012-10-17", Statement } as PolicyDocument;
+  return { Version: "2012-10-17", Statement };
 }
 
 /**

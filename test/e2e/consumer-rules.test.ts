@@ -8,7 +8,6 @@ import { pipesHandle } from "../../generate/consumers";
 import { runCli } from "../support/cli";
 import { readTree, tmpDir, writeConfig, writePartitionSnapshot } from "../fixtures/generate";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 
 /**
  * The loader rules of the consumers whose code is not on npm (c7n-org, Port Ocean, CloudQuery, Turbot Pipes,
@@ -169,7 +168,7 @@ describe("Steampipe (turbot/steampipe-plugin-aws config/aws.spc; the AWS config 
     const profiles = [...example["steampipe/aws-config"].matchAll(/^\[profile ([^\]]+)\]$/gm)].map((m) => m[1]);
     const conns = Object.values(spc.connection).map((v: any) => v[0]).filter((c: any) => c.type !== "aggregator");
     expect(conns.length).toBe(profiles.length);
-    for (const c of conns as any[]) expect(profiles).toContain(c.profile);
+    for (const c of conns) expect(profiles).toContain(c.profile);
     const blocks = example["steampipe/aws-config"].split(/^\[profile /m).slice(1);
     for (const b of blocks) {
       expect(b).toMatch(/^role_arn = arn:aws:iam::\d{12}:role\//m);

@@ -35,7 +35,6 @@ function synthExample(out: string, format: "json" | "hcl", extra: string[] = [])
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-synth-"));
 const terraformOnPath = spawnSync("sh", ["-c", "command -v terraform"], { encoding: "utf8" }).status === 0;
 if (!terraformOnPath) {
-  // eslint-disable-next-line no-console
   console.warn("\n*** terraform is not on PATH: `terraform fmt -check` on the HCL export is SKIPPED (the hcl2json parse still runs). ***\n");
 }
 
@@ -130,7 +129,7 @@ describe("orgtrust synth on the example", () => {
       const version = tf.resource.aws_secretsmanager_secret_version.external_id_secret_version;
       expect(version.secret_string_wo).toBe(ref);
       expect(version.secret_string_wo_version).toContain(`sha256(var.${name})`);
-      const roles = Object.entries(tf.resource.aws_iam_role) as Array<[string, { assume_role_policy: string }]>;
+      const roles = Object.entries<{ assume_role_policy: string }>(tf.resource.aws_iam_role);
       expect(roles.length).toBe(stack === "port" ? 1 : 2); // port: the discovery role is the member role in the management account
       for (const [role, r2] of roles) {
         const trust = JSON.parse(r2.assume_role_policy);
@@ -310,7 +309,7 @@ describe("orgtrust synth --hcl (View as Code)", () => {
         const got = Object.entries(parsed[kind] ?? {}).flatMap(([t, v]) => (kind === "output" || kind === "variable" ? [t] : Object.keys(v).map((n) => `${t}.${n}`)));
         expect({ s, kind, names: got.sort() }).toEqual({ s, kind, names: want.sort() });
       }
-      const set = (parsed.resource.aws_cloudformation_stack_set.member_role as unknown as Array<Record<string, unknown>>)[0];
+      const set = (parsed.resource.aws_cloudformation_stack_set.member_role as Array<Record<string, unknown>>)[0];
       expect(set.permission_model).toBe("SERVICE_MANAGED");
       expect(set.lifecycle).toEqual([{ ignore_changes: ["${administration_role_arn}"] }]);
     }

@@ -251,7 +251,6 @@ describe("all or nothing", () => {
     writeConfig(dir, ["backstage", "cq", "steam"], { tag: "2" });
     const unlock = lockDirectory(path.join(out, "stacks", "steam"));
     if (!unlock) {
-      // eslint-disable-next-line no-console
       console.warn("\n*** cannot make a directory unwritable here (no chattr as root): the failed-commit test is SKIPPED ***\n");
       return;
     }
@@ -387,7 +386,7 @@ describe("output of orgtrust versions before the file list", () => {
     // What the old synth left: manifest entries without "orgtrust", cdk.tf.json without "//".orgtrust.
     const manifestFile = path.join(out, "manifest.json");
     const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8"));
-    for (const s of Object.values(manifest.stacks) as Array<Record<string, unknown>>) delete s.orgtrust;
+    for (const s of Object.values<Record<string, unknown>>(manifest.stacks)) delete s.orgtrust;
     fs.writeFileSync(manifestFile, JSON.stringify(manifest));
     const stack = path.join(out, "stacks", "backstage");
     if (mainFile === "cdk.tf.json") {

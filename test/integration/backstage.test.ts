@@ -26,7 +26,6 @@ import { describeWithMoto } from "../support/moto";
 import { buildOrg, type BuiltOrg } from "../support/org-fixture";
 import { FIXTURE, IN_SCOPE, tmpDir, writeConfig, writePartitionSnapshot } from "../fixtures/generate";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 
 /**
  * The Backstage outputs, proven with the published Backstage packages (devDependencies, exact versions):
@@ -78,7 +77,7 @@ async function backstageConfig(files: string[], env: Record<string, string> = { 
 let schemaOnce: ReturnType<typeof loadConfigSchema> | undefined;
 async function validateAgainstSchemas(config: Config): Promise<void> {
   const schema = await (schemaOnce ??= loadConfigSchema({ dependencies: BACKSTAGE_PACKAGES }));
-  schema.process([{ context: "merged", data: config.get() as any }], { visibility: ["frontend", "backend", "secret"] });
+  schema.process([{ context: "merged", data: config.get<any>() }], { visibility: ["frontend", "backend", "secret"] });
 }
 
 const ENTITY_POLICY = EntityPolicies.allOf([new DefaultNamespaceEntityPolicy(), new NoForeignRootFieldsEntityPolicy(), new FieldFormatEntityPolicy(), new SchemaValidEntityPolicy()]);

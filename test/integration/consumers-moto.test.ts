@@ -45,7 +45,6 @@ import { describeWithMoto, enforceIam } from "../support/moto";
 import { buildOrg, type BuiltOrg } from "../support/org-fixture";
 import { createMemberRoleStackSet } from "../support/stackset";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 
 /**
  * Every consumer's discovery role and credential chain, by real calls against moto with IAM enforced
@@ -413,7 +412,7 @@ describeWithMoto(
       const r = await runner(name);
       try {
         const reached: string[] = [];
-        for (const [, p] of entries as Array<[string, any]>) {
+        for (const [, p] of entries) {
           expect(p.source_profile).toBe("runner");
           expect(p.external_id).toBe(EXT[name]);
           expect(await status(r.sts.send(new AssumeRoleCommand({ RoleArn: p.role_arn, RoleSessionName: p.role_session_name, ExternalId: p.external_id })))).toBe(200);

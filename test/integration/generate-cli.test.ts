@@ -7,7 +7,6 @@ import { describeWithMoto } from "../support/moto";
 import { buildOrg } from "../support/org-fixture";
 import { FIXTURE, SECRETS, SECRET_ENV, readTree, tmpDir, writeConfig } from "../fixtures/generate";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 
 const CONSUMER_DIRS = ["apono", "awscli", "backstage", "cloudquery", "custodian", "pipes", "port", "steampipe", "terraform"];
 
@@ -43,7 +42,6 @@ describe("orgtrust generate (CLI)", () => {
 
   test("HCL outputs are terraform fmt clean", () => {
     if (!terraformAvailable) {
-      // eslint-disable-next-line no-console
       console.warn("\n*** terraform is not on PATH: the `terraform fmt -check` test of the HCL outputs did NOT run. ***\n");
       return;
     }

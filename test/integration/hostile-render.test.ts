@@ -32,7 +32,6 @@ import { buildOrg } from "../support/org-fixture";
 import { readYaml11, requireTerraform, terraformEval } from "../support/readers";
 import { FIXTURE, IN_SCOPE, OU, readTree, tmpDir, writeConfig } from "../fixtures/generate";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 
 const quiet: Logger = { info() {}, warn() {}, progress() {}, done() {} };
 

@@ -105,7 +105,7 @@ integrations:
   } else {
     expect(set.parameters.ExternalId).toBe(EXTERNAL_ID);
   }
-  const instances = Object.entries(tf.resource.aws_cloudformation_stack_set_instance ?? {}) as Array<[string, { depends_on?: string[]; deployment_targets: { organizational_unit_ids: string[] } }]>;
+  const instances = Object.entries<{ depends_on?: string[]; deployment_targets: { organizational_unit_ids: string[] } }>(tf.resource.aws_cloudformation_stack_set_instance ?? {});
   // Order by the depends_on chain, as Terraform would apply them.
   const ordered: string[][] = [];
   let prev: string | undefined;

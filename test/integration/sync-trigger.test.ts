@@ -238,7 +238,7 @@ describe("the CI role's OIDC trust under @cloud-copilot/iam-simulate", () => {
         request: { action: "sts:AssumeRoleWithWebIdentity", principal, resource: { resource: ROLE, accountId: MGMT }, contextVariables: context },
       },
       {},
-    ) as string;
+    );
   }
   const aud = { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" };
   const sub = (s: string) => ({ "token.actions.githubusercontent.com:sub": s });

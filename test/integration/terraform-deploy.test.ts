@@ -302,7 +302,7 @@ describe("the harness's one rewrite for the mirrored provider (runs without terr
         expect(doc.terraform.required_providers.aws.version).toBe(MIRRORED_AWS_PROVIDER);
         // Undo the two changes: what is left is the synthesized document, key order included.
         doc.terraform.required_providers.aws.version = PINNED_AWS_PROVIDER;
-        for (const inst of Object.values(doc.resource.aws_cloudformation_stack_set_instance) as Array<Record<string, unknown>>) {
+        for (const inst of Object.values<Record<string, unknown>>(doc.resource.aws_cloudformation_stack_set_instance)) {
           expect(inst).not.toHaveProperty("stack_set_instance_region");
           const undone = Object.fromEntries(Object.entries(inst).map(([k, v]) => [k === "region" ? "stack_set_instance_region" : k, v]));
           for (const k of Object.keys(inst)) delete inst[k];

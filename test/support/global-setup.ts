@@ -14,7 +14,6 @@ export default async function globalSetup(globalConfig: { maxWorkers: number }):
   if (!motoAvailable()) {
     const msg = "moto_server is not installed: the AWS integration tests cannot run (install: pip install 'moto[server]').";
     if (process.env.CI === "true") throw new Error(`${msg} CI=true, so this is a failure.`);
-    // eslint-disable-next-line no-console
     console.warn(`\n\n*** ${msg} They will be SKIPPED. ***\n\n`);
     return;
   }
@@ -26,7 +25,7 @@ export default async function globalSetup(globalConfig: { maxWorkers: number }):
     MOTO_VARIANTS.map(async (variant) => {
       const server = await startMoto({ managedPolicies: variant === "managedPolicies" });
       started.push(server);
-      servers[worker] = { ...servers[worker], [variant]: { endpoint: server.endpoint, port: server.port, pid: server.pid } } as WorkerServers[string];
+      servers[worker] = { ...servers[worker], [variant]: { endpoint: server.endpoint, port: server.port, pid: server.pid } };
     }),
   );
   const results = await Promise.allSettled(starting);

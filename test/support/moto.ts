@@ -156,7 +156,6 @@ const missingMessage =
  */
 export function describeWithMoto(name: string, fn: (moto: () => WorkerMoto) => void, opts: { managedPolicies?: boolean; resetEachTest?: boolean } = {}): void {
   if (!motoAvailable()) {
-    // eslint-disable-next-line no-console
     console.warn(missingMessage);
     describe.skip(name, () => fn(() => undefined as never));
     return;

@@ -380,7 +380,7 @@ export class TerraformWorkspace {
     const types = Object.keys(backend);
     if (types.length === 1 && types[0] === "s3") return { type: "s3" };
     if (types.length !== 1 || types[0] !== "local") throw new Error(`terraform harness: only the local and s3 backends are supported, the stack has ${types.join(", ")}`);
-    return { type: "local", path: ((backend.local as { path?: string } | undefined)?.path ?? "terraform.tfstate") as string };
+    return { type: "local", path: ((backend.local as { path?: string } | undefined)?.path ?? "terraform.tfstate") };
   }
 
   /** Refreshes the copy: the stack folder's files, rewritten by rewriteForMirroredProvider; Terraform's own files stay. */
@@ -430,8 +430,8 @@ export class TerraformWorkspace {
       running.add(child);
       let stdout = "";
       let stderr = "";
-      child.stdout!.on("data", (d) => (stdout += d));
-      child.stderr!.on("data", (d) => (stderr += d));
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;

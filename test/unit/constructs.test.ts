@@ -314,7 +314,7 @@ describe("deployment targets for org shapes", () => {
     expect(warned[0]).toMatch(/3 in-scope accounts get the member role directly .*cannot be targeted.*will not get it automatically \(re-run discover and synth\)/);
 
     // One aliased provider per sibling, assuming OrganizationAccountAccessRole there, pinned to the account.
-    const aliased = s.json.provider.aws.filter((p) => typeof p.alias === "string" && (p.alias as string).startsWith("account_"));
+    const aliased = s.json.provider.aws.filter((p) => typeof p.alias === "string" && p.alias.startsWith("account_"));
     expect(aliased.map((p) => p.alias)).toEqual(siblings.map((id) => `account_${id}`));
     for (const id of siblings) {
       const p = aliased.find((x) => x.alias === `account_${id}`)!;

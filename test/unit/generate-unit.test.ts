@@ -6,7 +6,6 @@ import { envValue, hclValue, iniValue, yamlList, yamlScalar } from "../../genera
 import { alignHcl } from "../../generate/hcl-format";
 import { assignIdentifiers, slugify } from "../../generate/identifiers";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 
 const TRICKY = ["yes", "no", "null", "~", "123456789012", "0123", "1e3", "a: b", "#x", "- item", "${X}", "[a]", "{b}", "a, b", "it's", 'say "hi"', " lead", "trail ", "@at", "`tick`", "%pct", "*star", "&amp", "!tag", "|pipe", ">gt", "?q", "multi\nline", "tab\there", "ünïcödé", ""];
 

@@ -14,7 +14,6 @@ import { computeScope } from "../../org/scope";
 import { loadSnapshot } from "../../org/snapshot";
 import { IN_SCOPE, LITERAL_FILES, OU, OUT_OF_SCOPE, SECRETS, readTree, tmpDir, writeConfig, writePartitionSnapshot } from "../fixtures/generate";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 
 function capture(): { log: Logger; warnings: string[] } {
   const warnings: string[] = [];
@@ -264,7 +263,7 @@ describe("generate over the fixture org", () => {
     expect(Object.keys(profiles).sort()).toEqual(Object.keys(byProfile).map((p) => `profile ${p}`).sort());
     const roleArns = Object.values(profiles).map((p: any) => p.role_arn);
     expect(roleArns.sort()).toEqual(IN_SCOPE.map((id) => arn(id, "steampipe-readonly")).sort());
-    for (const p of Object.values(profiles) as any[]) {
+    for (const p of Object.values<any>(profiles)) {
       expect(p).toEqual({ role_arn: expect.any(String), source_profile: "runner", external_id: SECRETS.steampipe, role_session_name: "steampipe", region: "us-east-1" });
     }
     expect(files["steampipe/aws-config"]).toContain("external_id is written into each profile: the AWS config file cannot reference an environment variable");
@@ -407,7 +406,7 @@ describe("generate over the fixture org", () => {
 
   test("aws-cli: one profile per in-scope account; the reserved names default and the source profile are never used", () => {
     const profiles = ini.parse(files["awscli/aws-config"]);
-    const entries = Object.entries(profiles) as Array<[string, any]>;
+    const entries = Object.entries<any>(profiles);
     expect(entries.map(([, p]) => p.role_arn).sort()).toEqual(IN_SCOPE.map((id) => arn(id, "orgtrust-awscli-readonly")).sort());
     const names = entries.map(([k]) => k.replace(/^profile /, ""));
     expect(names).not.toContain("default");

@@ -114,7 +114,7 @@ function evaluate(t: Template, params: Record<string, string>, node: Node): Node
         return (ev(parts) as Node[]).join(sep);
       }
       if (k === "Fn::Not") return !(ev((v as Node[])[0]) as boolean);
-      if (k === "Fn::Or") return (v as Node[]).some((x) => ev(x) as boolean);
+      if (k === "Fn::Or") return (v as Node[]).some((x) => ev(x));
       if (k === "Fn::And") return (v as Node[]).every((x) => ev(x) as boolean);
     }
     const out: Record<string, Node> = {};
@@ -198,7 +198,6 @@ describe("member-role template agrees with constructs/member-role-policy.ts", ()
 
 const cfnLintAvailable = spawnSync("cfn-lint", ["--version"], { encoding: "utf8" }).status === 0;
 if (!cfnLintAvailable) {
-  // eslint-disable-next-line no-console
   console.warn("\n*** cfn-lint is not on PATH: the member-role template lint tests are SKIPPED (install: pip install cfn-lint). ***\n");
 }
 const lintTest = cfnLintAvailable ? test : test.skip;

@@ -36,7 +36,6 @@ import { integrationFrom, MGMT, snapshotOf, type Tree, type TreeOu } from "../fi
 import { FIXTURE, writeConfig } from "../fixtures/generate";
 import { readWithPython, requireTerraform, terraformEval, type ReaderKind, type ReadResult } from "../support/readers";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 
 const PROPERTY_SEED = 20261201;
 const SEED = process.env.ORGTRUST_PROPERTY_SEED ? Number(process.env.ORGTRUST_PROPERTY_SEED) : process.env.CI === "true" ? PROPERTY_SEED : Math.floor(Math.random() * 2 ** 31);
