@@ -91,6 +91,9 @@ export interface InstrumentOptions {
 }
 
 interface StackClient {
+  // The one untyped seam: each SDK client's MiddlewareStack is generic in that client's input and output types, and
+  // the middleware added here works on every client alike.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above: a generic client's middleware stack
   middlewareStack: { add: (mw: any, opts: any) => void };
   config: { requestHandler?: unknown };
 }

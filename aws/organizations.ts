@@ -68,7 +68,8 @@ function rejectErrorShapedBodies(client: OrganizationsClient): void {
         const type = isObject(parsed) ? (parsed.__type ?? parsed.code) : undefined;
         if (typeof type === "string" && type) {
           const name = type.split("#").pop()!.split(":")[0];
-          const message = String((isObject(parsed) && (parsed.message ?? parsed.Message)) || `${name} in an HTTP ${res.statusCode} answer`);
+          const text = isObject(parsed) ? (parsed.message ?? parsed.Message) : undefined;
+          const message = typeof text === "string" && text ? text : text ? JSON.stringify(text) : `${name} in an HTTP ${res.statusCode} answer`;
           const op = String((context as { commandName?: string }).commandName ?? "").replace(/Command$/, "");
           throw Object.assign(new Error(message), { name, $fault: "client", $metadata: { httpStatusCode: res.statusCode }, errorShapedBody: true, operation: op });
         }

@@ -185,7 +185,7 @@ function validParts(data: Record<string, unknown>, issues: readonly z.core.$ZodI
     const r = integrationSchema.safeParse(value);
     if (r.success) integrations[name] = r.data;
   }
-  return { version: 1, organization: organization.data, exclusions: exclusions.data, integrations } as OrgtrustConfig;
+  return { version: 1, organization: organization.data, exclusions: exclusions.data, integrations };
 }
 
 /** Every integration checked (consumer, options, ARNs, policies, preset rules, rules across fields) and resolved. */
@@ -223,7 +223,7 @@ function checkSemantics(config: OrgtrustConfig, name: string, source: string, ba
       issues.push(...describeIssues(source, r.error.issues, CONSUMER_OPTIONS[integ.consumer as ConsumerName], ["integrations", name, "options"]).split("\n"));
       return false;
     }
-    integ.options = r.data as Record<string, unknown>;
+    integ.options = r.data;
   }
   const arns: Array<[string, string | undefined]> = [
     ["trustedPrincipal", integ.trustedPrincipal],

@@ -164,7 +164,7 @@ function resolveExternalId(name: string, integ: IntegrationConfig, preset: Prese
     let prefix = cfg.prefix;
     if (preset.externalIdPrefixRequired && cfg.prefix) {
       // Pipes: "{identifier}:{random_string}" (turbot/pipes-docs docs/integrations/aws.md, 2d94c5ae): o_456def:xyz789.
-      const identifier = cfg.prefix!.replace(/:$/, "");
+      const identifier = cfg.prefix.replace(/:$/, "");
       if (!PIPES_IDENTIFIER_RE.test(identifier)) {
         issues.push(`${at}.externalId.prefix: "${identifier}" is not a Pipes organization or tenant id such as o_abc123 or t_abc123 (fix: copy the id from Pipes; the external ID becomes <id>:<8 random characters>)`);
       }

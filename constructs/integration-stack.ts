@@ -235,6 +235,12 @@ export { MANAGEMENT_ROLE_VARIABLE };
  * Roles sharing a name (Port Ocean: member role name = discovery role name): in the management account the discovery
  * role is the member role, so it also gets the member policies instead of a second role of the same name.
  */
+/** The parts of a synthesized stack document the direct roles' fragment is merged into. */
+export interface TerraformDocument extends Record<string, unknown> {
+  provider?: { aws?: unknown[] } & Record<string, unknown>;
+  resource?: Record<string, Record<string, unknown>>;
+}
+
 export class IntegrationStack extends TerraformStack {
   readonly discoveryRole: DiscoveryRole;
   readonly externalIdSecret: ExternalIdSecret;
@@ -284,8 +290,8 @@ export class IntegrationStack extends TerraformStack {
   }
 
   /** cdktf's document, with the direct roles' fragment (DirectMemberRoles) appended where their constructs would sit. */
-  override toTerraform(): any {
-    const tf = super.toTerraform();
+  override toTerraform(): TerraformDocument {
+    const tf = super.toTerraform() as TerraformDocument;
     const fragment = this.directRoles?.terraformFragment();
     if (fragment) {
       const providers = (tf.provider ??= {});

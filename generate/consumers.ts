@@ -356,5 +356,5 @@ export const CUSTOM_CONSUMER: ConsumerDefinition<"custom"> = {
 
 export function consumerDefinition(i: ResolvedIntegration): ConsumerDefinition {
   // Each definition is keyed by its consumer, so it only ever receives integrations of that consumer.
-  return (i.consumer === "custom" ? CUSTOM_CONSUMER : CONSUMER_REGISTRY[i.consumer]) as ConsumerDefinition;
+  return (i.consumer === "custom" ? CUSTOM_CONSUMER : CONSUMER_REGISTRY[i.consumer]);
 }

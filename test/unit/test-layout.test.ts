@@ -1,6 +1,5 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { specifiers } from "../support/source-scan";
 
 /**
  * The tests are laid out by kind (docs/development.md#tests-by-kind), one jest project per folder:
