@@ -11,13 +11,15 @@
  *  C. 30% of calls throttled + 5% ConcurrentModificationException at random, no latency: against the same proxy
  *     without faults (the floor is about 1 / (1 - 0.35) = 1.5x).
  * For each: wall time, calls (logical, and HTTP attempts), throttled calls, same snapshot as the clean run, and
- * orgtrust's own CPU per account; then the top 10 functions by self time of a CPU profile of the clean run.
+ * orgtrust's own CPU per account; then the SDK floor (a bare SDK client making the clean run's number of calls,
+ * bench/sdk-floor.js) and the top 10 functions by self time of a CPU profile of the clean run.
  *
  * Run:  npm run build && node dist/bench/discover.js [--accounts 1000] [--ous 100] [--depth 5] [--tags 2]
  *       [--models A,B,C] [--sdk-modes] (also times the SDK's standard and adaptive retry modes in model C)
  *       [--keep-profile <file>] (keeps the clean run's .cpuprofile, e.g. for Chrome DevTools)
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -89,6 +91,19 @@ interface ModelRun {
   referenceMs: number;
   ratio: number;
   goal: string;
+}
+
+/** Runs bench/sdk-floor.js in a child (same credentials-free environment as the measured runs). */
+function sdkFloor(endpoint: string, calls: number, concurrency: number): Promise<{ calls: number; cpuMs: number } | undefined> {
+  return new Promise((resolve) => {
+    const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey, AWS_CONFIG_FILE: "/nonexistent", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent", AWS_EC2_METADATA_DISABLED: "true" };
+    execFile(process.execPath, [path.join(__dirname, "..", "..", "bench", "sdk-floor.js"), endpoint, String(calls), String(concurrency)], { env, cwd: path.join(__dirname, "..", "..") }, (err, stdout, stderr) => {
+      if (err) {
+        console.log(`  SDK floor: failed: ${stderr.trim() || err.message}`);
+        resolve(undefined);
+      } else resolve(JSON.parse(stdout) as { calls: number; cpuMs: number });
+    });
+  });
 }
 
 async function main(): Promise<void> {
@@ -197,6 +212,15 @@ async function main(): Promise<void> {
       console.log(`| ${r.name} | ${fmt(r.wallMs)} | ${r.reference} | ${r.ratio.toFixed(2)}x | ${r.goal} | ${r.calls} (${r.attempts}) | ${r.throttled}${share} | ${r.same ? "yes" : "NO"} | ${(r.cpuMs / n).toFixed(2)} ms |`);
     }
     console.log(`| clean run (no faults, no latency) | ${fmt(clean.wallMs)} | | | | ${clean.summary.calls.total} (${clean.summary.calls.attempts}) | 0 | yes | ${(clean.cpuMs / n).toFixed(2)} ms |`);
+
+    // The floor: a bare SDK client (no orgtrust code) making the clean run's number of calls through the same proxy,
+    // measured the same way (start-up included). orgtrust's CPU per account can go no lower than this.
+    const floor = await withProxy(1, () => {}, (p) => sdkFloor(p.endpoint, clean.summary!.calls.total, concurrency));
+    if (floor) {
+      console.log(
+        `\nSDK floor: a bare @aws-sdk/client-organizations client making the same ${floor.calls} calls (${concurrency} at a time, start-up included): CPU ${fmt(floor.cpuMs)} = ${(floor.cpuMs / n).toFixed(2)} ms per account (${(floor.cpuMs / floor.calls).toFixed(2)} ms per call); orgtrust's clean run ${(clean.cpuMs / n).toFixed(2)} ms per account = ${(clean.cpuMs / floor.cpuMs).toFixed(2)}x the floor`,
+      );
+    }
 
     // Where orgtrust's CPU goes: the clean run once more under node --cpu-prof (a run of its own: the profiler's
     // overhead stays out of the figures above).
