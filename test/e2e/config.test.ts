@@ -129,7 +129,7 @@ describe("config validation names the field and the fix", () => {
 });
 
 describe("the config is checked completely at load", () => {
-  const EXAMPLE_CONFIG = path.resolve(__dirname, "..", "examples", "orgtrust.yaml");
+  const EXAMPLE_CONFIG = path.resolve(__dirname, "..", "..", "examples", "orgtrust.yaml");
 
   test("three problems (one in the schema, two across fields) are three lines, exit 2, nothing written", async () => {
     const dir = tmp();
