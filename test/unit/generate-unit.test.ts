@@ -39,10 +39,11 @@ describe("escaping", () => {
     for (const bad of ["two\nlines", " lead", "trail ", "#comment", ";comment", '"quoted']) expect(() => iniValue(bad)).toThrow(/ini cannot represent/);
   });
 
-  test("env: safe values unquoted; others single-quoted so dotenv does not expand them", () => {
+  test("env: safe values unquoted; others quoted; ${ refused (python-dotenv expands it even in single quotes)", () => {
     expect(envValue("arn:aws:iam::1:role/x")).toBe("arn:aws:iam::1:role/x");
     expect(envValue('["a","b"]')).toBe(`'["a","b"]'`);
-    expect(envValue("${HOME}")).toBe("'${HOME}'");
+    expect(() => envValue("${HOME}")).toThrow(/env cannot represent a value holding \$\{/);
+    expect(envValue("a\\b")).toBe('"a\\\\b"');
     expect(envValue("it's")).toBe('"it\'s"');
     expect(() => envValue("it's ${X}")).toThrow();
     expect(() => envValue("a\nb")).toThrow();
