@@ -4,8 +4,8 @@ import { InputError } from "../common/errors";
 import { TEMPLATES_DIR } from "../common/paths";
 import type { ResolvedIntegration } from "../config/resolve";
 import type { ConsumerName } from "../config/schema";
-import type { TemplateContext } from "./context";
-import { assignIdentifiers, type IdentifierItem, type SlugRules } from "./identifiers";
+import type { BaseContext, ConsumerPart, TemplateContext } from "./context";
+import { assignIdentifiers, type Collision, type IdentifierItem, type SlugRules } from "./identifiers";
 import { formatFromFileName, type OutputFormat } from "./render";
 
 /**
@@ -29,8 +29,8 @@ export interface ConsumerDefinition {
    * external ID value is always written (AWS does not treat it as a secret), the file mode 0600.
    */
   writesExternalId?: boolean;
-  /** Adds identifiers and consumer data to the context (and collisions to ctx.collisions). */
-  prepare?(ctx: TemplateContext, integration: ResolvedIntegration): void;
+  /** The consumer's part of the context (identifiers, extra values, collisions, ctx.consumer), derived from the base context. */
+  prepare?(ctx: BaseContext, integration: ResolvedIntegration): ConsumerPart;
   /** The files to render for this context. */
   files(ctx: TemplateContext, integration: ResolvedIntegration): ConsumerFile[];
 }
@@ -77,11 +77,11 @@ export function backstageProcessorEntityName(accountName: string): string {
 }
 
 /** Why the processor's (or the aws-org provider's) unfiltered account list would not be the accounts in scope. */
-function backstageListingProblems(ctx: TemplateContext): string[] {
+function backstageListingProblems(ctx: BaseContext, entityNames: ReadonlyMap<string, string>): string[] {
   const out: string[] = [];
   if (ctx.exclusions.any) out.push(`${ctx.excluded.length} of the organization's ${ctx.snapshot.accountCount} accounts ${ctx.excluded.length === 1 ? "is" : "are"} out of scope`);
   if (ctx.partition !== "aws") out.push(`it reads Organizations in us-east-1 (partition aws) only, not in ${ctx.partition}`);
-  const renamed = ctx.accounts.filter((a) => backstageProcessorEntityName(a.name) !== a.names.entity).length;
+  const renamed = ctx.accounts.filter((a) => backstageProcessorEntityName(a.name) !== entityNames.get(a.id)).length;
   if (renamed) out.push(`${renamed} account names do not make unique valid entity names the way it derives them`);
   return out;
 }
@@ -108,13 +108,17 @@ export const PARTITION_REGIONS: Record<string, string[]> = {
   "aws-cn": ["cn-north-1", "cn-northwest-1"],
 };
 
-const accountItems = (ctx: TemplateContext): IdentifierItem[] => ctx.accounts.map((a) => ({ key: a.id, name: a.name }));
+const accountItems = (ctx: BaseContext): IdentifierItem[] => ctx.accounts.map((a) => ({ key: a.id, name: a.name }));
 
-/** Assigns one identifier kind to every in-scope account (names[field]) and records the collisions. */
-function nameAccounts(ctx: TemplateContext, field: string, kind: string, rules: SlugRules, reserved: string[] = []): Set<string> {
+/** A consumer's part, empty, for its prepare hook to fill. */
+const newPart = () => ({ accountNames: {} as Record<string, Map<string, string>>, accountExtra: {} as NonNullable<ConsumerPart["accountExtra"]>, ouNames: {} as Record<string, Map<string, string>>, collisions: [] as Collision[], consumer: {} as Record<string, unknown> });
+type Part = ReturnType<typeof newPart>;
+
+/** Assigns one identifier kind to every in-scope account (the part's names[field]) and records the collisions. */
+function nameAccounts(part: Part, ctx: BaseContext, field: string, kind: string, rules: SlugRules, reserved: string[] = []): Set<string> {
   const r = assignIdentifiers(kind, accountItems(ctx), rules, reserved);
-  for (const a of ctx.accounts) a.names[field] = r.names.get(a.id)!;
-  ctx.collisions.push(...r.collisions);
+  part.accountNames[field] = r.names;
+  part.collisions.push(...r.collisions);
   return new Set(r.names.values());
 }
 
@@ -138,12 +142,13 @@ function profileSettings(i: ResolvedIntegration, defaultSession: string) {
 export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
   backstage: {
     prepare(ctx, i) {
-      nameAccounts(ctx, "entity", "Backstage entity name", { style: "backstage", maxLength: 63 });
+      const part = newPart();
+      nameAccounts(part, ctx, "entity", "Backstage entity name", { style: "backstage", maxLength: 63 });
       const ownerTag = opt<string>(i, "ownerTag") ?? "owner";
       const defaultOwner = opt<string>(i, "defaultOwner") ?? "unknown";
-      for (const a of ctx.accounts) a.extra.owner = a.tags[ownerTag] || defaultOwner;
+      part.accountExtra.owner = (a) => a.tags[ownerTag] || defaultOwner;
       const chosen = opt<BackstageCatalog>(i, "catalog") ?? "auto";
-      const reasons = backstageListingProblems(ctx);
+      const reasons = backstageListingProblems(ctx, part.accountNames.entity);
       if ((chosen === "processor" || chosen === "aws-org-provider") && reasons.length) {
         throw new InputError(
           `integrations.${i.name}.options.catalog: ${chosen} lists every account of the organization, which is wrong here: ${reasons.join("; ")} (fix: set options.catalog to auto or static)`,
@@ -155,7 +160,7 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
         throw new InputError(`integrations.${i.name}: "${i.name}" is not a valid Backstage config key (fix: use letters and digits, with single "-" between them)`);
       }
       const configKey = `orgtrust.${i.name}`;
-      ctx.consumer = {
+      part.consumer = {
         mode,
         staticEntities: mode === "static",
         processor: mode === "processor",
@@ -180,6 +185,7 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
         partition: ctx.partition === "aws" ? null : ctx.partition,
         stsRegion: ctx.homeRegion === "us-east-1" ? null : ctx.homeRegion,
       };
+      return part;
     },
     files: (ctx) => [
       { template: tpl("backstage", "app-config.yaml.hbs"), output: "app-config.yaml", format: "yaml" },
@@ -196,13 +202,15 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
       else if (!ctx.cover.exact) reason = `no set of OUs covers exactly the accounts in scope (${ctx.cover.uncovered.length} in-scope accounts sit beside excluded ones)`;
       else if (mgmtInScope && !rootTargeted) reason = "the management account is in scope but no OU holds it";
       else if (!mgmtInScope && rootTargeted) reason = "the management account is out of scope but discovery from the root would include it";
-      ctx.consumer = {
+      return {
+        consumer: {
         mode: reason ? "accountRoleArns" : "ouId",
         reason,
         /** Comma-separated OU IDs, or null when the whole org is in scope (then ouId is left out). */
         ouId: reason || rootTargeted ? null : ctx.cover.targets.join(","),
         accountRoleArns: ctx.accounts.map((a) => (a.id === ctx.roles.discovery.accountId ? ctx.roles.discovery.arn : a.memberRoleArn)),
         identifier: opt<string>(i, "identifier") ?? i.name,
+        },
       };
     },
     files: () => [
@@ -220,7 +228,8 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
       // The identifier before the ":" of "{identifier}:{random_string}" (pipes-docs docs/integrations/aws.md).
       const identifier = ctx.externalId.prefix?.replace(/:$/, "") ?? (i.externalId.value?.split(":")[0] || null);
       const permitted = opt<string[]>(i, "permittedExternalIdIdentifiers") ?? (identifier ? [identifier] : []);
-      ctx.consumer = {
+      return {
+        consumer: {
         resourceType: org ? "pipes_organization_integration" : "pipes_tenant_integration",
         organizationHandle: org ?? null,
         tenantHandle: tenant ?? null,
@@ -231,6 +240,7 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
         handlePrefix: opt<string>(i, "handlePrefix") ?? "aws_",
         permittedExternalIdIdentifiers: permitted,
         resourceName: i.name.replace(/-/g, "_"),
+        },
       };
     },
     files: () => [{ template: tpl("turbot-pipes", "pipes.tf.hbs"), output: "pipes.tf", format: "hcl" }],
@@ -239,11 +249,12 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
   steampipe: {
     writesExternalId: true,
     prepare(ctx, i) {
+      const part = newPart();
       const prefix = opt<string>(i, "connectionPrefix") ?? "aws_";
       const settings = profileSettings(i, "steampipe");
-      const connections = nameAccounts(ctx, "connection", "Steampipe connection name", { style: "snake", maxLength: 63, prefix, leadingLetter: "a_" }, ["aws"]);
+      const connections = nameAccounts(part, ctx, "connection", "Steampipe connection name", { style: "snake", maxLength: 63, prefix, leadingLetter: "a_" }, ["aws"]);
       const profilePrefix = opt<string>(i, "profilePrefix") ?? "sp_";
-      nameAccounts(ctx, "profile", "AWS profile name", { style: "snake", maxLength: 64, prefix: profilePrefix }, ["default", ...(settings.sourceProfile ? [settings.sourceProfile] : [])]);
+      nameAccounts(part, ctx, "profile", "AWS profile name", { style: "snake", maxLength: 64, prefix: profilePrefix }, ["default", ...(settings.sourceProfile ? [settings.sourceProfile] : [])]);
       // One aggregator per OU that holds in-scope accounts, mirroring the OU tree (same namespace as connections).
       const ous = ctx.ous.filter((o) => !o.excluded && o.inScopeAccountIds.length);
       const r = assignIdentifiers(
@@ -252,15 +263,16 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
         { style: "snake", maxLength: 63, prefix },
         ["aws", ...connections],
       );
-      ctx.collisions.push(...r.collisions);
-      const connectionOf = new Map(ctx.accounts.map((a) => [a.id, a.names.connection]));
-      for (const o of ous) o.names.aggregator = r.names.get(o.id)!;
-      ctx.consumer = {
+      part.collisions.push(...r.collisions);
+      const connectionOf = part.accountNames.connection;
+      part.ouNames.aggregator = r.names;
+      part.consumer = {
         ...settings,
         // Aggregator members sorted by connection name, for readers.
         allConnections: [...connections].sort(),
-        aggregators: ous.map((o) => ({ name: o.names.aggregator, ouId: o.id, ouPath: o.path, connections: o.inScopeAccountIds.map((id) => connectionOf.get(id)!).sort() })),
+        aggregators: ous.map((o) => ({ name: r.names.get(o.id)!, ouId: o.id, ouPath: o.path, connections: o.inScopeAccountIds.map((id) => connectionOf.get(id)!).sort() })),
       };
+      return part;
     },
     files: () => [
       { template: tpl("steampipe", "aws.spc.hbs"), output: "aws.spc", format: "hcl" },
@@ -281,7 +293,8 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
         [k.excludedOrganizationalUnitIds, ctx.exclusions.matchedOrganizationalUnits.join(sep)],
         [k.excludedAccountIds, ctx.exclusions.accountsOutsideExcludedOus.join(sep)],
       ];
-      ctx.consumer = {
+      return {
+        consumer: {
         memberRoleName: ctx.roles.member.nameWithPath,
         type: APONO_ORG_INTEGRATION.type,
         name: opt<string>(i, "integrationName") ?? `AWS Organization ${ctx.organization.id}`,
@@ -290,6 +303,7 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
         connectedResourceTypes: opt<string[]>(i, "connectedResourceTypes") ?? [...APONO_ORG_INTEGRATION.connectedResourceTypes],
         config: entries.map(([key, value]) => ({ key, value })),
         resourceName: i.name.replace(/-/g, "_"),
+        },
       };
     },
     files: () => [{ template: tpl("apono", "apono.tf.hbs"), output: "apono.tf", format: "hcl" }],
@@ -297,7 +311,8 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
 
   cloudquery: {
     prepare(ctx, i) {
-      ctx.consumer = {
+      return {
+        consumer: {
         sourceName: opt<string>(i, "sourceName") ?? "aws",
         version: opt<string>(i, "version") ?? "v33.26.0",
         tables: opt<string[]>(i, "tables") ?? ["*"],
@@ -311,6 +326,7 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
         // which trust only it; without it CloudQuery assumes them from the discovery-role session
         // (client/organizations.go loadOrgAccounts). Its Account shape requires an id (an alias in CloudQuery's logs).
         memberTrustedPrincipalId: i.trustedPrincipal.split(":")[4] || "trusted-principal",
+        },
       };
     },
     files: () => [{ template: tpl("cloudquery", "aws.yml.hbs"), output: "aws.yml", format: "yaml" }],
@@ -319,12 +335,14 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
   "c7n-org": {
     writesExternalId: true,
     prepare(ctx) {
-      nameAccounts(ctx, "account", "c7n-org account name", { style: "kebab", maxLength: 128 });
-      for (const a of ctx.accounts) a.extra.tags = [...a.ouPathPrefixes.map((p) => `path:${p}`), ...a.tagList.map((t) => `${t.key}:${t.value}`)];
+      const part = newPart();
+      nameAccounts(part, ctx, "account", "c7n-org account name", { style: "kebab", maxLength: 128 });
+      part.accountExtra.tags = (a) => [...a.ouPathPrefixes.map((p) => `path:${p}`), ...a.tagList.map((t) => `${t.key}:${t.value}`)];
       // c7n-org resolves the region "all" by calling ec2:DescribeRegions in us-east-1 (tools/c7n_org/c7n_org/cli.py
       // resolve_regions, 3bfdfe76), which does not exist in aws-us-gov / aws-cn: there the regions are listed.
       const all = PARTITION_REGIONS[ctx.partition] ?? ["all"];
-      ctx.consumer = { regions: ctx.allRegions ? all : ctx.regions };
+      part.consumer = { regions: ctx.allRegions ? all : ctx.regions };
+      return part;
     },
     files: () => [{ template: tpl("c7n-org", "accounts.yml.hbs"), output: "accounts.yml", format: "yaml" }],
   },
@@ -332,20 +350,24 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
   "aws-cli": {
     writesExternalId: true,
     prepare(ctx, i) {
+      const part = newPart();
       const settings = profileSettings(i, `orgtrust-${i.name}`);
-      nameAccounts(ctx, "profile", "AWS profile name", { style: "kebab", maxLength: 64, prefix: opt<string>(i, "profilePrefix") ?? "" }, [
+      nameAccounts(part, ctx, "profile", "AWS profile name", { style: "kebab", maxLength: 64, prefix: opt<string>(i, "profilePrefix") ?? "" }, [
         "default",
         ...(settings.sourceProfile ? [settings.sourceProfile] : []),
       ]);
-      ctx.consumer = settings;
+      part.consumer = settings;
+      return part;
     },
     files: () => [{ template: tpl("aws-cli", "aws-config.hbs"), output: "aws-config", format: "ini" }],
   },
 
   terraform: {
     prepare(ctx, i) {
-      nameAccounts(ctx, "alias", "Terraform provider alias", { style: "snake", maxLength: 64, prefix: opt<string>(i, "aliasPrefix") ?? "", leadingLetter: "account_" });
-      ctx.consumer = { sessionName: opt<string>(i, "sessionName") ?? `orgtrust-${i.name}`, region: i.regions.find((r) => r !== "*") ?? i.homeRegion };
+      const part = newPart();
+      nameAccounts(part, ctx, "alias", "Terraform provider alias", { style: "snake", maxLength: 64, prefix: opt<string>(i, "aliasPrefix") ?? "", leadingLetter: "account_" });
+      part.consumer = { sessionName: opt<string>(i, "sessionName") ?? `orgtrust-${i.name}`, region: i.regions.find((r) => r !== "*") ?? i.homeRegion };
+      return part;
     },
     files: () => [{ template: tpl("terraform", "providers.tf.hbs"), output: "providers.tf", format: "hcl" }],
   },
@@ -354,8 +376,10 @@ export const CONSUMER_REGISTRY: Record<ConsumerName, ConsumerDefinition> = {
 /** A custom template (integration consumer is a .hbs path): generic identifiers, one output file. */
 export const CUSTOM_CONSUMER: ConsumerDefinition = {
   prepare(ctx) {
-    nameAccounts(ctx, "slug", "identifier (slug)", { style: "kebab", maxLength: 128 });
-    nameAccounts(ctx, "snake", "identifier (snake)", { style: "snake", maxLength: 128, leadingLetter: "a_" });
+    const part = newPart();
+    nameAccounts(part, ctx, "slug", "identifier (slug)", { style: "kebab", maxLength: 128 });
+    nameAccounts(part, ctx, "snake", "identifier (snake)", { style: "snake", maxLength: 128, leadingLetter: "a_" });
+    return part;
   },
   files(_ctx, i) {
     const output = i.outputFile ?? `${i.name}.txt`;
