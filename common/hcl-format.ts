@@ -1,6 +1,8 @@
 /**
- * Aligns the "=" of consecutive one-line attributes the way `terraform fmt` does (hclwrite's formatCells), so
- * generated HCL is `terraform fmt -check` clean without terraform being installed.
+ * THE HCL ALIGNMENT (one implementation for `orgtrust synth --hcl`, synth/hcl.ts, and the generated HCL of
+ * consumers, generate/render.ts): the "=" of consecutive one-line attributes aligned the way `terraform fmt` does
+ * (hclwrite's formatCells), so every HCL orgtrust writes is `terraform fmt -check` clean without terraform.
+ * synth knows which of its lines are attributes (it writes them); generated text is scanned for them (alignHcl).
  *
  * The rule, from hclwrite: a line is an "assignment" when it has an "=" after its first token and the rest of the
  * line opens and closes the same number of brackets. Consecutive assignment lines form a chain; a chain's "=" are
@@ -35,13 +37,24 @@ function scanLine(line: string): Scan {
   return { eq, net };
 }
 
+/**
+ * One chain of attributes, aligned: each `key = value` with the "=" one space after the chain's longest key. `key`
+ * is everything before the "=" (indentation included, trailing blanks removed), `value` everything after it, trimmed.
+ */
+export function alignAssignments(chain: ReadonlyArray<{ key: string; value: string }>): string[] {
+  let width = 0;
+  for (const c of chain) if (c.key.length > width) width = c.key.length;
+  return chain.map((c) => `${c.key.padEnd(width)} = ${c.value}`);
+}
+
+/** Aligns the attribute chains of HCL text (a template's output): see the rule above. */
 export function alignHcl(text: string): string {
   const lines = text.split("\n");
   const out = [...lines];
-  let chain: Array<{ n: number; key: string; rest: string }> = [];
+  let chain: Array<{ n: number; key: string; value: string }> = [];
   const close = () => {
-    const width = Math.max(0, ...chain.map((c) => c.key.length));
-    for (const c of chain) out[c.n] = `${c.key.padEnd(width)} = ${c.rest}`;
+    const aligned = alignAssignments(chain);
+    chain.forEach((c, k) => (out[c.n] = aligned[k]));
     chain = [];
   };
   for (let n = 0; n < lines.length; n++) {
@@ -53,7 +66,7 @@ export function alignHcl(text: string): string {
       close();
       continue;
     }
-    chain.push({ n, key: line.slice(0, eq).replace(/\s+$/, ""), rest: line.slice(eq + 1).trim() });
+    chain.push({ n, key: line.slice(0, eq).replace(/\s+$/, ""), value: line.slice(eq + 1).trim() });
   }
   close();
   return out.join("\n");
