@@ -10,31 +10,44 @@
  * that opens a multi-line value) ends the chain. Indentation is left as written (templates indent by two).
  */
 
-interface Scan {
-  /** Index of the first top-level "=" (not "==", "=>" or "<=" etc.), or -1. */
-  eq: number;
-  /** Net bracket change after the "=". */
-  net: number;
-}
+const QUOTE = 34; // "
+const BACKSLASH = 92;
+const HASH = 35;
+const SLASH = 47;
+const EQ = 61;
+const GT = 62;
+const LT = 60;
+const BANG = 33;
 
-function scanLine(line: string): Scan {
+/**
+ * The index of a line's first top-level "=" (not "==", "=>", "<=", "!=", ">="; not in a string or after a comment)
+ * when the rest of the line opens and closes the same number of brackets, else -1. Char codes, no allocation: it
+ * runs on every line of multi-megabyte files.
+ */
+function assignmentEq(line: string): number {
   let eq = -1;
   let net = 0;
   let inString = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
+  const n = line.length;
+  for (let i = 0; i < n; i++) {
+    const c = line.charCodeAt(i);
     if (inString) {
-      if (c === "\\") i++;
-      else if (c === '"') inString = false;
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
       continue;
     }
-    if (c === '"') inString = true;
-    else if (c === "#" || (c === "/" && line[i + 1] === "/")) break;
-    else if (eq === -1 && c === "=" && line[i + 1] !== "=" && line[i + 1] !== ">" && !"=!<>".includes(line[i - 1] ?? "")) eq = i;
-    else if (eq !== -1 && "([{".includes(c)) net++;
-    else if (eq !== -1 && ")]}".includes(c)) net--;
+    if (c === QUOTE) inString = true;
+    else if (c === HASH || (c === SLASH && line.charCodeAt(i + 1) === SLASH)) break;
+    else if (eq === -1) {
+      if (c === EQ && i > 0) {
+        const next = line.charCodeAt(i + 1);
+        const prev = line.charCodeAt(i - 1);
+        if (next !== EQ && next !== GT && prev !== EQ && prev !== BANG && prev !== LT && prev !== GT) eq = i;
+      }
+    } else if (c === 40 || c === 91 || c === 123) net++; // ( [ {
+    else if (c === 41 || c === 93 || c === 125) net--; // ) ] }
   }
-  return { eq, net };
+  return net === 0 ? eq : -1;
 }
 
 /**
@@ -50,7 +63,7 @@ export function alignAssignments(chain: ReadonlyArray<{ key: string; value: stri
 /** Aligns the attribute chains of HCL text (a template's output): see the rule above. */
 export function alignHcl(text: string): string {
   const lines = text.split("\n");
-  const out = [...lines];
+  const out = lines;
   let chain: Array<{ n: number; key: string; value: string }> = [];
   const close = () => {
     const aligned = alignAssignments(chain);
@@ -59,14 +72,14 @@ export function alignHcl(text: string): string {
   };
   for (let n = 0; n < lines.length; n++) {
     const line = lines[n];
-    const trimmed = line.trim();
-    const { eq, net } = scanLine(line);
-    const isAssign = trimmed !== "" && !trimmed.startsWith("#") && !trimmed.startsWith("//") && eq > 0 && line.slice(0, eq).trim() !== "" && net === 0;
-    if (!isAssign) {
-      close();
+    // A blank or comment line has no "=" outside a comment, so eq > 0 also says the line is neither.
+    const eq = line.includes("=") ? assignmentEq(line) : -1;
+    const key = eq > 0 ? line.slice(0, eq).trimEnd() : "";
+    if (key.trim() === "") {
+      if (chain.length) close();
       continue;
     }
-    chain.push({ n, key: line.slice(0, eq).replace(/\s+$/, ""), value: line.slice(eq + 1).trim() });
+    chain.push({ n, key, value: line.slice(eq + 1).trim() });
   }
   close();
   return out.join("\n");
