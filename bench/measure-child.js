@@ -9,6 +9,9 @@ const started = process.hrtime.bigint();
 process.on("exit", () => {
   const u = process.resourceUsage();
   const out = process.env.ORGTRUST_BENCH_USAGE;
-  if (out) fs.writeFileSync(out, JSON.stringify({ cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000, maxRssMb: u.maxRSS / 1024, wallMs: Number(process.hrtime.bigint() - started) / 1e6 }));
+  // Which of the heavy libraries the command loaded (a command should load only what it uses).
+  const loaded = Object.keys(require.cache);
+  const heavy = { awsSdk: loaded.some((f) => /node_modules[\\/]@aws-sdk[\\/]client-/.test(f)), cdktf: loaded.some((f) => /node_modules[\\/](cdktf|@cdktf[\\/]provider-aws)[\\/]/.test(f)) };
+  if (out) fs.writeFileSync(out, JSON.stringify({ cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000, maxRssMb: u.maxRSS / 1024, wallMs: Number(process.hrtime.bigint() - started) / 1e6, heavy }));
 });
 require(path.join(__dirname, "..", "dist", "cli", "main.js")).main(process.argv);

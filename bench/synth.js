@@ -32,7 +32,8 @@ function measure(args, profileDir) {
 
 function row(label, m, targetMs) {
   const target = targetMs === undefined ? "" : `   target ${targetMs / 1000} s: ${m.wallMs < targetMs ? "met" : "MISSED"}`;
-  console.log(`  ${label.padEnd(34)} wall ${(m.wallMs / 1000).toFixed(2).padStart(6)} s   CPU ${(m.cpuMs / 1000).toFixed(2).padStart(6)} s   peak RSS ${m.maxRssMb.toFixed(0).padStart(5)} MB${target}`);
+  const loads = m.heavy ? `   loads AWS SDK clients: ${m.heavy.awsSdk ? "yes" : "no"}, cdktf: ${m.heavy.cdktf ? "yes" : "no"}` : "";
+  console.log(`  ${label.padEnd(34)} wall ${(m.wallMs / 1000).toFixed(2).padStart(6)} s   CPU ${(m.cpuMs / 1000).toFixed(2).padStart(6)} s   peak RSS ${m.maxRssMb.toFixed(0).padStart(5)} MB${target}${loads}`);
 }
 
 const snapshot = syntheticSnapshot();
@@ -40,7 +41,8 @@ fs.writeFileSync(path.join(work, "org.json"), serializeSnapshot(snapshot));
 fs.writeFileSync(path.join(work, "orgtrust.yaml"), CONFIG);
 const example = path.join(REPO, "examples", "orgtrust.yaml");
 console.log(`# orgtrust synth/generate benchmark (${os.cpus().length} vCPU ${os.cpus()[0] ? os.cpus()[0].model : ""}, Node ${process.version})`);
-// Issue 3 asks for each synth of the example in under 3 s; the example rows say whether that target is met.
+// Issue 3 asks for each synth of the example in under 3 s; the example rows say whether that target is met. Issue 14
+// asks for generate of the synthetic org in under 1 s; its row says whether that is met.
 for (const [label, cfg, snap, synthTargetMs] of [
   ["example (30 accounts, 9 integrations)", example, path.join(REPO, "examples", "org.json"), 3000],
   [`synthetic (${snapshot.accounts.length} accounts, ${snapshot.organizationalUnits.length} OUs, 9 integrations)`, path.join(work, "orgtrust.yaml"), path.join(work, "org.json"), undefined],
@@ -48,7 +50,7 @@ for (const [label, cfg, snap, synthTargetMs] of [
   console.log(`\n${label}`);
   row("orgtrust synth", measure(["synth", "--config", cfg, "--snapshot", snap, "--out", path.join(work, "synth")]), synthTargetMs);
   row("orgtrust synth --hcl", measure(["synth", "--hcl", "--config", cfg, "--snapshot", snap, "--out", path.join(work, "hcl")]), synthTargetMs);
-  row("orgtrust generate (all consumers)", measure(["generate", "--config", cfg, "--snapshot", snap, "--out", path.join(work, "gen")]));
+  row("orgtrust generate (all consumers)", measure(["generate", "--config", cfg, "--snapshot", snap, "--out", path.join(work, "gen")]), synthTargetMs === undefined ? 1000 : undefined);
   row("orgtrust generate --check", measure(["generate", "--check", "--config", cfg, "--snapshot", snap, "--out", path.join(work, "gen")]));
   if (synthTargetMs !== undefined) continue;
   for (const [what, args] of [

@@ -9,7 +9,7 @@ import { DEFAULT_CONFIG_FILE, loadConfig, type LoadedConfig } from "../config/lo
 import type { ExtraExclusions } from "../config/exclusions";
 import type { AwsOptions } from "../aws/options";
 import { awsTuningFromEnv } from "./env";
-import { discoverOrganization, type DiscoveryResult } from "../org/discover";
+import type { DiscoveryResult } from "../org/discover";
 import { checkManagementAccount, type ScopeFlags } from "../org/scope-rules";
 import { loadSnapshot, type Snapshot } from "../org/snapshot";
 import { snapshotPathOf } from "../plan/inputs";
@@ -171,6 +171,8 @@ export async function orgFrom(
     if (flags.roleArn || flags.profile) throw new InputError("--snapshot: cannot be combined with --profile or --role-arn, which are for live discovery (fix: drop one of them)");
     result = { snapshot: loadSnapshot(file) };
   } else {
+    // Loaded here, not at the top: the AWS SDK is needed only for live discovery (a snapshot run starts faster).
+    const { discoverOrganization } = await import("../org/discover");
     const live = await discoverOrganization({
       ...awsOptionsFrom(flags, loaded),
       tags: opts.tags,

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { assertWritable } from "../common/atomic-write";
-import { minimumCalls } from "../org/discover";
 import { describeReason, summarizeScope, type Scope } from "../org/scope";
 import { saveSnapshot, snapshotHash, type Snapshot } from "../org/snapshot";
 import { addAwsOptions, addCommonOptions, loadOptionalConfig, makeLogger, orgFrom, printJson, type AwsCliOptions, type CommonOptions } from "./common";
@@ -84,4 +83,3 @@ export function summaryText(snapshot: Snapshot, scope: Scope, out: string | unde
   return `${lines.join("\n")}\n`;
 }
 
-export { minimumCalls };

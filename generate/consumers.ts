@@ -4,8 +4,8 @@ import { InputError } from "../common/errors";
 import { TEMPLATES_DIR } from "../common/paths";
 import type { ResolvedIntegration, ResolvedIntegrationOf } from "../config/resolve";
 import { APONO_DEFAULT_RESOURCE_TYPES, type ConsumerName } from "../config/schema";
-import type { TemplateContext } from "./context";
-import { assignIdentifiers, type IdentifierItem, type SlugRules } from "./identifiers";
+import type { BaseContext, ConsumerPart, TemplateContext } from "./context";
+import { assignIdentifiers, type Collision, type IdentifierItem, type SlugRules } from "./identifiers";
 import { formatFromFileName, type OutputFormat } from "./render";
 
 /**
@@ -29,8 +29,8 @@ export interface ConsumerDefinition<C extends ResolvedIntegration["consumer"] = 
    * external ID value is always written (AWS does not treat it as a secret), the file mode 0600.
    */
   writesExternalId?: boolean;
-  /** Adds identifiers and consumer data to the context (and collisions to ctx.collisions). */
-  prepare?(ctx: TemplateContext, integration: ResolvedIntegrationOf<C>): void;
+  /** The consumer's part of the context (identifiers, extra values, collisions, ctx.consumer), derived from the base context. */
+  prepare?(ctx: BaseContext, integration: ResolvedIntegrationOf<C>): ConsumerPart;
   /** The files to render for this context. */
   files(ctx: TemplateContext, integration: ResolvedIntegrationOf<C>): ConsumerFile[];
 }
@@ -76,11 +76,11 @@ export function backstageProcessorEntityName(accountName: string): string {
 }
 
 /** Why the processor's (or the aws-org provider's) unfiltered account list would not be the accounts in scope. */
-function backstageListingProblems(ctx: TemplateContext): string[] {
+function backstageListingProblems(ctx: BaseContext, entityNames: ReadonlyMap<string, string>): string[] {
   const out: string[] = [];
   if (ctx.exclusions.any) out.push(`${ctx.excluded.length} of the organization's ${ctx.snapshot.accountCount} accounts ${ctx.excluded.length === 1 ? "is" : "are"} out of scope`);
   if (ctx.partition !== "aws") out.push(`it reads Organizations in us-east-1 (partition aws) only, not in ${ctx.partition}`);
-  const renamed = ctx.accounts.filter((a) => backstageProcessorEntityName(a.name) !== a.names.entity).length;
+  const renamed = ctx.accounts.filter((a) => backstageProcessorEntityName(a.name) !== entityNames.get(a.id)).length;
   if (renamed) out.push(`${renamed} account names do not make unique valid entity names the way it derives them`);
   return out;
 }
@@ -107,13 +107,17 @@ export const PARTITION_REGIONS: Record<string, string[]> = {
   "aws-cn": ["cn-north-1", "cn-northwest-1"],
 };
 
-const accountItems = (ctx: TemplateContext): IdentifierItem[] => ctx.accounts.map((a) => ({ key: a.id, name: a.name }));
+const accountItems = (ctx: BaseContext): IdentifierItem[] => ctx.accounts.map((a) => ({ key: a.id, name: a.name }));
 
-/** Assigns one identifier kind to every in-scope account (names[field]) and records the collisions. */
-function nameAccounts(ctx: TemplateContext, field: string, kind: string, rules: SlugRules, reserved: string[] = []): Set<string> {
+/** A consumer's part, empty, for its prepare hook to fill. */
+const newPart = () => ({ accountNames: {} as Record<string, Map<string, string>>, accountExtra: {} as NonNullable<ConsumerPart["accountExtra"]>, ouNames: {} as Record<string, Map<string, string>>, collisions: [] as Collision[], consumer: {} as Record<string, unknown> });
+type Part = ReturnType<typeof newPart>;
+
+/** Assigns one identifier kind to every in-scope account (the part's names[field]) and records the collisions. */
+function nameAccounts(part: Part, ctx: BaseContext, field: string, kind: string, rules: SlugRules, reserved: string[] = []): Set<string> {
   const r = assignIdentifiers(kind, accountItems(ctx), rules, reserved);
-  for (const a of ctx.accounts) a.names[field] = r.names.get(a.id)!;
-  ctx.collisions.push(...r.collisions);
+  part.accountNames[field] = r.names;
+  part.collisions.push(...r.collisions);
   return new Set(r.names.values());
 }
 
@@ -133,11 +137,12 @@ function profileSettings(i: ResolvedIntegrationOf<"steampipe" | "aws-cli">, defa
 export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } = {
   backstage: {
     prepare(ctx, i) {
-      nameAccounts(ctx, "entity", "Backstage entity name", { style: "backstage", maxLength: 63 });
+      const part = newPart();
+      nameAccounts(part, ctx, "entity", "Backstage entity name", { style: "backstage", maxLength: 63 });
       const { ownerTag, defaultOwner } = i.options;
-      for (const a of ctx.accounts) a.extra.owner = a.tags[ownerTag] || defaultOwner;
+      part.accountExtra.owner = (a) => a.tags[ownerTag] || defaultOwner;
       const chosen: BackstageCatalog = i.options.catalog;
-      const reasons = backstageListingProblems(ctx);
+      const reasons = backstageListingProblems(ctx, part.accountNames.entity);
       if ((chosen === "processor" || chosen === "aws-org-provider") && reasons.length) {
         throw new InputError(
           `integrations.${i.name}.options.catalog: ${chosen} lists every account of the organization, which is wrong here: ${reasons.join("; ")} (fix: set options.catalog to auto or static)`,
@@ -147,7 +152,7 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
       // The processor and the rest of the app read credentials from one config each: this key holds the processor's
       // (the integration name is a valid config key part: config/rules.ts checks it at load).
       const configKey = `orgtrust.${i.name}`;
-      ctx.consumer = {
+      part.consumer = {
         mode,
         staticEntities: mode === "static",
         processor: mode === "processor",
@@ -172,6 +177,7 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
         partition: ctx.partition === "aws" ? null : ctx.partition,
         stsRegion: ctx.homeRegion === "us-east-1" ? null : ctx.homeRegion,
       };
+      return part;
     },
     files: (ctx) => [
       { template: tpl("backstage", "app-config.yaml.hbs"), output: "app-config.yaml", format: "yaml" },
@@ -188,13 +194,15 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
       else if (!ctx.cover.exact) reason = `no set of OUs covers exactly the accounts in scope (${ctx.cover.uncovered.length} in-scope accounts sit beside excluded ones)`;
       else if (mgmtInScope && !rootTargeted) reason = "the management account is in scope but no OU holds it";
       else if (!mgmtInScope && rootTargeted) reason = "the management account is out of scope but discovery from the root would include it";
-      ctx.consumer = {
+      return {
+        consumer: {
         mode: reason ? "accountRoleArns" : "ouId",
         reason,
         /** Comma-separated OU IDs, or null when the whole org is in scope (then ouId is left out). */
         ouId: reason || rootTargeted ? null : ctx.cover.targets.join(","),
         accountRoleArns: ctx.accounts.map((a) => (a.id === ctx.roles.discovery.accountId ? ctx.roles.discovery.arn : a.memberRoleArn)),
         identifier: i.options.identifier ?? i.name,
+        },
       };
     },
     files: () => [
@@ -211,7 +219,8 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
       // The identifier before the ":" of "{identifier}:{random_string}" (pipes-docs docs/integrations/aws.md).
       const identifier = ctx.externalId.prefix?.replace(/:$/, "") ?? (i.externalId.source === "value" ? i.externalId.value.split(":")[0] || null : null);
       const permitted = i.options.permittedExternalIdIdentifiers ?? (identifier ? [identifier] : []);
-      ctx.consumer = {
+      return {
+        consumer: {
         resourceType: org ? "pipes_organization_integration" : "pipes_tenant_integration",
         organizationHandle: org ?? null,
         tenantHandle: tenant ?? null,
@@ -222,6 +231,7 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
         handlePrefix: i.options.handlePrefix,
         permittedExternalIdIdentifiers: permitted,
         resourceName: i.name.replace(/-/g, "_"),
+        },
       };
     },
     files: () => [{ template: tpl("turbot-pipes", "pipes.tf.hbs"), output: "pipes.tf", format: "hcl" }],
@@ -230,11 +240,12 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
   steampipe: {
     writesExternalId: true,
     prepare(ctx, i) {
+      const part = newPart();
       const prefix = i.options.connectionPrefix;
       const settings = profileSettings(i, "steampipe");
-      const connections = nameAccounts(ctx, "connection", "Steampipe connection name", { style: "snake", maxLength: 63, prefix, leadingLetter: "a_" }, ["aws"]);
+      const connections = nameAccounts(part, ctx, "connection", "Steampipe connection name", { style: "snake", maxLength: 63, prefix, leadingLetter: "a_" }, ["aws"]);
       const profilePrefix = i.options.profilePrefix;
-      nameAccounts(ctx, "profile", "AWS profile name", { style: "snake", maxLength: 64, prefix: profilePrefix }, ["default", ...(settings.sourceProfile ? [settings.sourceProfile] : [])]);
+      nameAccounts(part, ctx, "profile", "AWS profile name", { style: "snake", maxLength: 64, prefix: profilePrefix }, ["default", ...(settings.sourceProfile ? [settings.sourceProfile] : [])]);
       // One aggregator per OU that holds in-scope accounts, mirroring the OU tree (same namespace as connections).
       const ous = ctx.ous.filter((o) => !o.excluded && o.inScopeAccountIds.length);
       const r = assignIdentifiers(
@@ -243,15 +254,16 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
         { style: "snake", maxLength: 63, prefix },
         ["aws", ...connections],
       );
-      ctx.collisions.push(...r.collisions);
-      const connectionOf = new Map(ctx.accounts.map((a) => [a.id, a.names.connection]));
-      for (const o of ous) o.names.aggregator = r.names.get(o.id)!;
-      ctx.consumer = {
+      part.collisions.push(...r.collisions);
+      const connectionOf = part.accountNames.connection;
+      part.ouNames.aggregator = r.names;
+      part.consumer = {
         ...settings,
         // Aggregator members sorted by connection name, for readers.
         allConnections: [...connections].sort(),
-        aggregators: ous.map((o) => ({ name: o.names.aggregator, ouId: o.id, ouPath: o.path, connections: o.inScopeAccountIds.map((id) => connectionOf.get(id)!).sort() })),
+        aggregators: ous.map((o) => ({ name: r.names.get(o.id)!, ouId: o.id, ouPath: o.path, connections: o.inScopeAccountIds.map((id) => connectionOf.get(id)!).sort() })),
       };
+      return part;
     },
     files: () => [
       { template: tpl("steampipe", "aws.spc.hbs"), output: "aws.spc", format: "hcl" },
@@ -271,7 +283,8 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
         [k.excludedOrganizationalUnitIds, ctx.exclusions.matchedOrganizationalUnits.join(sep)],
         [k.excludedAccountIds, ctx.exclusions.accountsOutsideExcludedOus.join(sep)],
       ];
-      ctx.consumer = {
+      return {
+        consumer: {
         memberRoleName: ctx.roles.member.nameWithPath,
         type: APONO_ORG_INTEGRATION.type,
         name: i.options.integrationName ?? `AWS Organization ${ctx.organization.id}`,
@@ -280,6 +293,7 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
         connectedResourceTypes: i.options.connectedResourceTypes,
         config: entries.map(([key, value]) => ({ key, value })),
         resourceName: i.name.replace(/-/g, "_"),
+        },
       };
     },
     files: () => [{ template: tpl("apono", "apono.tf.hbs"), output: "apono.tf", format: "hcl" }],
@@ -287,7 +301,8 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
 
   cloudquery: {
     prepare(ctx, i) {
-      ctx.consumer = {
+      return {
+        consumer: {
         sourceName: i.options.sourceName,
         version: i.options.version,
         tables: i.options.tables,
@@ -301,6 +316,7 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
         // which trust only it; without it CloudQuery assumes them from the discovery-role session
         // (client/organizations.go loadOrgAccounts). Its Account shape requires an id (an alias in CloudQuery's logs).
         memberTrustedPrincipalId: i.trustedPrincipal.split(":")[4] || "trusted-principal",
+        },
       };
     },
     files: () => [{ template: tpl("cloudquery", "aws.yml.hbs"), output: "aws.yml", format: "yaml" }],
@@ -309,12 +325,14 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
   "c7n-org": {
     writesExternalId: true,
     prepare(ctx) {
-      nameAccounts(ctx, "account", "c7n-org account name", { style: "kebab", maxLength: 128 });
-      for (const a of ctx.accounts) a.extra.tags = [...a.ouPathPrefixes.map((p) => `path:${p}`), ...a.tagList.map((t) => `${t.key}:${t.value}`)];
+      const part = newPart();
+      nameAccounts(part, ctx, "account", "c7n-org account name", { style: "kebab", maxLength: 128 });
+      part.accountExtra.tags = (a) => [...a.ouPathPrefixes.map((p) => `path:${p}`), ...a.tagList.map((t) => `${t.key}:${t.value}`)];
       // c7n-org resolves the region "all" by calling ec2:DescribeRegions in us-east-1 (tools/c7n_org/c7n_org/cli.py
       // resolve_regions, 3bfdfe76), which does not exist in aws-us-gov / aws-cn: there the regions are listed.
       const all = PARTITION_REGIONS[ctx.partition] ?? ["all"];
-      ctx.consumer = { regions: ctx.allRegions ? all : ctx.regions };
+      part.consumer = { regions: ctx.allRegions ? all : ctx.regions };
+      return part;
     },
     files: () => [{ template: tpl("c7n-org", "accounts.yml.hbs"), output: "accounts.yml", format: "yaml" }],
   },
@@ -322,20 +340,24 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
   "aws-cli": {
     writesExternalId: true,
     prepare(ctx, i) {
+      const part = newPart();
       const settings = profileSettings(i, `orgtrust-${i.name}`);
-      nameAccounts(ctx, "profile", "AWS profile name", { style: "kebab", maxLength: 64, prefix: i.options.profilePrefix }, [
+      nameAccounts(part, ctx, "profile", "AWS profile name", { style: "kebab", maxLength: 64, prefix: i.options.profilePrefix }, [
         "default",
         ...(settings.sourceProfile ? [settings.sourceProfile] : []),
       ]);
-      ctx.consumer = settings;
+      part.consumer = settings;
+      return part;
     },
     files: () => [{ template: tpl("aws-cli", "aws-config.hbs"), output: "aws-config", format: "ini" }],
   },
 
   terraform: {
     prepare(ctx, i) {
-      nameAccounts(ctx, "alias", "Terraform provider alias", { style: "snake", maxLength: 64, prefix: i.options.aliasPrefix, leadingLetter: "account_" });
-      ctx.consumer = { sessionName: i.options.sessionName ?? `orgtrust-${i.name}`, region: i.regions.find((r) => r !== "*") ?? i.homeRegion };
+      const part = newPart();
+      nameAccounts(part, ctx, "alias", "Terraform provider alias", { style: "snake", maxLength: 64, prefix: i.options.aliasPrefix, leadingLetter: "account_" });
+      part.consumer = { sessionName: i.options.sessionName ?? `orgtrust-${i.name}`, region: i.regions.find((r) => r !== "*") ?? i.homeRegion };
+      return part;
     },
     files: () => [{ template: tpl("terraform", "providers.tf.hbs"), output: "providers.tf", format: "hcl" }],
   },
@@ -344,8 +366,10 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
 /** A custom template (integration consumer is a .hbs path): generic identifiers, one output file. */
 export const CUSTOM_CONSUMER: ConsumerDefinition<"custom"> = {
   prepare(ctx) {
-    nameAccounts(ctx, "slug", "identifier (slug)", { style: "kebab", maxLength: 128 });
-    nameAccounts(ctx, "snake", "identifier (snake)", { style: "snake", maxLength: 128, leadingLetter: "a_" });
+    const part = newPart();
+    nameAccounts(part, ctx, "slug", "identifier (slug)", { style: "kebab", maxLength: 128 });
+    nameAccounts(part, ctx, "snake", "identifier (snake)", { style: "snake", maxLength: 128, leadingLetter: "a_" });
+    return part;
   },
   files(_ctx, i) {
     // A file name inside the output folder (config/rules.ts checks it at load).

@@ -173,16 +173,116 @@ export interface ContextInputs {
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Builds the context (without consumer names/data, which the registry adds). */
-export function buildContext(input: ContextInputs): TemplateContext {
+/** An in-scope account before any consumer has named it. */
+export type BaseAccount = Omit<ContextAccount, "names" | "extra">;
+/** An OU before any consumer has named it. */
+export type BaseOu = Omit<ContextOu, "names">;
+/** The context every consumer derives its part from: what the snapshot, scope and integration say, nothing consumer-specific. */
+export type BaseContext = Omit<TemplateContext, "accounts" | "ous" | "collisions" | "consumer"> & { accounts: BaseAccount[]; ous: BaseOu[] };
+
+/**
+ * What one consumer adds to the context (its `prepare` hook returns it; nothing mutates the base context):
+ * identifiers by kind for accounts and OUs, per-account extra values, its collisions and its settings.
+ */
+export interface ConsumerPart {
+  /** names[field] of each account: field -> (account ID -> identifier). */
+  accountNames?: Record<string, ReadonlyMap<string, string>>;
+  /** extra[field] of each account, computed from the account. */
+  accountExtra?: Record<string, (a: BaseAccount) => unknown>;
+  /** names[field] of each OU that has one: field -> (OU ID -> identifier). */
+  ouNames?: Record<string, ReadonlyMap<string, string>>;
+  collisions?: Collision[];
+  /** ctx.consumer ({} when absent). */
+  consumer?: Record<string, unknown>;
+}
+
+/** What an account's context entry takes from the snapshot alone, whatever the integration: computed once per snapshot account. */
+interface SharedAccount {
+  state: string;
+  path: Array<{ id: string; name: string }>;
+  tags: Record<string, string>;
+  tagList: Array<{ key: string; value: string }>;
+}
+const sharedAccounts = new WeakMap<SnapshotAccount, SharedAccount>();
+/** OU paths of a snapshot by parent ID ("/" for the root), computed once per snapshot. */
+const ouPathsBySnapshot = new WeakMap<Snapshot, { names: Map<string, string>; byParent: Map<string, { ouPath: string; prefixes: string[] }> }>();
+
+function sharedAccount(a: SnapshotAccount): SharedAccount {
+  let r = sharedAccounts.get(a);
+  if (!r) {
+    const tagList = Object.keys(a.tags)
+      .sort(byString)
+      .map((key) => ({ key, value: a.tags[key] }));
+    r = { state: a.state.toLowerCase(), path: a.path.map((e) => ({ id: e.id, name: e.name })), tags: tagRecord(Object.entries(a.tags)), tagList };
+    sharedAccounts.set(a, r);
+  }
+  return r;
+}
+
+function ouPaths(s: Snapshot) {
+  let r = ouPathsBySnapshot.get(s);
+  if (!r) {
+    r = { names: new Map<string, string>([[s.root.id, s.root.name], ...s.organizationalUnits.map((o): [string, string] => [o.id, o.name])]), byParent: new Map() };
+    ouPathsBySnapshot.set(s, r);
+  }
+  return r;
+}
+
+/** Builds one integration's context: the base context, then the consumer's part (from `prepare`, given the base). */
+export function buildContext(input: ContextInputs, prepare?: (base: BaseContext) => ConsumerPart): TemplateContext {
+  const base = baseContext(input);
+  return withConsumerPart(base, prepare ? prepare(base) : {});
+}
+
+/** The context with a consumer's part: every account and OU gets its names (and accounts their extra values). */
+export function withConsumerPart(base: BaseContext, part: ConsumerPart): TemplateContext {
+  const accountNames = Object.entries(part.accountNames ?? {});
+  const accountExtra = Object.entries(part.accountExtra ?? {});
+  const ouNames = Object.entries(part.ouNames ?? {});
+  const accounts = base.accounts.map((a): ContextAccount => {
+    const names: Record<string, string> = {};
+    for (const [field, m] of accountNames) names[field] = m.get(a.id)!;
+    const extra: Record<string, unknown> = {};
+    for (const [field, f] of accountExtra) extra[field] = f(a);
+    // A literal, not a spread: one object shape for every account (5,000 accounts x every consumer).
+    return {
+      id: a.id,
+      name: a.name,
+      email: a.email,
+      arn: a.arn,
+      state: a.state,
+      isManagementAccount: a.isManagementAccount,
+      parentId: a.parentId,
+      ouPath: a.ouPath,
+      ouPathPrefixes: a.ouPathPrefixes,
+      path: a.path,
+      tags: a.tags,
+      tagList: a.tagList,
+      memberRoleArn: a.memberRoleArn,
+      names,
+      extra,
+    };
+  });
+  const ous = base.ous.map((o): ContextOu => {
+    const names: Record<string, string> = {};
+    for (const [field, m] of ouNames) {
+      const v = m.get(o.id);
+      if (v !== undefined) names[field] = v;
+    }
+    return { ...o, names };
+  });
+  return { ...base, accounts, ous, collisions: [...(part.collisions ?? [])], consumer: part.consumer ?? {} };
+}
+
+/** The base context (no consumer names or data): what every consumer of this integration derives its part from. */
+export function baseContext(input: ContextInputs): BaseContext {
   const { snapshot: s, integration: i, scope, cover } = input;
   const p = i.partition;
-  const ouNames = new Map<string, string>([[s.root.id, s.root.name], ...s.organizationalUnits.map((o): [string, string] => [o.id, o.name])]);
+  const { names: ouNames, byParent: parentPaths } = ouPaths(s);
   const pathString = (ids: string[]) => (ids.length ? `/${ids.map((id) => ouNames.get(id) ?? id).join("/")}` : "/");
   const accountOuIds = (a: SnapshotAccount) => a.path.slice(1).map((e) => e.id);
   const prefixes = (ids: string[]) => ids.map((_, n) => pathString(ids.slice(0, n + 1)));
-  // Accounts under one parent share their OU path: computed once per parent, not once per account.
-  const parentPaths = new Map<string, { ouPath: string; prefixes: string[] }>();
+  // Accounts under one parent share their OU path: computed once per parent (and snapshot), not once per account.
   const parentPath = (a: SnapshotAccount) => {
     let r = parentPaths.get(a.parentId);
     if (!r) {
@@ -194,28 +294,24 @@ export function buildContext(input: ContextInputs): TemplateContext {
   };
   const memberNameWithPath = `${i.memberRole.path.slice(1)}${i.memberRole.name}`;
 
-  const accounts: ContextAccount[] = scope.inScope.map((a) => {
+  // The arrays and records taken from the snapshot (path, tags, OU path prefixes) are shared between contexts: read only.
+  const accounts: BaseAccount[] = scope.inScope.map((a) => {
     const ou = parentPath(a);
-    const tagList = Object.keys(a.tags)
-      .sort(byString)
-      .map((key) => ({ key, value: a.tags[key] }));
-    const memberRoleArn = iamRoleArn(p, a.id, i.memberRole.name, i.memberRole.path);
+    const sh = sharedAccount(a);
     return {
       id: a.id,
       name: a.name,
       email: a.email,
       arn: a.arn,
-      state: a.state.toLowerCase(),
+      state: sh.state,
       isManagementAccount: a.isManagementAccount,
       parentId: a.parentId,
       ouPath: ou.ouPath,
-      ouPathPrefixes: [...ou.prefixes],
-      path: a.path.map((e) => ({ id: e.id, name: e.name })),
-      tags: tagRecord(Object.entries(a.tags)),
-      tagList,
-      memberRoleArn,
-      names: {},
-      extra: {},
+      ouPathPrefixes: ou.prefixes,
+      path: sh.path,
+      tags: sh.tags,
+      tagList: sh.tagList,
+      memberRoleArn: iamRoleArn(p, a.id, i.memberRole.name, i.memberRole.path),
     };
   });
 
@@ -237,7 +333,7 @@ export function buildContext(input: ContextInputs): TemplateContext {
     else m.set(k, [v]);
   };
   for (const a of scope.inScope) for (const id of accountOuIds(a)) push(below, id, a.id);
-  const ous: ContextOu[] = s.organizationalUnits
+  const ous: BaseOu[] = s.organizationalUnits
     .map((o) => {
       const ids = [...o.path.slice(1).map((e) => e.id), o.id];
       return {
@@ -249,12 +345,11 @@ export function buildContext(input: ContextInputs): TemplateContext {
         tags: tagRecord(Object.entries(o.tags)),
         excluded: scope.excludedOuIds.has(o.id),
         inScopeAccountIds: [...(below.get(o.id) ?? [])].sort(byString),
-        names: {},
       };
     })
     .sort((a, b) => byString(a.path, b.path) || byString(a.id, b.id));
 
-  const childrenOf = new Map<string, ContextOu[]>();
+  const childrenOf = new Map<string, BaseOu[]>();
   for (const o of ous) push(childrenOf, o.parentId, o);
   const directAccounts = new Map<string, string[]>();
   for (const a of scope.inScope) push(directAccounts, a.parentId, a.id);
@@ -311,7 +406,5 @@ export function buildContext(input: ContextInputs): TemplateContext {
       accountsOutsideExcludedOus: scope.excluded.filter((e) => !e.reasons.some((r) => r.kind === "excluded-ou")).map((e) => e.account.id),
     },
     cover: { targets: [...cover.targets], exact: cover.exact, uncovered: cover.uncovered.map((u) => ({ accountId: u.account.id, reason: u.reason })) },
-    collisions: [],
-    consumer: {},
   };
 }

@@ -66,6 +66,7 @@ export function jsonValue(v: unknown, indent?: number): string {
   return JSON.stringify(v, null, indent);
 }
 
+const HCL_PLAIN = /^[\x20\x21\x23\x26-\x5b\x5d-\x7e]*$/;
 const HCL_ESCAPES: Record<string, string> = { "\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
 /**
@@ -76,6 +77,8 @@ const HCL_ESCAPES: Record<string, string> = { "\\": "\\\\", '"': '\\"', "\n": "\
  * that is not in NFC cannot be written so that it reads back as itself: it is refused instead of silently changed.
  */
 export function hclString(s: string): string {
+  // Printable ASCII without \ " $ % needs no escape (and is NFC): most names, IDs and ARNs, written as they are.
+  if (HCL_PLAIN.test(s)) return `"${s}"`;
   if (s.normalize("NFC") !== s) throw new Error(`hcl cannot represent a string that is not in Unicode NFC (HCL readers normalise it): ${JSON.stringify(s.slice(0, 40))}`);
   const body = s
     .replace(/[\\"\n\r\t]|[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => HCL_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)

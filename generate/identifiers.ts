@@ -34,6 +34,21 @@ const SEP: Record<SlugStyle, string> = { kebab: "-", snake: "_", backstage: "-" 
  *   requires. Names match the provider's own for ordinary account names.
  */
 export function slugify(name: string, style: SlugStyle): string {
+  // Every consumer slugs the same account names (5,000 of them, several styles): each is computed once.
+  const cache = SLUGS[style];
+  let slug = cache.get(name);
+  if (slug === undefined) {
+    if (cache.size >= SLUG_CACHE_MAX) cache.clear();
+    slug = computeSlug(name, style);
+    cache.set(name, slug);
+  }
+  return slug;
+}
+
+const SLUG_CACHE_MAX = 100_000;
+const SLUGS: Record<SlugStyle, Map<string, string>> = { kebab: new Map(), snake: new Map(), backstage: new Map() };
+
+function computeSlug(name: string, style: SlugStyle): string {
   const lower = name.trim().toLocaleLowerCase("en-US").normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
   if (style === "backstage") return lower.replace(/[^a-z0-9-]/g, "-").replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "");
   const sep = SEP[style];
@@ -86,7 +101,9 @@ export function assignIdentifiers(kind: string, items: readonly IdentifierItem[]
   const groups = new Map<string, IdentifierItem[]>();
   for (const item of sorted) {
     const b = base(item);
-    groups.set(b, [...(groups.get(b) ?? []), item]);
+    const group = groups.get(b);
+    if (group) group.push(item);
+    else groups.set(b, [item]);
   }
   const names = new Map<string, string>();
   const taken = new Set(reservedSet);

@@ -148,13 +148,22 @@ export function renderIntegrations(opts: Omit<GenerateOptions, "check" | "loaded
   const out: RenderedIntegration[] = [];
   const seenPaths = new Map<string, string>();
   const exclusions = opts.exclusions ?? NO_EXTRA_EXCLUSIONS;
+  // Integrations with the same rules share one scope and OU cover (both read only): nine consumers of one org
+  // computed them nine times. Warnings are the same either way (a repeated one is reported once, above).
+  const scopes = new Map<string, { scope: Scope; cover: ReturnType<typeof computeOuCover> }>();
   for (const i of opts.integrations) {
-    const scope = scopeWithChecks(opts.snapshot, integrationRules(i, exclusions), exclusions, log, "exclusions");
-    const cover = computeOuCover(scope);
+    const rules = integrationRules(i, exclusions);
+    const key = JSON.stringify(rules);
+    let sc = scopes.get(key);
+    if (!sc) {
+      const scope = scopeWithChecks(opts.snapshot, rules, exclusions, log, "exclusions");
+      sc = { scope, cover: computeOuCover(scope) };
+      scopes.set(key, sc);
+    }
+    const { scope, cover } = sc;
     const def = consumerDefinition(i);
     const externalId = externalIdFor(i, opts.inlineSecrets && def.usesExternalId !== false, opts.env ?? process.env, !!def.writesExternalId);
-    const context = buildContext({ snapshot: opts.snapshot, snapshotHash: hash, integration: i, scope, cover, externalId });
-    def.prepare?.(context, i);
+    const context = buildContext({ snapshot: opts.snapshot, snapshotHash: hash, integration: i, scope, cover, externalId }, def.prepare && ((base) => def.prepare!(base, i)));
     for (const c of context.collisions) log.warn(describeCollision(i.name, c));
     const outputDir = outputDirFor(i, opts.outDir);
     const files: RenderedFile[] = [];

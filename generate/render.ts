@@ -7,7 +7,7 @@ import { accountRootArn, iamRoleArn } from "../common/ids";
 import { PACKAGE_ROOT } from "../common/paths";
 import type { TemplateContext } from "./context";
 import { envName, envValue, hclIdentifier, hclString, hclValue, iniKey, iniValue, jsonValue, yamlList, yamlScalar } from "./escape";
-import { alignHcl } from "./hcl-format";
+import { alignHcl } from "../common/hcl-format";
 import { slugify } from "./identifiers";
 
 /** Output formats: they decide the comment syntax of the header, post-processing and validation. */
@@ -228,13 +228,13 @@ function describeTemplateError(e: unknown, file: string): InputError {
 /** Makes text end with exactly one newline, with "\n" line ends and no trailing spaces. */
 function tidy(text: string): string {
   // One multi-line pass for trailing blanks: splitting multi-megabyte renders into lines cost more than rendering.
-  const body = text
-    .replace(/\r\n?/g, "\n")
-    .replace(/[ \t]+$/gm, "")
-    .replace(/\n{3,}/g, "\n\n")
-    .replace(/^\n+/, "")
-    .replace(/\n+$/, "");
-  return `${body}\n`;
+  // The line-end and edge passes are skipped or done by hand where a regex would scan all of a multi-megabyte text.
+  const body = (text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text).replace(/[ \t]+$/gm, "").replace(/\n{3,}/g, "\n\n");
+  let start = 0;
+  let end = body.length;
+  while (start < end && body.charCodeAt(start) === 10) start++;
+  while (end > start && body.charCodeAt(end - 1) === 10) end--;
+  return `${body.slice(start, end)}\n`;
 }
 
 /**

@@ -7,13 +7,16 @@
  *
  * The formatting rules mirror hclwrite (the formatter behind `terraform fmt`): two-space indentation; in a run of
  * consecutive single-line `name = value` lines the `=` signs line up; a line that opens a multi-line value, a nested
- * block, a closing brace, a comment or a blank line ends the run. Interpolation-only strings become bare
+ * block, a closing brace, a comment or a blank line ends the run. The alignment itself is alignAssignments (common/hcl-format.ts), which the
+ * consumers' generated HCL goes through too. Interpolation-only strings become bare
  * expressions; IAM policy JSON becomes `jsonencode({...})`; long texts registered as files become
  * `file("${path.module}/<name>")`.
  *
  * JSON cannot say whether an object is a nested block or a map attribute, so every object-valued key must be known:
  * BLOCK_KEYS or MAP_KEYS below. An unknown one is an error rather than a silent guess.
  */
+
+import { alignAssignments } from "../common/hcl-format";
 
 type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
 type JsonObject = { [k: string]: Json };
@@ -300,8 +303,9 @@ class Writer {
       }
       let j = i;
       while (j < this.lines.length && this.lines[j].key !== undefined && this.lines[j].indent === line.indent) j++;
-      const width = Math.max(...this.lines.slice(i, j).map((l) => l.key!.length));
-      for (const l of this.lines.slice(i, j)) out.push(`${"  ".repeat(l.indent)}${l.key!.padEnd(width)} = ${l.text}`);
+      // The run shares one indentation, so aligning the keys with it is aligning the keys alone.
+      const pad = "  ".repeat(line.indent);
+      for (const l of alignAssignments(this.lines.slice(i, j).map((x) => ({ key: pad + x.key!, value: x.text })))) out.push(l);
       i = j;
     }
     return `${out.join("\n").replace(/\n{3,}/g, "\n\n")}\n`;

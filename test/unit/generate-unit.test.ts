@@ -3,7 +3,8 @@ import * as ini from "ini";
 import { parse as parseYaml } from "yaml";
 import { unifiedDiff } from "../../generate/diff";
 import { envValue, hclValue, iniValue, yamlList, yamlScalar } from "../../generate/escape";
-import { alignHcl } from "../../generate/hcl-format";
+import { alignHcl } from "../../common/hcl-format";
+import { toHcl } from "../../synth/hcl";
 import { assignIdentifiers, slugify } from "../../generate/identifiers";
 
 
@@ -108,6 +109,23 @@ describe("terraform fmt alignment", () => {
     expect(alignHcl(text)).toBe(
       ['resource "a" "b" {', "  x      = 1", '  longer = "a = b"', "  c = jsonencode({", "    a   = 1", "    bbb = [1, 2]", "  })", "  zz = 3", "", "  q = { a = 1 }", "}"].join("\n"),
     );
+  });
+
+  test("synth --hcl and generated HCL share one rule: synth's output, its alignment undone, re-aligns to itself", () => {
+    // synth/hcl.ts knows which lines are attributes; alignHcl finds them in text. Both go through alignAssignments.
+    const doc = {
+      provider: { aws: [{ region: "us-east-1", alias: "a" }] },
+      resource: {
+        aws_iam_role: {
+          r: { name: "n", path: "/x/", max_session_duration: 3600, assume_role_policy: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"AWS":"arn:aws:iam::1:root"}}]}', tags: { "a = b": "c", long_tag_name: "v" } },
+        },
+      },
+    };
+    const hcl = toHcl(doc as never);
+    expect(hcl).toMatch(/\n  name {2,}= "n"\n/);
+    const unaligned = hcl.replace(/^( *[^ \n=#][^=\n]*?) +=/gm, "$1 =");
+    expect(unaligned).not.toBe(hcl);
+    expect(alignHcl(unaligned)).toBe(hcl);
   });
 });
 
