@@ -11,7 +11,12 @@
  */
 export { DiscoveryRole, type DiscoveryRoleProps } from "./constructs/discovery-role";
 export type { ExternalIdRoleDefinition } from "./constructs/external-id-role";
-export { EXTERNAL_ID_SPECIALS, ExternalIdSecret, type ExternalIdSecretProps, type ExternalIdSource } from "./constructs/external-id-secret";
+export {
+  EXTERNAL_ID_SPECIALS,
+  ExternalIdSecret,
+  type ExternalIdSecretProps,
+  type ExternalIdSource,
+} from "./constructs/external-id-secret";
 export {
   IntegrationStack,
   MANAGEMENT_ROLE_VARIABLE,

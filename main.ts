@@ -30,7 +30,11 @@ function run(): void {
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  const { loaded, snapshot, integrations } = loadInputs({ config: process.env.ORGTRUST_CONFIG, snapshot: process.env.ORGTRUST_SNAPSHOT, integrations: names });
+  const { loaded, snapshot, integrations } = loadInputs({
+    config: process.env.ORGTRUST_CONFIG,
+    snapshot: process.env.ORGTRUST_SNAPSHOT,
+    integrations: names,
+  });
   const log = createLogger({});
   const plans = planIntegrations(integrations, snapshot, {
     exclusions: { ...NO_EXTRA_EXCLUSIONS, strict: process.env.ORGTRUST_STRICT === "true" },
@@ -46,7 +50,10 @@ function run(): void {
     const template = memberRoleTemplateBody();
     for (const stack of stacks) {
       const dir = path.join(app.outdir, "stacks", stack.node.id);
-      fs.writeFileSync(path.join(dir, "cdk.tf"), toHcl(stack.toTerraform() as never, { files: new Map([[template, MEMBER_ROLE_TEMPLATE_FILE]]) }));
+      fs.writeFileSync(
+        path.join(dir, "cdk.tf"),
+        toHcl(stack.toTerraform() as never, { files: new Map([[template, MEMBER_ROLE_TEMPLATE_FILE]]) }),
+      );
       fs.writeFileSync(path.join(dir, MEMBER_ROLE_TEMPLATE_FILE), template);
     }
   }

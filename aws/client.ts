@@ -33,7 +33,11 @@ export function requestTimeouts(tuning: AwsTuning = {}) {
 }
 
 /** Shared client configuration. AWS_ENDPOINT_URL (and per-service variants) is read by the SDK itself. */
-export function clientConfig(opts: AwsOptions, service: "organizations" | "other", credentials: AwsCredentialIdentityProvider) {
+export function clientConfig(
+  opts: AwsOptions,
+  service: "organizations" | "other",
+  credentials: AwsCredentialIdentityProvider,
+) {
   const p = partitionFor(opts);
   return {
     region: service === "organizations" ? organizationsRegion(p) : (opts.region ?? defaultRegion(p)),
@@ -58,7 +62,11 @@ export class CallStats {
     this.attempts += attempts;
   }
   toJSON() {
-    return { total: this.total, attempts: this.attempts, byOperation: Object.fromEntries([...this.calls].sort(([a], [b]) => (a < b ? -1 : 1))) };
+    return {
+      total: this.total,
+      attempts: this.attempts,
+      byOperation: Object.fromEntries([...this.calls].sort(([a], [b]) => (a < b ? -1 : 1))),
+    };
   }
 }
 
@@ -115,29 +123,33 @@ export function instrument<C extends StackClient>(client: C, o: InstrumentOption
   const bounds = o.bounds;
   if (bounds) boundHandler(client);
   client.middlewareStack.add(
-    (next: (args: unknown) => Promise<AttemptsMeta & { output?: AttemptsMeta }>, context: { commandName?: string } & WithTrySignal) => async (args: unknown) => {
-      const op = (context.commandName ?? "").replace(/Command$/, "");
-      let attempts = 0;
-      for (let i = 1; ; i++) {
-        try {
-          const out = bounds ? await boundedTry(bounds, context, () => next(args)) : await next(args);
-          attempts += out.output?.$metadata?.attempts ?? 1;
-          o.stats.record(op, attempts);
-          return out;
-        } catch (e) {
-          attempts += (e as AttemptsMeta)?.$metadata?.attempts ?? 1;
-          if (i >= tries || !isRetryableAwsError(e)) {
+    (
+      next: (args: unknown) => Promise<AttemptsMeta & { output?: AttemptsMeta }>,
+      context: { commandName?: string } & WithTrySignal,
+    ) =>
+      async (args: unknown) => {
+        const op = (context.commandName ?? "").replace(/Command$/, "");
+        let attempts = 0;
+        for (let i = 1; ; i++) {
+          try {
+            const out = bounds ? await boundedTry(bounds, context, () => next(args)) : await next(args);
+            attempts += out.output?.$metadata?.attempts ?? 1;
             o.stats.record(op, attempts);
-            throw e;
-          }
-          await sleep(Math.random() * Math.min(20_000, base * 2 ** i));
-          if (bounds?.deadline.aborted) {
-            o.stats.record(op, attempts);
-            throw new DeadlineExceeded("deadline");
+            return out;
+          } catch (e) {
+            attempts += (e as AttemptsMeta)?.$metadata?.attempts ?? 1;
+            if (i >= tries || !isRetryableAwsError(e)) {
+              o.stats.record(op, attempts);
+              throw e;
+            }
+            await sleep(Math.random() * Math.min(20_000, base * 2 ** i));
+            if (bounds?.deadline.aborted) {
+              o.stats.record(op, attempts);
+              throw new DeadlineExceeded("deadline");
+            }
           }
         }
-      }
-    },
+      },
     { step: "initialize", priority: "high", name: "orgtrustTries", override: true },
   );
   return client;
@@ -151,7 +163,8 @@ async function boundedTry<T>(bounds: TryBounds, context: WithTrySignal, send: ()
     return await send();
   } catch (e) {
     if (bounds.deadline.aborted) throw new DeadlineExceeded("deadline");
-    if (request.aborted) throw new RequestTimedOut(`no complete answer within ${Number((bounds.requestTimeoutMs / 1000).toFixed(3))} s`);
+    if (request.aborted)
+      throw new RequestTimedOut(`no complete answer within ${Number((bounds.requestTimeoutMs / 1000).toFixed(3))} s`);
     throw e;
   }
 }
@@ -169,11 +182,12 @@ function boundHandler(client: StackClient): void {
   if ((inner as { orgtrustBound?: boolean }).orgtrustBound) return;
   // Each attempt's HTTP request (the SDK's retry builds one per attempt) carries the try's signal to the handler.
   client.middlewareStack.add(
-    (next: (args: { request?: unknown }) => Promise<unknown>, context: WithTrySignal) => (args: { request?: unknown }) => {
-      const s = context[TRY_SIGNAL];
-      if (s && args.request && typeof args.request === "object") (args.request as WithTrySignal)[TRY_SIGNAL] = s;
-      return next(args);
-    },
+    (next: (args: { request?: unknown }) => Promise<unknown>, context: WithTrySignal) =>
+      (args: { request?: unknown }) => {
+        const s = context[TRY_SIGNAL];
+        if (s && args.request && typeof args.request === "object") (args.request as WithTrySignal)[TRY_SIGNAL] = s;
+        return next(args);
+      },
     { step: "finalizeRequest", priority: "low", name: "orgtrustTrySignal", override: true },
   );
   const wrapped: Handler & { orgtrustBound: true } = {
@@ -181,7 +195,10 @@ function boundHandler(client: StackClient): void {
     handle(request, options = {}) {
       const s = trySignalOf(request);
       if (!s) return inner.handle(request, options);
-      return inner.handle(request, { ...options, abortSignal: options.abortSignal ? AbortSignal.any([options.abortSignal, s]) : s });
+      return inner.handle(request, {
+        ...options,
+        abortSignal: options.abortSignal ? AbortSignal.any([options.abortSignal, s]) : s,
+      });
     },
     destroy: () => inner.destroy?.(),
     updateHttpClientConfig: (k, v) => inner.updateHttpClientConfig?.(k, v),

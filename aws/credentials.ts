@@ -20,7 +20,10 @@ export function sharedCredentials(provider: AwsCredentialIdentityProvider): AwsC
       .then((c) => {
         const expires = c.expiration?.getTime();
         creds = c;
-        refreshAt = expires === undefined ? Number.POSITIVE_INFINITY : expires - Math.min(300_000, Math.max(0, (expires - Date.now()) / 2));
+        refreshAt =
+          expires === undefined
+            ? Number.POSITIVE_INFINITY
+            : expires - Math.min(300_000, Math.max(0, (expires - Date.now()) / 2));
         return c;
       })
       .finally(() => {
@@ -34,7 +37,14 @@ const providers = new Map<string, AwsCredentialIdentityProvider>();
 
 /** The credentials for these options: one provider per distinct set of options in the process (see sharedCredentials). */
 export function credentialsFor(opts: AwsOptions): AwsCredentialIdentityProvider {
-  const key = JSON.stringify([opts.profile, opts.roleArn, opts.externalId, opts.region, opts.partition, opts.sessionDurationSeconds ?? opts.tuning?.roleSessionSeconds]);
+  const key = JSON.stringify([
+    opts.profile,
+    opts.roleArn,
+    opts.externalId,
+    opts.region,
+    opts.partition,
+    opts.sessionDurationSeconds ?? opts.tuning?.roleSessionSeconds,
+  ]);
   let provider = providers.get(key);
   if (!provider) {
     provider = sharedCredentials(baseCredentials(opts));
@@ -48,7 +58,9 @@ function baseCredentials(opts: AwsOptions): AwsCredentialIdentityProvider {
   if (!opts.roleArn) return base;
   const p = partitionFor(opts);
   if (opts.partition && partitionOfArn(opts.roleArn) !== opts.partition) {
-    throw new InputError(`--role-arn ${opts.roleArn}: partition does not match the organization's "${opts.partition}" (fix: use an arn:${opts.partition}:iam::... role)`);
+    throw new InputError(
+      `--role-arn ${opts.roleArn}: partition does not match the organization's "${opts.partition}" (fix: use an arn:${opts.partition}:iam::... role)`,
+    );
   }
   // Re-assumed by sharedCredentials shortly before the session expires, so long crawls survive the one-hour cap on
   // chained sessions.
@@ -60,7 +72,11 @@ function baseCredentials(opts: AwsOptions): AwsCredentialIdentityProvider {
       ExternalId: opts.externalId,
       DurationSeconds: opts.sessionDurationSeconds ?? opts.tuning?.roleSessionSeconds ?? 3600,
     },
-    clientConfig: { region: opts.region ?? defaultRegion(p), retryStrategy: sdkRetryStrategy(opts.tuning), requestHandler: requestTimeouts(opts.tuning) },
+    clientConfig: {
+      region: opts.region ?? defaultRegion(p),
+      retryStrategy: sdkRetryStrategy(opts.tuning),
+      requestHandler: requestTimeouts(opts.tuning),
+    },
   });
   // A denied AssumeRole surfaces at the first call that needs the credentials (DescribeOrganization): name its real
   // cause, the role's trust policy or the external ID, instead of a missing permission for that call.
@@ -83,5 +99,9 @@ function baseCredentials(opts: AwsOptions): AwsCredentialIdentityProvider {
 
 /** Names the credentials in use for error messages: the role, the profile, or the default chain. Never a secret. */
 export function describeCredentials(opts: AwsOptions): string {
-  return opts.roleArn ? `role ${opts.roleArn}` : opts.profile ? `profile ${opts.profile}` : "the default credential chain";
+  return opts.roleArn
+    ? `role ${opts.roleArn}`
+    : opts.profile
+      ? `profile ${opts.profile}`
+      : "the default credential chain";
 }

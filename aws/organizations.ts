@@ -50,7 +50,12 @@ function rejectErrorShapedBodies(client: OrganizationsClient): void {
     (next, context) => async (args) => {
       const out = await next(args);
       const res = out.response as { statusCode?: number; body?: unknown };
-      if ((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300 && res.body && typeof (res.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === "function") {
+      if (
+        (res.statusCode ?? 0) >= 200 &&
+        (res.statusCode ?? 0) < 300 &&
+        res.body &&
+        typeof (res.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === "function"
+      ) {
         const chunks: Buffer[] = [];
         for await (const c of res.body as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(c));
         const buf = Buffer.concat(chunks);
@@ -69,9 +74,20 @@ function rejectErrorShapedBodies(client: OrganizationsClient): void {
         if (typeof type === "string" && type) {
           const name = type.split("#").pop()!.split(":")[0];
           const text = isObject(parsed) ? (parsed.message ?? parsed.Message) : undefined;
-          const message = typeof text === "string" && text ? text : text ? JSON.stringify(text) : `${name} in an HTTP ${res.statusCode} answer`;
+          const message =
+            typeof text === "string" && text
+              ? text
+              : text
+                ? JSON.stringify(text)
+                : `${name} in an HTTP ${res.statusCode} answer`;
           const op = String((context as { commandName?: string }).commandName ?? "").replace(/Command$/, "");
-          throw Object.assign(new Error(message), { name, $fault: "client", $metadata: { httpStatusCode: res.statusCode }, errorShapedBody: true, operation: op });
+          throw Object.assign(new Error(message), {
+            name,
+            $fault: "client",
+            $metadata: { httpStatusCode: res.statusCode },
+            errorShapedBody: true,
+            operation: op,
+          });
         }
       }
       return out;
@@ -113,12 +129,21 @@ export class OrganizationsReader {
       tokenOf: (p) => p.NextToken,
       maxPages: this.maxPages,
       loop: () => malformed(op, `for ${what} repeated a NextToken it had already returned (a pagination loop)`),
-      tooLong: (n) => new AwsFailure(`organizations:${op} for ${what}: still returning a NextToken after ${n} pages; nothing was written (fix: raise --max-pages if the org really is that large, else check AWS_ENDPOINT_URL and any proxy)`),
+      tooLong: (n) =>
+        new AwsFailure(
+          `organizations:${op} for ${what}: still returning a NextToken after ${n} pages; nothing was written (fix: raise --max-pages if the org really is that large, else check AWS_ENDPOINT_URL and any proxy)`,
+        ),
     };
   }
 
   /** Every page of one listing; each page's `field` list handed to `each` (a page without it fails closed). */
-  private async each<P extends { NextToken?: string }, T>(op: string, what: string, pages: AsyncIterable<P>, field: keyof P & string, each: (items: T[]) => void): Promise<void> {
+  private async each<P extends { NextToken?: string }, T>(
+    op: string,
+    what: string,
+    pages: AsyncIterable<P>,
+    field: keyof P & string,
+    each: (items: T[]) => void,
+  ): Promise<void> {
     try {
       for await (const page of guardedPages(pages, this.guard<P>(op, what))) {
         const v = page[field];
@@ -139,56 +164,89 @@ export class OrganizationsReader {
   }
 
   async describeOrganization(): Promise<Organization | undefined> {
-    return (await this.one("DescribeOrganization", () => this.client.send(new DescribeOrganizationCommand({})))).Organization;
+    return (await this.one("DescribeOrganization", () => this.client.send(new DescribeOrganizationCommand({}))))
+      .Organization;
   }
 
   async roots(): Promise<Root[]> {
     const roots: Root[] = [];
-    await this.each("ListRoots", "the organization", paginateListRoots({ client: this.client, pageSize: PAGE_SIZE }, {}), "Roots", (r: Root[]) => roots.push(...r));
+    await this.each(
+      "ListRoots",
+      "the organization",
+      paginateListRoots({ client: this.client, pageSize: PAGE_SIZE }, {}),
+      "Roots",
+      (r: Root[]) => roots.push(...r),
+    );
     return roots;
   }
 
   /** The OUs directly below `parentId`, page by page (`onPage` after each), each checked for a valid Id and Arn. */
   async ous(parentId: string, each: (ou: OrganizationalUnit) => void, onPage?: () => void): Promise<void> {
     const op = "ListOrganizationalUnitsForParent";
-    await this.each(op, parentId, paginateListOrganizationalUnitsForParent({ client: this.client, pageSize: PAGE_SIZE }, { ParentId: parentId }), "OrganizationalUnits", (list: OrganizationalUnit[]) => {
-      for (const ou of list) {
-        if (!ou.Id || !OU_ID_RE.test(ou.Id) || !ou.Arn) throw malformed(op, "lists an OU without a valid Id or Arn", "API_OrganizationalUnit.html");
-        each(ou);
-      }
-      onPage?.();
-    });
+    await this.each(
+      op,
+      parentId,
+      paginateListOrganizationalUnitsForParent({ client: this.client, pageSize: PAGE_SIZE }, { ParentId: parentId }),
+      "OrganizationalUnits",
+      (list: OrganizationalUnit[]) => {
+        for (const ou of list) {
+          if (!ou.Id || !OU_ID_RE.test(ou.Id) || !ou.Arn)
+            throw malformed(op, "lists an OU without a valid Id or Arn", "API_OrganizationalUnit.html");
+          each(ou);
+        }
+        onPage?.();
+      },
+    );
   }
 
   /** The accounts directly below `parentId`, page by page (`onPage` after each), each checked for a valid Id and Arn. */
   async accounts(parentId: string, each: (a: Account) => void, onPage?: () => void): Promise<void> {
     const op = "ListAccountsForParent";
-    await this.each(op, parentId, paginateListAccountsForParent({ client: this.client, pageSize: PAGE_SIZE }, { ParentId: parentId }), "Accounts", (list: Account[]) => {
-      for (const a of list) {
-        if (!a.Id || !ACCOUNT_ID_RE.test(a.Id) || !a.Arn) throw malformed(op, "lists an account without a valid Id or Arn", "API_Account.html");
-        each(a);
-      }
-      onPage?.();
-    });
+    await this.each(
+      op,
+      parentId,
+      paginateListAccountsForParent({ client: this.client, pageSize: PAGE_SIZE }, { ParentId: parentId }),
+      "Accounts",
+      (list: Account[]) => {
+        for (const a of list) {
+          if (!a.Id || !ACCOUNT_ID_RE.test(a.Id) || !a.Arn)
+            throw malformed(op, "lists an account without a valid Id or Arn", "API_Account.html");
+          each(a);
+        }
+        onPage?.();
+      },
+    );
   }
 
   /** Every tag of the root, an OU or an account. */
   async tags(id: string): Promise<Tag[]> {
     const all: Tag[] = [];
-    await this.each("ListTagsForResource", id, paginateListTagsForResource({ client: this.client }, { ResourceId: id }), "Tags", (t: Tag[]) => all.push(...t));
+    await this.each(
+      "ListTagsForResource",
+      id,
+      paginateListTagsForResource({ client: this.client }, { ResourceId: id }),
+      "Tags",
+      (t: Tag[]) => all.push(...t),
+    );
     return all;
   }
 
   async describeAccount(id: string): Promise<Account | undefined> {
-    return (await this.one("DescribeAccount", () => this.client.send(new DescribeAccountCommand({ AccountId: id })))).Account;
+    return (await this.one("DescribeAccount", () => this.client.send(new DescribeAccountCommand({ AccountId: id }))))
+      .Account;
   }
 
   async describeOu(id: string): Promise<OrganizationalUnit | undefined> {
-    return (await this.one("DescribeOrganizationalUnit", () => this.client.send(new DescribeOrganizationalUnitCommand({ OrganizationalUnitId: id })))).OrganizationalUnit;
+    return (
+      await this.one("DescribeOrganizationalUnit", () =>
+        this.client.send(new DescribeOrganizationalUnitCommand({ OrganizationalUnitId: id })),
+      )
+    ).OrganizationalUnit;
   }
 
   /** The parent of an OU or account (an OU or account has exactly one). */
   async parent(childId: string): Promise<Parent | undefined> {
-    return (await this.one("ListParents", () => this.client.send(new ListParentsCommand({ ChildId: childId })))).Parents?.[0];
+    return (await this.one("ListParents", () => this.client.send(new ListParentsCommand({ ChildId: childId }))))
+      .Parents?.[0];
   }
 }

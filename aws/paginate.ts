@@ -33,18 +33,33 @@ export async function* guardedPages<P>(pages: AsyncIterable<P>, g: PageGuard<P>)
 }
 
 /** Every item of every page of a guarded listing, in order. */
-export async function collectPages<P, T>(pages: AsyncIterable<P>, g: PageGuard<P>, items: (page: P) => readonly T[]): Promise<T[]> {
+export async function collectPages<P, T>(
+  pages: AsyncIterable<P>,
+  g: PageGuard<P>,
+  items: (page: P) => readonly T[],
+): Promise<T[]> {
   const all: T[] = [];
   for await (const page of guardedPages(pages, g)) for (const x of items(page)) all.push(x);
   return all;
 }
 
 /** A guard for listings where a loop or an endless listing is simply an AWS failure (drift's StackSet and IAM reads). */
-export function plainGuard<P>(action: string, what: string, tokenOf: (page: P) => string | undefined, maxPages = 1_000): PageGuard<P> {
+export function plainGuard<P>(
+  action: string,
+  what: string,
+  tokenOf: (page: P) => string | undefined,
+  maxPages = 1_000,
+): PageGuard<P> {
   return {
     tokenOf,
     maxPages,
-    loop: () => new AwsFailure(`${action} for ${what}: the answer repeated a pagination token it had already returned (a pagination loop) (fix: check AWS_ENDPOINT_URL and any proxy, then run again)`),
-    tooLong: (n) => new AwsFailure(`${action} for ${what}: still returning a pagination token after ${n} pages (fix: check AWS_ENDPOINT_URL and any proxy, then run again)`),
+    loop: () =>
+      new AwsFailure(
+        `${action} for ${what}: the answer repeated a pagination token it had already returned (a pagination loop) (fix: check AWS_ENDPOINT_URL and any proxy, then run again)`,
+      ),
+    tooLong: (n) =>
+      new AwsFailure(
+        `${action} for ${what}: still returning a pagination token after ${n} pages (fix: check AWS_ENDPOINT_URL and any proxy, then run again)`,
+      ),
   };
 }

@@ -157,7 +157,10 @@ export class RateController {
       if (probe.answers >= PROBE_ANSWERS) {
         const shareAfter = probe.throttles / probe.answers;
         this.probe = undefined;
-        if (this.debug) process.stderr.write(`rate: probe after ${shareAfter.toFixed(2)} before ${probe.shareBefore.toFixed(2)} rate ${this.rate.toFixed(1)}\n`);
+        if (this.debug)
+          process.stderr.write(
+            `rate: probe after ${shareAfter.toFixed(2)} before ${probe.shareBefore.toFixed(2)} rate ${this.rate.toFixed(1)}\n`,
+          );
         if (probe.throttles >= 3 && shareAfter >= 0.75 * probe.shareBefore) {
           // Slowing down did not reduce throttling: it is background, not our rate.
           this.background = Math.max(this.background, shareAfter);
@@ -185,7 +188,10 @@ export class RateController {
     this.slowStart = false;
     this.decreasedInWindow = true;
     this.probe = { previousRate, shareBefore: share, answers: 0, throttles: 0 };
-    if (this.debug) process.stderr.write(`rate: decrease ${previousRate.toFixed(1)} -> ${this.rate.toFixed(1)} share ${share.toFixed(2)} bg ${bg.toFixed(2)} n ${n}\n`);
+    if (this.debug)
+      process.stderr.write(
+        `rate: decrease ${previousRate.toFixed(1)} -> ${this.rate.toFixed(1)} share ${share.toFixed(2)} bg ${bg.toFixed(2)} n ${n}\n`,
+      );
   }
 
   /**
@@ -207,7 +213,14 @@ export class RateController {
   private recent(now: number): Window {
     const c = this.current;
     const p = this.previous && now - this.previous.start < 2 * WINDOW_MS ? this.previous : undefined;
-    return p ? { start: p.start, attempts: p.attempts + c.attempts, throttles: p.throttles + c.throttles, successes: p.successes + c.successes } : c;
+    return p
+      ? {
+          start: p.start,
+          attempts: p.attempts + c.attempts,
+          throttles: p.throttles + c.throttles,
+          successes: p.successes + c.successes,
+        }
+      : c;
   }
 
   private roll(now: number): void {
@@ -215,7 +228,10 @@ export class RateController {
     if (this.heldBack && !this.decreasedInWindow && !this.probe) {
       this.rate = Math.min(this.ceiling, this.nextRate());
     }
-    if (this.debug) process.stderr.write(`rate: window ${this.current.attempts} attempts ${this.current.throttles} throttles rate ${this.rate.toFixed(1)} held ${this.heldBack}\n`);
+    if (this.debug)
+      process.stderr.write(
+        `rate: window ${this.current.attempts} attempts ${this.current.throttles} throttles rate ${this.rate.toFixed(1)} held ${this.heldBack}\n`,
+      );
     this.previous = this.current;
     this.current = { start: now, attempts: 0, throttles: 0, successes: 0 };
     this.heldBack = false;
@@ -251,18 +267,24 @@ export function rateController(): RateController {
 }
 
 interface MiddlewareClient {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each SDK client types its stack by its own input and output; this middleware fits all
-  middlewareStack: { add: (mw: any, opts: { step: "finalizeRequest"; priority: "low"; name: string; override?: boolean }) => void };
+  middlewareStack: {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each SDK client types its stack by its own input and output; this middleware fits all
+    add: (mw: any, opts: { step: "finalizeRequest"; priority: "low"; name: string; override?: boolean }) => void;
+  };
 }
 
 /**
  * Puts a client under the process's rate controller: each attempt (inside the SDK's retry loop, after signing) waits
  * for a slot and its turn, and its outcome feeds the controller. Throttling is what the SDK itself calls throttling.
  */
-export function rateControlled<C extends MiddlewareClient>(client: C, controller: RateController = rateController()): C {
+export function rateControlled<C extends MiddlewareClient>(
+  client: C,
+  controller: RateController = rateController(),
+): C {
   client.middlewareStack.add(
     (next: (args: unknown) => Promise<unknown>, context: Record<string | symbol, unknown>) => async (args: unknown) => {
-      const signal = trySignalOf(context) ?? (context[SMITHY_CONTEXT_KEY] as { abortSignal?: AbortSignal } | undefined)?.abortSignal;
+      const signal =
+        trySignalOf(context) ?? (context[SMITHY_CONTEXT_KEY] as { abortSignal?: AbortSignal } | undefined)?.abortSignal;
       const sentAt = await controller.acquire(signal);
       try {
         const out = await next(args);
@@ -301,7 +323,11 @@ export class CrawlRetryStrategy implements RetryStrategyV2 {
   async refreshRetryTokenForRetry(previous: StandardRetryToken, info: RetryErrorInfo): Promise<StandardRetryToken> {
     const attempt = previous.getRetryCount() + 1;
     const name = (info.error as { name?: string } | undefined)?.name;
-    const retryable = info.errorType === "THROTTLING" || info.errorType === "TRANSIENT" || name === "ConcurrentModificationException" || (info.error !== undefined && isTransientError(info.error));
+    const retryable =
+      info.errorType === "THROTTLING" ||
+      info.errorType === "TRANSIENT" ||
+      name === "ConcurrentModificationException" ||
+      (info.error !== undefined && isTransientError(info.error));
     if (!retryable || attempt >= this.maxAttempts) throw new Error("no retry");
     const base = this.baseMs ?? 100;
     const hint = info.retryAfterHint ? Math.max(0, info.retryAfterHint.getTime() - Date.now()) : 0;
@@ -312,5 +338,11 @@ export class CrawlRetryStrategy implements RetryStrategyV2 {
 }
 
 function token(retryCount: number, delay: number): StandardRetryToken {
-  return { getRetryCount: () => retryCount, getRetryDelay: () => delay, getRetryTokenCount: () => 0, hasRetryTokens: () => true, releaseRetryTokens: () => {} } as unknown as StandardRetryToken;
+  return {
+    getRetryCount: () => retryCount,
+    getRetryDelay: () => delay,
+    getRetryTokenCount: () => 0,
+    hasRetryTokens: () => true,
+    releaseRetryTokens: () => {},
+  } as unknown as StandardRetryToken;
 }

@@ -8,4 +8,5 @@ export const TRY_SIGNAL = Symbol.for("orgtrust.trySignal");
 
 export type WithTrySignal = { [TRY_SIGNAL]?: AbortSignal };
 
-export const trySignalOf = (o: unknown): AbortSignal | undefined => (o && typeof o === "object" ? (o as WithTrySignal)[TRY_SIGNAL] : undefined);
+export const trySignalOf = (o: unknown): AbortSignal | undefined =>
+  o && typeof o === "object" ? (o as WithTrySignal)[TRY_SIGNAL] : undefined;

@@ -11,15 +11,23 @@ const REPO = path.join(__dirname, "..");
 function topSelfTime(profile, top = 10) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map();
-  for (let i = 0; i < profile.samples.length; i++) self.set(profile.samples[i], (self.get(profile.samples[i]) || 0) + (profile.timeDeltas[i] || 0));
+  for (let i = 0; i < profile.samples.length; i++)
+    self.set(profile.samples[i], (self.get(profile.samples[i]) || 0) + (profile.timeDeltas[i] || 0));
   const byFunction = new Map();
   let total = 0;
   for (const [id, us] of self) {
     const f = byId.get(id).callFrame;
     // The profiler's own idle time, and the inspector session that collects an in-process profile.
-    if (f.functionName === "(idle)" || f.functionName === "(program)" || (f.functionName === "dispatch" && !f.url)) continue;
+    if (f.functionName === "(idle)" || f.functionName === "(program)" || (f.functionName === "dispatch" && !f.url))
+      continue;
     const url = f.url.replace(/^file:\/\//, "");
-    const where = !url ? "" : url.includes("node_modules/") ? url.slice(url.lastIndexOf("node_modules/") + 13) : url.startsWith(REPO) ? path.relative(REPO, url) : url;
+    const where = !url
+      ? ""
+      : url.includes("node_modules/")
+        ? url.slice(url.lastIndexOf("node_modules/") + 13)
+        : url.startsWith(REPO)
+          ? path.relative(REPO, url)
+          : url;
     const name = `${f.functionName || "(anonymous)"}${where ? ` ${where}:${f.lineNumber + 1}` : ""}`;
     byFunction.set(name, (byFunction.get(name) || 0) + us);
     total += us;
@@ -33,7 +41,8 @@ function topSelfTime(profile, top = 10) {
 /** Prints the table, indented, under a title. */
 function printTop(title, profile, top = 10) {
   console.log(`    ${title} (CPU profile, self time by function, top ${top}):`);
-  for (const e of topSelfTime(profile, top)) console.log(`      ${e.ms.toFixed(0).padStart(6)} ms ${(e.share * 100).toFixed(1).padStart(5)}%  ${e.name}`);
+  for (const e of topSelfTime(profile, top))
+    console.log(`      ${e.ms.toFixed(0).padStart(6)} ms ${(e.share * 100).toFixed(1).padStart(5)}%  ${e.name}`);
 }
 
 /** The one .cpuprofile node --cpu-prof wrote into dir. */

@@ -41,7 +41,8 @@ function arg(name: string, dflt: string): string {
   return i > 0 ? process.argv[i + 1] : dflt;
 }
 
-const runDiscover = (endpoint: string, out: string, extraEnv: Record<string, string> = {}) => runMeasured(["discover", "--out", out, "--json"], endpoint, extraEnv);
+const runDiscover = (endpoint: string, out: string, extraEnv: Record<string, string> = {}) =>
+  runMeasured(["discover", "--out", out, "--json"], endpoint, extraEnv);
 
 /** What a simple script does: serial, default retry, DescribeOrganizationalUnit + ListParents to rebuild paths. */
 async function serialBaseline(endpoint: string): Promise<{ calls: number; wallMs: number; accounts: number }> {
@@ -94,15 +95,32 @@ interface ModelRun {
 }
 
 /** Runs bench/sdk-floor.js in a child (same credentials-free environment as the measured runs). */
-function sdkFloor(endpoint: string, calls: number, concurrency: number): Promise<{ calls: number; cpuMs: number } | undefined> {
+function sdkFloor(
+  endpoint: string,
+  calls: number,
+  concurrency: number,
+): Promise<{ calls: number; cpuMs: number } | undefined> {
   return new Promise((resolve) => {
-    const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey, AWS_CONFIG_FILE: "/nonexistent", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent", AWS_EC2_METADATA_DISABLED: "true" };
-    execFile(process.execPath, [path.join(__dirname, "..", "..", "bench", "sdk-floor.js"), endpoint, String(calls), String(concurrency)], { env, cwd: path.join(__dirname, "..", "..") }, (err, stdout, stderr) => {
-      if (err) {
-        console.log(`  SDK floor: failed: ${stderr.trim() || err.message}`);
-        resolve(undefined);
-      } else resolve(JSON.parse(stdout) as { calls: number; cpuMs: number });
-    });
+    const env = {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+      AWS_CONFIG_FILE: "/nonexistent",
+      AWS_SHARED_CREDENTIALS_FILE: "/nonexistent",
+      AWS_EC2_METADATA_DISABLED: "true",
+    };
+    execFile(
+      process.execPath,
+      [path.join(__dirname, "..", "..", "bench", "sdk-floor.js"), endpoint, String(calls), String(concurrency)],
+      { env, cwd: path.join(__dirname, "..", "..") },
+      (err, stdout, stderr) => {
+        if (err) {
+          console.log(`  SDK floor: failed: ${stderr.trim() || err.message}`);
+          resolve(undefined);
+        } else resolve(JSON.parse(stdout) as { calls: number; cpuMs: number });
+      },
+    );
   });
 }
 
@@ -119,9 +137,15 @@ async function main(): Promise<void> {
   const concurrency = 4;
   const moto = await startMoto();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-bench-"));
-  console.log(`# orgtrust discovery benchmark (${os.cpus().length} vCPU ${os.cpus()[0]?.model ?? ""}, load average ${os.loadavg()[0].toFixed(1)}, Node ${process.version}, moto server)`);
+  console.log(
+    `# orgtrust discovery benchmark (${os.cpus().length} vCPU ${os.cpus()[0]?.model ?? ""}, load average ${os.loadavg()[0].toFixed(1)}, Node ${process.version}, moto server)`,
+  );
   let proxy: FaultProxy | undefined;
-  const withProxy = async <T>(seed: number, setup: (p: FaultProxy) => void, fn: (p: FaultProxy) => Promise<T>): Promise<T> => {
+  const withProxy = async <T>(
+    seed: number,
+    setup: (p: FaultProxy) => void,
+    fn: (p: FaultProxy) => Promise<T>,
+  ): Promise<T> => {
     proxy = await startFaultProxy(moto.endpoint, seed);
     setup(proxy);
     try {
@@ -135,7 +159,12 @@ async function main(): Promise<void> {
     const file = path.join(work, `${name}.json`);
     const r = await runDiscover(p.endpoint, file, env);
     if (r.code !== 0) console.log(`  ${name}: exit ${r.code}: ${r.stderr.trim()}`);
-    const summary = r.code === 0 ? (JSON.parse(r.stdout) as { calls: { total: number; attempts: number; minimum: number; byOperation: Record<string, number> } }) : undefined;
+    const summary =
+      r.code === 0
+        ? (JSON.parse(r.stdout) as {
+            calls: { total: number; attempts: number; minimum: number; byOperation: Record<string, number> };
+          })
+        : undefined;
     return { ...r, file, summary, throttled: sum(p.throttled) + (p.faulted.get("") ?? 0) };
   };
   try {
@@ -145,18 +174,34 @@ async function main(): Promise<void> {
     const c = awsClients(moto.endpoint);
     await buildOrg(c, syntheticSpec({ accounts: n, ous, depth, tagsPerAccount: tags, suspendEvery: 50 }));
     c.destroy();
-    console.log(`\n## ${n} accounts, ${ous} OUs, depth ${depth}, ${tags} tags per account (org built in moto in ${fmt(Date.now() - buildStart)})`);
+    console.log(
+      `\n## ${n} accounts, ${ous} OUs, depth ${depth}, ${tags} tags per account (org built in moto in ${fmt(Date.now() - buildStart)})`,
+    );
 
     // The clean run: the proxy without faults or latency.
-    const clean = await withProxy(1, () => {}, (p) => discover("clean", p));
+    const clean = await withProxy(
+      1,
+      () => {},
+      (p) => discover("clean", p),
+    );
     if (!clean.summary) throw new Error("the clean run failed");
     const cleanSnapshot = fs.readFileSync(clean.file, "utf8");
     const minimum: number = clean.summary.calls.minimum;
-    console.log(`clean run: ${clean.summary.calls.total} calls (minimum for this shape ${minimum}, ratio ${(clean.summary.calls.total / minimum).toFixed(2)}), wall ${fmt(clean.wallMs)}, orgtrust CPU ${fmt(clean.cpuMs)} (${(clean.cpuMs / n).toFixed(2)} ms per account), peak RSS ${clean.maxRssMb.toFixed(0)} MB`);
-    for (const [op, count] of Object.entries(clean.summary.calls.byOperation)) console.log(`  ${op.padEnd(34)} ${count}`);
+    console.log(
+      `clean run: ${clean.summary.calls.total} calls (minimum for this shape ${minimum}, ratio ${(clean.summary.calls.total / minimum).toFixed(2)}), wall ${fmt(clean.wallMs)}, orgtrust CPU ${fmt(clean.cpuMs)} (${(clean.cpuMs / n).toFixed(2)} ms per account), peak RSS ${clean.maxRssMb.toFixed(0)} MB`,
+    );
+    for (const [op, count] of Object.entries(clean.summary.calls.byOperation))
+      console.log(`  ${op.padEnd(34)} ${count}`);
 
     const rows: ModelRun[] = [];
-    const row = (name: string, r: Awaited<ReturnType<typeof discover>>, faults: number, reference: string, referenceMs: number, goal: string) =>
+    const row = (
+      name: string,
+      r: Awaited<ReturnType<typeof discover>>,
+      faults: number,
+      reference: string,
+      referenceMs: number,
+      goal: string,
+    ) =>
       rows.push({
         name,
         wallMs: r.wallMs,
@@ -180,15 +225,35 @@ async function main(): Promise<void> {
       // request at a time), so the limit is calls x (50 ms + moto's time) / concurrency, and never below the clean run.
       const service = clean.wallMs / clean.summary.calls.total;
       const limit = Math.max((minimum * (rtt + service)) / concurrency, clean.wallMs);
-      row(`A. ${rtt} ms round trip`, a, 0, `physical limit calls x (${rtt} + ${service.toFixed(1)} ms moto) / ${concurrency} ${fmt(limit)}`, limit, "<= 1.2x");
-      console.log(`A: serial crawl ${base(serial)}: ${fmt(serial.wallMs)} for ${serial.calls} calls = ${(serial.wallMs / a.wallMs).toFixed(1)}x orgtrust's wall time; calls x RTT / concurrency = ${fmt((minimum * rtt) / concurrency)}`);
+      row(
+        `A. ${rtt} ms round trip`,
+        a,
+        0,
+        `physical limit calls x (${rtt} + ${service.toFixed(1)} ms moto) / ${concurrency} ${fmt(limit)}`,
+        limit,
+        "<= 1.2x",
+      );
+      console.log(
+        `A: serial crawl ${base(serial)}: ${fmt(serial.wallMs)} for ${serial.calls} calls = ${(serial.wallMs / a.wallMs).toFixed(1)}x orgtrust's wall time; calls x RTT / concurrency = ${fmt((minimum * rtt) / concurrency)}`,
+      );
     }
     if (models.includes("B")) {
-      const b = await withProxy(4, (p) => p.setTokenBucket({ rate: 20, burst: 5 }), async (p) => {
-        const r = await discover("bucket", p);
-        return { ...r, throttled: sum(p.throttled) };
-      });
-      row("B. token bucket 20 calls/s, burst 5", b, b.throttled, `physical limit calls / 20 ${fmt((minimum / 20) * 1000)}`, (minimum / 20) * 1000, "<= 1.10x, throttled <= 2%");
+      const b = await withProxy(
+        4,
+        (p) => p.setTokenBucket({ rate: 20, burst: 5 }),
+        async (p) => {
+          const r = await discover("bucket", p);
+          return { ...r, throttled: sum(p.throttled) };
+        },
+      );
+      row(
+        "B. token bucket 20 calls/s, burst 5",
+        b,
+        b.throttled,
+        `physical limit calls / 20 ${fmt((minimum / 20) * 1000)}`,
+        (minimum / 20) * 1000,
+        "<= 1.10x, throttled <= 2%",
+      );
     }
     if (models.includes("C")) {
       const modes = process.argv.includes("--sdk-modes") ? ["orgtrust", "standard", "adaptive"] : ["orgtrust"];
@@ -201,21 +266,38 @@ async function main(): Promise<void> {
           const out = await discover(`noisy-${mode}`, p, mode === "orgtrust" ? {} : { AWS_RETRY_MODE: mode });
           return { ...out, throttled: sum(p.faulted) };
         });
-        row(`C. 30% throttled + 5% CME${mode === "orgtrust" ? "" : ` (SDK ${mode} mode)`}`, r, r.throttled, `clean run ${fmt(clean.wallMs)}`, clean.wallMs, "<= 2x");
+        row(
+          `C. 30% throttled + 5% CME${mode === "orgtrust" ? "" : ` (SDK ${mode} mode)`}`,
+          r,
+          r.throttled,
+          `clean run ${fmt(clean.wallMs)}`,
+          clean.wallMs,
+          "<= 2x",
+        );
       }
     }
 
-    console.log("\n| model | orgtrust wall | reference | ratio | goal | calls (HTTP attempts) | throttled / faults | same snapshot | CPU per account |");
+    console.log(
+      "\n| model | orgtrust wall | reference | ratio | goal | calls (HTTP attempts) | throttled / faults | same snapshot | CPU per account |",
+    );
     console.log("|---|---|---|---|---|---|---|---|---|");
     for (const r of rows) {
       const share = r.attempts ? ` (${((r.throttled / r.attempts) * 100).toFixed(1)}% of attempts)` : "";
-      console.log(`| ${r.name} | ${fmt(r.wallMs)} | ${r.reference} | ${r.ratio.toFixed(2)}x | ${r.goal} | ${r.calls} (${r.attempts}) | ${r.throttled}${share} | ${r.same ? "yes" : "NO"} | ${(r.cpuMs / n).toFixed(2)} ms |`);
+      console.log(
+        `| ${r.name} | ${fmt(r.wallMs)} | ${r.reference} | ${r.ratio.toFixed(2)}x | ${r.goal} | ${r.calls} (${r.attempts}) | ${r.throttled}${share} | ${r.same ? "yes" : "NO"} | ${(r.cpuMs / n).toFixed(2)} ms |`,
+      );
     }
-    console.log(`| clean run (no faults, no latency) | ${fmt(clean.wallMs)} | | | | ${clean.summary.calls.total} (${clean.summary.calls.attempts}) | 0 | yes | ${(clean.cpuMs / n).toFixed(2)} ms |`);
+    console.log(
+      `| clean run (no faults, no latency) | ${fmt(clean.wallMs)} | | | | ${clean.summary.calls.total} (${clean.summary.calls.attempts}) | 0 | yes | ${(clean.cpuMs / n).toFixed(2)} ms |`,
+    );
 
     // The floor: a bare SDK client (no orgtrust code) making the clean run's number of calls through the same proxy,
     // measured the same way (start-up included). orgtrust's CPU per account can go no lower than this.
-    const floor = await withProxy(1, () => {}, (p) => sdkFloor(p.endpoint, clean.summary!.calls.total, concurrency));
+    const floor = await withProxy(
+      1,
+      () => {},
+      (p) => sdkFloor(p.endpoint, clean.summary!.calls.total, concurrency),
+    );
     if (floor) {
       console.log(
         `\nSDK floor: a bare @aws-sdk/client-organizations client making the same ${floor.calls} calls (${concurrency} at a time, start-up included): CPU ${fmt(floor.cpuMs)} = ${(floor.cpuMs / n).toFixed(2)} ms per account (${(floor.cpuMs / floor.calls).toFixed(2)} ms per call); orgtrust's clean run ${(clean.cpuMs / n).toFixed(2)} ms per account = ${(clean.cpuMs / floor.cpuMs).toFixed(2)}x the floor`,
@@ -226,14 +308,21 @@ async function main(): Promise<void> {
     // overhead stays out of the figures above).
     const profDir = path.join(work, "cpu-prof");
     fs.mkdirSync(profDir);
-    const profiled = await withProxy(1, () => {}, (p) => runMeasured(["discover", "--out", path.join(work, "profiled.json"), "--json"], p.endpoint, {}, profDir));
+    const profiled = await withProxy(
+      1,
+      () => {},
+      (p) => runMeasured(["discover", "--out", path.join(work, "profiled.json"), "--json"], p.endpoint, {}, profDir),
+    );
     const profile = fs.readdirSync(profDir).find((f) => f.endsWith(".cpuprofile"));
     if (profiled.code === 0 && profile) {
-      console.log(`\nCPU profile of the clean run (node --cpu-prof; ${fmt(profiled.cpuMs)} CPU with the profiler on), top 10 by self time:`);
+      console.log(
+        `\nCPU profile of the clean run (node --cpu-prof; ${fmt(profiled.cpuMs)} CPU with the profiler on), top 10 by self time:`,
+      );
       console.log("\n| function | self time | share |\n|---|---|---|");
       const keep = arg("keep-profile", "");
       if (keep) fs.copyFileSync(path.join(profDir, profile), keep);
-      for (const [label, ms, share] of topSelfTime(path.join(profDir, profile), 10)) console.log(`| ${label.replace(/\|/g, "\\|")} | ${ms.toFixed(0)} ms | ${(share * 100).toFixed(1)}% |`);
+      for (const [label, ms, share] of topSelfTime(path.join(profDir, profile), 10))
+        console.log(`| ${label.replace(/\|/g, "\\|")} | ${ms.toFixed(0)} ms | ${(share * 100).toFixed(1)}% |`);
     }
   } finally {
     await proxy?.stop();

@@ -14,7 +14,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { CreateRoleCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { loadConfig } from "../config/load";
-import { DISCOVERY_POLICY_NAME, discoveryRolePolicy, discoveryTrustPolicy, memberRoleParameters, memberRoleTemplateBody, memberTrustPolicy } from "../constructs/member-role-policy";
+import {
+  DISCOVERY_POLICY_NAME,
+  discoveryRolePolicy,
+  discoveryTrustPolicy,
+  memberRoleParameters,
+  memberRoleTemplateBody,
+  memberTrustPolicy,
+} from "../constructs/member-role-policy";
 import { computeScope } from "../org/scope";
 import { loadSnapshot } from "../org/snapshot";
 import { computeOuCover } from "../org/targets";
@@ -41,7 +48,10 @@ async function main(): Promise<void> {
   const ous = 10;
   const spec: OrgSpec = {
     ous: [
-      ...Array.from({ length: ous }, (_, o) => ({ name: `Team${o}`, accounts: Array.from({ length: Math.ceil(n / ous) }, (_, i) => ({ name: `t${o}-a${i}` })) })),
+      ...Array.from({ length: ous }, (_, o) => ({
+        name: `Team${o}`,
+        accounts: Array.from({ length: Math.ceil(n / ous) }, (_, i) => ({ name: `t${o}-a${i}` })),
+      })),
       { name: "Sandbox" },
     ],
   };
@@ -64,29 +74,78 @@ integrations:
     externalId: { source: value, value: "${EXT}" }
 `,
     );
-    const d = await run(["discover", "--config", path.join(dir, "orgtrust.yaml"), "--out", path.join(dir, "org.json")], moto.endpoint);
+    const d = await run(
+      ["discover", "--config", path.join(dir, "orgtrust.yaml"), "--out", path.join(dir, "org.json")],
+      moto.endpoint,
+    );
     if (d.code !== 0) throw new Error(d.stderr);
     const loaded = loadConfig(path.join(dir, "orgtrust.yaml"));
     const integration = loaded.integrations.find((i) => i.name === "audit")!;
-    const cover = computeOuCover(computeScope(loadSnapshot(path.join(dir, "org.json")), { organizationalUnits: [built.ou.Sandbox], accounts: [], skipInactiveAccounts: true, managementAccount: false }));
-    await createMemberRoleStackSet(c.cfn, { name: integration.stackSet.name, templateBody: memberRoleTemplateBody(), parameters: memberRoleParameters(integration, EXT), targets: [cover.targets] });
-    await c.iam.send(new CreateRoleCommand({ RoleName: integration.memberRole.name, AssumeRolePolicyDocument: JSON.stringify(memberTrustPolicy(integration, EXT)) }));
+    const cover = computeOuCover(
+      computeScope(loadSnapshot(path.join(dir, "org.json")), {
+        organizationalUnits: [built.ou.Sandbox],
+        accounts: [],
+        skipInactiveAccounts: true,
+        managementAccount: false,
+      }),
+    );
+    await createMemberRoleStackSet(c.cfn, {
+      name: integration.stackSet.name,
+      templateBody: memberRoleTemplateBody(),
+      parameters: memberRoleParameters(integration, EXT),
+      targets: [cover.targets],
+    });
+    await c.iam.send(
+      new CreateRoleCommand({
+        RoleName: integration.memberRole.name,
+        AssumeRolePolicyDocument: JSON.stringify(memberTrustPolicy(integration, EXT)),
+      }),
+    );
     const discovery = integration.discoveryRole.name;
-    await c.iam.send(new CreateRoleCommand({ RoleName: discovery, AssumeRolePolicyDocument: JSON.stringify(discoveryTrustPolicy(integration, EXT)) }));
-    await c.iam.send(new PutRolePolicyCommand({ RoleName: discovery, PolicyName: DISCOVERY_POLICY_NAME, PolicyDocument: JSON.stringify(discoveryRolePolicy(integration)) }));
+    await c.iam.send(
+      new CreateRoleCommand({
+        RoleName: discovery,
+        AssumeRolePolicyDocument: JSON.stringify(discoveryTrustPolicy(integration, EXT)),
+      }),
+    );
+    await c.iam.send(
+      new PutRolePolicyCommand({
+        RoleName: discovery,
+        PolicyName: DISCOVERY_POLICY_NAME,
+        PolicyDocument: JSON.stringify(discoveryRolePolicy(integration)),
+      }),
+    );
     c.destroy();
     console.log(`# orgtrust drift --deep benchmark (${os.cpus().length} vCPU, Node ${process.version}, moto server)`);
-    console.log(`${cover.viaStackSet.length} member accounts in ${ous} OUs, StackSet deployed (set-up ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    console.log(
+      `${cover.viaStackSet.length} member accounts in ${ous} OUs, StackSet deployed (set-up ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    );
 
     for (const concurrency of ["4", "8"]) {
       const proxy = await startFaultProxy(moto.endpoint, 3);
-      const r = await run(["drift", "--config", path.join(dir, "orgtrust.yaml"), "--deep", "--format", "json", "--concurrency", concurrency], proxy.endpoint);
+      const r = await run(
+        [
+          "drift",
+          "--config",
+          path.join(dir, "orgtrust.yaml"),
+          "--deep",
+          "--format",
+          "json",
+          "--concurrency",
+          concurrency,
+        ],
+        proxy.endpoint,
+      );
       const report = JSON.parse(r.stdout) as { findings: unknown[] };
       const calls = [...proxy.forwarded.values()].reduce((a, b) => a + b, 0);
-      console.log(`\norgtrust drift --deep --concurrency ${concurrency}: exit ${r.code}, ${report.findings.length} findings`);
+      console.log(
+        `\norgtrust drift --deep --concurrency ${concurrency}: exit ${r.code}, ${report.findings.length} findings`,
+      );
       for (const [op, count] of [...proxy.forwarded].sort()) console.log(`  ${op.padEnd(28)} ${count}`);
       console.log(`  calls ${calls} (${(calls / cover.viaStackSet.length).toFixed(2)} per member account)`);
-      console.log(`  wall ${(r.wallMs / 1000).toFixed(2)} s, orgtrust CPU ${(r.cpuMs / 1000).toFixed(2)} s, peak RSS ${r.maxRssMb.toFixed(0)} MB`);
+      console.log(
+        `  wall ${(r.wallMs / 1000).toFixed(2)} s, orgtrust CPU ${(r.cpuMs / 1000).toFixed(2)} s, peak RSS ${r.maxRssMb.toFixed(0)} MB`,
+      );
       await proxy.stop();
     }
   } finally {

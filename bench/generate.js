@@ -19,7 +19,8 @@ const { printTop } = require("./cpu-profile");
 async function profiled(fn) {
   const session = new inspector.Session();
   session.connect();
-  const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (err, r) => (err ? reject(err) : resolve(r))));
+  const post = (method, params) =>
+    new Promise((resolve, reject) => session.post(method, params, (err, r) => (err ? reject(err) : resolve(r))));
   await post("Profiler.enable");
   await post("Profiler.start");
   try {
@@ -42,7 +43,9 @@ async function main() {
   const exclusions = { excludeOu: [], excludeAccount: [] };
   const ms = (a, b) => Number(b - a) / 1e6;
 
-  console.log(`orgtrust generate benchmark: ${snapshot.accounts.length} accounts, ${snapshot.organizationalUnits.length} OUs (depth ${DEPTH}), snapshot sha256:${hash}`);
+  console.log(
+    `orgtrust generate benchmark: ${snapshot.accounts.length} accounts, ${snapshot.organizationalUnits.length} OUs (depth ${DEPTH}), snapshot sha256:${hash}`,
+  );
   console.log(`  build + hash snapshot      ${ms(t0, t1).toFixed(0).padStart(7)} ms`);
   // The CLI's start-up, in a fresh process: loading dist/cli/main.js (every command registered, none run), and
   // whether that loads the AWS SDK's clients or cdktf (it should not: commands load their engines when they run).
@@ -56,12 +59,21 @@ async function main() {
     { encoding: "utf8" },
   );
   const st = JSON.parse(startup.stdout);
-  console.log(`  CLI start-up (load main)   ${st.ms.toFixed(0).padStart(7)} ms   loads AWS SDK clients: ${st.aws ? "yes" : "no"}, cdktf: ${st.cdktf ? "yes" : "no"}`);
+  console.log(
+    `  CLI start-up (load main)   ${st.ms.toFixed(0).padStart(7)} ms   loads AWS SDK clients: ${st.aws ? "yes" : "no"}, cdktf: ${st.cdktf ? "yes" : "no"}`,
+  );
   let total = 0;
   let bytes = 0;
   for (const i of integrations) {
     const a = process.hrtime.bigint();
-    const [r] = renderIntegrations({ snapshot, snapshotHash: hash, integrations: [i], inlineSecrets: false, exclusions, log: quiet });
+    const [r] = renderIntegrations({
+      snapshot,
+      snapshotHash: hash,
+      integrations: [i],
+      inlineSecrets: false,
+      exclusions,
+      log: quiet,
+    });
     const b = process.hrtime.bigint();
     total += ms(a, b);
     const size = r.files.reduce((n, f) => n + Buffer.byteLength(f.content), 0);
@@ -70,17 +82,46 @@ async function main() {
       `  render ${i.name.padEnd(11)} ${ms(a, b).toFixed(0).padStart(7)} ms   ${r.scope.inScope.length} in scope, ${r.files.length} file(s), ${(size / 1024).toFixed(0)} KiB, ${r.context.collisions.length} collisions`,
     );
   }
-  console.log(`  render all (sum)           ${total.toFixed(0).padStart(7)} ms   ${(bytes / 1024 / 1024).toFixed(1)} MiB of config`);
+  console.log(
+    `  render all (sum)           ${total.toFixed(0).padStart(7)} ms   ${(bytes / 1024 / 1024).toFixed(1)} MiB of config`,
+  );
   const a = process.hrtime.bigint();
-  await runGenerate({ loaded: { config, integrations, file: path.join(dir, "bench.yaml"), baseDir: dir }, snapshot, integrations, outDir: path.join(dir, "out"), check: false, inlineSecrets: false, exclusions, log: quiet });
+  await runGenerate({
+    loaded: { config, integrations, file: path.join(dir, "bench.yaml"), baseDir: dir },
+    snapshot,
+    integrations,
+    outDir: path.join(dir, "out"),
+    check: false,
+    inlineSecrets: false,
+    exclusions,
+    log: quiet,
+  });
   const b = process.hrtime.bigint();
-  await runGenerate({ loaded: { config, integrations, file: path.join(dir, "bench.yaml"), baseDir: dir }, snapshot, integrations, outDir: path.join(dir, "out"), check: true, inlineSecrets: false, exclusions, log: quiet });
+  await runGenerate({
+    loaded: { config, integrations, file: path.join(dir, "bench.yaml"), baseDir: dir },
+    snapshot,
+    integrations,
+    outDir: path.join(dir, "out"),
+    check: true,
+    inlineSecrets: false,
+    exclusions,
+    log: quiet,
+  });
   const c = process.hrtime.bigint();
   console.log(`  runGenerate (render+write) ${ms(a, b).toFixed(0).padStart(7)} ms`);
   console.log(`  runGenerate --check        ${ms(b, c).toFixed(0).padStart(7)} ms`);
   console.log(`  peak RSS                   ${(process.resourceUsage().maxRSS / 1024).toFixed(0).padStart(7)} MiB`);
   const profile = await profiled(() =>
-    runGenerate({ loaded: { config, file: path.join(dir, "bench.yaml"), baseDir: dir }, snapshot, integrations, outDir: path.join(dir, "out-prof"), check: false, inlineSecrets: false, exclusions, log: quiet }),
+    runGenerate({
+      loaded: { config, file: path.join(dir, "bench.yaml"), baseDir: dir },
+      snapshot,
+      integrations,
+      outDir: path.join(dir, "out-prof"),
+      check: false,
+      inlineSecrets: false,
+      exclusions,
+      log: quiet,
+    }),
   );
   printTop("runGenerate (render+write)", profile);
   fs.rmSync(dir, { recursive: true, force: true });

@@ -11,7 +11,19 @@ process.on("exit", () => {
   const out = process.env.ORGTRUST_BENCH_USAGE;
   // Which of the heavy libraries the command loaded (a command should load only what it uses).
   const loaded = Object.keys(require.cache);
-  const heavy = { awsSdk: loaded.some((f) => /node_modules[\\/]@aws-sdk[\\/]client-/.test(f)), cdktf: loaded.some((f) => /node_modules[\\/](cdktf|@cdktf[\\/]provider-aws)[\\/]/.test(f)) };
-  if (out) fs.writeFileSync(out, JSON.stringify({ cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000, maxRssMb: u.maxRSS / 1024, wallMs: Number(process.hrtime.bigint() - started) / 1e6, heavy }));
+  const heavy = {
+    awsSdk: loaded.some((f) => /node_modules[\\/]@aws-sdk[\\/]client-/.test(f)),
+    cdktf: loaded.some((f) => /node_modules[\\/](cdktf|@cdktf[\\/]provider-aws)[\\/]/.test(f)),
+  };
+  if (out)
+    fs.writeFileSync(
+      out,
+      JSON.stringify({
+        cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000,
+        maxRssMb: u.maxRSS / 1024,
+        wallMs: Number(process.hrtime.bigint() - started) / 1e6,
+        heavy,
+      }),
+    );
 });
 require(path.join(__dirname, "..", "dist", "cli", "main.js")).main(process.argv);

@@ -21,7 +21,12 @@ export interface MeasuredRun {
  * no shared AWS config, and measures it from the inside (bench/measure-child.js), so moto's and the proxy's work
  * is not counted as orgtrust's.
  */
-export function runMeasured(args: string[], endpoint: string, extraEnv: Record<string, string> = {}, cpuProfDir?: string): Promise<MeasuredRun> {
+export function runMeasured(
+  args: string[],
+  endpoint: string,
+  extraEnv: Record<string, string> = {},
+  cpuProfDir?: string,
+): Promise<MeasuredRun> {
   const usage = path.join(os.tmpdir(), `orgtrust-bench-usage-${process.pid}.json`);
   const env = {
     PATH: process.env.PATH ?? "",
@@ -39,7 +44,15 @@ export function runMeasured(args: string[], endpoint: string, extraEnv: Record<s
   };
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...(cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : []), path.join(REPO, "bench", "measure-child.js"), ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(
+      process.execPath,
+      [
+        ...(cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : []),
+        path.join(REPO, "bench", "measure-child.js"),
+        ...args,
+      ],
+      { env, stdio: ["ignore", "pipe", "pipe"] },
+    );
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -61,7 +74,11 @@ interface ProfileNode {
  * of the stack, summed per function (name, file and line); idle time left out. Returns [label, ms, share of the CPU].
  */
 export function topSelfTime(profileFile: string, top = 10): Array<[string, number, number]> {
-  const prof = JSON.parse(fs.readFileSync(profileFile, "utf8")) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  const prof = JSON.parse(fs.readFileSync(profileFile, "utf8")) as {
+    nodes: ProfileNode[];
+    samples: number[];
+    timeDeltas: number[];
+  };
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
   let total = 0;
@@ -70,10 +87,18 @@ export function topSelfTime(profileFile: string, top = 10): Array<[string, numbe
     const f = byId.get(id)?.callFrame;
     // Idle time is not CPU.
     if (!f || f.functionName === "(idle)") return;
-    const file = f.url ? f.url.replace(/^file:\/\//, "").replace(/.*\/node_modules\//, "").replace(REPO + "/", "") : "";
+    const file = f.url
+      ? f.url
+          .replace(/^file:\/\//, "")
+          .replace(/.*\/node_modules\//, "")
+          .replace(REPO + "/", "")
+      : "";
     const label = `${f.functionName || "(anonymous)"} ${file ? `${file}:${f.lineNumber + 1}` : ""}`.trim();
     self.set(label, (self.get(label) ?? 0) + dt);
     total += dt;
   });
-  return [...self].sort((a, b) => b[1] - a[1]).slice(0, top).map(([l, ms]) => [l, ms, total ? ms / total : 0]);
+  return [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([l, ms]) => [l, ms, total ? ms / total : 0]);
 }

@@ -22,7 +22,13 @@ async function main() {
   );
   client.destroy();
   const u = process.resourceUsage();
-  process.stdout.write(JSON.stringify({ calls, cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000, wallMs: Number(process.hrtime.bigint() - started) / 1e6 }));
+  process.stdout.write(
+    JSON.stringify({
+      calls,
+      cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000,
+      wallMs: Number(process.hrtime.bigint() - started) / 1e6,
+    }),
+  );
 }
 main().catch((e) => {
   process.stderr.write(`${e.stack}\n`);

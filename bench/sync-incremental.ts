@@ -55,7 +55,9 @@ async function main(): Promise<void> {
     // 1. One moved account.
     const mover = built.accounts.find((a) => a.parentId !== built.rootId && a.id !== built.managementAccountId)!;
     const dest = built.ous.find((o) => o.id !== mover.parentId)!.id;
-    await c.org.send(new MoveAccountCommand({ AccountId: mover.id, SourceParentId: mover.parentId, DestinationParentId: dest }));
+    await c.org.send(
+      new MoveAccountCommand({ AccountId: mover.id, SourceParentId: mover.parentId, DestinationParentId: dest }),
+    );
     t = Date.now();
     const moved = await refreshIncrementally(base, [mover.id], aws);
     const movedMs = Date.now() - t;
@@ -64,7 +66,13 @@ async function main(): Promise<void> {
     base = moved.snapshot!;
 
     // 2. One new OU.
-    const out = await c.org.send(new CreateOrganizationalUnitCommand({ ParentId: built.ous[0].id, Name: "bench-new-ou", Tags: [{ Key: "bench", Value: "yes" }] }));
+    const out = await c.org.send(
+      new CreateOrganizationalUnitCommand({
+        ParentId: built.ous[0].id,
+        Name: "bench-new-ou",
+        Tags: [{ Key: "bench", Value: "yes" }],
+      }),
+    );
     t = Date.now();
     const created = await refreshIncrementally(base, [out.OrganizationalUnit!.Id!], aws);
     const createdMs = Date.now() - t;
@@ -79,7 +87,9 @@ async function main(): Promise<void> {
     console.log(`full crawl:         ${s3.total} calls (${ops(s3.byOperation)}), ${fmt(fullMs)}`);
     const same = serializeSnapshot(created.snapshot!) === serializeSnapshot(full.snapshot);
     console.log(`incremental snapshot equals the full crawl: ${same ? "yes" : "NO"}`);
-    console.log(`goal (<= 10 calls for one account): ${s1.total <= 10 ? "met" : "MISSED"}; ${(s3.total / Math.max(1, s1.total)).toFixed(0)}x fewer calls than a full crawl`);
+    console.log(
+      `goal (<= 10 calls for one account): ${s1.total <= 10 ? "met" : "MISSED"}; ${(s3.total / Math.max(1, s1.total)).toFixed(0)}x fewer calls than a full crawl`,
+    );
     if (!same) process.exitCode = 1;
   } finally {
     c.destroy();

@@ -23,7 +23,15 @@ function syntheticSnapshot() {
     for (let d = 1; d <= DEPTH && ous.length < OUS; d++) {
       const id = `ou-bnch-${pad(ous.length, 8)}`;
       const pathEntries = parent ? [...parent.path, { id: parent.id, name: parent.name }] : [root];
-      const ou = { id, name: `Unit ${i}.${d}`, arn: `arn:aws:organizations::${mgmt}:ou/${org}/${id}`, parentId: parent ? parent.id : root.id, path: pathEntries, depth: d, tags: { level: String(d) } };
+      const ou = {
+        id,
+        name: `Unit ${i}.${d}`,
+        arn: `arn:aws:organizations::${mgmt}:ou/${org}/${id}`,
+        parentId: parent ? parent.id : root.id,
+        path: pathEntries,
+        depth: d,
+        tags: { level: String(d) },
+      };
       ous.push(ou);
       parent = ou;
     }
@@ -52,7 +60,14 @@ function syntheticSnapshot() {
   }
   return canonicalize({
     schemaVersion: 1,
-    organization: { id: org, arn: `arn:aws:organizations::${mgmt}:organization/${org}`, partition: "aws", featureSet: "ALL", managementAccountId: mgmt, managementAccountEmail: "aws@bench.example" },
+    organization: {
+      id: org,
+      arn: `arn:aws:organizations::${mgmt}:organization/${org}`,
+      partition: "aws",
+      featureSet: "ALL",
+      managementAccountId: mgmt,
+      managementAccountEmail: "aws@bench.example",
+    },
     root: { id: root.id, name: root.name, arn: `arn:aws:organizations::${mgmt}:root/${org}/${root.id}`, tags: {} },
     tagsIncluded: true,
     organizationalUnits: ous,
@@ -76,6 +91,5 @@ integrations:
   awscli: { consumer: aws-cli, trustedPrincipal: "arn:aws:iam::999999999999:role/w", externalId: { source: value, value: bench-awscli-0123456789 } }
   terraform: { consumer: terraform, trustedPrincipal: "arn:aws:iam::999999999999:role/t" }
 `;
-
 
 module.exports = { ACCOUNTS, OUS, DEPTH, CONFIG, syntheticSnapshot };

@@ -13,7 +13,10 @@ export function awsTuningFromEnv(env: NodeJS.ProcessEnv = process.env): AwsTunin
     const v = env[name];
     if (v === undefined || v === "") return undefined;
     const n = Number(v);
-    if (!Number.isFinite(n) || n < min) throw new InputError(`${name} ${v}: must be a number of at least ${min} (fix: correct or unset the environment variable)`);
+    if (!Number.isFinite(n) || n < min)
+      throw new InputError(
+        `${name} ${v}: must be a number of at least ${min} (fix: correct or unset the environment variable)`,
+      );
     return n;
   };
   const mode = env.AWS_RETRY_MODE;

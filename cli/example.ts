@@ -28,32 +28,68 @@ export const NEXT_STEPS = [
 export function registerExample(program: Command): Command {
   return program
     .command("example")
-    .description("Run the main job on the bundled example org (no AWS account needed): scope summary, synth, HCL export and generate.")
+    .description(
+      "Run the main job on the bundled example org (no AWS account needed): scope summary, synth, HCL export and generate.",
+    )
     .option("-o, --out <dir>", "output folder", "out/example")
-    .addHelpText("after", "\nExample:\n  orgtrust example --out out/example   # then look at out/example/{cdktf.out,hcl,generated}")
+    .addHelpText(
+      "after",
+      "\nExample:\n  orgtrust example --out out/example   # then look at out/example/{cdktf.out,hcl,generated}",
+    )
     .action(async (flags: { out: string }) => {
       // Loaded here, not at start-up: cdktf and the provider bindings cost every other command ~0.4 s.
       const { runSynth } = await import("../synth/synthesize");
       const { runGenerate } = await import("../generate");
       const log = createLogger();
       // The same input loader as `orgtrust synth --config examples/orgtrust.yaml --snapshot examples/org.json`.
-      const inputs = loadInputs({ config: path.join(EXAMPLES_DIR, "orgtrust.yaml"), snapshot: path.join(EXAMPLES_DIR, "org.json") });
+      const inputs = loadInputs({
+        config: path.join(EXAMPLES_DIR, "orgtrust.yaml"),
+        snapshot: path.join(EXAMPLES_DIR, "org.json"),
+      });
       const { loaded, integrations } = inputs;
       const snapshot = inputs.snapshot!;
 
       const scope = computeScope(snapshot, globalRules(NO_EXTRA_EXCLUSIONS, loaded));
       const out = (title: string, body: string) => process.stdout.write(terminalSafe(`\n== ${title}\n${body}`));
       out("discover (the bundled snapshot examples/org.json)", discoverSummary(snapshot, scope, undefined));
-      const synth = await runSynth({ loaded, snapshot, integrations, outDir: path.join(flags.out, "cdktf.out"), hcl: false, log });
+      const synth = await runSynth({
+        loaded,
+        snapshot,
+        integrations,
+        outDir: path.join(flags.out, "cdktf.out"),
+        hcl: false,
+        log,
+      });
       // No "Next:" here: the bundled org is not one to deploy to; the route for a real org is printed at the end.
-      out(`synth (Terraform JSON for cdktf into ${path.join(flags.out, "cdktf.out")})`, synthSummary(synth, "examples/org.json", { next: false }));
-      const hcl = await runSynth({ loaded, snapshot, integrations, outDir: path.join(flags.out, "hcl"), hcl: true, log });
+      out(
+        `synth (Terraform JSON for cdktf into ${path.join(flags.out, "cdktf.out")})`,
+        synthSummary(synth, "examples/org.json", { next: false }),
+      );
+      const hcl = await runSynth({
+        loaded,
+        snapshot,
+        integrations,
+        outDir: path.join(flags.out, "hcl"),
+        hcl: true,
+        log,
+      });
       out(`synth --hcl (plain Terraform into ${path.join(flags.out, "hcl")})`, `${hcl.stacks.length} stacks written\n`);
       // The AWS CLI, Steampipe and c7n-org files carry the external ID itself; the example org's generated IDs exist
       // nowhere, so those integrations get a stand-in value unless their variable is set.
       const env = { ...process.env };
-      for (const i of integrations) if (i.externalId.source === "generate" && !env[i.externalId.variable]) env[i.externalId.variable] = `example-only-${i.name}-external-id`;
-      const gen = await runGenerate({ loaded, snapshot, integrations, outDir: path.join(flags.out, "generated"), check: false, inlineSecrets: false, log, env });
+      for (const i of integrations)
+        if (i.externalId.source === "generate" && !env[i.externalId.variable])
+          env[i.externalId.variable] = `example-only-${i.name}-external-id`;
+      const gen = await runGenerate({
+        loaded,
+        snapshot,
+        integrations,
+        outDir: path.join(flags.out, "generated"),
+        check: false,
+        inlineSecrets: false,
+        log,
+        env,
+      });
       out(`generate (every consumer's config into ${path.join(flags.out, "generated")})`, generateSummary(gen));
       out("next, for your own organization", NEXT_STEPS);
     });

@@ -2,7 +2,18 @@ import * as path from "node:path";
 import type { Command } from "commander";
 import { ExitCode } from "../common/errors";
 import { runGenerate, type GenerateResult } from "../generate";
-import { addAwsOptions, addCommonOptions, exclusionsFrom, makeLogger, orgFrom, printJson, repeatable, requireConfig, type AwsCliOptions, type CommonOptions } from "./common";
+import {
+  addAwsOptions,
+  addCommonOptions,
+  exclusionsFrom,
+  makeLogger,
+  orgFrom,
+  printJson,
+  repeatable,
+  requireConfig,
+  type AwsCliOptions,
+  type CommonOptions,
+} from "./common";
 import { selectIntegrations } from "../config/resolve";
 import { terminalSafe } from "../common/terminal";
 
@@ -21,8 +32,14 @@ export function registerGenerate(program: Command): Command {
     )
     .option("-i, --integration <name>", "only this integration (repeatable; default: all)", repeatable, [])
     .option("-o, --out <dir>", "write each integration to <dir>/<integration>/ instead of its output.dir")
-    .option("--check", "compare with the files on disk instead of writing: exit 0 when identical, 1 with a diff when not")
-    .option("--inline-secrets", "write external ID values into the files instead of references (a warning; keep the files secret)");
+    .option(
+      "--check",
+      "compare with the files on disk instead of writing: exit 0 when identical, 1 with a diff when not",
+    )
+    .option(
+      "--inline-secrets",
+      "write external ID values into the files instead of references (a warning; keep the files secret)",
+    );
   addCommonOptions(cmd);
   addAwsOptions(cmd);
   cmd.addHelpText(
@@ -57,7 +74,9 @@ export function resultText(r: GenerateResult): string {
   if (r.check) {
     for (const f of r.files) {
       if (f.status === "unchanged") continue;
-      lines.push(`${f.status}: ${rel(f.path)}${f.status === "stale" ? " (generated earlier, no longer rendered: `orgtrust generate` removes it)" : ""}`);
+      lines.push(
+        `${f.status}: ${rel(f.path)}${f.status === "stale" ? " (generated earlier, no longer rendered: `orgtrust generate` removes it)" : ""}`,
+      );
       if (f.diff) lines.push(f.diff.replace(/\n$/, ""));
     }
     lines.push(
@@ -74,6 +93,7 @@ export function resultText(r: GenerateResult): string {
       `${r.integrations.length} integrations, ${total} files (${written} written, ${total - written} unchanged${removed ? `, ${removed} stale removed` : ""}) from snapshot sha256:${r.snapshotHash}`,
     );
   }
-  if (r.collisions.length) lines.push(`${r.collisions.length} identifier collisions resolved by suffixing the ID (see the warnings)`);
+  if (r.collisions.length)
+    lines.push(`${r.collisions.length} identifier collisions resolved by suffixing the ID (see the warnings)`);
   return `${lines.join("\n")}\n`;
 }

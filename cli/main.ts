@@ -14,19 +14,32 @@ import { registerSync } from "./sync";
 import { terminalSafe } from "../common/terminal";
 
 /** Commander usage errors, on one line with the fix. */
-const usageLine = (str: string) => `${str.split("\n")[0].replace(/^error: /, "orgtrust: error: ")} (fix: see orgtrust <command> --help)\n`;
+const usageLine = (str: string) =>
+  `${str.split("\n")[0].replace(/^error: /, "orgtrust: error: ")} (fix: see orgtrust <command> --help)\n`;
 
 export function buildProgram(): Command {
   const program = new Command("orgtrust")
     .description(
       "Trust plumbing for AWS Organizations discovery tools: discover the org, synthesize the discovery and member roles, generate each consumer's config, and check drift in CI.\n\nExit codes: 0 ok, 1 drift or a --check difference, 2 invalid input/config/usage, 3 AWS, network or environment failure (a full disk, a deadline), 4 internal error (a bug: please report it).",
     )
-    .version((JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }).version)
+    .version(
+      (JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }).version,
+    )
     .exitOverride()
     .configureOutput({ outputError: (str: string, write: (s: string) => void) => write(usageLine(str)) });
-  for (const register of [registerInit, registerDiscover, registerSynth, registerGenerate, registerDrift, registerSync, registerExample]) {
+  for (const register of [
+    registerInit,
+    registerDiscover,
+    registerSynth,
+    registerGenerate,
+    registerDrift,
+    registerSync,
+    registerExample,
+  ]) {
     const cmd = register(program);
-    cmd.exitOverride().configureOutput({ outputError: (str: string, write: (s: string) => void) => write(usageLine(str)) });
+    cmd
+      .exitOverride()
+      .configureOutput({ outputError: (str: string, write: (s: string) => void) => write(usageLine(str)) });
   }
   return program;
 }
@@ -46,11 +59,17 @@ function report(e: unknown): number {
   const errno = e as NodeJS.ErrnoException & { dest?: string };
   if (errno?.code && /^E[A-Z]+$/.test(errno.code) && (errno.syscall || errno.path)) {
     // The file system failed under a correct command (a full disk, a refused rename): environment, exit 3.
-    const where = errno.path ? ` ${terminalSafe(errno.path)}${errno.dest ? ` -> ${terminalSafe(errno.dest)}` : ""}` : "";
-    process.stderr.write(`orgtrust: error: ${errno.syscall ?? "file operation"}${where} failed: ${describeErrno(errno)} (fix: ${errno.code === "ENOSPC" || errno.code === "EDQUOT" ? "free space on that file system" : "check the path, its permissions and the file system"}, then run again)\n`);
+    const where = errno.path
+      ? ` ${terminalSafe(errno.path)}${errno.dest ? ` -> ${terminalSafe(errno.dest)}` : ""}`
+      : "";
+    process.stderr.write(
+      `orgtrust: error: ${errno.syscall ?? "file operation"}${where} failed: ${describeErrno(errno)} (fix: ${errno.code === "ENOSPC" || errno.code === "EDQUOT" ? "free space on that file system" : "check the path, its permissions and the file system"}, then run again)\n`,
+    );
     return ExitCode.AwsFailure;
   }
-  process.stderr.write(`orgtrust: internal error: ${terminalSafe(String((e as Error)?.message ?? e))} (fix: re-run with ORGTRUST_DEBUG=1 and report the stack trace)\n`);
+  process.stderr.write(
+    `orgtrust: internal error: ${terminalSafe(String((e as Error)?.message ?? e))} (fix: re-run with ORGTRUST_DEBUG=1 and report the stack trace)\n`,
+  );
   if (process.env.ORGTRUST_DEBUG) process.stderr.write(`${(e as Error)?.stack}\n`);
   return ExitCode.Internal;
 }

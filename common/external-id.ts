@@ -79,8 +79,12 @@ export type ExternalIdSource =
  * sensitive Terraform input variable named like the environment variable (TF_VAR_<NAME> sets it at plan/apply time),
  * so the value stays out of the synthesized files. The name was checked at load (config/rules.ts).
  */
-export function stackExternalIdSource(x: ExternalId, integration: { name: string; consumer: string }): ExternalIdSource {
-  if (x.source === "generate") return { kind: "generate", prefix: x.prefix, length: x.length, alphanumeric: x.alphanumeric };
+export function stackExternalIdSource(
+  x: ExternalId,
+  integration: { name: string; consumer: string },
+): ExternalIdSource {
+  if (x.source === "generate")
+    return { kind: "generate", prefix: x.prefix, length: x.length, alphanumeric: x.alphanumeric };
   if (x.source === "value") return { kind: "literal", value: x.value };
   return {
     kind: "variable",
@@ -90,14 +94,32 @@ export function stackExternalIdSource(x: ExternalId, integration: { name: string
 }
 
 /** Names Terraform reserves for its own use, which an input variable may not take. */
-export const RESERVED_VARIABLE_NAMES: readonly string[] = ["source", "version", "providers", "count", "for_each", "lifecycle", "depends_on", "locals"];
+export const RESERVED_VARIABLE_NAMES: readonly string[] = [
+  "source",
+  "version",
+  "providers",
+  "count",
+  "for_each",
+  "lifecycle",
+  "depends_on",
+  "locals",
+];
 
 /** The integration stack's own input variable for the management-account role (IntegrationStack). */
 export const MANAGEMENT_ROLE_VARIABLE = "management_account_role_arn";
 
 /** The other way, for the constructs' library users who give only the stack form (IntegrationStack props.externalId). */
 export function externalIdOfStackSource(src: ExternalIdSource, secretName: string): ExternalId {
-  if (src.kind === "generate") return { source: "generate", prefix: src.prefix, length: src.length, alphanumeric: src.alphanumeric, variable: "", secretName };
-  if (src.kind === "literal") return { source: "value", value: src.value, length: src.value.length, variable: "", secretName };
+  if (src.kind === "generate")
+    return {
+      source: "generate",
+      prefix: src.prefix,
+      length: src.length,
+      alphanumeric: src.alphanumeric,
+      variable: "",
+      secretName,
+    };
+  if (src.kind === "literal")
+    return { source: "value", value: src.value, length: src.value.length, variable: "", secretName };
   return { source: "env", env: src.name, variable: src.name, secretName };
 }

@@ -44,7 +44,8 @@ function assignmentEq(line: string): number {
         const prev = line.charCodeAt(i - 1);
         if (next !== EQ && next !== GT && prev !== EQ && prev !== BANG && prev !== LT && prev !== GT) eq = i;
       }
-    } else if (c === 40 || c === 91 || c === 123) net++; // ( [ {
+    } else if (c === 40 || c === 91 || c === 123)
+      net++; // ( [ {
     else if (c === 41 || c === 93 || c === 125) net--; // ) ] }
   }
   return net === 0 ? eq : -1;

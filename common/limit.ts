@@ -2,7 +2,11 @@
  * Runs `fn` over `items` with at most `concurrency` promises in flight; results keep the input order.
  * The first rejection stops new work from starting and is re-thrown once running work settles.
  */
-export async function mapLimit<T, R>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   let failed: { error: unknown } | undefined;

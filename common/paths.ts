@@ -19,7 +19,8 @@ function isPackageRoot(dir: string): boolean {
 function findPackageRoot(start: string): string {
   for (let dir = start; ; dir = path.dirname(dir)) {
     if (isPackageRoot(dir)) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`orgtrust: cannot find the package root (package.json and templates/) above ${start}`);
+    if (path.dirname(dir) === dir)
+      throw new Error(`orgtrust: cannot find the package root (package.json and templates/) above ${start}`);
   }
 }
 

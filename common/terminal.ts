@@ -9,7 +9,8 @@
  * line), DEL, C1 controls (U+009B is an 8-bit CSI), the Unicode line and paragraph separators, and the
  * bidirectional and invisible formatting marks that reorder or hide text (Trojan Source, CVE-2021-42574).
  */
-const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]/g;
+const UNSAFE =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]/g;
 
 const hex = (c: string) => {
   const n = c.charCodeAt(0);

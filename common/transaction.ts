@@ -92,7 +92,8 @@ function writeStep(): void {
 }
 
 const rand = () => Math.random().toString(36).slice(2, 10);
-const tempPathFor = (dest: string, tag = "") => path.join(path.dirname(dest), `${TMP_PREFIX}${process.pid}-${rand()}-${tag}${path.basename(dest)}`);
+const tempPathFor = (dest: string, tag = "") =>
+  path.join(path.dirname(dest), `${TMP_PREFIX}${process.pid}-${rand()}-${tag}${path.basename(dest)}`);
 
 function kindOf(st: fs.Stats): string | null {
   if (st.isFile()) return null;
@@ -139,12 +140,16 @@ export function assertWritable(paths: string[]): void {
       if (!st.isDirectory()) throw new Error("not a directory");
       fs.accessSync(dir, fs.constants.W_OK);
     } catch {
-      throw new InputError(`output path ${dest}: directory ${dir} is not writable (fix: choose another --out or fix its permissions)`);
+      throw new InputError(
+        `output path ${dest}: directory ${dir} is not writable (fix: choose another --out or fix its permissions)`,
+      );
     }
     // /proc and /sys accept neither new files nor new folders (mkdir there used to spin forever).
     const real = fs.realpathSync(dir);
     if (/^\/(proc|sys)(\/|$)/.test(real)) {
-      throw new InputError(`output path ${dest}: ${real} is a kernel pseudo file system, not a place for files (fix: choose another --out)`);
+      throw new InputError(
+        `output path ${dest}: ${real} is a kernel pseudo file system, not a place for files (fix: choose another --out)`,
+      );
     }
     let st: fs.Stats | undefined;
     try {
@@ -260,7 +265,9 @@ export function recoverInterrupted(dirs: string[], warn?: (message: string) => v
     }
   };
   for (const dir of unique) {
-    for (const name of list(dir).filter((n) => n.startsWith(JOURNAL_PREFIX)).sort()) {
+    for (const name of list(dir)
+      .filter((n) => n.startsWith(JOURNAL_PREFIX))
+      .sort()) {
       const file = path.join(dir, name);
       let j: Journal;
       try {
@@ -272,10 +279,14 @@ export function recoverInterrupted(dirs: string[], warn?: (message: string) => v
       const n = j.entries.length;
       if (j.state === "committed") {
         rollForward(j);
-        done.push(`an interrupted orgtrust run (pid ${j.pid}) had already replaced its ${n} files in ${dir}: finished its clean-up`);
+        done.push(
+          `an interrupted orgtrust run (pid ${j.pid}) had already replaced its ${n} files in ${dir}: finished its clean-up`,
+        );
       } else {
         rollBack(j);
-        done.push(`an interrupted orgtrust run (pid ${j.pid}) left a partial write of ${n} files in ${dir}: rolled back, the previous files are in place`);
+        done.push(
+          `an interrupted orgtrust run (pid ${j.pid}) left a partial write of ${n} files in ${dir}: rolled back, the previous files are in place`,
+        );
       }
       fs.rmSync(file, { force: true });
       for (const d of [...j.createdDirs].reverse()) {
@@ -288,9 +299,14 @@ export function recoverInterrupted(dirs: string[], warn?: (message: string) => v
     }
   }
   for (const dir of unique) {
-    const stale = list(dir).filter((n) => n.startsWith(TMP_PREFIX) && !pidAlive(Number(n.slice(TMP_PREFIX.length).split("-")[0])));
+    const stale = list(dir).filter(
+      (n) => n.startsWith(TMP_PREFIX) && !pidAlive(Number(n.slice(TMP_PREFIX.length).split("-")[0])),
+    );
     for (const n of stale) fs.rmSync(path.join(dir, n), { force: true });
-    if (stale.length) done.push(`removed ${stale.length} stale temp file${stale.length === 1 ? "" : "s"} (${stale.join(", ")}) left in ${dir} by an interrupted orgtrust run`);
+    if (stale.length)
+      done.push(
+        `removed ${stale.length} stale temp file${stale.length === 1 ? "" : "s"} (${stale.join(", ")}) left in ${dir} by an interrupted orgtrust run`,
+      );
   }
   for (const d of done) warn?.(d);
   return done;
@@ -314,7 +330,9 @@ const ERRNO_TEXT: Record<string, string> = {
 export function describeErrno(e: unknown): string {
   const code = (e as NodeJS.ErrnoException)?.code;
   if (code && ERRNO_TEXT[code]) return `${ERRNO_TEXT[code]} (${code})`;
-  return code ? `${code}: ${String((e as Error).message).split("\n")[0]}` : String((e as Error)?.message ?? e).split("\n")[0];
+  return code
+    ? `${code}: ${String((e as Error).message).split("\n")[0]}`
+    : String((e as Error)?.message ?? e).split("\n")[0];
 }
 
 /**
@@ -369,7 +387,10 @@ export function commitFiles(files: TxnFile[], opts: TxnOptions = {}): void {
   } catch (e) {
     abort(journal, journalFile);
     if (e instanceof InputError) throw e;
-    throw new EnvironmentError(`could not write ${current}: ${describeErrno(e)} (fix: ${fixFor(e)}; no file was changed)`, e);
+    throw new EnvironmentError(
+      `could not write ${current}: ${describeErrno(e)} (fix: ${fixFor(e)}; no file was changed)`,
+      e,
+    );
   }
   try {
     journal.state = "swapping";
@@ -407,7 +428,9 @@ export function commitFiles(files: TxnFile[], opts: TxnOptions = {}): void {
     writeStep();
     fs.rmSync(journalFile, { force: true });
   } catch (e) {
-    opts.warn?.(`the new files are in place, but clean-up failed: ${describeErrno(e)}; the next run removes the leftovers`);
+    opts.warn?.(
+      `the new files are in place, but clean-up failed: ${describeErrno(e)}; the next run removes the leftovers`,
+    );
   }
 }
 
@@ -427,7 +450,8 @@ function linkOrCopy(from: string, to: string): void {
   try {
     fs.linkSync(from, to);
   } catch (e) {
-    if (!["EPERM", "ENOTSUP", "EOPNOTSUPP", "EXDEV", "EMLINK"].includes((e as NodeJS.ErrnoException).code ?? "")) throw e;
+    if (!["EPERM", "ENOTSUP", "EOPNOTSUPP", "EXDEV", "EMLINK"].includes((e as NodeJS.ErrnoException).code ?? ""))
+      throw e;
     fs.copyFileSync(from, to, fs.constants.COPYFILE_EXCL);
   }
 }

@@ -24,16 +24,28 @@ const template = () =>
   z
     .string()
     .min(1)
-    .refine((s) => !s.includes("${"), "cannot hold a ${...} expression: Terraform backend settings are literal (fix: write the value itself; {integration} is the one placeholder)")
-    .refine((s) => !s.replace(/\{integration\}/g, "").match(/[{}]/), "the only placeholder is {integration} (fix: remove the other { } text)");
+    .refine(
+      (s) => !s.includes("${"),
+      "cannot hold a ${...} expression: Terraform backend settings are literal (fix: write the value itself; {integration} is the one placeholder)",
+    )
+    .refine(
+      (s) => !s.replace(/\{integration\}/g, "").match(/[{}]/),
+      "the only placeholder is {integration} (fix: remove the other { } text)",
+    );
 
 const localBackendSchema = z
   .object({
     type: z.literal("local"),
     /** State file, relative to the stack directory (stacks/<integration>/), where Terraform runs. */
     path: template()
-      .refine((p) => !path.isAbsolute(p) && !/^[A-Za-z]:[\\/]/.test(p), "must be relative to the stack directory, so the output is the same on every machine (fix: e.g. terraform.{integration}.tfstate or ../../../state/{integration}.tfstate)")
-      .refine((p) => !p.endsWith("/") && !p.endsWith("\\"), "must name a file, not a directory (fix: e.g. terraform.{integration}.tfstate)")
+      .refine(
+        (p) => !path.isAbsolute(p) && !/^[A-Za-z]:[\\/]/.test(p),
+        "must be relative to the stack directory, so the output is the same on every machine (fix: e.g. terraform.{integration}.tfstate or ../../../state/{integration}.tfstate)",
+      )
+      .refine(
+        (p) => !p.endsWith("/") && !p.endsWith("\\"),
+        "must name a file, not a directory (fix: e.g. terraform.{integration}.tfstate)",
+      )
       .default(DEFAULT_LOCAL_STATE_PATH),
   })
   .strict();
@@ -41,17 +53,28 @@ const localBackendSchema = z
 const s3BackendSchema = z
   .object({
     type: z.literal("s3"),
-    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name (3-63 lower-case letters, digits, . and -)"),
+    bucket: z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+        "must be an S3 bucket name (3-63 lower-case letters, digits, . and -)",
+      ),
     /** Object key of each stack's state; `{integration}` makes it per integration. */
     key: template()
-      .refine((k) => !k.startsWith("/") && !k.endsWith("/"), 'must not start or end with "/" (Terraform refuses it; fix: e.g. orgtrust/{integration}.tfstate)')
+      .refine(
+        (k) => !k.startsWith("/") && !k.endsWith("/"),
+        'must not start or end with "/" (Terraform refuses it; fix: e.g. orgtrust/{integration}.tfstate)',
+      )
       .refine((k) => !k.includes("//"), 'must not contain "//" (Terraform refuses it)'),
     /** The bucket's region. */
     region,
     /** S3-native state locking (Terraform >= 1.10; the stacks need >= 1.11 anyway). Default true. */
     use_lockfile: z.boolean().default(true),
     /** Legacy DynamoDB locking (deprecated by Terraform in favour of use_lockfile). */
-    dynamodb_table: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, "must be a DynamoDB table name (3-255 letters, digits, _ . -)").optional(),
+    dynamodb_table: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{3,255}$/, "must be a DynamoDB table name (3-255 letters, digits, _ . -)")
+      .optional(),
     /** Server-side encryption of the state object (it holds the external ID). Default true. */
     encrypt: z.boolean().default(true),
     /** A KMS key for that encryption (ARN, alias ARN or key id). */
@@ -67,7 +90,10 @@ const cloudBackendSchema = z
     /** The HCP Terraform (or Terraform Enterprise) organization. */
     organization: hcpName,
     /** Workspace of each stack; `{integration}` makes it per integration. */
-    workspace: template().refine((w) => /^[A-Za-z0-9_-]+$/.test(w.replace(/\{integration\}/g, "x")), "may only hold letters, digits, - and _ besides {integration} (fix: e.g. orgtrust-{integration})"),
+    workspace: template().refine(
+      (w) => /^[A-Za-z0-9_-]+$/.test(w.replace(/\{integration\}/g, "x")),
+      "may only hold letters, digits, - and _ besides {integration} (fix: e.g. orgtrust-{integration})",
+    ),
     /** Project the workspaces are created in (optional). */
     project: z.string().min(1).optional(),
     /** Terraform Enterprise host (default: HCP Terraform, app.terraform.io). */
@@ -87,7 +113,16 @@ export type BackendConfig = z.infer<typeof backendSchema>;
 /** One stack's backend, placeholders filled in. */
 export type StackBackend =
   | { type: "local"; path: string }
-  | { type: "s3"; bucket: string; key: string; region: string; use_lockfile: boolean; dynamodb_table?: string; encrypt: boolean; kms_key_id?: string }
+  | {
+      type: "s3";
+      bucket: string;
+      key: string;
+      region: string;
+      use_lockfile: boolean;
+      dynamodb_table?: string;
+      encrypt: boolean;
+      kms_key_id?: string;
+    }
   | { type: "cloud"; organization: string; workspace: string; project?: string; hostname?: string };
 
 const fill = (s: string, integration: string) => s.split(INTEGRATION_PLACEHOLDER).join(integration);
@@ -114,7 +149,10 @@ const LOCATION_FIELD = { local: "path", s3: "key", cloud: "workspace" } as const
  * Cross-field checks on `backend` (zod superRefine on the whole config): every integration gets its own state, and a
  * local state file is never one of the files synth writes. Returns [field path, message] or undefined.
  */
-export function backendProblem(backend: BackendConfig | undefined, integrations: string[]): [string[], string] | undefined {
+export function backendProblem(
+  backend: BackendConfig | undefined,
+  integrations: string[],
+): [string[], string] | undefined {
   if (!backend) return undefined;
   const field = LOCATION_FIELD[backend.type];
   const seen = new Map<string, string>();
@@ -123,15 +161,28 @@ export function backendProblem(backend: BackendConfig | undefined, integrations:
     if (b.type === "local") {
       const rel = path.posix.normalize(b.path.replace(/\\/g, "/"));
       const fromOut = path.posix.normalize(`stacks/${name}/${rel}`);
-      if (GENERATED_NAMES.includes(rel) || rel === "." || rel.startsWith(".terraform/") || fromOut === "manifest.json" || fromOut === "stacks" || (fromOut.startsWith("stacks/") && fromOut.split("/").length === 2)) {
-        return [["backend", "path"], `"${backend.type === "local" ? backend.path : ""}" is a file synth writes, a stack folder or Terraform's own folder (fix: e.g. terraform.{integration}.tfstate)`];
+      if (
+        GENERATED_NAMES.includes(rel) ||
+        rel === "." ||
+        rel.startsWith(".terraform/") ||
+        fromOut === "manifest.json" ||
+        fromOut === "stacks" ||
+        (fromOut.startsWith("stacks/") && fromOut.split("/").length === 2)
+      ) {
+        return [
+          ["backend", "path"],
+          `"${backend.type === "local" ? backend.path : ""}" is a file synth writes, a stack folder or Terraform's own folder (fix: e.g. terraform.{integration}.tfstate)`,
+        ];
       }
     }
     const id = stateIdentity(b, name);
     const other = seen.get(id);
     if (other) {
       const value = (backend as Record<string, unknown>)[field];
-      return [["backend", field], `"${String(value)}" gives integrations ${other} and ${name} the same state (fix: put {integration} in it, e.g. ${backend.type === "s3" ? "orgtrust/{integration}.tfstate" : backend.type === "cloud" ? "orgtrust-{integration}" : "terraform.{integration}.tfstate"})`];
+      return [
+        ["backend", field],
+        `"${String(value)}" gives integrations ${other} and ${name} the same state (fix: put {integration} in it, e.g. ${backend.type === "s3" ? "orgtrust/{integration}.tfstate" : backend.type === "cloud" ? "orgtrust-{integration}" : "terraform.{integration}.tfstate"})`,
+      ];
     }
     seen.set(id, name);
   }

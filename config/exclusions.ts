@@ -17,6 +17,10 @@ export function withExclusions(config: OrgtrustConfig, extra?: ExtraExclusions):
   const ex = config.exclusions;
   return {
     ...config,
-    exclusions: { ...ex, organizationalUnits: merged(ex.organizationalUnits, extra.organizationalUnits), accounts: merged(ex.accounts, extra.accounts) },
+    exclusions: {
+      ...ex,
+      organizationalUnits: merged(ex.organizationalUnits, extra.organizationalUnits),
+      accounts: merged(ex.accounts, extra.accounts),
+    },
   };
 }

@@ -7,7 +7,17 @@ import { EACH_ACCOUNT, partitionOfArn, policyArnAccount } from "../common/ids";
 import { withExclusions, type ExtraExclusions } from "./exclusions";
 import { resolveIntegration, type ResolvedIntegration } from "./resolve";
 import { integrationRuleIssues } from "./rules";
-import { CONSUMERS, CONSUMER_OPTIONS, configSchema, globalExclusionsSchema, integrationSchema, isTemplatePath, type ConsumerName, type IntegrationConfig, type OrgtrustConfig } from "./schema";
+import {
+  CONSUMERS,
+  CONSUMER_OPTIONS,
+  configSchema,
+  globalExclusionsSchema,
+  integrationSchema,
+  isTemplatePath,
+  type ConsumerName,
+  type IntegrationConfig,
+  type OrgtrustConfig,
+} from "./schema";
 
 export interface LoadedConfig {
   /** The validated config with defaults filled in (and the command's extra exclusions merged in). */
@@ -35,7 +45,14 @@ export const DEFAULT_CONFIG_FILE = "orgtrust.yaml";
 
 /** The keys an object schema accepts at `at` inside `schema` (through defaults, optionals, records, arrays). */
 function keysAt(schema: z.ZodType | undefined, at: PropertyKey[]): string[] {
-  type Def = { type?: string; innerType?: z.ZodType; in?: z.ZodType; valueType?: z.ZodType; element?: z.ZodType; shape?: Record<string, z.ZodType> };
+  type Def = {
+    type?: string;
+    innerType?: z.ZodType;
+    in?: z.ZodType;
+    valueType?: z.ZodType;
+    element?: z.ZodType;
+    shape?: Record<string, z.ZodType>;
+  };
   const def = (s: z.ZodType | undefined) => (s as unknown as { _zod?: { def: Def } })?._zod?.def;
   const unwrap = (s: z.ZodType | undefined): z.ZodType | undefined => {
     for (let i = 0; i < 10 && s; i++) {
@@ -62,7 +79,9 @@ function keysAt(schema: z.ZodType | undefined, at: PropertyKey[]): string[] {
 function distance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++)
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
   return d[a.length][b.length];
 }
 
@@ -70,7 +89,9 @@ function distance(a: string, b: string): number {
 export function closestKey(key: string, known: string[]): string | undefined {
   const same = known.find((k) => k.toLowerCase() === key.toLowerCase());
   if (same) return same;
-  const ranked = known.map((k) => [k, distance(key.toLowerCase(), k.toLowerCase())] as const).sort((x, y) => x[1] - y[1]);
+  const ranked = known
+    .map((k) => [k, distance(key.toLowerCase(), k.toLowerCase())] as const)
+    .sort((x, y) => x[1] - y[1]);
   return ranked[0] && ranked[0][1] <= Math.min(2, Math.floor(key.length / 3)) ? ranked[0][0] : undefined;
 }
 
@@ -78,7 +99,12 @@ export function closestKey(key: string, known: string[]): string | undefined {
  * Every zod issue as one line each, "file: a.b.c: problem (fix: ...)": unknown keys first, with the key they were
  * probably meant to be; a required key missing beside its own misspelling is reported once, as the misspelling.
  */
-export function describeIssues(source: string, issues: readonly z.core.$ZodIssue[], schema?: z.ZodType, prefix: PropertyKey[] = []): string {
+export function describeIssues(
+  source: string,
+  issues: readonly z.core.$ZodIssue[],
+  schema?: z.ZodType,
+  prefix: PropertyKey[] = [],
+): string {
   const meant = new Set<string>();
   const lines: string[] = [];
   const at = <T extends z.core.$ZodIssue>(issue: T): T => ({ ...issue, path: [...prefix, ...issue.path] });
@@ -107,13 +133,15 @@ export function describeIssue(source: string, issue: z.core.$ZodIssue, meant?: s
   const where = issue.path.length ? issue.path.map(String).join(".") : "(top level)";
   if (issue.code === "unrecognized_keys") {
     const keys = issue.keys.map((k) => `"${k}"`).join(", ");
-    if (meant) return `${source}: ${where}: unknown key ${keys} (fix: rename it to "${meant}", see docs/config.md, "Config file reference")`;
+    if (meant)
+      return `${source}: ${where}: unknown key ${keys} (fix: rename it to "${meant}", see docs/config.md, "Config file reference")`;
     return `${source}: ${where}: unknown key ${keys} (fix: remove it or correct its spelling, see docs/config.md, "Config file reference")`;
   }
   if (issue.code === "invalid_union") {
     // "Invalid input" says nothing: name what the most specific alternative wanted (e.g. a known region or "*").
     const inner = issue.errors.flat().find((i) => i.code === "custom" || i.code === "invalid_format");
-    if (inner) return `${source}: ${where}: ${inner.message} (fix: correct the value, see docs/config.md, "Config file reference")`;
+    if (inner)
+      return `${source}: ${where}: ${inner.message} (fix: correct the value, see docs/config.md, "Config file reference")`;
   }
   if (issue.code === "invalid_type" && issue.message.includes("received undefined")) {
     return `${source}: ${where}: is required (fix: add it, see docs/config.md, "Config file reference")`;
@@ -134,17 +162,23 @@ export function readConfig(text: string, source: string, baseDir: string, extra?
   if (doc.errors.length) {
     const e = doc.errors[0];
     const line = e.linePos?.[0];
-    throw new InputError(`${source}${line ? `:${line.line}:${line.col}` : ""}: YAML syntax error: ${e.message.split("\n")[0]} (fix: correct the YAML at that line)`);
+    throw new InputError(
+      `${source}${line ? `:${line.line}:${line.col}` : ""}: YAML syntax error: ${e.message.split("\n")[0]} (fix: correct the YAML at that line)`,
+    );
   }
   let data: unknown;
   try {
     // The yaml library refuses alias expansion past its limit (maxAliasCount 100: "billion laughs").
     data = doc.toJS();
   } catch (e) {
-    throw new InputError(`${source}: YAML anchors and aliases expand too far (${(e as Error).message.split("\n")[0]}) (fix: write the values out instead of repeating them through aliases)`);
+    throw new InputError(
+      `${source}: YAML anchors and aliases expand too far (${(e as Error).message.split("\n")[0]}) (fix: write the values out instead of repeating them through aliases)`,
+    );
   }
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
-    throw new InputError(`${source}: is empty or not a YAML mapping (fix: run \`orgtrust init --consumer <name>\` for a starter file)`);
+    throw new InputError(
+      `${source}: is empty or not a YAML mapping (fix: run \`orgtrust init --consumer <name>\` for a starter file)`,
+    );
   }
   const issues: string[] = [];
   const parsed = configSchema.safeParse(data);
@@ -177,7 +211,8 @@ function validParts(data: Record<string, unknown>, issues: readonly z.core.$ZodI
   const organization = configSchema.shape.organization.safeParse(data.organization);
   const exclusions = globalExclusionsSchema.safeParse(data.exclusions ?? {});
   const raw = data.integrations;
-  if (!organization.success || !exclusions.success || !raw || typeof raw !== "object" || Array.isArray(raw)) return undefined;
+  if (!organization.success || !exclusions.success || !raw || typeof raw !== "object" || Array.isArray(raw))
+    return undefined;
   const broken = new Set(issues.filter((i) => i.path[0] === "integrations").map((i) => String(i.path[1])));
   const integrations: Record<string, IntegrationConfig> = {};
   for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
@@ -189,7 +224,12 @@ function validParts(data: Record<string, unknown>, issues: readonly z.core.$ZodI
 }
 
 /** Every integration checked (consumer, options, ARNs, policies, preset rules, rules across fields) and resolved. */
-function checkAndResolve(config: OrgtrustConfig, source: string, baseDir: string, issues: string[]): ResolvedIntegration[] {
+function checkAndResolve(
+  config: OrgtrustConfig,
+  source: string,
+  baseDir: string,
+  issues: string[],
+): ResolvedIntegration[] {
   const resolved: ResolvedIntegration[] = [];
   for (const name of Object.keys(config.integrations)) {
     const before = issues.length;
@@ -204,23 +244,39 @@ function checkAndResolve(config: OrgtrustConfig, source: string, baseDir: string
 }
 
 /** The checks of one integration against the rest of the file. False when it cannot be resolved at all. */
-function checkSemantics(config: OrgtrustConfig, name: string, source: string, baseDir: string, issues: string[]): boolean {
+function checkSemantics(
+  config: OrgtrustConfig,
+  name: string,
+  source: string,
+  baseDir: string,
+  issues: string[],
+): boolean {
   const p = config.organization.partition;
   const integ = config.integrations[name];
   const at = `${source}: integrations.${name}`;
   if (isTemplatePath(integ.consumer)) {
     const tpl = path.resolve(baseDir, integ.consumer);
     if (!fs.existsSync(tpl)) {
-      issues.push(`${at}.consumer: template ${integ.consumer} not found (fix: give a path to a .hbs file, relative to ${source})`);
+      issues.push(
+        `${at}.consumer: template ${integ.consumer} not found (fix: give a path to a .hbs file, relative to ${source})`,
+      );
       return false;
     }
   } else if (!(CONSUMERS as readonly string[]).includes(integ.consumer)) {
-    issues.push(`${at}.consumer: unknown consumer "${integ.consumer}" (fix: use one of ${CONSUMERS.join(", ")}, or a path to a .hbs template)`);
+    issues.push(
+      `${at}.consumer: unknown consumer "${integ.consumer}" (fix: use one of ${CONSUMERS.join(", ")}, or a path to a .hbs template)`,
+    );
     return false;
   } else {
     const r = CONSUMER_OPTIONS[integ.consumer as ConsumerName].safeParse(integ.options);
     if (!r.success) {
-      issues.push(...describeIssues(source, r.error.issues, CONSUMER_OPTIONS[integ.consumer as ConsumerName], ["integrations", name, "options"]).split("\n"));
+      issues.push(
+        ...describeIssues(source, r.error.issues, CONSUMER_OPTIONS[integ.consumer as ConsumerName], [
+          "integrations",
+          name,
+          "options",
+        ]).split("\n"),
+      );
       return false;
     }
     integ.options = r.data;
@@ -233,14 +289,25 @@ function checkSemantics(config: OrgtrustConfig, name: string, source: string, ba
   ];
   for (const [field, value] of arns) {
     if (value && partitionOfArn(value) !== p) {
-      issues.push(`${at}.${field}: ARN partition "${partitionOfArn(value)}" does not match organization.partition "${p}" (fix: use arn:${p}:... or correct organization.partition)`);
+      issues.push(
+        `${at}.${field}: ARN partition "${partitionOfArn(value)}" does not match organization.partition "${p}" (fix: use arn:${p}:... or correct organization.partition)`,
+      );
     }
   }
   if (integ.discoveryRole.account === "delegatedAdmin" && !config.organization.delegatedAdminAccountId) {
-    issues.push(`${at}.discoveryRole.account: is delegatedAdmin but organization.delegatedAdminAccountId is not set (fix: set organization.delegatedAdminAccountId)`);
+    issues.push(
+      `${at}.discoveryRole.account: is delegatedAdmin but organization.delegatedAdminAccountId is not set (fix: set organization.delegatedAdminAccountId)`,
+    );
     return false;
   }
-  checkPolicyAccounts(at, integ, integ.discoveryRole.account === "delegatedAdmin" ? config.organization.delegatedAdminAccountId! : config.organization.managementAccountId, issues);
+  checkPolicyAccounts(
+    at,
+    integ,
+    integ.discoveryRole.account === "delegatedAdmin"
+      ? config.organization.delegatedAdminAccountId!
+      : config.organization.managementAccountId,
+    issues,
+  );
   return true;
 }
 
@@ -269,7 +336,8 @@ function checkPolicyAccounts(at: string, integ: IntegrationConfig, discoveryAcco
   (integ.memberRole.policyArns ?? []).forEach((a, i) => {
     const account = policyArnAccount(a);
     if (account !== "aws") {
-      const where = account === EACH_ACCOUNT ? "a customer managed policy in each account" : `a policy of account ${account} only`;
+      const where =
+        account === EACH_ACCOUNT ? "a customer managed policy in each account" : `a policy of account ${account} only`;
       issues.push(
         `${at}.memberRole.policyArns.${i}: ${a} is ${where}; the StackSet attaches the same ARNs in every member account, so only AWS managed policies work (fix: use arn:${partitionOfArn(a)}:iam::aws:policy/<name>, and narrow access with memberRole.permissionsBoundary or denyDataReads)`,
       );
@@ -287,7 +355,9 @@ export function loadConfig(file = DEFAULT_CONFIG_FILE, opts: { exclusions?: Extr
   try {
     text = fs.readFileSync(abs, "utf8");
   } catch {
-    throw new InputError(`--config ${file}: file not found (fix: run \`orgtrust init --consumer <name>\` or pass --config)`);
+    throw new InputError(
+      `--config ${file}: file not found (fix: run \`orgtrust init --consumer <name>\` or pass --config)`,
+    );
   }
   const baseDir = path.dirname(abs);
   return { ...readConfig(text, file, baseDir, opts.exclusions), file: abs, baseDir };

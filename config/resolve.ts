@@ -3,7 +3,13 @@ import { InputError } from "../common/errors";
 import { accountRootArn, iamRoleArn, managedPolicyArn, type Partition } from "../common/ids";
 import type { ExternalId } from "../common/external-id";
 import type { LoadedConfig } from "./load";
-import { isTemplatePath, type ConsumerName, type ConsumerOptions, type IntegrationConfig, type OrgtrustConfig } from "./schema";
+import {
+  isTemplatePath,
+  type ConsumerName,
+  type ConsumerOptions,
+  type IntegrationConfig,
+  type OrgtrustConfig,
+} from "./schema";
 
 /**
  * An integration with every default and consumer preset applied: the one shape the constructs, the generator
@@ -89,17 +95,24 @@ export const DOCUMENTATION_ACCOUNT = "123456789012";
 function refusePlaceholders(integ: IntegrationConfig, at: string, issues: string[]): void {
   const walk = (value: unknown, field: string): void => {
     if (typeof value === "string") {
-      if (PLACEHOLDER_RE.test(value)) issues.push(`${at}.${field}: "${value}" is a placeholder from the starter (fix: replace it with your real value)`);
+      if (PLACEHOLDER_RE.test(value))
+        issues.push(
+          `${at}.${field}: "${value}" is a placeholder from the starter (fix: replace it with your real value)`,
+        );
     } else if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${field}[${i}]`));
-    else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) walk(v, field ? `${field}.${k}` : k);
+    else if (value && typeof value === "object")
+      for (const [k, v] of Object.entries(value)) walk(v, field ? `${field}.${k}` : k);
   };
   // The external ID value is a secret: checked, never echoed.
   const { externalId, ...rest } = integ;
   walk(rest, "");
   if (externalId?.source === "generate" && externalId.prefix) walk(externalId.prefix, "externalId.prefix");
-  if (externalId?.source === "value" && PLACEHOLDER_RE.test(externalId.value)) issues.push(`${at}.externalId.value: is a placeholder from the starter (fix: set the real external ID)`);
+  if (externalId?.source === "value" && PLACEHOLDER_RE.test(externalId.value))
+    issues.push(`${at}.externalId.value: is a placeholder from the starter (fix: set the real external ID)`);
   if (integ.trustedPrincipal && integ.trustedPrincipal.split(":")[4] === DOCUMENTATION_ACCOUNT) {
-    issues.push(`${at}.trustedPrincipal: ${integ.trustedPrincipal} is in ${DOCUMENTATION_ACCOUNT}, the AWS documentation's example account from the starter (fix: set the ARN of the role or account ${integ.consumer} runs as)`);
+    issues.push(
+      `${at}.trustedPrincipal: ${integ.trustedPrincipal} is in ${DOCUMENTATION_ACCOUNT}, the AWS documentation's example account from the starter (fix: set the ARN of the role or account ${integ.consumer} runs as)`,
+    );
   }
 }
 
@@ -119,11 +132,23 @@ interface Preset {
   externalIdPrefixRequired?: boolean;
 }
 
-const generic = (i: string) => ({ discoveryRoleName: () => `orgtrust-${i}-discovery`, memberRoleName: () => `orgtrust-${i}-readonly` });
+const generic = (i: string) => ({
+  discoveryRoleName: () => `orgtrust-${i}-discovery`,
+  memberRoleName: () => `orgtrust-${i}-readonly`,
+});
 
 export const PRESETS: Record<ConsumerName | "custom", Preset> = {
-  backstage: { discoveryRoleName: () => "backstage-org-discovery", memberRoleName: () => "backstage-org-readonly", vendorIssuedExternalId: false },
-  "port-ocean": { discoveryRoleName: () => "PortOceanReadRole", memberRoleName: () => "PortOceanReadRole", vendorIssuedExternalId: false, sameRoleName: true },
+  backstage: {
+    discoveryRoleName: () => "backstage-org-discovery",
+    memberRoleName: () => "backstage-org-readonly",
+    vendorIssuedExternalId: false,
+  },
+  "port-ocean": {
+    discoveryRoleName: () => "PortOceanReadRole",
+    memberRoleName: () => "PortOceanReadRole",
+    vendorIssuedExternalId: false,
+    sameRoleName: true,
+  },
   "turbot-pipes": {
     discoveryRoleName: () => "turbot_pipes_discovery",
     memberRoleName: () => "turbot_pipes_connection",
@@ -133,22 +158,48 @@ export const PRESETS: Record<ConsumerName | "custom", Preset> = {
     externalIdRandomLength: 8,
     externalIdPrefixRequired: true,
   },
-  steampipe: { discoveryRoleName: () => "steampipe-org-discovery", memberRoleName: () => "steampipe-readonly", vendorIssuedExternalId: false, defaultRegions: ["*"] },
-  apono: { discoveryRoleName: () => "apono-org-discovery", memberRoleName: () => "apono-readonly", vendorIssuedExternalId: true },
-  cloudquery: { discoveryRoleName: () => "cloudquery-org-discovery", memberRoleName: () => "cloudquery-readonly", vendorIssuedExternalId: false },
-  "c7n-org": { discoveryRoleName: () => "c7n-org-discovery", memberRoleName: () => "c7n-org-readonly", vendorIssuedExternalId: false },
+  steampipe: {
+    discoveryRoleName: () => "steampipe-org-discovery",
+    memberRoleName: () => "steampipe-readonly",
+    vendorIssuedExternalId: false,
+    defaultRegions: ["*"],
+  },
+  apono: {
+    discoveryRoleName: () => "apono-org-discovery",
+    memberRoleName: () => "apono-readonly",
+    vendorIssuedExternalId: true,
+  },
+  cloudquery: {
+    discoveryRoleName: () => "cloudquery-org-discovery",
+    memberRoleName: () => "cloudquery-readonly",
+    vendorIssuedExternalId: false,
+  },
+  "c7n-org": {
+    discoveryRoleName: () => "c7n-org-discovery",
+    memberRoleName: () => "c7n-org-readonly",
+    vendorIssuedExternalId: false,
+  },
   "aws-cli": { ...genericPreset(), vendorIssuedExternalId: false },
   terraform: { ...genericPreset(), vendorIssuedExternalId: false },
   custom: { ...genericPreset(), vendorIssuedExternalId: false },
 };
 
 function genericPreset(): Pick<Preset, "discoveryRoleName" | "memberRoleName"> {
-  return { discoveryRoleName: (i) => generic(i).discoveryRoleName(), memberRoleName: (i) => generic(i).memberRoleName() };
+  return {
+    discoveryRoleName: (i) => generic(i).discoveryRoleName(),
+    memberRoleName: (i) => generic(i).memberRoleName(),
+  };
 }
 
 const envName = (integration: string) => `ORGTRUST_${integration.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_EXTERNAL_ID`;
 
-function resolveExternalId(name: string, integ: IntegrationConfig, preset: Preset, at: string, issues: string[]): ExternalId {
+function resolveExternalId(
+  name: string,
+  integ: IntegrationConfig,
+  preset: Preset,
+  at: string,
+  issues: string[],
+): ExternalId {
   const cfg = integ.externalId ?? { source: "generate" as const };
   const secretName = `orgtrust/${name}/external-id`;
   const variable = cfg.variable ?? (cfg.source === "env" ? cfg.env : envName(name));
@@ -159,28 +210,46 @@ function resolveExternalId(name: string, integ: IntegrationConfig, preset: Prese
       );
     }
     if (preset.externalIdPrefixRequired && !cfg.prefix) {
-      issues.push(`${at}.externalId.prefix: ${integ.consumer} external IDs start with your Pipes organization or tenant id (fix: set externalId.prefix, such as "o_abc123")`);
+      issues.push(
+        `${at}.externalId.prefix: ${integ.consumer} external IDs start with your Pipes organization or tenant id (fix: set externalId.prefix, such as "o_abc123")`,
+      );
     }
     let prefix = cfg.prefix;
     if (preset.externalIdPrefixRequired && cfg.prefix) {
       // Pipes: "{identifier}:{random_string}" (turbot/pipes-docs docs/integrations/aws.md, 2d94c5ae): o_456def:xyz789.
       const identifier = cfg.prefix.replace(/:$/, "");
       if (!PIPES_IDENTIFIER_RE.test(identifier)) {
-        issues.push(`${at}.externalId.prefix: "${identifier}" is not a Pipes organization or tenant id such as o_abc123 or t_abc123 (fix: copy the id from Pipes; the external ID becomes <id>:<8 random characters>)`);
+        issues.push(
+          `${at}.externalId.prefix: "${identifier}" is not a Pipes organization or tenant id such as o_abc123 or t_abc123 (fix: copy the id from Pipes; the external ID becomes <id>:<8 random characters>)`,
+        );
       }
       prefix = `${identifier}:`;
     }
     const length = cfg.length ?? preset.externalIdRandomLength ?? 40;
-    if (!preset.externalIdRandomLength && length < 32) issues.push(`${at}.externalId.length: must be at least 32 for a generated external ID (fix: remove it or set 32 or more)`);
+    if (!preset.externalIdRandomLength && length < 32)
+      issues.push(
+        `${at}.externalId.length: must be at least 32 for a generated external ID (fix: remove it or set 32 or more)`,
+      );
     if (preset.externalIdRandomLength && length !== preset.externalIdRandomLength) {
-      issues.push(`${at}.externalId.length: ${integ.consumer} external IDs end with exactly ${preset.externalIdRandomLength} random characters (fix: remove externalId.length)`);
+      issues.push(
+        `${at}.externalId.length: ${integ.consumer} external IDs end with exactly ${preset.externalIdRandomLength} random characters (fix: remove externalId.length)`,
+      );
     }
     // A vendor-prescribed form (Turbot Pipes: prefix + 8 alphanumeric characters) uses letters and digits only.
-    return { source: "generate", prefix, length, alphanumeric: !!preset.externalIdPrefixRequired, variable, secretName };
+    return {
+      source: "generate",
+      prefix,
+      length,
+      alphanumeric: !!preset.externalIdPrefixRequired,
+      variable,
+      secretName,
+    };
   }
   if (cfg.source === "value") {
     if (preset.externalIdPrefixRequired && !PIPES_EXTERNAL_ID_RE.test(cfg.value)) {
-      issues.push(`${at}.externalId.value: Turbot Pipes external IDs have the form <organization or tenant id>:<8 letters or digits>, such as o_456def:xyz789ab (fix: copy it from Pipes, or use {source: generate, prefix: <id>})`);
+      issues.push(
+        `${at}.externalId.value: Turbot Pipes external IDs have the form <organization or tenant id>:<8 letters or digits>, such as o_456def:xyz789ab (fix: copy it from Pipes, or use {source: generate, prefix: <id>})`,
+      );
     }
     return { source: "value", value: cfg.value, length: cfg.value.length, variable, secretName };
   }
@@ -191,7 +260,13 @@ function resolveExternalId(name: string, integ: IntegrationConfig, preset: Prese
  * Resolves one integration of a validated config, adding a line to `issues` for each preset rule it breaks (the
  * result is then not to be used). Only loadConfig calls it: everything else reads LoadedConfig.integrations.
  */
-export function resolveIntegration(config: OrgtrustConfig, name: string, baseDir: string, source: string, allIssues: string[]): ResolvedIntegration {
+export function resolveIntegration(
+  config: OrgtrustConfig,
+  name: string,
+  baseDir: string,
+  source: string,
+  allIssues: string[],
+): ResolvedIntegration {
   const integ = config.integrations[name];
   const at = `${source}: integrations.${name}`;
   const org = config.organization;
@@ -210,24 +285,31 @@ export function resolveIntegration(config: OrgtrustConfig, name: string, baseDir
   }
   const trustedPrincipal = integ.trustedPrincipal ?? preset.defaultTrustedPrincipal?.(p);
   if (!trustedPrincipal) {
-    issues.push(`${at}.trustedPrincipal: is required for ${integ.consumer} (fix: set it to the ARN of the role or account ${integ.consumer} runs as)`);
+    issues.push(
+      `${at}.trustedPrincipal: is required for ${integ.consumer} (fix: set it to the ARN of the role or account ${integ.consumer} runs as)`,
+    );
   }
   const discoveryName = integ.discoveryRole.name ?? preset.discoveryRoleName(name);
   let memberName = integ.memberRole.name ?? (preset.sameRoleName ? discoveryName : preset.memberRoleName(name));
   if (preset.sameRoleName) {
     if (integ.memberRole.name && integ.discoveryRole.name && integ.memberRole.name !== integ.discoveryRole.name) {
-      issues.push(`${at}.memberRole.name: ${integ.consumer} needs the member role to share the discovery role's name "${discoveryName}" (fix: remove memberRole.name or make the two equal)`);
+      issues.push(
+        `${at}.memberRole.name: ${integ.consumer} needs the member role to share the discovery role's name "${discoveryName}" (fix: remove memberRole.name or make the two equal)`,
+      );
     }
     memberName = integ.memberRole.name ?? discoveryName;
     if (integ.memberRole.path !== integ.discoveryRole.path) {
-      issues.push(`${at}.memberRole.path: ${integ.consumer} needs the member role to share the discovery role's path (fix: make memberRole.path equal discoveryRole.path)`);
+      issues.push(
+        `${at}.memberRole.path: ${integ.consumer} needs the member role to share the discovery role's path (fix: make memberRole.path equal discoveryRole.path)`,
+      );
     }
   }
   const delegated = integ.discoveryRole.account === "delegatedAdmin";
   const discoveryAccount = delegated ? org.delegatedAdminAccountId! : org.managementAccountId;
   const mr = integ.memberRole;
-  const policyArns =
-    mr.policyArns ?? [managedPolicyArn(p, mr.policy === "ViewOnlyAccess" ? "job-function/ViewOnlyAccess" : mr.policy)];
+  const policyArns = mr.policyArns ?? [
+    managedPolicyArn(p, mr.policy === "ViewOnlyAccess" ? "job-function/ViewOnlyAccess" : mr.policy),
+  ];
   const g = config.exclusions;
   const uniqSorted = (xs: string[]) => [...new Set(xs)].sort();
   // The options were parsed by this consumer's schema at load (config/load.ts), so they have its type.

@@ -13,7 +13,10 @@ export function integrationRuleIssues(i: ResolvedIntegration, at: string): strin
   const x = i.externalId;
   if (x.source === "env" && x.env && (RESERVED_VARIABLE_NAMES.includes(x.env) || x.env === MANAGEMENT_ROLE_VARIABLE)) {
     // Synth turns an env external ID into a sensitive Terraform input variable named like the environment variable.
-    const why = x.env === MANAGEMENT_ROLE_VARIABLE ? "is the stack's own variable for the management-account role" : "is reserved by Terraform";
+    const why =
+      x.env === MANAGEMENT_ROLE_VARIABLE
+        ? "is the stack's own variable for the management-account role"
+        : "is reserved by Terraform";
     issues.push(
       `${at}.externalId.env: ${x.env} names the stack's Terraform input variable for the external ID, and "${x.env}" ${why} (fix: use another environment variable name, such as ${i.name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_EXTERNAL_ID)`,
     );
@@ -26,7 +29,9 @@ export function integrationRuleIssues(i: ResolvedIntegration, at: string): strin
     );
   }
   if (sameName && i.discoveryRole.path !== i.memberRole.path) {
-    issues.push(`${at}.memberRole.path: the member role and the discovery role share the name "${i.memberRole.name}" but not the path; IAM role names are unique per account (fix: give both the same path)`);
+    issues.push(
+      `${at}.memberRole.path: the member role and the discovery role share the name "${i.memberRole.name}" but not the path; IAM role names are unique per account (fix: give both the same path)`,
+    );
   }
   issues.push(...consumerRuleIssues(i, at));
   return issues;
@@ -40,25 +45,37 @@ function consumerRuleIssues(i: ResolvedIntegration, at: string): string[] {
   switch (i.consumer) {
     case "backstage":
       // The generated app-config holds the processor's credentials under orgtrust.<integration name>.
-      if (!BACKSTAGE_CONFIG_KEY.test(i.name)) issues.push(`${at}: "${i.name}" is not a valid Backstage config key (fix: use letters and digits, with single "-" between them)`);
+      if (!BACKSTAGE_CONFIG_KEY.test(i.name))
+        issues.push(
+          `${at}: "${i.name}" is not a valid Backstage config key (fix: use letters and digits, with single "-" between them)`,
+        );
       break;
     case "steampipe":
     case "aws-cli":
       if (i.options.sourceProfile && i.options.credentialSource) {
-        issues.push(`${at}.options: sourceProfile and credentialSource are both set (fix: keep one; the AWS config file allows only one per profile)`);
+        issues.push(
+          `${at}.options: sourceProfile and credentialSource are both set (fix: keep one; the AWS config file allows only one per profile)`,
+        );
       }
       break;
     case "turbot-pipes":
-      if (!i.options.organizationHandle && !i.options.tenantHandle) issues.push(`${at}.options: set organizationHandle (a Pipes organization) or tenantHandle (a Pipes tenant) (fix: add one of them)`);
-      if (i.options.organizationHandle && i.options.tenantHandle) issues.push(`${at}.options: organizationHandle and tenantHandle are both set (fix: keep one)`);
+      if (!i.options.organizationHandle && !i.options.tenantHandle)
+        issues.push(
+          `${at}.options: set organizationHandle (a Pipes organization) or tenantHandle (a Pipes tenant) (fix: add one of them)`,
+        );
+      if (i.options.organizationHandle && i.options.tenantHandle)
+        issues.push(`${at}.options: organizationHandle and tenantHandle are both set (fix: keep one)`);
       break;
     case "apono":
-      if (!i.options.connectorId) issues.push(`${at}.options.connectorId: is required for apono (fix: set it to the id of your Apono connector)`);
+      if (!i.options.connectorId)
+        issues.push(`${at}.options.connectorId: is required for apono (fix: set it to the id of your Apono connector)`);
       break;
     case "custom": {
       const output = i.outputFile ?? `${i.name}.txt`;
       if (path.isAbsolute(output) || path.normalize(output).split(path.sep).includes("..")) {
-        issues.push(`${at}.output.file: ${output} must be a file name inside the output folder (fix: use output.dir to choose the folder)`);
+        issues.push(
+          `${at}.output.file: ${output} must be a file name inside the output folder (fix: use output.dir to choose the folder)`,
+        );
       }
       break;
     }

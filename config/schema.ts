@@ -1,5 +1,15 @@
 import { z } from "zod";
-import { accountId, externalIdValue, iamPath, ouId, partition, policyArn, principalArn, region, roleName } from "../common/ids";
+import {
+  accountId,
+  externalIdValue,
+  iamPath,
+  ouId,
+  partition,
+  policyArn,
+  principalArn,
+  region,
+  roleName,
+} from "../common/ids";
 import { backendProblem, backendSchema } from "./backend";
 
 /**
@@ -9,7 +19,17 @@ import { backendProblem, backendSchema } from "./backend";
  */
 
 /** Consumers with a built-in template folder under templates/<name>/. */
-export const CONSUMERS = ["backstage", "port-ocean", "turbot-pipes", "steampipe", "apono", "cloudquery", "c7n-org", "aws-cli", "terraform"] as const;
+export const CONSUMERS = [
+  "backstage",
+  "port-ocean",
+  "turbot-pipes",
+  "steampipe",
+  "apono",
+  "cloudquery",
+  "c7n-org",
+  "aws-cli",
+  "terraform",
+] as const;
 export type ConsumerName = (typeof CONSUMERS)[number];
 
 /** True when a consumer value names a custom template rather than a built-in consumer. */
@@ -20,7 +40,9 @@ export function isTemplatePath(consumer: string): boolean {
 export const MEMBER_POLICIES = ["ReadOnlyAccess", "SecurityAudit", "ViewOnlyAccess"] as const;
 
 const tagMap = z.record(z.string().min(1).max(128), z.string().max(256));
-const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name such as ORG_EXTERNAL_ID");
+const envVarName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name such as ORG_EXTERNAL_ID");
 
 export const exclusionsSchema = z
   .object({
@@ -53,7 +75,10 @@ export const externalIdSchema = z.discriminatedUnion(
         /** orgtrust generates an unguessable value (random_password) and keeps it in Secrets Manager. */
         source: z.literal("generate"),
         /** Fixed prefix: for turbot-pipes the Pipes organization or tenant identifier such as "o_abc123". */
-        prefix: z.string().regex(/^[\w+=,.@:/-]*$/, "may only hold letters, digits and + = , . @ : / _ -").optional(),
+        prefix: z
+          .string()
+          .regex(/^[\w+=,.@:/-]*$/, "may only hold letters, digits and + = , . @ : / _ -")
+          .optional(),
         /** Number of random characters (default 40; turbot-pipes: 8 after its prefix). */
         length: z.number().int().min(8).max(1024).optional(),
         /** Environment variable or Terraform variable name consumers read the value from. */
@@ -66,7 +91,11 @@ export const externalIdSchema = z.discriminatedUnion(
   { message: "must have source: generate, value or env" },
 );
 
-const maxSession = z.number().int().min(3600, "must be at least 3600 seconds").max(43200, "must be at most 43200 seconds");
+const maxSession = z
+  .number()
+  .int()
+  .min(3600, "must be at least 3600 seconds")
+  .max(43200, "must be at most 43200 seconds");
 
 export const discoveryRoleSchema = z
   .object({
@@ -86,7 +115,9 @@ export const memberRoleSchema = z
     name: roleName.optional(),
     path: iamPath.default("/"),
     /** The AWS managed policy to attach (ViewOnlyAccess gets organizations:DescribeOrganization added inline). */
-    policy: z.enum(MEMBER_POLICIES, { message: `must be one of ${MEMBER_POLICIES.join(", ")}` }).default("ReadOnlyAccess"),
+    policy: z
+      .enum(MEMBER_POLICIES, { message: `must be one of ${MEMBER_POLICIES.join(", ")}` })
+      .default("ReadOnlyAccess"),
     /** Attach these AWS managed policy ARNs instead of `policy` (the role is in every member account). */
     policyArns: z.array(policyArn).max(20).optional(),
     /** Add an explicit deny of data reads (S3 objects, DynamoDB items, SQS messages, logs, SSM values, secrets). */
@@ -100,7 +131,10 @@ export const memberRoleSchema = z
 
 export const stackSetSchema = z
   .object({
-    name: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, "must start with a letter and hold only letters, digits and -").optional(),
+    name: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, "must start with a letter and hold only letters, digits and -")
+      .optional(),
     maxConcurrentPercentage: z.number().int().min(1).max(100).default(25),
     failureTolerancePercentage: z.number().int().min(0).max(100).default(0),
     /** Keep member stacks when an account leaves a targeted OU (default false: the role is removed). */
@@ -127,7 +161,10 @@ export const backstageOptionsSchema = z
      */
     catalog: z.enum(["auto", "processor", "static", "aws-org-provider"]).default("auto"),
     /** catalog.providers.aws-org.<providerId> (catalog: aws-org-provider only) */
-    providerId: z.string().regex(/^[a-zA-Z0-9_-]+$/).default("main"),
+    providerId: z
+      .string()
+      .regex(/^[a-zA-Z0-9_-]+$/)
+      .default("main"),
     /** Account tag whose value becomes spec.owner of static entities. */
     ownerTag: z.string().default("owner"),
     /** spec.owner when the tag is absent. */
@@ -142,7 +179,10 @@ export const backstageOptionsSchema = z
 export const portOceanOptionsSchema = z
   .object({
     /** Helm integration.identifier (default: the integration name). */
-    identifier: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "must be lower-case letters, digits and -").optional(),
+    identifier: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*$/, "must be lower-case letters, digits and -")
+      .optional(),
   })
   .strict();
 
@@ -152,11 +192,17 @@ export const turbotPipesOptionsSchema = z
     organizationHandle: z.string().optional(),
     /** Pipes tenant handle (pipes_tenant_integration). */
     tenantHandle: z.string().optional(),
-    handlePrefix: z.string().regex(/^[a-z0-9_]*$/).default("aws_"),
+    handlePrefix: z
+      .string()
+      .regex(/^[a-z0-9_]*$/)
+      .default("aws_"),
     /** The integration's handle: turbot/terraform-provider-pipes resource_pipes_organization_integration.go's pattern, 1-39 characters, single underscores. */
     integrationHandle: z
       .string()
-      .regex(/^[a-z][a-z0-9_]{0,37}[a-z0-9]?$/, "must be 1-39 characters: a lower-case letter, then lower-case letters, digits and single underscores, not ending with _")
+      .regex(
+        /^[a-z][a-z0-9_]{0,37}[a-z0-9]?$/,
+        "must be 1-39 characters: a lower-case letter, then lower-case letters, digits and single underscores, not ending with _",
+      )
       .refine((h) => !h.includes("__"), "must not hold two underscores in a row")
       .optional(),
     /** permitted_external_id_identifiers (default: the external ID prefix, i.e. the Pipes organization id). */
@@ -169,12 +215,22 @@ const profileOptions = {
   sourceProfile: z.string().optional(),
   /** Or a credential source: Ec2InstanceMetadata, EcsContainer or Environment. */
   credentialSource: z.enum(["Ec2InstanceMetadata", "EcsContainer", "Environment"]).optional(),
-  sessionName: z.string().regex(/^[\w+=,.@-]{2,64}$/).optional(),
+  sessionName: z
+    .string()
+    .regex(/^[\w+=,.@-]{2,64}$/)
+    .optional(),
 };
 const profilePrefix = z.string().regex(/^[a-z0-9_-]*$/);
 
 export const steampipeOptionsSchema = z
-  .object({ ...profileOptions, profilePrefix: profilePrefix.default("sp_"), connectionPrefix: z.string().regex(/^[a-z0-9_]*$/).default("aws_") })
+  .object({
+    ...profileOptions,
+    profilePrefix: profilePrefix.default("sp_"),
+    connectionPrefix: z
+      .string()
+      .regex(/^[a-z0-9_]*$/)
+      .default("aws_"),
+  })
   .strict();
 export const awsCliOptionsSchema = z.object({ ...profileOptions, profilePrefix: profilePrefix.default("") }).strict();
 /** Apono's default connected_resource_types (generate/consumers.ts APONO_ORG_INTEGRATION). */
@@ -196,16 +252,31 @@ export const cloudqueryOptionsSchema = z
     sourceName: z.string().default("aws"),
     destinations: z.array(z.string()).default(["postgresql"]),
     /** AWS source plugin version to pin. */
-    version: z.string().regex(/^v\d+\.\d+\.\d+$/, "must be a plugin version such as v33.26.0").default("v33.26.0"),
+    version: z
+      .string()
+      .regex(/^v\d+\.\d+\.\d+$/, "must be a plugin version such as v33.26.0")
+      .default("v33.26.0"),
     /** Tables to sync. */
     tables: z.array(z.string().min(1)).min(1).default(["*"]),
     /** role_session_name / member_role_session_name. */
-    sessionName: z.string().regex(/^[\w+=,.@-]{2,64}$/).optional(),
+    sessionName: z
+      .string()
+      .regex(/^[\w+=,.@-]{2,64}$/)
+      .optional(),
   })
   .strict();
 export const c7nOrgOptionsSchema = z.object({}).strict();
 export const terraformOptionsSchema = z
-  .object({ aliasPrefix: z.string().regex(/^[a-z0-9_]*$/).default(""), sessionName: z.string().regex(/^[\w+=,.@-]{2,64}$/).optional() })
+  .object({
+    aliasPrefix: z
+      .string()
+      .regex(/^[a-z0-9_]*$/)
+      .default(""),
+    sessionName: z
+      .string()
+      .regex(/^[\w+=,.@-]{2,64}$/)
+      .optional(),
+  })
   .strict();
 export const customOptionsSchema = z.record(z.string(), z.unknown());
 
@@ -226,7 +297,9 @@ export const CONSUMER_OPTIONS = {
 } as const satisfies Record<ConsumerName, z.ZodType>;
 
 /** The options of each consumer after parsing (defaults applied); a custom template's are free-form. */
-export type ConsumerOptions = { [C in ConsumerName]: z.output<(typeof CONSUMER_OPTIONS)[C]> } & { custom: Record<string, unknown> };
+export type ConsumerOptions = { [C in ConsumerName]: z.output<(typeof CONSUMER_OPTIONS)[C]> } & {
+  custom: Record<string, unknown>;
+};
 
 export const integrationSchema = z
   .object({
@@ -241,7 +314,10 @@ export const integrationSchema = z
     /** Added to the global exclusions for this integration only. */
     exclusions: integrationExclusionsSchema.default(integrationExclusionsSchema.parse({})),
     /** Regions the consumer reads (default: the home region; "*" for all where the consumer supports it). */
-    regions: z.array(z.union([region, z.literal("*")])).min(1).optional(),
+    regions: z
+      .array(z.union([region, z.literal("*")]))
+      .min(1)
+      .optional(),
     output: z
       .object({
         /** Folder for generated files (default out/<integration>). */
@@ -267,23 +343,41 @@ export const syncSchema = z
     github: z
       .object({
         /** The repository the trigger dispatches to and the CI role trusts: owner/name. */
-        repository: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}$/, "must be a GitHub repository such as acme/org-config"),
+        repository: z
+          .string()
+          .regex(
+            /^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}$/,
+            "must be a GitHub repository such as acme/org-config",
+          ),
         /** The branch the sync workflow runs on (trusted by the CI role when environment is null). */
-        branch: z.string().regex(/^[A-Za-z0-9._/-]{1,255}$/, "must be a branch name such as main").default("main"),
+        branch: z
+          .string()
+          .regex(/^[A-Za-z0-9._/-]{1,255}$/, "must be a branch name such as main")
+          .default("main"),
         /** The GitHub environment the workflows' jobs use; the CI role trusts it. null: trust the branch instead. */
-        environment: z.string().regex(/^[A-Za-z0-9._-]{1,255}$/, "must be a GitHub environment name such as orgtrust").nullable().default("orgtrust"),
+        environment: z
+          .string()
+          .regex(/^[A-Za-z0-9._-]{1,255}$/, "must be a GitHub environment name such as orgtrust")
+          .nullable()
+          .default("orgtrust"),
         /** Create GitHub's OIDC provider (token.actions.githubusercontent.com) in the management account; false when it exists. */
         createOidcProvider: z.boolean().default(true),
       })
       .strict(),
     /** The CI role the workflows assume through OIDC (management account). */
-    ciRole: z.object({ name: roleName.default("orgtrust-sync-ci"), path: iamPath.default("/") }).strict().default({ name: "orgtrust-sync-ci", path: "/" }),
+    ciRole: z
+      .object({ name: roleName.default("orgtrust-sync-ci"), path: iamPath.default("/") })
+      .strict()
+      .default({ name: "orgtrust-sync-ci", path: "/" }),
     /** Also route Control Tower's CreateManagedAccount / UpdateManagedAccount, from its home region. */
     controlTower: z.object({ homeRegion: region }).strict().optional(),
     /** An incremental refresh builds on a committed snapshot at most this old (hours); older: a full crawl. */
     maxSnapshotAgeHours: z.number().min(0).default(168),
     /** The sync workflow's schedule (cron, UTC): the full crawl that catches any event missed. */
-    schedule: z.string().regex(/^[0-9*/,\- ]+$/, "must be a cron expression such as \"17 5 * * *\"").default("17 5 * * *"),
+    schedule: z
+      .string()
+      .regex(/^[0-9*/,\- ]+$/, 'must be a cron expression such as "17 5 * * *"')
+      .default("17 5 * * *"),
   })
   .strict();
 
@@ -298,14 +392,26 @@ export const configSchema = z
         homeRegion: region,
         delegatedAdminAccountId: accountId.optional(),
         /** Most AWS calls per second orgtrust makes (discover, drift, sync), to leave budget to other tools; --max-rate overrides it. */
-        maxRate: z.number().min(0.1, "must be at least 0.1 calls per second").max(1000, "must be at most 1000 calls per second").optional(),
+        maxRate: z
+          .number()
+          .min(0.1, "must be at least 0.1 calls per second")
+          .max(1000, "must be at most 1000 calls per second")
+          .optional(),
       })
       .strict(),
     /** Default snapshot file (relative to this file); --snapshot overrides it. */
     snapshot: z.string().optional(),
     exclusions: globalExclusionsSchema.default(globalExclusionsSchema.parse({})),
     sync: syncSchema.optional(),
-    integrations: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, "integration names must be lower-case letters, digits and -, starting with a letter"), integrationSchema),
+    integrations: z.record(
+      z
+        .string()
+        .regex(
+          /^[a-z][a-z0-9-]{0,39}$/,
+          "integration names must be lower-case letters, digits and -, starting with a letter",
+        ),
+      integrationSchema,
+    ),
     /** Where Terraform keeps each stack's state (config/backend.ts; default: a local file in the stack directory). */
     backend: backendSchema.optional(),
   })

@@ -46,12 +46,17 @@ export interface DirectMemberRoleProps {
 
 const DEFAULT_DESCRIPTION = "orgtrust member role in the management account (StackSets never deploy there)";
 
-function checkMemberPolicies(check: PropsChecker, managedPolicyArns: string[], inlinePolicy: PolicyDocument | undefined): void {
+function checkMemberPolicies(
+  check: PropsChecker,
+  managedPolicyArns: string[],
+  inlinePolicy: PolicyDocument | undefined,
+): void {
   if (!Array.isArray(managedPolicyArns) || managedPolicyArns.length < 1 || managedPolicyArns.length > 20) {
     check.fail("managedPolicyArns", "must list 1-20 managed policy ARNs");
   }
   managedPolicyArns.forEach((a, i) => check.arn(`managedPolicyArns[${i}]`, a));
-  if (new Set(managedPolicyArns).size !== managedPolicyArns.length) check.fail("managedPolicyArns", "lists a policy twice");
+  if (new Set(managedPolicyArns).size !== managedPolicyArns.length)
+    check.fail("managedPolicyArns", "lists a policy twice");
   check.policy("inlinePolicy", inlinePolicy);
 }
 
@@ -78,12 +83,22 @@ export class DirectMemberRole extends Construct {
 
     const base = snakeId(id);
     if (props.role) {
-      this.role = createExternalIdRole(this, base, props.role, props.description ?? DEFAULT_DESCRIPTION, props.provider);
+      this.role = createExternalIdRole(
+        this,
+        base,
+        props.role,
+        props.description ?? DEFAULT_DESCRIPTION,
+        props.provider,
+      );
     } else {
       this.role = props.attachTo!;
     }
     props.managedPolicyArns.forEach((policyArn, i) => {
-      const att = new IamRolePolicyAttachment(this, `policy-${i}`, { provider: props.provider, role: this.role.name, policyArn });
+      const att = new IamRolePolicyAttachment(this, `policy-${i}`, {
+        provider: props.provider,
+        role: this.role.name,
+        policyArn,
+      });
       att.overrideLogicalId(`${base}_policy_${i}`);
     });
     if (props.inlinePolicy) {
@@ -213,10 +228,21 @@ export class DirectMemberRoles extends TerraformElement {
       };
       const roleName = `\${aws_iam_role.${base}.name}`;
       managedPolicyArns.forEach((policyArn, i) => {
-        attachments[`${base}_policy_${i}`] = { policy_arn: policyArn, role: roleName, provider, "//": metadata(`${at}/policy-${i}`, `${base}_policy_${i}`) };
+        attachments[`${base}_policy_${i}`] = {
+          policy_arn: policyArn,
+          role: roleName,
+          provider,
+          "//": metadata(`${at}/policy-${i}`, `${base}_policy_${i}`),
+        };
       });
       if (inline !== undefined) {
-        inlines[`${base}_inline`] = { name: MEMBER_INLINE_POLICY_NAME, policy: inline, role: roleName, provider, "//": metadata(`${at}/inline`, `${base}_inline`) };
+        inlines[`${base}_inline`] = {
+          name: MEMBER_INLINE_POLICY_NAME,
+          policy: inline,
+          role: roleName,
+          provider,
+          "//": metadata(`${at}/inline`, `${base}_inline`),
+        };
       }
     }
     if (!providers.length) return undefined;

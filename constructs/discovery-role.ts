@@ -46,7 +46,13 @@ export class DiscoveryRole extends Construct {
     if (writes.length) check.fail("policy", `grants ${writes.join(", ")}; the discovery role must stay read-only`);
 
     const base = snakeId(id);
-    this.role = createExternalIdRole(this, base, props, "orgtrust discovery role: reads the organization and the member-role StackSet", props.provider);
+    this.role = createExternalIdRole(
+      this,
+      base,
+      props,
+      "orgtrust discovery role: reads the organization and the member-role StackSet",
+      props.provider,
+    );
     this.rolePolicy = new IamRolePolicy(this, "policy", {
       provider: props.provider,
       name: DISCOVERY_POLICY_NAME,

@@ -46,7 +46,13 @@ export function checkExternalIdRole(check: PropsChecker, d: ExternalIdRoleDefini
 }
 
 /** Creates the role (Terraform name `logicalId`) with the external-ID trust policy. */
-export function createExternalIdRole(scope: Construct, logicalId: string, d: ExternalIdRoleDefinition, description: string, provider?: TerraformProvider): IamRole {
+export function createExternalIdRole(
+  scope: Construct,
+  logicalId: string,
+  d: ExternalIdRoleDefinition,
+  description: string,
+  provider?: TerraformProvider,
+): IamRole {
   const role = new IamRole(scope, "role", {
     provider,
     name: d.roleName,

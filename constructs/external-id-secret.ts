@@ -89,18 +89,27 @@ export class ExternalIdSecret extends Construct {
     super(scope, id);
     const check = new PropsChecker("ExternalIdSecret");
     check.required("secretName", props.secretName);
-    if (!/^[\w/+=.@-]{1,512}$/.test(props.secretName)) check.fail("secretName", `"${props.secretName}" must be 1-512 of letters, digits and / _ + = . @ -`);
+    if (!/^[\w/+=.@-]{1,512}$/.test(props.secretName))
+      check.fail("secretName", `"${props.secretName}" must be 1-512 of letters, digits and / _ + = . @ -`);
     const src = check.required("source", props.source);
     if (src.kind === "generate") {
-      if (!Number.isInteger(src.length) || src.length < 8 || src.length > 1024) check.fail("source.length", `${src.length} must be a whole number from 8 to 1024`);
-      if (src.prefix !== undefined && !/^[\w+=,.@:/-]*$/.test(src.prefix)) check.fail("source.prefix", "may only hold letters, digits and + = , . @ : / _ -");
-      if ((src.prefix ?? "").length + src.length > 1224) check.fail("source.length", "prefix plus random part exceed 1,224 characters");
+      if (!Number.isInteger(src.length) || src.length < 8 || src.length > 1024)
+        check.fail("source.length", `${src.length} must be a whole number from 8 to 1024`);
+      if (src.prefix !== undefined && !/^[\w+=,.@:/-]*$/.test(src.prefix))
+        check.fail("source.prefix", "may only hold letters, digits and + = , . @ : / _ -");
+      if ((src.prefix ?? "").length + src.length > 1224)
+        check.fail("source.length", "prefix plus random part exceed 1,224 characters");
     } else if (src.kind === "literal") {
       check.externalId("source.value", src.value);
     } else if (src.kind === "variable") {
       check.required("source.name", src.name);
-      if (!TERRAFORM_IDENTIFIER_RE.test(src.name)) check.fail("source.name", `"${src.name}" must be a Terraform identifier: a letter or _, then letters, digits, _ and -`);
-      if (RESERVED_VARIABLE_NAMES.includes(src.name)) check.fail("source.name", `"${src.name}" is reserved by Terraform and cannot name an input variable`);
+      if (!TERRAFORM_IDENTIFIER_RE.test(src.name))
+        check.fail(
+          "source.name",
+          `"${src.name}" must be a Terraform identifier: a letter or _, then letters, digits, _ and -`,
+        );
+      if (RESERVED_VARIABLE_NAMES.includes(src.name))
+        check.fail("source.name", `"${src.name}" is reserved by Terraform and cannot name an input variable`);
     } else {
       check.fail("source.kind", 'must be "generate", "literal" or "variable"');
     }
@@ -150,10 +159,14 @@ export class ExternalIdSecret extends Construct {
       secretStringWoVersion:
         src.kind === "variable"
           ? variableVersion(this.value)
-          : literalVersion(src.kind === "generate" ? `generate:${src.prefix ?? ""}:${src.length}:${src.alphanumeric}` : src.value),
+          : literalVersion(
+              src.kind === "generate" ? `generate:${src.prefix ?? ""}:${src.length}:${src.alphanumeric}` : src.value,
+            ),
       // A replaced random_password (terraform apply -replace=...) must reach the secret too.
       // A plain reference string ("random_password.x"): Terraform reads JSON replace_triggered_by entries as references.
-      lifecycle: this.password ? { replaceTriggeredBy: [`${this.password.terraformResourceType}.${this.password.friendlyUniqueId}`] } : undefined,
+      lifecycle: this.password
+        ? { replaceTriggeredBy: [`${this.password.terraformResourceType}.${this.password.friendlyUniqueId}`] }
+        : undefined,
     });
     this.secretVersion.overrideLogicalId(`${base}_version`);
     this.secretArn = this.secret.arn;

@@ -5,12 +5,35 @@ import { App, LocalBackend, TerraformOutput, TerraformStack, TerraformVariable }
 import type { Construct } from "constructs";
 import { InputError } from "../common/errors";
 import { MANAGEMENT_ROLE_VARIABLE, externalIdOfStackSource } from "../common/external-id";
-import { ACCOUNT_ID_RE, EACH_ACCOUNT, PARTITIONS, iamRoleArn, managedPolicyArn, policyArnAccount, type Partition } from "../common/ids";
+import {
+  ACCOUNT_ID_RE,
+  EACH_ACCOUNT,
+  PARTITIONS,
+  iamRoleArn,
+  managedPolicyArn,
+  policyArnAccount,
+  type Partition,
+} from "../common/ids";
 import type { ResolvedIntegration } from "../config/resolve";
 import { DiscoveryRole } from "./discovery-role";
 import { ExternalIdSecret, type ExternalIdSource } from "./external-id-secret";
-import { DirectMemberRole, DirectMemberRoles, directProviderAlias, directRoleId, type DirectAccountRole, type DirectMemberRoleDefinition } from "./direct-member-role";
-import { discoveryRolePolicy, memberBoundaryIn, type PolicyDocument, memberInlinePolicy, memberRoleIsDiscoveryRole, memberRoleParameters, memberRoleTemplateBody } from "./member-role-policy";
+import {
+  DirectMemberRole,
+  DirectMemberRoles,
+  directProviderAlias,
+  directRoleId,
+  type DirectAccountRole,
+  type DirectMemberRoleDefinition,
+} from "./direct-member-role";
+import {
+  discoveryRolePolicy,
+  memberBoundaryIn,
+  type PolicyDocument,
+  memberInlinePolicy,
+  memberRoleIsDiscoveryRole,
+  memberRoleParameters,
+  memberRoleTemplateBody,
+} from "./member-role-policy";
 import { MemberRoleStackSet } from "./member-role-stack-set";
 import { PropsChecker } from "./validate";
 
@@ -297,7 +320,8 @@ export class IntegrationStack extends TerraformStack {
       const providers = (tf.provider ??= {});
       providers.aws = [...(providers.aws ?? []), ...fragment.provider.aws];
       const resources = (tf.resource ??= {});
-      for (const [type, byName] of Object.entries(fragment.resource)) resources[type] = { ...resources[type], ...byName };
+      for (const [type, byName] of Object.entries(fragment.resource))
+        resources[type] = { ...resources[type], ...byName };
     }
     return tf;
   }
@@ -380,7 +404,9 @@ export class IntegrationStack extends TerraformStack {
     }
     return new DirectMemberRole(this, "management_role", {
       provider,
-      ...(memberRoleIsDiscoveryRole(integ) ? { attachTo: this.discoveryRole.role } : { role: this.memberRoleDefinition(integ.managementAccountId) }),
+      ...(memberRoleIsDiscoveryRole(integ)
+        ? { attachTo: this.discoveryRole.role }
+        : { role: this.memberRoleDefinition(integ.managementAccountId) }),
       managedPolicyArns: integ.memberRole.policyArns,
       inlinePolicy: memberInlinePolicy(integ),
     });
@@ -390,8 +416,10 @@ export class IntegrationStack extends TerraformStack {
   private createDirectRoles(directAccounts: string[]): DirectMemberRoles | undefined {
     const { integ, check } = this;
     directAccounts.forEach((a, i) => {
-      if (typeof a !== "string" || !/^\d{12}$/.test(a)) check.fail(`directAccounts[${i}]`, `"${a}" must be a 12-digit account id`);
-      if (a === integ.managementAccountId) check.fail(`directAccounts[${i}]`, `${a} is the management account, which gets its role as management_role`);
+      if (typeof a !== "string" || !/^\d{12}$/.test(a))
+        check.fail(`directAccounts[${i}]`, `"${a}" must be a 12-digit account id`);
+      if (a === integ.managementAccountId)
+        check.fail(`directAccounts[${i}]`, `${a} is the management account, which gets its role as management_role`);
     });
     if (new Set(directAccounts).size !== directAccounts.length) check.fail("directAccounts", "lists an account twice");
     if (!directAccounts.length) return undefined;
@@ -401,14 +429,18 @@ export class IntegrationStack extends TerraformStack {
       region: integ.homeRegion,
       assumeRoles: [
         ...(this.delegated ? [{ roleArn: this.managementRoleVariable().stringValue, sessionName: "orgtrust" }] : []),
-        { roleArn: `arn:${integ.partition}:iam::${accountId}:role/${integ.stackSet.directAccessRoleName}`, sessionName: "orgtrust" },
+        {
+          roleArn: `arn:${integ.partition}:iam::${accountId}:role/${integ.stackSet.directAccessRoleName}`,
+          sessionName: "orgtrust",
+        },
       ],
       role: this.memberRoleDefinition(accountId),
       description: `orgtrust member role, created directly: no StackSet target reaches account ${accountId}`,
     }));
     const managedPolicyArns = integ.memberRole.policyArns;
     const inlinePolicy = memberInlinePolicy(integ);
-    if (!App.of(this).hclOutput) return new DirectMemberRoles(this, "direct_roles", { accounts, managedPolicyArns, inlinePolicy });
+    if (!App.of(this).hclOutput)
+      return new DirectMemberRoles(this, "direct_roles", { accounts, managedPolicyArns, inlinePolicy });
     // cdktf's HCL route reads each construct's own HCL attributes: the constructs DirectMemberRoles stands for.
     for (const a of accounts) {
       const provider = new AwsProvider(this, `aws_account_${a.accountId}`, {
@@ -417,27 +449,58 @@ export class IntegrationStack extends TerraformStack {
         allowedAccountIds: [a.accountId],
         assumeRole: a.assumeRoles.map((r) => ({ ...r })),
       });
-      new DirectMemberRole(this, directRoleId(a.accountId), { provider, role: a.role, managedPolicyArns, inlinePolicy, description: a.description });
+      new DirectMemberRole(this, directRoleId(a.accountId), {
+        provider,
+        role: a.role,
+        managedPolicyArns,
+        inlinePolicy,
+        description: a.description,
+      });
     }
     return undefined;
   }
 
   private createOutputs(): void {
     const mr = this.integ.memberRole;
-    new TerraformOutput(this, "discovery_role_arn", { value: this.discoveryRole.roleArn, description: "ARN of the discovery role the consumer assumes first" });
+    new TerraformOutput(this, "discovery_role_arn", {
+      value: this.discoveryRole.roleArn,
+      description: "ARN of the discovery role the consumer assumes first",
+    });
     if (this.managementAccountRole) {
-      new TerraformOutput(this, "management_role_arn", { value: this.managementAccountRole.roleArn, description: "ARN of the member role in the management account" });
+      new TerraformOutput(this, "management_role_arn", {
+        value: this.managementAccountRole.roleArn,
+        description: "ARN of the member role in the management account",
+      });
     }
-    new TerraformOutput(this, "member_role_name", { value: mr.name, description: "Name of the member role in every in-scope account" });
+    new TerraformOutput(this, "member_role_name", {
+      value: mr.name,
+      description: "Name of the member role in every in-scope account",
+    });
     new TerraformOutput(this, "member_role_path", { value: mr.path, description: "IAM path of the member role" });
-    new TerraformOutput(this, "stack_set_name", { value: this.memberRoleStackSet.stackSet.name, description: "Name of the member-role StackSet" });
-    new TerraformOutput(this, "external_id_secret_arn", { value: this.externalIdSecret.secretArn, description: "ARN of the Secrets Manager secret holding the external ID" });
-    new TerraformOutput(this, "external_id", { value: this.externalId, sensitive: true, description: "The external ID (sensitive: read it with terraform output -raw external_id)" });
+    new TerraformOutput(this, "stack_set_name", {
+      value: this.memberRoleStackSet.stackSet.name,
+      description: "Name of the member-role StackSet",
+    });
+    new TerraformOutput(this, "external_id_secret_arn", {
+      value: this.externalIdSecret.secretArn,
+      description: "ARN of the Secrets Manager secret holding the external ID",
+    });
+    new TerraformOutput(this, "external_id", {
+      value: this.externalId,
+      sensitive: true,
+      description: "The external ID (sensitive: read it with terraform output -raw external_id)",
+    });
   }
 }
 
 function checkBackendPath(check: PropsChecker, backendPath: string): void {
-  if (typeof backendPath !== "string" || backendPath === "" || backendPath.startsWith("/") || /^[A-Za-z]:[\\/]/.test(backendPath) || backendPath.split(/[\\/]/).includes("..")) {
+  if (
+    typeof backendPath !== "string" ||
+    backendPath === "" ||
+    backendPath.startsWith("/") ||
+    /^[A-Za-z]:[\\/]/.test(backendPath) ||
+    backendPath.split(/[\\/]/).includes("..")
+  ) {
     check.fail("backendPath", `"${backendPath}" must be a relative path inside the stack directory`);
   }
 }
@@ -454,25 +517,64 @@ function checkSharedRoleName(check: PropsChecker, integ: ResolvedIntegration): v
     );
   }
   if (dr.path !== mr.path) {
-    check.fail("memberRole.path", `the member role and the discovery role share the name "${mr.name}" but not the path; IAM role names are unique per account (fix: give both the same path)`);
+    check.fail(
+      "memberRole.path",
+      `the member role and the discovery role share the name "${mr.name}" but not the path; IAM role names are unique per account (fix: give both the same path)`,
+    );
   }
 }
 
 const TOP_LEVEL_PROPS = [
-  "partition", "homeRegion", "managementAccountId", "trustedPrincipal", "externalId", "externalIdSecretName", "discoveryRole", "memberRole", "stackSet",
-  "organizationalUnitIds", "managementAccountRole", "directAccounts", "tags", "backendPath",
+  "partition",
+  "homeRegion",
+  "managementAccountId",
+  "trustedPrincipal",
+  "externalId",
+  "externalIdSecretName",
+  "discoveryRole",
+  "memberRole",
+  "stackSet",
+  "organizationalUnitIds",
+  "managementAccountRole",
+  "directAccounts",
+  "tags",
+  "backendPath",
 ] as const satisfies ReadonlyArray<keyof IntegrationStackProps>;
-const DISCOVERY_ROLE_PROPS = ["roleName", "path", "accountId", "maxSessionDuration", "permissionsBoundary", "tags", "policy"] as const satisfies ReadonlyArray<keyof IntegrationDiscoveryRoleOptions>;
+const DISCOVERY_ROLE_PROPS = [
+  "roleName",
+  "path",
+  "accountId",
+  "maxSessionDuration",
+  "permissionsBoundary",
+  "tags",
+  "policy",
+] as const satisfies ReadonlyArray<keyof IntegrationDiscoveryRoleOptions>;
 const MEMBER_ROLE_PROPS = [
-  "roleName", "path", "managedPolicyArns", "addDescribeOrganization", "denyDataReads", "maxSessionDuration", "permissionsBoundary", "tags",
+  "roleName",
+  "path",
+  "managedPolicyArns",
+  "addDescribeOrganization",
+  "denyDataReads",
+  "maxSessionDuration",
+  "permissionsBoundary",
+  "tags",
 ] as const satisfies ReadonlyArray<keyof IntegrationMemberRoleOptions>;
-const STACK_SET_PROPS = ["name", "retainStacksOnAccountRemoval", "maxConcurrentPercentage", "failureTolerancePercentage", "directAccessRoleName"] as const satisfies ReadonlyArray<keyof IntegrationStackSetOptions>;
+const STACK_SET_PROPS = [
+  "name",
+  "retainStacksOnAccountRemoval",
+  "maxConcurrentPercentage",
+  "failureTolerancePercentage",
+  "directAccessRoleName",
+] as const satisfies ReadonlyArray<keyof IntegrationStackSetOptions>;
 
 /** Refuses a prop the interface does not have (a typo in a JavaScript app would otherwise be ignored silently). */
 function knownProps(check: PropsChecker, at: string, value: object | undefined, known: readonly string[]): void {
   if (value === undefined) return;
-  if (value === null || typeof value !== "object" || Array.isArray(value)) check.fail(at.replace(/\.$/, ""), "must be an object");
-  for (const k of Object.keys(value)) if (!known.includes(k)) check.fail(`${at}${k}`, `is not a prop of IntegrationStack (fix: use one of ${known.join(", ")})`);
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    check.fail(at.replace(/\.$/, ""), "must be an object");
+  for (const k of Object.keys(value))
+    if (!known.includes(k))
+      check.fail(`${at}${k}`, `is not a prop of IntegrationStack (fix: use one of ${known.join(", ")})`);
 }
 
 function optionalBoolean(check: PropsChecker, prop: string, value: boolean | undefined, fallback: boolean): boolean {
@@ -489,17 +591,30 @@ function resolveProps(
   id: string,
   props: IntegrationStackProps,
   check: PropsChecker,
-): { integ: ResolvedIntegration; externalIdSource: ExternalIdSource; targets: StackSetTargets; discoveryPolicy?: PolicyDocument } {
-  if (!props || typeof props !== "object") throw new InputError(`IntegrationStack "${id}" props: required, with at least homeRegion, managementAccountId and trustedPrincipal`);
+): {
+  integ: ResolvedIntegration;
+  externalIdSource: ExternalIdSource;
+  targets: StackSetTargets;
+  discoveryPolicy?: PolicyDocument;
+} {
+  if (!props || typeof props !== "object")
+    throw new InputError(
+      `IntegrationStack "${id}" props: required, with at least homeRegion, managementAccountId and trustedPrincipal`,
+    );
   knownProps(check, "", props, TOP_LEVEL_PROPS);
   knownProps(check, "discoveryRole.", props.discoveryRole, DISCOVERY_ROLE_PROPS);
   knownProps(check, "memberRole.", props.memberRole, MEMBER_ROLE_PROPS);
   knownProps(check, "stackSet.", props.stackSet, STACK_SET_PROPS);
   const partition = props.partition ?? "aws";
-  if (!(PARTITIONS as readonly string[]).includes(partition)) check.fail("partition", `"${partition}" must be one of ${PARTITIONS.join(", ")}`);
+  if (!(PARTITIONS as readonly string[]).includes(partition))
+    check.fail("partition", `"${partition}" must be one of ${PARTITIONS.join(", ")}`);
   check.region("homeRegion", props.homeRegion);
   check.required("managementAccountId", props.managementAccountId);
-  if (!ACCOUNT_ID_RE.test(props.managementAccountId)) check.fail("managementAccountId", `"${props.managementAccountId}" must be a 12-digit account id (a string, such as "111122223333")`);
+  if (!ACCOUNT_ID_RE.test(props.managementAccountId))
+    check.fail(
+      "managementAccountId",
+      `"${props.managementAccountId}" must be a 12-digit account id (a string, such as "111122223333")`,
+    );
   check.principal("trustedPrincipal", props.trustedPrincipal);
   check.tags("tags", props.tags);
 
@@ -507,7 +622,8 @@ function resolveProps(
   const m = props.memberRole ?? {};
   const ss = props.stackSet ?? {};
   const accountId = d.accountId ?? props.managementAccountId;
-  if (typeof accountId !== "string" || !ACCOUNT_ID_RE.test(accountId)) check.fail("discoveryRole.accountId", `"${accountId}" must be a 12-digit account id`);
+  if (typeof accountId !== "string" || !ACCOUNT_ID_RE.test(accountId))
+    check.fail("discoveryRole.accountId", `"${accountId}" must be a 12-digit account id`);
   const discoveryName = d.roleName ?? `orgtrust-${id}-discovery`;
   const memberName = m.roleName ?? `orgtrust-${id}-readonly`;
   check.roleName("discoveryRole.roleName", discoveryName);
@@ -520,7 +636,10 @@ function resolveProps(
   if (d.permissionsBoundary !== undefined) {
     const account = policyArnAccount(d.permissionsBoundary);
     if (account !== "aws" && account !== accountId) {
-      check.fail("discoveryRole.permissionsBoundary", `"${d.permissionsBoundary}" must be an AWS managed policy or a policy of account ${accountId}, which holds the discovery role`);
+      check.fail(
+        "discoveryRole.permissionsBoundary",
+        `"${d.permissionsBoundary}" must be an AWS managed policy or a policy of account ${accountId}, which holds the discovery role`,
+      );
     }
   }
   if (m.permissionsBoundary !== undefined) {
@@ -535,17 +654,29 @@ function resolveProps(
   check.tags("discoveryRole.tags", d.tags);
   check.tags("memberRole.tags", m.tags);
   const policyArns = m.managedPolicyArns ?? [managedPolicyArn(partition, "ReadOnlyAccess")];
-  if (!Array.isArray(policyArns) || policyArns.length < 1 || policyArns.length > 20) check.fail("memberRole.managedPolicyArns", "must list 1-20 managed policy ARNs");
+  if (!Array.isArray(policyArns) || policyArns.length < 1 || policyArns.length > 20)
+    check.fail("memberRole.managedPolicyArns", "must list 1-20 managed policy ARNs");
   policyArns.forEach((a, i) => {
     if (typeof a !== "string" || policyArnAccount(a) !== "aws") {
-      check.fail(`memberRole.managedPolicyArns[${i}]`, `"${a}" must be an AWS managed policy ARN such as arn:${partition}:iam::aws:policy/ReadOnlyAccess (the StackSet attaches the same ARNs in every account)`);
+      check.fail(
+        `memberRole.managedPolicyArns[${i}]`,
+        `"${a}" must be an AWS managed policy ARN such as arn:${partition}:iam::aws:policy/ReadOnlyAccess (the StackSet attaches the same ARNs in every account)`,
+      );
     }
-    if (!a.startsWith(`arn:${partition}:`)) check.fail(`memberRole.managedPolicyArns[${i}]`, `"${a}" is not in partition ${partition} (fix: use arn:${partition}:... or set partition)`);
+    if (!a.startsWith(`arn:${partition}:`))
+      check.fail(
+        `memberRole.managedPolicyArns[${i}]`,
+        `"${a}" is not in partition ${partition} (fix: use arn:${partition}:... or set partition)`,
+      );
   });
-  if (new Set(policyArns).size !== policyArns.length) check.fail("memberRole.managedPolicyArns", "lists a policy twice");
+  if (new Set(policyArns).size !== policyArns.length)
+    check.fail("memberRole.managedPolicyArns", "lists a policy twice");
   const stackSetName = ss.name ?? `orgtrust-${id}-member-role`;
   if (typeof stackSetName !== "string" || !/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(stackSetName)) {
-    check.fail("stackSet.name", `"${stackSetName}" must start with a letter and hold only letters, digits and - (at most 128)`);
+    check.fail(
+      "stackSet.name",
+      `"${stackSetName}" must start with a letter and hold only letters, digits and - (at most 128)`,
+    );
   }
   const maxConcurrentPercentage = ss.maxConcurrentPercentage ?? 25;
   const failureTolerancePercentage = ss.failureTolerancePercentage ?? 0;
@@ -554,13 +685,18 @@ function resolveProps(
 
   const externalIdSource: ExternalIdSource = props.externalId ?? { kind: "generate", length: 40, alphanumeric: false };
   if (externalIdSource.kind === "variable" && externalIdSource.name === MANAGEMENT_ROLE_VARIABLE) {
-    check.fail("externalId.name", `"${MANAGEMENT_ROLE_VARIABLE}" is the stack's own variable for the management-account role (fix: name the external-ID variable otherwise)`);
+    check.fail(
+      "externalId.name",
+      `"${MANAGEMENT_ROLE_VARIABLE}" is the stack's own variable for the management-account role (fix: name the external-ID variable otherwise)`,
+    );
   }
   let targets: StackSetTargets = { kind: "root-lookup" };
   if (props.organizationalUnitIds !== undefined) {
-    if (!Array.isArray(props.organizationalUnitIds)) check.fail("organizationalUnitIds", "must be a list of OU or root ids");
+    if (!Array.isArray(props.organizationalUnitIds))
+      check.fail("organizationalUnitIds", "must be a list of OU or root ids");
     props.organizationalUnitIds.forEach((t, i) => check.target(`organizationalUnitIds[${i}]`, t));
-    if (new Set(props.organizationalUnitIds).size !== props.organizationalUnitIds.length) check.fail("organizationalUnitIds", "lists a target twice");
+    if (new Set(props.organizationalUnitIds).size !== props.organizationalUnitIds.length)
+      check.fail("organizationalUnitIds", "lists a target twice");
     targets = { kind: "organizational-units", ids: [...props.organizationalUnitIds] };
   }
   if (d.policy !== undefined) check.policy("discoveryRole.policy", d.policy);
@@ -590,7 +726,12 @@ function resolveProps(
       name: memberName,
       path: m.path ?? "/",
       policyArns: [...policyArns],
-      addDescribeOrganization: optionalBoolean(check, "memberRole.addDescribeOrganization", m.addDescribeOrganization, false),
+      addDescribeOrganization: optionalBoolean(
+        check,
+        "memberRole.addDescribeOrganization",
+        m.addDescribeOrganization,
+        false,
+      ),
       denyDataReads: optionalBoolean(check, "memberRole.denyDataReads", m.denyDataReads, false),
       maxSessionDuration: m.maxSessionDuration ?? 3600,
       permissionsBoundary: m.permissionsBoundary,
@@ -600,7 +741,12 @@ function resolveProps(
       name: stackSetName,
       maxConcurrentPercentage,
       failureTolerancePercentage,
-      retainStacksOnAccountRemoval: optionalBoolean(check, "stackSet.retainStacksOnAccountRemoval", ss.retainStacksOnAccountRemoval, false),
+      retainStacksOnAccountRemoval: optionalBoolean(
+        check,
+        "stackSet.retainStacksOnAccountRemoval",
+        ss.retainStacksOnAccountRemoval,
+        false,
+      ),
       callAs: delegated ? "DELEGATED_ADMIN" : "SELF",
       uncoveredAccounts: "direct",
       directAccessRoleName: ss.directAccessRoleName ?? "OrganizationAccountAccessRole",

@@ -61,7 +61,11 @@ export const CONSUMER_DISCOVERY_ACTIONS: Readonly<Record<string, readonly string
   backstage: ["organizations:ListAccounts"],
   // port-labs/ocean integrations/aws-v3/aws/auth/strategies/organizations_strategy.py (61f0e59a): list_accounts
   // without ouId; list_accounts_for_parent and list_organizational_units_for_parent with it.
-  "port-ocean": ["organizations:ListAccounts", "organizations:ListAccountsForParent", "organizations:ListOrganizationalUnitsForParent"],
+  "port-ocean": [
+    "organizations:ListAccounts",
+    "organizations:ListAccountsForParent",
+    "organizations:ListOrganizationalUnitsForParent",
+  ],
   // cloudquery/cloudquery plugins/source/aws/client/organizations.go (0c6783f1) getOUAccounts: ListAccountsForParent
   // and ListChildren(ORGANIZATIONAL_UNIT) from each entry of organization_units (orgtrust lists the root there).
   cloudquery: ["organizations:ListAccountsForParent", "organizations:ListChildren"],
@@ -97,14 +101,25 @@ export const CONSUMER_DISCOVERY_ACTIONS: Readonly<Record<string, readonly string
 
 /** The Organizations reads the integration's discovery role allows: orgtrust's own plus its consumer's, sorted. */
 export function discoveryOrganizationsActions(integration: Pick<ResolvedIntegration, "consumer">): string[] {
-  return [...new Set([...ORGANIZATIONS_READ_ACTIONS, ...(CONSUMER_DISCOVERY_ACTIONS[integration.consumer] ?? [])])].sort();
+  return [
+    ...new Set([...ORGANIZATIONS_READ_ACTIONS, ...(CONSUMER_DISCOVERY_ACTIONS[integration.consumer] ?? [])]),
+  ].sort();
 }
 
 /** What the drift check reads of the member-role StackSet. */
-export const STACKSET_READ_ACTIONS = ["cloudformation:DescribeStackInstance", "cloudformation:DescribeStackSet", "cloudformation:ListStackInstances"] as const;
+export const STACKSET_READ_ACTIONS = [
+  "cloudformation:DescribeStackInstance",
+  "cloudformation:DescribeStackSet",
+  "cloudformation:ListStackInstances",
+] as const;
 
 /** What the drift check reads of the member role created directly in the management account and of the discovery role. */
-export const ROLE_READ_ACTIONS = ["iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies"] as const;
+export const ROLE_READ_ACTIONS = [
+  "iam:GetRole",
+  "iam:GetRolePolicy",
+  "iam:ListAttachedRolePolicies",
+  "iam:ListRolePolicies",
+] as const;
 
 /** orgtrust's own actions on the discovery role (what discover and drift call), sorted. Nothing that writes. */
 export const DISCOVERY_ACTIONS: readonly string[] = Object.freeze(
@@ -314,7 +329,12 @@ export function memberInlinePolicy(integration: ResolvedIntegration): PolicyDocu
     statements.push({ Sid: "DenyDataReads", Effect: "Deny", Action: [...DATA_READ_ACTIONS], Resource: "*" });
   }
   if (integration.memberRole.addDescribeOrganization) {
-    statements.push({ Sid: "AllowDescribeOrganization", Effect: "Allow", Action: "organizations:DescribeOrganization", Resource: "*" });
+    statements.push({
+      Sid: "AllowDescribeOrganization",
+      Effect: "Allow",
+      Action: "organizations:DescribeOrganization",
+      Resource: "*",
+    });
   }
   return statements.length ? { Version: "2012-10-17", Statement: statements } : undefined;
 }
@@ -351,7 +371,12 @@ export function memberRoleIsDiscoveryRole(integration: ResolvedIntegration): boo
 
 /** ARN of the member role created directly in the management account. */
 export function managementRoleArn(integration: ResolvedIntegration): string {
-  return iamRoleArn(integration.partition, integration.managementAccountId, integration.memberRole.name, integration.memberRole.path);
+  return iamRoleArn(
+    integration.partition,
+    integration.managementAccountId,
+    integration.memberRole.name,
+    integration.memberRole.path,
+  );
 }
 
 /**
@@ -365,8 +390,18 @@ export function discoveryRolePolicy(integration: ResolvedIntegration): PolicyDoc
     Version: "2012-10-17",
     Statement: [
       { Sid: "ReadOrganization", Effect: "Allow", Action: discoveryOrganizationsActions(integration), Resource: "*" },
-      { Sid: "ReadMemberRoleStackSet", Effect: "Allow", Action: [...STACKSET_READ_ACTIONS], Resource: stackSetArnPattern(integration) },
-      { Sid: "ReadOrgtrustRoles", Effect: "Allow", Action: [...ROLE_READ_ACTIONS], Resource: [...new Set([managementRoleArn(integration), integration.discoveryRole.arn])] },
+      {
+        Sid: "ReadMemberRoleStackSet",
+        Effect: "Allow",
+        Action: [...STACKSET_READ_ACTIONS],
+        Resource: stackSetArnPattern(integration),
+      },
+      {
+        Sid: "ReadOrgtrustRoles",
+        Effect: "Allow",
+        Action: [...ROLE_READ_ACTIONS],
+        Resource: [...new Set([managementRoleArn(integration), integration.discoveryRole.arn])],
+      },
     ],
   };
 }

@@ -77,16 +77,24 @@ export class MemberRoleStackSet extends Construct {
     super(scope, id);
     const check = new PropsChecker("MemberRoleStackSet");
     check.required("stackSetName", props.stackSetName);
-    if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(props.stackSetName)) check.fail("stackSetName", `"${props.stackSetName}" must start with a letter and hold only letters, digits and - (at most 128)`);
+    if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(props.stackSetName))
+      check.fail(
+        "stackSetName",
+        `"${props.stackSetName}" must start with a letter and hold only letters, digits and - (at most 128)`,
+      );
     const templateBody = props.templateBody ?? memberRoleTemplateBody();
     check.required("templateBody", templateBody);
-    if (Buffer.byteLength(templateBody) > 51_200) check.fail("templateBody", "is larger than 51,200 bytes (the template_body limit)");
+    if (Buffer.byteLength(templateBody) > 51_200)
+      check.fail("templateBody", "is larger than 51,200 bytes (the template_body limit)");
     check.required("parameters", props.parameters);
-    for (const [k, v] of Object.entries(props.parameters)) if (typeof v !== "string") check.fail(`parameters.${k}`, `must be a string (CloudFormation parameters are strings: write "${String(v)}")`);
+    for (const [k, v] of Object.entries(props.parameters))
+      if (typeof v !== "string")
+        check.fail(`parameters.${k}`, `must be a string (CloudFormation parameters are strings: write "${String(v)}")`);
     check.region("region", props.region);
     if (!Array.isArray(props.organizationalUnitIds)) check.fail("organizationalUnitIds", "must be a list");
     props.organizationalUnitIds.forEach((t, i) => check.target(`organizationalUnitIds[${i}]`, t));
-    if (new Set(props.organizationalUnitIds).size !== props.organizationalUnitIds.length) check.fail("organizationalUnitIds", "lists a target twice");
+    if (new Set(props.organizationalUnitIds).size !== props.organizationalUnitIds.length)
+      check.fail("organizationalUnitIds", "lists a target twice");
     const callAs = props.callAs ?? "SELF";
     if (callAs !== "SELF" && callAs !== "DELEGATED_ADMIN") check.fail("callAs", 'must be "SELF" or "DELEGATED_ADMIN"');
     const maxConcurrent = props.maxConcurrentPercentage ?? 25;

@@ -57,7 +57,11 @@ export function organizationsPattern(): Record<string, unknown> {
   return {
     source: ["aws.organizations"],
     "detail-type": [...CLOUDTRAIL_DETAIL_TYPES],
-    detail: { eventSource: ["organizations.amazonaws.com"], eventName: [...ORGANIZATIONS_EVENT_NAMES], errorCode: [{ exists: false }] },
+    detail: {
+      eventSource: ["organizations.amazonaws.com"],
+      eventName: [...ORGANIZATIONS_EVENT_NAMES],
+      errorCode: [{ exists: false }],
+    },
   };
 }
 
@@ -73,7 +77,10 @@ export function controlTowerPattern(): Record<string, unknown> {
   return {
     source: ["aws.controltower"],
     "detail-type": ["AWS Service Event via CloudTrail"],
-    detail: { eventSource: ["controltower.amazonaws.com"], eventName: ["CreateManagedAccount", "UpdateManagedAccount"] },
+    detail: {
+      eventSource: ["controltower.amazonaws.com"],
+      eventName: ["CreateManagedAccount", "UpdateManagedAccount"],
+    },
   };
 }
 
@@ -110,7 +117,12 @@ export class SyncDispatch extends Construct {
     const prefix = props.namePrefix ?? "orgtrust-sync";
     const provider = props.provider;
     const arnBase = `arn:${props.partition}:events:${props.region}:${props.accountId}`;
-    this.deadLetterQueue = new SqsQueue(this, "dlq", { provider, name: `${prefix}-dlq`, messageRetentionSeconds: 1_209_600, sqsManagedSseEnabled: true });
+    this.deadLetterQueue = new SqsQueue(this, "dlq", {
+      provider,
+      name: `${prefix}-dlq`,
+      messageRetentionSeconds: 1_209_600,
+      sqsManagedSseEnabled: true,
+    });
     const connection = new CloudwatchEventConnection(this, "github", {
       provider,
       name: `${prefix}-github`,
@@ -134,14 +146,30 @@ export class SyncDispatch extends Construct {
       description: "orgtrust sync: lets EventBridge call the GitHub dispatch API destination",
       assumeRolePolicy: JSON.stringify({
         Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": props.accountId } } }],
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Service: "events.amazonaws.com" },
+            Action: "sts:AssumeRole",
+            Condition: { StringEquals: { "aws:SourceAccount": props.accountId } },
+          },
+        ],
       }),
     });
     new IamRolePolicy(this, "invoke_policy", {
       provider,
       name: "invoke-github-dispatch",
       role: role.name,
-      policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "events:InvokeApiDestination", Resource: `${arnBase}:api-destination/${destinationName}/*` }] }),
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Action: "events:InvokeApiDestination",
+            Resource: `${arnBase}:api-destination/${destinationName}/*`,
+          },
+        ],
+      }),
     });
     const ruleNames = Object.keys(props.rules).sort();
     for (const name of ruleNames) {
@@ -159,7 +187,9 @@ export class SyncDispatch extends Construct {
         arn: this.apiDestination.arn,
         roleArn: role.arn,
         inputTransformer: { inputTemplate: DISPATCH_INPUT_TEMPLATE },
-        httpTarget: { headerParameters: { Accept: "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28" } },
+        httpTarget: {
+          headerParameters: { Accept: "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28" },
+        },
         retryPolicy: { maximumRetryAttempts: 24, maximumEventAgeInSeconds: 7200 },
         deadLetterConfig: { arn: this.deadLetterQueue.arn },
       });
@@ -201,7 +231,9 @@ export function ciTrustPolicy(partition: Partition, accountId: string, subject: 
         Effect: "Allow",
         Principal: { Federated: `arn:${partition}:iam::${accountId}:oidc-provider/${GITHUB_OIDC_HOST}` },
         Action: "sts:AssumeRoleWithWebIdentity",
-        Condition: { StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: "sts.amazonaws.com", [`${GITHUB_OIDC_HOST}:sub`]: subject } },
+        Condition: {
+          StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: "sts.amazonaws.com", [`${GITHUB_OIDC_HOST}:sub`]: subject },
+        },
       },
     ],
   } as unknown as PolicyDocument;
@@ -251,7 +283,11 @@ export class SyncTriggerStack extends TerraformStack {
       rules: { organizations: organizationsPattern(), "account-name": accountRenamePattern() },
     });
     if (props.controlTowerHomeRegion) {
-      const ct = new AwsProvider(this, "aws_control_tower", { alias: "control_tower", region: props.controlTowerHomeRegion, allowedAccountIds: [props.managementAccountId] });
+      const ct = new AwsProvider(this, "aws_control_tower", {
+        alias: "control_tower",
+        region: props.controlTowerHomeRegion,
+        allowedAccountIds: [props.managementAccountId],
+      });
       this.controlTowerDispatch = new SyncDispatch(this, "control_tower_dispatch", {
         partition: props.partition,
         accountId: props.managementAccountId,
@@ -263,7 +299,13 @@ export class SyncTriggerStack extends TerraformStack {
         provider: ct,
       });
     }
-    const oidc = props.createOidcProvider ?? true ? new IamOpenidConnectProvider(this, "github_oidc", { url: `https://${GITHUB_OIDC_HOST}`, clientIdList: ["sts.amazonaws.com"] }) : undefined;
+    const oidc =
+      (props.createOidcProvider ?? true)
+        ? new IamOpenidConnectProvider(this, "github_oidc", {
+            url: `https://${GITHUB_OIDC_HOST}`,
+            clientIdList: ["sts.amazonaws.com"],
+          })
+        : undefined;
     const subject = githubSubject(props.repository, props.branch, props.environment);
     this.ciRole = new IamRole(this, "ci_role", {
       name: props.ciRole.name,
@@ -273,8 +315,18 @@ export class SyncTriggerStack extends TerraformStack {
       dependsOn: oidc ? [oidc] : undefined,
       assumeRolePolicy: JSON.stringify(ciTrustPolicy(props.partition, props.managementAccountId, subject)),
     });
-    new IamRolePolicy(this, "ci_policy", { name: "orgtrust-sync-ci", role: this.ciRole.name, policy: JSON.stringify(props.ciPolicy) });
-    new TerraformOutput(this, "ci_role_arn", { value: this.ciRole.arn, description: "role-to-assume for the workflows (orgtrust init --ci github writes it)" });
-    new TerraformOutput(this, "dead_letter_queue_url", { value: this.dispatch.deadLetterQueue.url, description: "dispatches GitHub refused after every retry land here" });
+    new IamRolePolicy(this, "ci_policy", {
+      name: "orgtrust-sync-ci",
+      role: this.ciRole.name,
+      policy: JSON.stringify(props.ciPolicy),
+    });
+    new TerraformOutput(this, "ci_role_arn", {
+      value: this.ciRole.arn,
+      description: "role-to-assume for the workflows (orgtrust init --ci github writes it)",
+    });
+    new TerraformOutput(this, "dead_letter_queue_url", {
+      value: this.dispatch.deadLetterQueue.url,
+      description: "dispatches GitHub refused after every retry land here",
+    });
   }
 }

@@ -1,6 +1,15 @@
 import { Token } from "cdktf";
 import { InputError } from "../common/errors";
-import { ARN_RE, EXTERNAL_ID_RE, IAM_PATH_RE, OU_ID_RE, REGION_RE, ROLE_NAME_RE, ROOT_ID_RE, principalArn } from "../common/ids";
+import {
+  ARN_RE,
+  EXTERNAL_ID_RE,
+  IAM_PATH_RE,
+  OU_ID_RE,
+  REGION_RE,
+  ROLE_NAME_RE,
+  ROOT_ID_RE,
+  principalArn,
+} from "../common/ids";
 import type { PolicyDocument } from "./member-role-policy";
 
 /**
@@ -16,34 +25,43 @@ export class PropsChecker {
   }
 
   required<T>(prop: string, value: T | undefined | null): T {
-    if (value === undefined || value === null || (typeof value === "string" && value === "")) this.fail(prop, "is required");
+    if (value === undefined || value === null || (typeof value === "string" && value === ""))
+      this.fail(prop, "is required");
     return value;
   }
 
   roleName(prop: string, value: string): void {
     this.required(prop, value);
-    if (!ROLE_NAME_RE.test(value)) this.fail(prop, `"${value}" must be an IAM role name: 1-64 characters of letters, digits and + = , . @ _ -`);
+    if (!ROLE_NAME_RE.test(value))
+      this.fail(prop, `"${value}" must be an IAM role name: 1-64 characters of letters, digits and + = , . @ _ -`);
   }
 
   iamPath(prop: string, value: string | undefined): void {
-    if (value !== undefined && !IAM_PATH_RE.test(value)) this.fail(prop, `"${value}" must be an IAM path that begins and ends with "/"`);
+    if (value !== undefined && !IAM_PATH_RE.test(value))
+      this.fail(prop, `"${value}" must be an IAM path that begins and ends with "/"`);
   }
 
   principal(prop: string, value: string): void {
     this.required(prop, value);
-    if (!principalArn.safeParse(value).success) this.fail(prop, `"${value}" must be an IAM principal ARN such as arn:<partition>:iam::123456789012:role/Name or :root`);
+    if (!principalArn.safeParse(value).success)
+      this.fail(
+        prop,
+        `"${value}" must be an IAM principal ARN such as arn:<partition>:iam::123456789012:role/Name or :root`,
+      );
   }
 
   /** An external ID: a literal in the allowed alphabet, or a string holding a Terraform expression (never echoed). */
   externalId(prop: string, value: string): void {
     this.required(prop, value);
     if (Token.isUnresolved(value) || /\$\{/.test(value)) return;
-    if (!EXTERNAL_ID_RE.test(value)) this.fail(prop, "must be 2-1,224 characters of letters, digits and + = , . @ : / _ - (value not shown)");
+    if (!EXTERNAL_ID_RE.test(value))
+      this.fail(prop, "must be 2-1,224 characters of letters, digits and + = , . @ : / _ - (value not shown)");
   }
 
   sessionDuration(prop: string, value: number | undefined): void {
     if (value === undefined) return;
-    if (!Number.isInteger(value) || value < 3600 || value > 43200) this.fail(prop, `${value} must be a whole number of seconds from 3600 to 43200`);
+    if (!Number.isInteger(value) || value < 3600 || value > 43200)
+      this.fail(prop, `${value} must be a whole number of seconds from 3600 to 43200`);
   }
 
   arn(prop: string, value: string | undefined): void {
@@ -57,7 +75,8 @@ export class PropsChecker {
   }
 
   percentage(prop: string, value: number, min: number): void {
-    if (!Number.isInteger(value) || value < min || value > 100) this.fail(prop, `${value} must be a whole number from ${min} to 100`);
+    if (!Number.isInteger(value) || value < min || value > 100)
+      this.fail(prop, `${value} must be a whole number from ${min} to 100`);
   }
 
   tags(prop: string, value: Record<string, string> | undefined): void {
@@ -74,18 +93,45 @@ export class PropsChecker {
   /** An OU or root id, or a token (the root looked up at apply time). */
   target(prop: string, value: string): void {
     if (Token.isUnresolved(value)) return;
-    if (!OU_ID_RE.test(value) && !ROOT_ID_RE.test(value)) this.fail(prop, `"${value}" must be an OU id (ou-xxxx-xxxxxxxx) or a root id (r-xxxx)`);
+    if (!OU_ID_RE.test(value) && !ROOT_ID_RE.test(value))
+      this.fail(prop, `"${value}" must be an OU id (ou-xxxx-xxxxxxxx) or a root id (r-xxxx)`);
   }
 
   policy(prop: string, doc: PolicyDocument | undefined): void {
     if (!doc) return;
     if (doc.Version !== "2012-10-17") this.fail(prop, 'Version must be "2012-10-17"');
-    if (!Array.isArray(doc.Statement) || doc.Statement.length === 0) this.fail(prop, "must have at least one statement");
+    if (!Array.isArray(doc.Statement) || doc.Statement.length === 0)
+      this.fail(prop, "must have at least one statement");
   }
 }
 
 /** Action verbs a read-only role must never be granted. */
-export const WRITE_VERBS = ["Create", "Update", "Delete", "Put", "Attach", "Detach", "Invite", "Move", "Close", "Remove", "Tag", "Untag", "Enable", "Disable", "Register", "Deregister", "Accept", "Decline", "Leave", "Cancel", "Set", "Start", "Stop", "Import"];
+export const WRITE_VERBS = [
+  "Create",
+  "Update",
+  "Delete",
+  "Put",
+  "Attach",
+  "Detach",
+  "Invite",
+  "Move",
+  "Close",
+  "Remove",
+  "Tag",
+  "Untag",
+  "Enable",
+  "Disable",
+  "Register",
+  "Deregister",
+  "Accept",
+  "Decline",
+  "Leave",
+  "Cancel",
+  "Set",
+  "Start",
+  "Stop",
+  "Import",
+];
 
 /** The allowed actions of a policy that write (or wildcards), for refusing them on read-only roles. */
 export function writeActions(doc: PolicyDocument): string[] {

@@ -20,7 +20,14 @@ export function deepSessionPolicy(auditRoleArn: string) {
   const [, partition, , , account] = auditRoleArn.split(":");
   return {
     Version: "2012-10-17",
-    Statement: [{ Sid: "OrgtrustDriftRoleReads", Effect: "Allow", Action: [...ROLE_READ_ACTIONS], Resource: `arn:${partition}:iam::${account}:role/*` }],
+    Statement: [
+      {
+        Sid: "OrgtrustDriftRoleReads",
+        Effect: "Allow",
+        Action: [...ROLE_READ_ACTIONS],
+        Resource: `arn:${partition}:iam::${account}:role/*`,
+      },
+    ],
   };
 }
 
@@ -85,7 +92,15 @@ export class DriftAws {
    * token seen twice, a page cap). With `explain` (the default) failures become an AwsFailure as in call(); without,
    * they are thrown as raised.
    */
-  async collect<P, T>(op: string, service: string, what: string, pages: AsyncIterable<P>, tokenOf: (p: P) => string | undefined, items: (p: P) => readonly T[] | undefined, explain = true): Promise<T[]> {
+  async collect<P, T>(
+    op: string,
+    service: string,
+    what: string,
+    pages: AsyncIterable<P>,
+    tokenOf: (p: P) => string | undefined,
+    items: (p: P) => readonly T[] | undefined,
+    explain = true,
+  ): Promise<T[]> {
     try {
       return await collectPages(pages, plainGuard(`${service}:${op}`, what, tokenOf), (p) => items(p) ?? []);
     } catch (e) {
@@ -105,11 +120,27 @@ export class DriftAws {
    */
   async iamIn(roleArn: string): Promise<IAMClient> {
     const out = await this.raw("AssumeRole", () =>
-      this.sts().send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "orgtrust-drift", DurationSeconds: 900, Policy: JSON.stringify(deepSessionPolicy(roleArn)) })),
+      this.sts().send(
+        new AssumeRoleCommand({
+          RoleArn: roleArn,
+          RoleSessionName: "orgtrust-drift",
+          DurationSeconds: 900,
+          Policy: JSON.stringify(deepSessionPolicy(roleArn)),
+        }),
+      ),
     );
     const c = out.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
-    return this.wire(new IAMClient(clientConfig(this.opts, "other", async () => ({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken, expiration: c.Expiration }))));
+    return this.wire(
+      new IAMClient(
+        clientConfig(this.opts, "other", async () => ({
+          accessKeyId: c.AccessKeyId!,
+          secretAccessKey: c.SecretAccessKey!,
+          sessionToken: c.SessionToken,
+          expiration: c.Expiration,
+        })),
+      ),
+    );
   }
 
   destroy(): void {

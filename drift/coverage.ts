@@ -46,10 +46,28 @@ export function checkCoverage(
     const why = uncovered.get(a.id);
     if (direct.accounts.has(a.id)) continue;
     if (why) {
-      const later = direct.enabled ? "; synth (stackSet.uncoveredAccounts: direct) did not give it the role directly because the snapshot it used does not place it here: re-run `orgtrust discover --out <snapshot>`, then synth and deploy" : "";
-      findings.push(finding("account-not-coverable", { integration, target, message: `account ${a.id} (${a.name}) ${why}${later}`, expected: "an instance through an OU target", found: byAccount.has(a.id) ? "an instance (not through a computed target)" : "no instance" }));
+      const later = direct.enabled
+        ? "; synth (stackSet.uncoveredAccounts: direct) did not give it the role directly because the snapshot it used does not place it here: re-run `orgtrust discover --out <snapshot>`, then synth and deploy"
+        : "";
+      findings.push(
+        finding("account-not-coverable", {
+          integration,
+          target,
+          message: `account ${a.id} (${a.name}) ${why}${later}`,
+          expected: "an instance through an OU target",
+          found: byAccount.has(a.id) ? "an instance (not through a computed target)" : "no instance",
+        }),
+      );
     } else if (!byAccount.has(a.id)) {
-      findings.push(finding("instance-missing", { integration, target, message: `in-scope account ${a.id} (${a.name}) has no stack instance, so no member role`, expected: "a CURRENT stack instance", found: null }));
+      findings.push(
+        finding("instance-missing", {
+          integration,
+          target,
+          message: `in-scope account ${a.id} (${a.name}) has no stack instance, so no member role`,
+          expected: "a CURRENT stack instance",
+          found: null,
+        }),
+      );
     }
   }
 
@@ -60,9 +78,25 @@ export function checkCoverage(
     const inactiveOnly = !!ex && ex.reasons.every((r) => r.kind === "inactive");
     if (!inScope.has(accountId)) units.push({ check: "coverage", integration, target });
     if (!a) {
-      findings.push(finding("instance-outside-organization", { integration, target, message: `stack instance in account ${accountId}, which is not in the organization`, expected: null, found: list.map(where).join(", ") }));
+      findings.push(
+        finding("instance-outside-organization", {
+          integration,
+          target,
+          message: `stack instance in account ${accountId}, which is not in the organization`,
+          expected: null,
+          found: list.map(where).join(", "),
+        }),
+      );
     } else if (ex && inactiveOnly) {
-      findings.push(finding("instance-in-inactive-account", { integration, target, message: `stack instance in account ${accountId} (${a.name}), out of scope only because it is ${a.state}`, expected: null, found: list.map(where).join(", ") }));
+      findings.push(
+        finding("instance-in-inactive-account", {
+          integration,
+          target,
+          message: `stack instance in account ${accountId} (${a.name}), out of scope only because it is ${a.state}`,
+          expected: null,
+          found: list.map(where).join(", "),
+        }),
+      );
     } else if (ex) {
       findings.push(
         finding("instance-in-excluded-account", {
@@ -90,15 +124,33 @@ export function checkCoverage(
         );
       }
       if (i.DriftStatus === "DRIFTED") {
-        findings.push(finding("instance-drifted", { integration, target, severity: quiet, message: `drift detection reports the stack in ${accountId} (${i.Region}) as DRIFTED`, expected: "IN_SYNC", found: "DRIFTED" }));
+        findings.push(
+          finding("instance-drifted", {
+            integration,
+            target,
+            severity: quiet,
+            message: `drift detection reports the stack in ${accountId} (${i.Region}) as DRIFTED`,
+            expected: "IN_SYNC",
+            found: "DRIFTED",
+          }),
+        );
       }
     }
     const regions = [...new Set(list.map((i) => i.Region ?? "?"))].sort();
     if (regions.length > 1) {
-      findings.push(finding("instance-extra-region", { integration, target, message: `account ${accountId} has stack instances in ${regions.length} regions; the named IAM role collides`, expected: "one region", found: regions.join(", ") }));
+      findings.push(
+        finding("instance-extra-region", {
+          integration,
+          target,
+          message: `account ${accountId} has stack instances in ${regions.length} regions; the named IAM role collides`,
+          expected: "one region",
+          found: regions.join(", "),
+        }),
+      );
     }
   }
   return { units, findings };
 }
 
-const where = (i: StackInstanceSummary) => `${i.Region ?? "?"}${i.OrganizationalUnitId ? ` via ${i.OrganizationalUnitId}` : ""}`;
+const where = (i: StackInstanceSummary) =>
+  `${i.Region ?? "?"}${i.OrganizationalUnitId ? ` via ${i.OrganizationalUnitId}` : ""}`;

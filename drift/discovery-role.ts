@@ -27,15 +27,29 @@ export async function checkDiscoveryRole(
   audit?: { roleName: string },
 ): Promise<CheckResult> {
   const accountId = integration.discoveryRole.accountId;
-  const target: Target = accountTarget({ id: accountId, name: live.accounts.find((a) => a.id === accountId)?.name ?? null });
+  const target: Target = accountTarget({
+    id: accountId,
+    name: live.accounts.find((a) => a.id === accountId)?.name ?? null,
+  });
   const units = [{ check: "discovery-role" as const, integration: integration.name, target }];
   const skipped = (why: string) => ({
     units,
-    findings: [finding("discovery-role-skipped", { integration: integration.name, target, message: `role ${expected.roleName} in ${accountId} was not checked: ${why}`, expected: `read access to ${integration.discoveryRole.arn}`, found: why })],
+    findings: [
+      finding("discovery-role-skipped", {
+        integration: integration.name,
+        target,
+        message: `role ${expected.roleName} in ${accountId} was not checked: ${why}`,
+        expected: `read access to ${integration.discoveryRole.arn}`,
+        found: why,
+      }),
+    ],
   });
-  const denied = (e: unknown) => skipped(`${(e as { name?: string }).name ?? "access denied"} on iam:GetRole and the policy reads`).findings;
-  if (callerAccount === accountId) return { units, findings: await checkRole(aws, aws.iam(), "discovery-role", target, expected, false, denied) };
-  if (!audit) return skipped(`the credentials are for account ${callerAccount} (--deep reads it through the audit role there)`);
+  const denied = (e: unknown) =>
+    skipped(`${(e as { name?: string }).name ?? "access denied"} on iam:GetRole and the policy reads`).findings;
+  if (callerAccount === accountId)
+    return { units, findings: await checkRole(aws, aws.iam(), "discovery-role", target, expected, false, denied) };
+  if (!audit)
+    return skipped(`the credentials are for account ${callerAccount} (--deep reads it through the audit role there)`);
   const roleArn = auditRoleArn(integration.partition, accountId, audit.roleName);
   let iam: IAMClient;
   try {

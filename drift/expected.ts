@@ -25,13 +25,21 @@ import { parseTemplate } from "./template";
 /** Stands in for an unknown external ID (valid external-ID characters, never a real value). */
 export const EXTERNAL_ID_PLACEHOLDER = "orgtrust-drift-unknown-external-id";
 
-export function expectedStackSet(integration: ResolvedIntegration, externalId: ExpectedExternalId, cover: OuCover, planned: Snapshot): ExpectedStackSet {
+export function expectedStackSet(
+  integration: ResolvedIntegration,
+  externalId: ExpectedExternalId,
+  cover: OuCover,
+  planned: Snapshot,
+): ExpectedStackSet {
   const templateBody = memberRoleTemplateBody();
   const withPlaceholder = memberRoleParameters(integration, EXTERNAL_ID_PLACEHOLDER);
   const parameters = memberRoleParameters(integration, externalId.value ?? EXTERNAL_ID_PLACEHOLDER);
-  const secretParameters = new Set(Object.keys(withPlaceholder).filter((k) => withPlaceholder[k].includes(EXTERNAL_ID_PLACEHOLDER)));
+  const secretParameters = new Set(
+    Object.keys(withPlaceholder).filter((k) => withPlaceholder[k].includes(EXTERNAL_ID_PLACEHOLDER)),
+  );
   const presenceOnly = new Set(externalId.value === undefined ? secretParameters : []);
-  const declared = ((parseTemplate(templateBody) as { Parameters?: Record<string, { NoEcho?: string }> }).Parameters ?? {}) as Record<string, { NoEcho?: string }>;
+  const declared = ((parseTemplate(templateBody) as { Parameters?: Record<string, { NoEcho?: string }> }).Parameters ??
+    {}) as Record<string, { NoEcho?: string }>;
   for (const [k, p] of Object.entries(declared)) {
     if (String(p?.NoEcho).toLowerCase() === "true") {
       secretParameters.add(k);
@@ -48,10 +56,24 @@ export function expectedStackSet(integration: ResolvedIntegration, externalId: E
 }
 
 /** What differs between orgtrust's roles; the integration and the expected external ID fill in the rest. */
-type RoleShape = Pick<ExpectedRole, "roleName" | "path" | "policyArns" | "inline" | "permissionsBoundary" | "maxSessionDuration">;
+type RoleShape = Pick<
+  ExpectedRole,
+  "roleName" | "path" | "policyArns" | "inline" | "permissionsBoundary" | "maxSessionDuration"
+>;
 
-function role(integration: ResolvedIntegration, externalId: ExpectedExternalId, trustPolicy: typeof memberTrustPolicy, shape: RoleShape): ExpectedRole {
-  return { integration: integration.name, partition: integration.partition, trust: trustPolicy(integration, externalId.value ?? EXTERNAL_ID_PLACEHOLDER), externalId: externalId.value, ...shape };
+function role(
+  integration: ResolvedIntegration,
+  externalId: ExpectedExternalId,
+  trustPolicy: typeof memberTrustPolicy,
+  shape: RoleShape,
+): ExpectedRole {
+  return {
+    integration: integration.name,
+    partition: integration.partition,
+    trust: trustPolicy(integration, externalId.value ?? EXTERNAL_ID_PLACEHOLDER),
+    externalId: externalId.value,
+    ...shape,
+  };
 }
 
 /** The member role in a member account, as the StackSet template (or a direct role) creates it. */
@@ -87,6 +109,13 @@ export function expectedDiscoveryRole(integration: ResolvedIntegration, external
  */
 export function expectedManagementRole(integration: ResolvedIntegration, externalId: ExpectedExternalId): ExpectedRole {
   if (!memberRoleIsDiscoveryRole(integration)) return expectedRole(integration, externalId);
-  const statements: PolicyStatement[] = [...discoveryRolePolicy(integration).Statement, ...(memberInlinePolicy(integration)?.Statement ?? [])];
-  return { ...expectedDiscoveryRole(integration, externalId), policyArns: integration.memberRole.policyArns, inline: { Version: "2012-10-17", Statement: statements } };
+  const statements: PolicyStatement[] = [
+    ...discoveryRolePolicy(integration).Statement,
+    ...(memberInlinePolicy(integration)?.Statement ?? []),
+  ];
+  return {
+    ...expectedDiscoveryRole(integration, externalId),
+    policyArns: integration.memberRole.policyArns,
+    inline: { Version: "2012-10-17", Statement: statements },
+  };
 }

@@ -16,7 +16,10 @@ export interface ExpectedExternalId {
   unknownBecause?: string;
 }
 
-export function expectedExternalId(integration: ResolvedIntegration, env: NodeJS.ProcessEnv = process.env): ExpectedExternalId {
+export function expectedExternalId(
+  integration: ResolvedIntegration,
+  env: NodeJS.ProcessEnv = process.env,
+): ExpectedExternalId {
   const x = integration.externalId;
   if (x.source === "value" && x.value) return { value: x.value };
   if (x.source === "env") {
@@ -24,5 +27,9 @@ export function expectedExternalId(integration: ResolvedIntegration, env: NodeJS
     return v ? { value: v } : { unknownBecause: `environment variable ${x.env} is not set` };
   }
   const v = env[x.variable];
-  return v ? { value: v } : { unknownBecause: `the generated value is kept in Secrets Manager (${x.secretName}); export ${x.variable} to compare it` };
+  return v
+    ? { value: v }
+    : {
+        unknownBecause: `the generated value is kept in Secrets Manager (${x.secretName}); export ${x.variable} to compare it`,
+      };
 }

@@ -52,10 +52,22 @@ export async function checkGenerated(p: {
       units.push({ check: "generated", integration: integration.name, target });
       const cmd = `orgtrust generate --integration ${integration.name}`;
       if (f.status === "missing") {
-        findings.push(finding("generated-file-missing", { integration: integration.name, target, message: `${rel} is missing: \`${cmd}\` renders it`, expected: "the rendered file", found: null, fix: `Run \`${cmd}\` and commit the result.` }));
+        findings.push(
+          finding("generated-file-missing", {
+            integration: integration.name,
+            target,
+            message: `${rel} is missing: \`${cmd}\` renders it`,
+            expected: "the rendered file",
+            found: null,
+            fix: `Run \`${cmd}\` and commit the result.`,
+          }),
+        );
       } else if (f.status === "differs") {
         const diff = redact(f.diff ?? "").split("\n");
-        const shown = diff.length > MAX_DIFF_LINES ? [...diff.slice(0, MAX_DIFF_LINES), `... ${diff.length - MAX_DIFF_LINES} more diff lines`] : diff;
+        const shown =
+          diff.length > MAX_DIFF_LINES
+            ? [...diff.slice(0, MAX_DIFF_LINES), `... ${diff.length - MAX_DIFF_LINES} more diff lines`]
+            : diff;
         findings.push(
           finding("generated-file-differs", {
             integration: integration.name,
@@ -74,7 +86,15 @@ export async function checkGenerated(p: {
       const rel = path.relative(root, file);
       const target: Target = { type: "file", id: rel, name: null };
       units.push({ check: "generated", integration: integration.name, target });
-      findings.push(finding("generated-file-extra", { integration: integration.name, target, message: `${rel} is not rendered by \`orgtrust generate\` any more`, expected: null, found: rel }));
+      findings.push(
+        finding("generated-file-extra", {
+          integration: integration.name,
+          target,
+          message: `${rel} is not rendered by \`orgtrust generate\` any more`,
+          expected: null,
+          found: rel,
+        }),
+      );
     }
   }
   return { units, findings };
@@ -90,6 +110,8 @@ function listFiles(dir: string): string[] {
   }
   return entries
     .filter((e) => !e.name.startsWith("."))
-    .flatMap((e) => (e.isDirectory() ? listFiles(path.join(dir, e.name)) : e.isFile() ? [path.resolve(dir, e.name)] : []))
+    .flatMap((e) =>
+      e.isDirectory() ? listFiles(path.join(dir, e.name)) : e.isFile() ? [path.resolve(dir, e.name)] : [],
+    )
     .sort();
 }

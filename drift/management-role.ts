@@ -9,7 +9,12 @@ import { checkRole, type ExpectedRole } from "./roles";
  * is managementAccountOf(plan), undefined). Read with the caller's credentials, which must be the management account's; otherwise the check
  * is reported as skipped (info). AWS errors other than a missing role abort the run (exit 3).
  */
-export async function checkManagementRole(aws: DriftAws, callerAccount: string, management: AccountRef | undefined, expected: ExpectedRole): Promise<CheckResult> {
+export async function checkManagementRole(
+  aws: DriftAws,
+  callerAccount: string,
+  management: AccountRef | undefined,
+  expected: ExpectedRole,
+): Promise<CheckResult> {
   const mgmt = management;
   if (!mgmt) return { units: [], findings: [] };
   const target = accountTarget(mgmt);

@@ -45,7 +45,9 @@ export async function checkMemberRoles(
   }
   const list = [...accounts.values()].sort((x, y) => (x.account.id < y.account.id ? -1 : 1));
   const units: CheckedUnit[] = [];
-  for (const { account, expected: ps } of list) for (const p of ps) units.push({ check: "member-role", integration: p.expected.integration, target: accountTarget(account) });
+  for (const { account, expected: ps } of list)
+    for (const p of ps)
+      units.push({ check: "member-role", integration: p.expected.integration, target: accountTarget(account) });
   let done = 0;
   const per = await mapLimit(list, opts.concurrency, async ({ account, expected: ps }): Promise<Finding[]> => {
     const target = accountTarget(account);
@@ -71,7 +73,17 @@ export async function checkMemberRoles(
       for (const p of ps) {
         const fs = await checkRole(aws, iam, "member-role", target, p.expected, false);
         const uncovered = !p.direct?.has(account.id) && p.cover.uncovered.some((u) => u.account.id === account.id);
-        out.push(...fs.map((f) => (uncovered && f.kind === "role-missing" ? { ...f, severity: "warning" as const, message: `${f.message} (the StackSet cannot cover this account, see account-not-coverable)` } : f)));
+        out.push(
+          ...fs.map((f) =>
+            uncovered && f.kind === "role-missing"
+              ? {
+                  ...f,
+                  severity: "warning" as const,
+                  message: `${f.message} (the StackSet cannot cover this account, see account-not-coverable)`,
+                }
+              : f,
+          ),
+        );
       }
       return out;
     } finally {

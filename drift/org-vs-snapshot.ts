@@ -31,7 +31,8 @@ const afterOf = <T>(c: { old: T } | { now: T }): T | undefined => ("now" in c ? 
 /** The record a change is about: the live one, or the old one for a removal. */
 const subjectOf = <T>(c: { old: T } | { now: T }): T => ("now" in c ? c.now : c.old);
 
-const pathText = (path: Array<{ id: string; name: string }>) => `${path.map((p) => p.name).join("/")} (${path[path.length - 1].id})`;
+const pathText = (path: Array<{ id: string; name: string }>) =>
+  `${path.map((p) => p.name).join("/")} (${path[path.length - 1].id})`;
 const ouPathText = (o: SnapshotOu) => `${[...o.path.map((p) => p.name), o.name].join("/")} (${o.id})`;
 
 export function diffOrganizations(old: Snapshot, now: Snapshot): Change[] {
@@ -128,22 +129,51 @@ function accountEffect(c: AccountChange, { imp, diffIds, explicitlyExcluded }: I
   const n = afterOf(c);
   const a = subjectOf(c);
   const touched = [...(o?.path.map((p) => p.id) ?? []), ...(n?.path.map((p) => p.id) ?? [])];
-  const altersTargets = c.kind !== "account-state-changed" && c.kind !== "account-renamed" && explicitlyExcluded.has(a.id) && touched.some((t) => diffIds.has(t));
+  const altersTargets =
+    c.kind !== "account-state-changed" &&
+    c.kind !== "account-renamed" &&
+    explicitlyExcluded.has(a.id) &&
+    touched.some((t) => diffIds.has(t));
   const isIn = imp.newIn.has(a.id);
   const altersScope = imp.oldIn.has(a.id) !== isIn;
   const scopeNote = !altersScope ? "" : isIn ? "now in scope" : `now out of scope (${whyOut(imp.newScope, a.id)})`;
   const effect = { target: accountTarget(a), altersTargets, altersScope, scopeNote };
   switch (c.kind) {
     case "account-added":
-      return { ...effect, what: `account ${a.id} (${a.name}) joined the organization in ${pathText(a.path)}`, expected: null, found: `${pathText(a.path)}, ${a.state}` };
+      return {
+        ...effect,
+        what: `account ${a.id} (${a.name}) joined the organization in ${pathText(a.path)}`,
+        expected: null,
+        found: `${pathText(a.path)}, ${a.state}`,
+      };
     case "account-removed":
-      return { ...effect, what: `account ${a.id} (${a.name}) left the organization`, expected: `${pathText(a.path)}, ${a.state}`, found: null };
+      return {
+        ...effect,
+        what: `account ${a.id} (${a.name}) left the organization`,
+        expected: `${pathText(a.path)}, ${a.state}`,
+        found: null,
+      };
     case "account-moved":
-      return { ...effect, what: `account ${a.id} (${a.name}) moved from ${pathText(c.old.path)} to ${pathText(c.now.path)}`, expected: pathText(c.old.path), found: pathText(c.now.path) };
+      return {
+        ...effect,
+        what: `account ${a.id} (${a.name}) moved from ${pathText(c.old.path)} to ${pathText(c.now.path)}`,
+        expected: pathText(c.old.path),
+        found: pathText(c.now.path),
+      };
     case "account-state-changed":
-      return { ...effect, what: `account ${a.id} (${a.name}) changed state from ${c.old.state} to ${c.now.state}`, expected: c.old.state, found: c.now.state };
+      return {
+        ...effect,
+        what: `account ${a.id} (${a.name}) changed state from ${c.old.state} to ${c.now.state}`,
+        expected: c.old.state,
+        found: c.now.state,
+      };
     case "account-renamed":
-      return { ...effect, what: `account ${a.id} was renamed from "${c.old.name}" to "${c.now.name}"`, expected: c.old.name, found: c.now.name };
+      return {
+        ...effect,
+        what: `account ${a.id} was renamed from "${c.old.name}" to "${c.now.name}"`,
+        expected: c.old.name,
+        found: c.now.name,
+      };
   }
 }
 
@@ -153,34 +183,74 @@ function ouEffect(c: OuChange, { imp, diffIds, oldById }: IntegrationImpact): Ch
   const u = subjectOf(c);
   const touched = [...(o ? [...o.path.map((p) => p.id), o.id] : []), ...(n ? [...n.path.map((p) => p.id), n.id] : [])];
   const altersTargets = c.kind !== "ou-renamed" && touched.some((t) => diffIds.has(t));
-  const moved = imp.scopeChanged.filter((a) => a.path.some((p) => p.id === u.id) || oldById.get(a.id)?.path.some((p) => p.id === u.id));
+  const moved = imp.scopeChanged.filter(
+    (a) => a.path.some((p) => p.id === u.id) || oldById.get(a.id)?.path.some((p) => p.id === u.id),
+  );
   const altersScope = c.kind !== "ou-renamed" && moved.length > 0;
   const inNow = moved.filter((a) => imp.newIn.has(a.id)).length;
-  const scopeNote = altersScope ? `${moved.length} account(s) change scope (${inNow} now in, ${moved.length - inNow} now out)` : "";
+  const scopeNote = altersScope
+    ? `${moved.length} account(s) change scope (${inNow} now in, ${moved.length - inNow} now out)`
+    : "";
   const effect = { target: ouTarget(u), altersTargets, altersScope, scopeNote };
   switch (c.kind) {
     case "ou-added":
-      return { ...effect, what: `OU ${u.id} (${u.name}) was created at ${ouPathText(u)}`, expected: null, found: ouPathText(u) };
+      return {
+        ...effect,
+        what: `OU ${u.id} (${u.name}) was created at ${ouPathText(u)}`,
+        expected: null,
+        found: ouPathText(u),
+      };
     case "ou-removed":
       return { ...effect, what: `OU ${u.id} (${u.name}) no longer exists`, expected: ouPathText(u), found: null };
     case "ou-moved":
-      return { ...effect, what: `OU ${u.id} (${u.name}) moved from ${ouPathText(c.old)} to ${ouPathText(c.now)}`, expected: ouPathText(c.old), found: ouPathText(c.now) };
+      return {
+        ...effect,
+        what: `OU ${u.id} (${u.name}) moved from ${ouPathText(c.old)} to ${ouPathText(c.now)}`,
+        expected: ouPathText(c.old),
+        found: ouPathText(c.now),
+      };
     case "ou-renamed":
-      return { ...effect, what: `OU ${u.id} was renamed from "${c.old.name}" to "${c.now.name}"`, expected: c.old.name, found: c.now.name };
+      return {
+        ...effect,
+        what: `OU ${u.id} was renamed from "${c.old.name}" to "${c.now.name}"`,
+        expected: c.old.name,
+        found: c.now.name,
+      };
   }
 }
 
 /** The finding for one change and one integration: error when targets or scope change, else warning or info. */
-function changeFinding(c: Change, e: ChangeEffect, integration: string, targetDiff: string[], newIn: Set<string>, snapshotLabel: string): Finding {
+function changeFinding(
+  c: Change,
+  e: ChangeEffect,
+  integration: string,
+  targetDiff: string[],
+  newIn: Set<string>,
+  snapshotLabel: string,
+): Finding {
   const rediscover = cap(`re-run \`orgtrust discover --out ${snapshotLabel}\``);
-  const notes = [e.scopeNote, e.altersTargets ? `StackSet targets change: ${targetDiff.join(" ")}` : ""].filter(Boolean);
+  const notes = [e.scopeNote, e.altersTargets ? `StackSet targets change: ${targetDiff.join(" ")}` : ""].filter(
+    Boolean,
+  );
   const message = `${e.what}${notes.length ? `; ${notes.join("; ")}` : ""}`;
   const base = { integration, target: e.target, expected: e.expected, found: e.found, check: "org" as const };
   if (e.altersTargets) {
-    return finding(c.kind, { ...base, message, severity: "error", remedy: "resynth-deploy", fix: `${rediscover}, then synth and apply (\`orgtrust synth --hcl\`, then \`terraform apply\` in its stacks/<integration> folder, or \`cdktf deploy\` of your own cdktf app) and run \`orgtrust generate\`.` });
+    return finding(c.kind, {
+      ...base,
+      message,
+      severity: "error",
+      remedy: "resynth-deploy",
+      fix: `${rediscover}, then synth and apply (\`orgtrust synth --hcl\`, then \`terraform apply\` in its stacks/<integration> folder, or \`cdktf deploy\` of your own cdktf app) and run \`orgtrust generate\`.`,
+    });
   }
   if (e.altersScope) {
-    return finding(c.kind, { ...base, message, severity: "error", remedy: "regenerate", fix: `${rediscover}, then run \`orgtrust generate\` (the in-scope accounts changed).` });
+    return finding(c.kind, {
+      ...base,
+      message,
+      severity: "error",
+      remedy: "regenerate",
+      fix: `${rediscover}, then run \`orgtrust generate\` (the in-scope accounts changed).`,
+    });
   }
   const isAccount = isAccountChange(c);
   const stillIn = isAccount && newIn.has(e.target.id);
@@ -190,7 +260,9 @@ function changeFinding(c: Change, e: ChangeEffect, integration: string, targetDi
     message: `${message}${regen ? "; still in scope" : isAccount ? (stillIn ? "" : "; outside this integration's scope") : "; neither targets nor scope change"}`,
     severity: regen ? "warning" : "info",
     remedy: regen ? "regenerate" : "rediscover",
-    fix: regen ? `${rediscover}, then run \`orgtrust generate\` (configs that carry OU paths or names change).` : `${rediscover} to keep the snapshot current.`,
+    fix: regen
+      ? `${rediscover}, then run \`orgtrust generate\` (configs that carry OU paths or names change).`
+      : `${rediscover} to keep the snapshot current.`,
   });
 }
 
@@ -205,18 +277,32 @@ function otherOrganization(old: Snapshot, now: Snapshot, orgTarget: Target, snap
   });
 }
 
-export function checkOrgVsSnapshot(old: Snapshot, now: Snapshot, integrations: IntegrationRules[], snapshotLabel: string): CheckResult {
+export function checkOrgVsSnapshot(
+  old: Snapshot,
+  now: Snapshot,
+  integrations: IntegrationRules[],
+  snapshotLabel: string,
+): CheckResult {
   const orgTarget: Target = { type: "organization", id: now.organization.id, name: null };
   const units = integrations.map((i) => ({ check: "org" as const, integration: i.name, target: orgTarget }));
-  if (old.organization.id !== now.organization.id) return { units, findings: [otherOrganization(old, now, orgTarget, snapshotLabel)] };
+  if (old.organization.id !== now.organization.id)
+    return { units, findings: [otherOrganization(old, now, orgTarget, snapshotLabel)] };
   const changes = diffOrganizations(old, now);
   const findings: Finding[] = [];
   if (!changes.length) return { units, findings };
   const oldById = new Map(old.accounts.map((a) => [a.id, a]));
   for (const integ of integrations) {
     const imp = impactOf(old, now, integ.rules);
-    const targetDiff = [...[...imp.targetsRemoved].sort().map((t) => `-${t}`), ...[...imp.targetsAdded].sort().map((t) => `+${t}`)];
-    const facts: IntegrationImpact = { imp, diffIds: new Set([...imp.targetsAdded, ...imp.targetsRemoved]), explicitlyExcluded: new Set(integ.rules.accounts), oldById };
+    const targetDiff = [
+      ...[...imp.targetsRemoved].sort().map((t) => `-${t}`),
+      ...[...imp.targetsAdded].sort().map((t) => `+${t}`),
+    ];
+    const facts: IntegrationImpact = {
+      imp,
+      diffIds: new Set([...imp.targetsAdded, ...imp.targetsRemoved]),
+      explicitlyExcluded: new Set(integ.rules.accounts),
+      oldById,
+    };
     for (const c of changes) {
       const effect = isAccountChange(c) ? accountEffect(c, facts) : ouEffect(c, facts);
       findings.push(changeFinding(c, effect, integ.name, targetDiff, imp.newIn, snapshotLabel));

@@ -87,13 +87,17 @@ export function normalizePolicy(doc: unknown, partition: Partition): NormalPolic
     if (s.NotAction !== undefined) n.NotAction = uniqSorted(toArray(s.NotAction).map((a) => String(a).toLowerCase()));
     if (s.Resource !== undefined) n.Resource = uniqSorted(toArray(s.Resource).map(String));
     if (s.NotResource !== undefined) n.NotResource = uniqSorted(toArray(s.NotResource).map(String));
-    if (s.Condition !== undefined && Object.keys(s.Condition as object).length) n.Condition = normalizeCondition(s.Condition);
+    if (s.Condition !== undefined && Object.keys(s.Condition as object).length)
+      n.Condition = normalizeCondition(s.Condition);
     return n;
   });
   const byText = new Map<string, NormalStatement>();
   for (const s of statements) byText.set(canonicalJson(s), s);
-  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a policy value that is not a string (an object) is invalid; its default text never equals the expected value, so it is reported as a difference
-  return { Version: String(d.Version ?? "2008-10-17"), Statement: [...byText.entries()].sort(byEntryKey).map(([, s]) => s) };
+  return {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a policy value that is not a string (an object) is invalid; its default text never equals the expected value, so it is reported as a difference
+    Version: String(d.Version ?? "2008-10-17"),
+    Statement: [...byText.entries()].sort(byEntryKey).map(([, s]) => s),
+  };
 }
 
 export { canonicalJson, sortDeep } from "../common/canonical-json";
@@ -116,7 +120,12 @@ export function maskExternalIds(p: NormalPolicy, known: string | undefined): Nor
       for (const [op, keys] of Object.entries(s.Condition)) {
         Condition[op] = {};
         for (const [k, values] of Object.entries(keys)) {
-          Condition[op][k] = k === EXTERNAL_ID_KEY ? uniqSorted(values.map((v) => (known === undefined || v === known ? EXTERNAL_ID_MARK : OTHER_EXTERNAL_ID_MARK))) : values;
+          Condition[op][k] =
+            k === EXTERNAL_ID_KEY
+              ? uniqSorted(
+                  values.map((v) => (known === undefined || v === known ? EXTERNAL_ID_MARK : OTHER_EXTERNAL_ID_MARK)),
+                )
+              : values;
         }
       }
       return { ...s, Condition };
@@ -133,16 +142,21 @@ export function policyText(doc: unknown, partition: Partition, externalId: strin
 function trustedPrincipals(p: NormalPolicy): string[] {
   const out: string[] = [];
   for (const s of p.Statement) {
-    if (s.Effect !== "Allow" || !(s.Action ?? []).some((a) => a === "sts:assumerole" || a === "sts:*" || a === "*")) continue;
+    if (s.Effect !== "Allow" || !(s.Action ?? []).some((a) => a === "sts:assumerole" || a === "sts:*" || a === "*"))
+      continue;
     if (s.Principal === "*") out.push("*");
-    else for (const [type, values] of Object.entries(s.Principal ?? {})) for (const v of values) out.push(type === "AWS" ? v : `${type}:${v}`);
+    else
+      for (const [type, values] of Object.entries(s.Principal ?? {}))
+        for (const v of values) out.push(type === "AWS" ? v : `${type}:${v}`);
   }
   return uniqSorted(out);
 }
 
 function externalIdConditions(p: NormalPolicy): string[] {
   const out: string[] = [];
-  for (const s of p.Statement) for (const [op, keys] of Object.entries(s.Condition ?? {})) for (const v of keys[EXTERNAL_ID_KEY] ?? []) out.push(`${op} ${v}`);
+  for (const s of p.Statement)
+    for (const [op, keys] of Object.entries(s.Condition ?? {}))
+      for (const v of keys[EXTERNAL_ID_KEY] ?? []) out.push(`${op} ${v}`);
   return uniqSorted(out);
 }
 
@@ -154,12 +168,14 @@ export function describeTrustDifference(expected: NormalPolicy, found: NormalPol
   const parts: string[] = [];
   const ep = trustedPrincipals(expected);
   const fp = trustedPrincipals(found);
-  if (ep.join() !== fp.join()) parts.push(`trusted principal is ${fp.length ? fp.join(", ") : "(none)"} instead of ${ep.join(", ")}`);
+  if (ep.join() !== fp.join())
+    parts.push(`trusted principal is ${fp.length ? fp.join(", ") : "(none)"} instead of ${ep.join(", ")}`);
   const ee = externalIdConditions(expected);
   const fe = externalIdConditions(found);
   if (ee.join() !== fe.join()) {
     if (!fe.length) parts.push("the sts:ExternalId condition is missing");
-    else if (fe.some((c) => c.endsWith(OTHER_EXTERNAL_ID_MARK))) parts.push("the sts:ExternalId condition holds a different value");
+    else if (fe.some((c) => c.endsWith(OTHER_EXTERNAL_ID_MARK)))
+      parts.push("the sts:ExternalId condition holds a different value");
     else parts.push(`the sts:ExternalId condition is ${fe.join(", ")} instead of ${ee.join(", ")}`);
   }
   if (!parts.length) parts.push("other statements or conditions differ");

@@ -11,7 +11,9 @@ export const REDACTED = EXTERNAL_ID_MARK;
  * edited to carry the literal, an account renamed to it).
  */
 export function redactFindings(findings: Finding[], secrets: Array<string | undefined>): Finding[] {
-  const values = [...new Set(secrets.filter((s): s is string => !!s && s.length >= 2))].sort((a, b) => b.length - a.length);
+  const values = [...new Set(secrets.filter((s): s is string => !!s && s.length >= 2))].sort(
+    (a, b) => b.length - a.length,
+  );
   if (!values.length) return findings;
   const r = (s: string) => values.reduce((t, v) => t.split(v).join(REDACTED), s);
   const rn = (s: string | null) => (s === null ? null : r(s));

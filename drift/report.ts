@@ -1,4 +1,12 @@
-import { compareFindings, compareUnits, severityAtLeast, unitKey, type CheckedUnit, type Finding, type Severity } from "./finding";
+import {
+  compareFindings,
+  compareUnits,
+  severityAtLeast,
+  unitKey,
+  type CheckedUnit,
+  type Finding,
+  type Severity,
+} from "./finding";
 
 /** Bump on any incompatible change to the JSON report; drift/finding.schema.json documents this version. */
 export const DRIFT_REPORT_SCHEMA_VERSION = 1;
@@ -40,7 +48,8 @@ export function buildReport(p: ReportInput): DriftReport {
   // Every finding's target is a checked unit, even when the check did not list it.
   const seen = new Map<string, CheckedUnit>();
   for (const u of p.units) seen.set(unitKey(u), { check: u.check, integration: u.integration, target: u.target });
-  for (const f of findings) if (!seen.has(unitKey(f))) seen.set(unitKey(f), { check: f.check, integration: f.integration, target: f.target });
+  for (const f of findings)
+    if (!seen.has(unitKey(f))) seen.set(unitKey(f), { check: f.check, integration: f.integration, target: f.target });
   const checked = [...seen.values()].sort(compareUnits);
   const count = (s: Severity) => findings.filter((f) => f.severity === s).length;
   const failing = findings.filter((f) => severityAtLeast(f.severity, p.failOn)).length;
@@ -52,7 +61,15 @@ export function buildReport(p: ReportInput): DriftReport {
     integrations: [...p.integrations].sort(),
     deep: p.deep,
     failOn: p.failOn,
-    summary: { errors: count("error"), warnings: count("warning"), infos: count("info"), total: findings.length, checked: checked.length, failing, exitCode: failing > 0 ? 1 : 0 },
+    summary: {
+      errors: count("error"),
+      warnings: count("warning"),
+      infos: count("info"),
+      total: findings.length,
+      checked: checked.length,
+      failing,
+      exitCode: failing > 0 ? 1 : 0,
+    },
     findings,
     checked,
   };

@@ -10,7 +10,13 @@ import { EACH_ACCOUNT, type Partition } from "../common/ids";
 import { explainAwsError } from "../aws/errors";
 import type { DriftAws } from "./aws";
 import { finding, type CheckName, type Finding, type Target } from "./finding";
-import { canonicalJson, describeTrustDifference, maskExternalIds, normalizePolicy, parsePolicyDocument } from "./policy";
+import {
+  canonicalJson,
+  describeTrustDifference,
+  maskExternalIds,
+  normalizePolicy,
+  parsePolicyDocument,
+} from "./policy";
 import { shortJson } from "./template";
 
 /**
@@ -65,12 +71,26 @@ export async function checkRole(
       }
     });
     if (!role) {
-      return [finding("role-missing", { ...base, message: `${roleRef} does not exist`, expected: `role ${exp.roleName}`, found: null })];
+      return [
+        finding("role-missing", {
+          ...base,
+          message: `${roleRef} does not exist`,
+          expected: `role ${exp.roleName}`,
+          found: null,
+        }),
+      ];
     }
     const findings: Finding[] = [];
     // Path, permissions boundary, session length
     if ((role.Path ?? "/") !== exp.path) {
-      findings.push(finding("role-path-differs", { ...base, message: `${roleRef} has path ${role.Path ?? "/"}, not ${exp.path}: its ARN is not the one the consumer was given`, expected: exp.path, found: role.Path ?? "/" }));
+      findings.push(
+        finding("role-path-differs", {
+          ...base,
+          message: `${roleRef} has path ${role.Path ?? "/"}, not ${exp.path}: its ARN is not the one the consumer was given`,
+          expected: exp.path,
+          found: role.Path ?? "/",
+        }),
+      );
     }
     const wantBoundary = exp.permissionsBoundary?.replace(EACH_ACCOUNT, target.id) ?? null;
     const gotBoundary = role.PermissionsBoundary?.PermissionsBoundaryArn ?? null;
@@ -86,39 +106,91 @@ export async function checkRole(
     }
     const gotSession = role.MaxSessionDuration ?? 3600;
     if (gotSession !== exp.maxSessionDuration) {
-      findings.push(finding("role-session-duration-differs", { ...base, message: `${roleRef} allows sessions of ${gotSession} s, expected ${exp.maxSessionDuration} s`, expected: String(exp.maxSessionDuration), found: String(gotSession) }));
+      findings.push(
+        finding("role-session-duration-differs", {
+          ...base,
+          message: `${roleRef} allows sessions of ${gotSession} s, expected ${exp.maxSessionDuration} s`,
+          expected: String(exp.maxSessionDuration),
+          found: String(gotSession),
+        }),
+      );
     }
     // Trust policy
     const want = maskExternalIds(normalizePolicy(exp.trust, exp.partition), exp.externalId);
     const got = maskExternalIds(normalizePolicy(role.AssumeRolePolicyDocument ?? "{}", exp.partition), exp.externalId);
     if (canonicalJson(want) !== canonicalJson(got)) {
-      findings.push(finding("role-trust-differs", { ...base, message: `trust policy of ${roleRef} differs: ${describeTrustDifference(want, got)}`, expected: canonicalJson(want), found: canonicalJson(got) }));
+      findings.push(
+        finding("role-trust-differs", {
+          ...base,
+          message: `trust policy of ${roleRef} differs: ${describeTrustDifference(want, got)}`,
+          expected: canonicalJson(want),
+          found: canonicalJson(got),
+        }),
+      );
     }
     // Managed policies
     const marker = (p: { IsTruncated?: boolean; Marker?: string }) => (p.IsTruncated ? p.Marker : undefined);
     const attachedPages = paginateListAttachedRolePolicies({ client: iam, pageSize: 100 }, { RoleName: exp.roleName });
-    const attached = (await aws.collect("ListAttachedRolePolicies", "iam", roleRef, attachedPages, marker, (p) => p.AttachedPolicies, hard)).map((p) => p.PolicyArn ?? "");
+    const attached = (
+      await aws.collect(
+        "ListAttachedRolePolicies",
+        "iam",
+        roleRef,
+        attachedPages,
+        marker,
+        (p) => p.AttachedPolicies,
+        hard,
+      )
+    ).map((p) => p.PolicyArn ?? "");
     const have = new Set(attached);
     const wantArns = new Set(exp.policyArns);
     for (const arn of [...wantArns].filter((a) => !have.has(a)).sort()) {
-      findings.push(finding("role-policy-missing", { ...base, message: `${roleRef} lacks managed policy ${arn}`, expected: arn, found: attached.length ? [...have].sort().join(", ") : "(none attached)" }));
+      findings.push(
+        finding("role-policy-missing", {
+          ...base,
+          message: `${roleRef} lacks managed policy ${arn}`,
+          expected: arn,
+          found: attached.length ? [...have].sort().join(", ") : "(none attached)",
+        }),
+      );
     }
     for (const arn of [...have].filter((a) => !wantArns.has(a)).sort()) {
-      findings.push(finding("role-policy-extra", { ...base, message: `${roleRef} has an extra managed policy ${arn}`, expected: exp.policyArns.join(", ") || "(none)", found: arn }));
+      findings.push(
+        finding("role-policy-extra", {
+          ...base,
+          message: `${roleRef} has an extra managed policy ${arn}`,
+          expected: exp.policyArns.join(", ") || "(none)",
+          found: arn,
+        }),
+      );
     }
     // Inline policies
     const namePages = paginateListRolePolicies({ client: iam, pageSize: 100 }, { RoleName: exp.roleName });
     const names = await aws.collect("ListRolePolicies", "iam", roleRef, namePages, marker, (p) => p.PolicyNames, hard);
     const statements: unknown[] = [];
     for (const n of names.sort()) {
-      const out = await call("GetRolePolicy", () => iam.send(new GetRolePolicyCommand({ RoleName: exp.roleName, PolicyName: n })));
+      const out = await call("GetRolePolicy", () =>
+        iam.send(new GetRolePolicyCommand({ RoleName: exp.roleName, PolicyName: n })),
+      );
       const doc = parsePolicyDocument(out.PolicyDocument ?? "{}");
-      statements.push(...(Array.isArray(doc.Statement) ? (doc.Statement as unknown[]) : doc.Statement ? [doc.Statement] : []));
+      statements.push(
+        ...(Array.isArray(doc.Statement) ? (doc.Statement as unknown[]) : doc.Statement ? [doc.Statement] : []),
+      );
     }
     const wantInline = exp.inline ? parsePolicyDocument(exp.inline) : { Statement: [] };
-    const wantStatements = Array.isArray(wantInline.Statement) ? wantInline.Statement : wantInline.Statement ? [wantInline.Statement] : [];
-    const a = maskExternalIds(normalizePolicy({ Version: "2012-10-17", Statement: wantStatements }, exp.partition), exp.externalId);
-    const b = maskExternalIds(normalizePolicy({ Version: "2012-10-17", Statement: statements }, exp.partition), exp.externalId);
+    const wantStatements = Array.isArray(wantInline.Statement)
+      ? wantInline.Statement
+      : wantInline.Statement
+        ? [wantInline.Statement]
+        : [];
+    const a = maskExternalIds(
+      normalizePolicy({ Version: "2012-10-17", Statement: wantStatements }, exp.partition),
+      exp.externalId,
+    );
+    const b = maskExternalIds(
+      normalizePolicy({ Version: "2012-10-17", Statement: statements }, exp.partition),
+      exp.externalId,
+    );
     if (canonicalJson(a) !== canonicalJson(b)) {
       findings.push(
         finding("role-inline-policy-differs", {
@@ -133,10 +205,18 @@ export async function checkRole(
   } catch (e) {
     if (onAccessDenied && isAccessDenied(e)) return onAccessDenied(e);
     if (hard) throw e;
-    return [finding("role-unreadable", { ...base, message: `${roleRef} could not be read: ${explainAwsError(e, opName(e), "iam", target.id).message}`, expected: `role ${exp.roleName}`, found: null })];
+    return [
+      finding("role-unreadable", {
+        ...base,
+        message: `${roleRef} could not be read: ${explainAwsError(e, opName(e), "iam", target.id).message}`,
+        expected: `role ${exp.roleName}`,
+        found: null,
+      }),
+    ];
   }
 }
 
-const isAccessDenied = (e: unknown) => ["AccessDenied", "AccessDeniedException"].includes(String((e as { name?: string })?.name));
+const isAccessDenied = (e: unknown) =>
+  ["AccessDenied", "AccessDeniedException"].includes(String((e as { name?: string })?.name));
 
-const opName = (e: unknown) => (/perform: iam:(\w+)/.exec(String((e as Error)?.message))?.[1] ?? "GetRole");
+const opName = (e: unknown) => /perform: iam:(\w+)/.exec(String((e as Error)?.message))?.[1] ?? "GetRole";

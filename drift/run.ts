@@ -39,7 +39,12 @@ export interface DriftOptions {
   exclusions?: ScopeFlags;
   log: Logger;
   /** Runs the generated-files check (check 6); injected so drift/ works before and without the generator. */
-  checkGenerated?: (p: { live: Snapshot; planned: Snapshot; integrations: ResolvedIntegration[]; dir: string }) => Promise<CheckResult>;
+  checkGenerated?: (p: {
+    live: Snapshot;
+    planned: Snapshot;
+    integrations: ResolvedIntegration[];
+    dir: string;
+  }) => Promise<CheckResult>;
 }
 
 /** The organization drift compares: the live one (discovered now) and the one synthesis planned from. */
@@ -75,7 +80,14 @@ export async function runDrift(opts: DriftOptions): Promise<DriftReport> {
   results.push(...checked.flatMap((c) => externalIdUnverified(opts, c)));
   // Check 6: generated files.
   if (opts.generatedDir && opts.checkGenerated) {
-    results.push(await opts.checkGenerated({ live: inputs.live, planned: inputs.planned, integrations: opts.integrations, dir: opts.generatedDir }));
+    results.push(
+      await opts.checkGenerated({
+        live: inputs.live,
+        planned: inputs.planned,
+        integrations: opts.integrations,
+        dir: opts.generatedDir,
+      }),
+    );
   }
   return report(opts, inputs, checked, results);
 }
@@ -98,7 +110,15 @@ async function loadDriftInputs(opts: DriftOptions): Promise<DriftInputs> {
 /** Check 1: the live organization against the saved snapshot (or a note that none was given). */
 function checkOrg(opts: DriftOptions, { live }: DriftInputs): CheckResult {
   if (opts.snapshot) {
-    return checkOrgVsSnapshot(opts.snapshot.snapshot, live, opts.integrations.map((i) => ({ name: i.name, rules: integrationRules(i, opts.exclusions ?? NO_EXTRA_EXCLUSIONS) })), opts.snapshot.path);
+    return checkOrgVsSnapshot(
+      opts.snapshot.snapshot,
+      live,
+      opts.integrations.map((i) => ({
+        name: i.name,
+        rules: integrationRules(i, opts.exclusions ?? NO_EXTRA_EXCLUSIONS),
+      })),
+      opts.snapshot.path,
+    );
   }
   const target = { type: "organization" as const, id: live.organization.id, name: null };
   return {
@@ -107,7 +127,8 @@ function checkOrg(opts: DriftOptions, { live }: DriftInputs): CheckResult {
       finding("snapshot-not-given", {
         integration: null,
         target,
-        message: "no snapshot given (--snapshot or the config's snapshot field): the live organization was not compared with one",
+        message:
+          "no snapshot given (--snapshot or the config's snapshot field): the live organization was not compared with one",
       }),
     ],
   };
@@ -123,13 +144,27 @@ function planDrift(opts: DriftOptions, { live, planned }: DriftInputs): Integrat
   return opts.integrations.map((integration) => {
     const livePlan = planMemberRole(integration, live, { exclusions: opts.exclusions, unmatchedLabel: "exclusions" });
     livePlan.unmatched.forEach(warnOnce);
-    const plannedPlan = opts.snapshot ? planMemberRole(integration, planned, { exclusions: { ...(opts.exclusions ?? NO_EXTRA_EXCLUSIONS), strict: false } }) : livePlan;
-    return { integration, live: livePlan, planned: plannedPlan, externalId: expectedExternalId(integration), direct: directAccountsLive(plannedPlan, livePlan) };
+    const plannedPlan = opts.snapshot
+      ? planMemberRole(integration, planned, {
+          exclusions: { ...(opts.exclusions ?? NO_EXTRA_EXCLUSIONS), strict: false },
+        })
+      : livePlan;
+    return {
+      integration,
+      live: livePlan,
+      planned: plannedPlan,
+      externalId: expectedExternalId(integration),
+      direct: directAccountsLive(plannedPlan, livePlan),
+    };
   });
 }
 
 /** Checks 2 to 5: the StackSet and its instances, the management account's role, the discovery role, member roles. */
-async function checkAws(opts: DriftOptions, { live, planned }: DriftInputs, checked: IntegrationUnderCheck[]): Promise<CheckResult[]> {
+async function checkAws(
+  opts: DriftOptions,
+  { live, planned }: DriftInputs,
+  checked: IntegrationUnderCheck[],
+): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   const aws = new DriftAws(opts.aws);
   try {
@@ -139,16 +174,33 @@ async function checkAws(opts: DriftOptions, { live, planned }: DriftInputs, chec
       // Check 2 and 3: the StackSet and its instances.
       const stackSet = await readStackSet(aws, i);
       results.push(checkStackSet(i, stackSet, expectedStackSet(i, c.externalId, c.planned.cover!, planned)));
-      if (stackSet.stackSet) results.push(checkCoverage(i.name, c.live.scope!, c.live.cover!, stackSet.instances, { accounts: c.direct, enabled: i.stackSet.uncoveredAccounts === "direct" }));
+      if (stackSet.stackSet)
+        results.push(
+          checkCoverage(i.name, c.live.scope!, c.live.cover!, stackSet.instances, {
+            accounts: c.direct,
+            enabled: i.stackSet.uncoveredAccounts === "direct",
+          }),
+        );
       // Check 4: the management account's own role.
       if (c.live.managementRole) {
         caller ??= await aws.callerAccount();
-        results.push(await checkManagementRole(aws, caller, managementAccountOf(c.live), expectedManagementRole(i, c.externalId)));
+        results.push(
+          await checkManagementRole(aws, caller, managementAccountOf(c.live), expectedManagementRole(i, c.externalId)),
+        );
       }
       // Check 4b: the discovery role, unless check 4 just read it (one role with the member role's name).
       if (!(memberRoleIsDiscoveryRole(i) && c.live.managementRole)) {
         caller ??= await aws.callerAccount();
-        results.push(await checkDiscoveryRole(aws, caller, i, live, expectedDiscoveryRole(i, c.externalId), opts.deep ? { roleName: opts.auditRoleName } : undefined));
+        results.push(
+          await checkDiscoveryRole(
+            aws,
+            caller,
+            i,
+            live,
+            expectedDiscoveryRole(i, c.externalId),
+            opts.deep ? { roleName: opts.auditRoleName } : undefined,
+          ),
+        );
       }
     }
     // Check 5: every member role, one AssumeRole per account.
@@ -156,8 +208,18 @@ async function checkAws(opts: DriftOptions, { live, planned }: DriftInputs, chec
       results.push(
         await checkMemberRoles(
           aws,
-          checked.map((c) => ({ expected: expectedRole(c.integration, c.externalId), scope: c.live.scope!, cover: c.live.cover!, direct: c.direct })),
-          { auditRoleName: opts.auditRoleName, partition: live.organization.partition, concurrency: opts.aws.concurrency, log: opts.log },
+          checked.map((c) => ({
+            expected: expectedRole(c.integration, c.externalId),
+            scope: c.live.scope!,
+            cover: c.live.cover!,
+            direct: c.direct,
+          })),
+          {
+            auditRoleName: opts.auditRoleName,
+            partition: live.organization.partition,
+            concurrency: opts.aws.concurrency,
+            log: opts.log,
+          },
         ),
       );
     }
@@ -187,7 +249,12 @@ function externalIdUnverified(opts: DriftOptions, c: IntegrationUnderCheck): Che
 }
 
 /** The report: every finding (external IDs redacted) and every unit examined. */
-function report(opts: DriftOptions, { live }: DriftInputs, checked: IntegrationUnderCheck[], results: CheckResult[]): DriftReport {
+function report(
+  opts: DriftOptions,
+  { live }: DriftInputs,
+  checked: IntegrationUnderCheck[],
+  results: CheckResult[],
+): DriftReport {
   return buildReport({
     organizationId: live.organization.id,
     managementAccountId: live.organization.managementAccountId,

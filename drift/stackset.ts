@@ -49,30 +49,76 @@ export async function readStackSet(aws: DriftAws, integration: ResolvedIntegrati
   });
   if (!stackSet || stackSet.Status === "DELETED") return { instances: [] };
   const pages = paginateListStackInstances({ client: cfn, pageSize: 100 }, { StackSetName: name, CallAs });
-  const instances = await aws.collect("ListStackInstances", "cloudformation", `StackSet ${name}`, pages, (p) => p.NextToken, (p) => p.Summaries);
+  const instances = await aws.collect(
+    "ListStackInstances",
+    "cloudformation",
+    `StackSet ${name}`,
+    pages,
+    (p) => p.NextToken,
+    (p) => p.Summaries,
+  );
   return { stackSet, instances };
 }
 
-export function checkStackSet(integration: ResolvedIntegration, live: LiveStackSet, expected: ExpectedStackSet): CheckResult {
+export function checkStackSet(
+  integration: ResolvedIntegration,
+  live: LiveStackSet,
+  expected: ExpectedStackSet,
+): CheckResult {
   const name = integration.stackSet.name;
-  const target: Target = { type: "stackset", id: name, name: `${integration.homeRegion}${integration.stackSet.callAs === "DELEGATED_ADMIN" ? ", DELEGATED_ADMIN" : ""}` };
+  const target: Target = {
+    type: "stackset",
+    id: name,
+    name: `${integration.homeRegion}${integration.stackSet.callAs === "DELEGATED_ADMIN" ? ", DELEGATED_ADMIN" : ""}`,
+  };
   const units = [{ check: "stackset" as const, integration: integration.name, target }];
   const findings: Finding[] = [];
   const base = { integration: integration.name, target };
   const s = live.stackSet;
   if (!s) {
-    findings.push(finding("stackset-missing", { ...base, message: `StackSet ${name} does not exist in ${integration.homeRegion}`, expected: "a SERVICE_MANAGED StackSet", found: null }));
+    findings.push(
+      finding("stackset-missing", {
+        ...base,
+        message: `StackSet ${name} does not exist in ${integration.homeRegion}`,
+        expected: "a SERVICE_MANAGED StackSet",
+        found: null,
+      }),
+    );
     return { units, findings };
   }
   if (s.PermissionModel !== "SERVICE_MANAGED") {
-    findings.push(finding("stackset-permission-model", { ...base, message: `StackSet ${name} uses permission model ${s.PermissionModel ?? "SELF_MANAGED"}`, expected: "SERVICE_MANAGED", found: s.PermissionModel ?? "SELF_MANAGED" }));
+    findings.push(
+      finding("stackset-permission-model", {
+        ...base,
+        message: `StackSet ${name} uses permission model ${s.PermissionModel ?? "SELF_MANAGED"}`,
+        expected: "SERVICE_MANAGED",
+        found: s.PermissionModel ?? "SELF_MANAGED",
+      }),
+    );
   }
   const ad = s.AutoDeployment;
   if (!ad || ad.Enabled === undefined) {
-    findings.push(finding("stackset-auto-deployment-unknown", { ...base, message: `DescribeStackSet reported no AutoDeployment for ${name}; auto-deployment not checked`, expected: "Enabled=true", found: null }));
+    findings.push(
+      finding("stackset-auto-deployment-unknown", {
+        ...base,
+        message: `DescribeStackSet reported no AutoDeployment for ${name}; auto-deployment not checked`,
+        expected: "Enabled=true",
+        found: null,
+      }),
+    );
   } else if (!ad.Enabled) {
-    findings.push(finding("stackset-auto-deployment-disabled", { ...base, message: `auto-deployment is off for ${name}: accounts that join a targeted OU get no role`, expected: "Enabled=true", found: "Enabled=false" }));
-  } else if (ad.RetainStacksOnAccountRemoval !== undefined && ad.RetainStacksOnAccountRemoval !== integration.stackSet.retainStacksOnAccountRemoval) {
+    findings.push(
+      finding("stackset-auto-deployment-disabled", {
+        ...base,
+        message: `auto-deployment is off for ${name}: accounts that join a targeted OU get no role`,
+        expected: "Enabled=true",
+        found: "Enabled=false",
+      }),
+    );
+  } else if (
+    ad.RetainStacksOnAccountRemoval !== undefined &&
+    ad.RetainStacksOnAccountRemoval !== integration.stackSet.retainStacksOnAccountRemoval
+  ) {
     findings.push(
       finding("stackset-retain-stacks-differs", {
         ...base,
@@ -88,13 +134,25 @@ export function checkStackSet(integration: ResolvedIntegration, live: LiveStackS
   return { units, findings };
 }
 
-function compareTemplate(integration: ResolvedIntegration, s: StackSet, expected: ExpectedStackSet, base: { integration: string; target: Target }): Finding[] {
+function compareTemplate(
+  integration: ResolvedIntegration,
+  s: StackSet,
+  expected: ExpectedStackSet,
+  base: { integration: string; target: Target },
+): Finding[] {
   const want = parseTemplate(expected.templateBody);
   let got: unknown;
   try {
     got = parseTemplate(s.TemplateBody ?? "");
   } catch (e) {
-    return [finding("stackset-template-differs", { ...base, message: `the template of ${integration.stackSet.name} cannot be parsed: ${(e as Error).message}`, expected: "the synthesized member-role template", found: "unparseable template" })];
+    return [
+      finding("stackset-template-differs", {
+        ...base,
+        message: `the template of ${integration.stackSet.name} cannot be parsed: ${(e as Error).message}`,
+        expected: "the synthesized member-role template",
+        found: "unparseable template",
+      }),
+    ];
   }
   const diffs = templateDifferences(want, got);
   if (!diffs.length) return [];
@@ -110,9 +168,16 @@ function compareTemplate(integration: ResolvedIntegration, s: StackSet, expected
   ];
 }
 
-function compareParameters(s: StackSet, expected: ExpectedStackSet, base: { integration: string; target: Target }): Finding[] {
-  const got = new Map((s.Parameters ?? []).map((p) => [p.ParameterKey ?? "", p.ParameterValue ?? p.ResolvedValue ?? ""]));
-  const show = (k: string, v: string | undefined) => (v === undefined ? `${k} (absent)` : expected.secretParameters.has(k) ? `${k}=<secret>` : `${k}=${v}`);
+function compareParameters(
+  s: StackSet,
+  expected: ExpectedStackSet,
+  base: { integration: string; target: Target },
+): Finding[] {
+  const got = new Map(
+    (s.Parameters ?? []).map((p) => [p.ParameterKey ?? "", p.ParameterValue ?? p.ResolvedValue ?? ""]),
+  );
+  const show = (k: string, v: string | undefined) =>
+    v === undefined ? `${k} (absent)` : expected.secretParameters.has(k) ? `${k}=<secret>` : `${k}=${v}`;
   const differing: string[] = [];
   for (const [k, v] of Object.entries(expected.parameters)) {
     if (!got.has(k)) differing.push(k);
@@ -131,14 +196,22 @@ function compareParameters(s: StackSet, expected: ExpectedStackSet, base: { inte
   ];
 }
 
-function compareTargets(instances: StackInstanceSummary[], expected: ExpectedStackSet, base: { integration: string; target: Target }, name: string): Finding[] {
+function compareTargets(
+  instances: StackInstanceSummary[],
+  expected: ExpectedStackSet,
+  base: { integration: string; target: Target },
+  name: string,
+): Finding[] {
   const reported = new Set(instances.map((i) => i.OrganizationalUnitId).filter((x): x is string => !!x));
   if (!reported.size) return []; // AWS (or the emulator) does not report targets: nothing to compare
   const want = new Set(expected.targets);
   const unexpected = [...reported].filter((t) => !want.has(t)).sort();
   const missing = [...expected.populatedTargets].filter((t) => !reported.has(t)).sort();
   if (!unexpected.length && !missing.length) return [];
-  const parts = [unexpected.length ? `deployed through ${unexpected.join(", ")} which the computed cover does not target` : "", missing.length ? `no instance deployed through ${missing.join(", ")}` : ""].filter(Boolean);
+  const parts = [
+    unexpected.length ? `deployed through ${unexpected.join(", ")} which the computed cover does not target` : "",
+    missing.length ? `no instance deployed through ${missing.join(", ")}` : "",
+  ].filter(Boolean);
   return [
     finding("stackset-targets-differ", {
       ...base,

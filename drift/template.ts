@@ -35,7 +35,11 @@ function toData(node: Node | null | undefined): unknown {
     }
     return tagged(node.tag, out);
   }
-  if (isSeq(node)) return tagged(node.tag, node.items.map((i) => toData(i as Node)));
+  if (isSeq(node))
+    return tagged(
+      node.tag,
+      node.items.map((i) => toData(i as Node)),
+    );
   if (isScalar(node)) {
     const v = node.value;
     // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a YAML scalar holds a string, number, boolean, bigint, Date or bytes: all print as their text
@@ -45,12 +49,17 @@ function toData(node: Node | null | undefined): unknown {
 }
 
 /** Paths (a.b.0.c) where two parsed templates differ, at most `limit`. */
-export function templateDifferences(expected: unknown, found: unknown, limit = 5): Array<{ path: string; expected: unknown; found: unknown }> {
+export function templateDifferences(
+  expected: unknown,
+  found: unknown,
+  limit = 5,
+): Array<{ path: string; expected: unknown; found: unknown }> {
   const out: Array<{ path: string; expected: unknown; found: unknown }> = [];
   const walk = (a: unknown, b: unknown, at: string[]) => {
     if (out.length >= limit) return;
     if (canonicalJson(a) === canonicalJson(b)) return;
-    const bothObjects = a && b && typeof a === "object" && typeof b === "object" && Array.isArray(a) === Array.isArray(b);
+    const bothObjects =
+      a && b && typeof a === "object" && typeof b === "object" && Array.isArray(a) === Array.isArray(b);
     if (!bothObjects) {
       out.push({ path: at.join(".") || "(template)", expected: a, found: b });
       return;

@@ -72,14 +72,21 @@ export const BACKSTAGE_PROCESSOR_LOCATION_TYPE = "aws-cloud-accounts";
 
 /** metadata.name as AwsOrganizationCloudAccountProcessor derives it from an account name. */
 export function backstageProcessorEntityName(accountName: string): string {
-  return accountName.trim().toLowerCase().replace(/[^a-zA-Z0-9-]/g, "-");
+  return accountName
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-zA-Z0-9-]/g, "-");
 }
 
 /** Why the processor's (or the aws-org provider's) unfiltered account list would not be the accounts in scope. */
 function backstageListingProblems(ctx: BaseContext, entityNames: ReadonlyMap<string, string>): string[] {
   const out: string[] = [];
-  if (ctx.exclusions.any) out.push(`${ctx.excluded.length} of the organization's ${ctx.snapshot.accountCount} accounts ${ctx.excluded.length === 1 ? "is" : "are"} out of scope`);
-  if (ctx.partition !== "aws") out.push(`it reads Organizations in us-east-1 (partition aws) only, not in ${ctx.partition}`);
+  if (ctx.exclusions.any)
+    out.push(
+      `${ctx.excluded.length} of the organization's ${ctx.snapshot.accountCount} accounts ${ctx.excluded.length === 1 ? "is" : "are"} out of scope`,
+    );
+  if (ctx.partition !== "aws")
+    out.push(`it reads Organizations in us-east-1 (partition aws) only, not in ${ctx.partition}`);
   const renamed = ctx.accounts.filter((a) => backstageProcessorEntityName(a.name) !== entityNames.get(a.id)).length;
   if (renamed) out.push(`${renamed} account names do not make unique valid entity names the way it derives them`);
   return out;
@@ -93,7 +100,11 @@ const tpl = (consumer: string, file: string) => path.join(TEMPLATES_DIR, consume
  * characters) with single underscores.
  */
 export function pipesHandle(name: string): string {
-  return name.replace(/[^a-z0-9]+/g, "_").replace(/_+/g, "_").slice(0, 39).replace(/_+$/, "");
+  return name
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/_+/g, "_")
+    .slice(0, 39)
+    .replace(/_+$/, "");
 }
 
 /** A small positive integer that changes when any input changes (config_wo_version). */
@@ -110,11 +121,24 @@ export const PARTITION_REGIONS: Record<string, string[]> = {
 const accountItems = (ctx: BaseContext): IdentifierItem[] => ctx.accounts.map((a) => ({ key: a.id, name: a.name }));
 
 /** A consumer's part, empty, for its prepare hook to fill. */
-const newPart = () => ({ accountNames: {} as Record<string, Map<string, string>>, accountExtra: {} as NonNullable<ConsumerPart["accountExtra"]>, ouNames: {} as Record<string, Map<string, string>>, collisions: [] as Collision[], consumer: {} as Record<string, unknown> });
+const newPart = () => ({
+  accountNames: {} as Record<string, Map<string, string>>,
+  accountExtra: {} as NonNullable<ConsumerPart["accountExtra"]>,
+  ouNames: {} as Record<string, Map<string, string>>,
+  collisions: [] as Collision[],
+  consumer: {} as Record<string, unknown>,
+});
 type Part = ReturnType<typeof newPart>;
 
 /** Assigns one identifier kind to every in-scope account (the part's names[field]) and records the collisions. */
-function nameAccounts(part: Part, ctx: BaseContext, field: string, kind: string, rules: SlugRules, reserved: string[] = []): Set<string> {
+function nameAccounts(
+  part: Part,
+  ctx: BaseContext,
+  field: string,
+  kind: string,
+  rules: SlugRules,
+  reserved: string[] = [],
+): Set<string> {
   const r = assignIdentifiers(kind, accountItems(ctx), rules, reserved);
   part.accountNames[field] = r.names;
   part.collisions.push(...r.collisions);
@@ -148,7 +172,8 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
           `integrations.${i.name}.options.catalog: ${chosen} lists every account of the organization, which is wrong here: ${reasons.join("; ")} (fix: set options.catalog to auto or static)`,
         );
       }
-      const mode: Exclude<BackstageCatalog, "auto"> = chosen === "auto" ? (reasons.length ? "static" : "processor") : chosen;
+      const mode: Exclude<BackstageCatalog, "auto"> =
+        chosen === "auto" ? (reasons.length ? "static" : "processor") : chosen;
       // The processor and the rest of the app read credentials from one config each: this key holds the processor's
       // (the integration name is a valid config key part: config/rules.ts checks it at load).
       const configKey = `orgtrust.${i.name}`;
@@ -181,7 +206,15 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
     },
     files: (ctx) => [
       { template: tpl("backstage", "app-config.yaml.hbs"), output: "app-config.yaml", format: "yaml" },
-      ...(ctx.consumer.staticEntities ? [{ template: tpl("backstage", "aws-accounts.yaml.hbs"), output: "aws-accounts.yaml", format: "yaml" as const }] : []),
+      ...(ctx.consumer.staticEntities
+        ? [
+            {
+              template: tpl("backstage", "aws-accounts.yaml.hbs"),
+              output: "aws-accounts.yaml",
+              format: "yaml" as const,
+            },
+          ]
+        : []),
     ],
   },
 
@@ -191,17 +224,21 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
       const rootTargeted = ctx.cover.targets.includes(ctx.organization.rootId);
       let reason: string | null = null;
       if (!ctx.accounts.length) reason = "nothing is in scope";
-      else if (!ctx.cover.exact) reason = `no set of OUs covers exactly the accounts in scope (${ctx.cover.uncovered.length} in-scope accounts sit beside excluded ones)`;
+      else if (!ctx.cover.exact)
+        reason = `no set of OUs covers exactly the accounts in scope (${ctx.cover.uncovered.length} in-scope accounts sit beside excluded ones)`;
       else if (mgmtInScope && !rootTargeted) reason = "the management account is in scope but no OU holds it";
-      else if (!mgmtInScope && rootTargeted) reason = "the management account is out of scope but discovery from the root would include it";
+      else if (!mgmtInScope && rootTargeted)
+        reason = "the management account is out of scope but discovery from the root would include it";
       return {
         consumer: {
-        mode: reason ? "accountRoleArns" : "ouId",
-        reason,
-        /** Comma-separated OU IDs, or null when the whole org is in scope (then ouId is left out). */
-        ouId: reason || rootTargeted ? null : ctx.cover.targets.join(","),
-        accountRoleArns: ctx.accounts.map((a) => (a.id === ctx.roles.discovery.accountId ? ctx.roles.discovery.arn : a.memberRoleArn)),
-        identifier: i.options.identifier ?? i.name,
+          mode: reason ? "accountRoleArns" : "ouId",
+          reason,
+          /** Comma-separated OU IDs, or null when the whole org is in scope (then ouId is left out). */
+          ouId: reason || rootTargeted ? null : ctx.cover.targets.join(","),
+          accountRoleArns: ctx.accounts.map((a) =>
+            a.id === ctx.roles.discovery.accountId ? ctx.roles.discovery.arn : a.memberRoleArn,
+          ),
+          identifier: i.options.identifier ?? i.name,
         },
       };
     },
@@ -217,20 +254,29 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
       const tenant = i.options.tenantHandle;
       // Exactly one of the two (config/rules.ts checks it at load).
       // The identifier before the ":" of "{identifier}:{random_string}" (pipes-docs docs/integrations/aws.md).
-      const identifier = ctx.externalId.prefix?.replace(/:$/, "") ?? (i.externalId.source === "value" ? i.externalId.value.split(":")[0] || null : null);
+      const identifier =
+        ctx.externalId.prefix?.replace(/:$/, "") ??
+        (i.externalId.source === "value" ? i.externalId.value.split(":")[0] || null : null);
       const permitted = i.options.permittedExternalIdIdentifiers ?? (identifier ? [identifier] : []);
       return {
         consumer: {
-        resourceType: org ? "pipes_organization_integration" : "pipes_tenant_integration",
-        organizationHandle: org ?? null,
-        tenantHandle: tenant ?? null,
-        handle: i.options.integrationHandle ?? pipesHandle(i.name),
-        // config_wo is write-only (not in state); Terraform sends it again only when this number changes, so it is
-        // derived from everything in the config except the external ID value.
-        configWoVersion: configVersion([ctx.roles.discovery.arn, ctx.roles.member.nameWithPath, ctx.regions.join(","), permitted.join(","), i.options.handlePrefix, ctx.externalId.variable]),
-        handlePrefix: i.options.handlePrefix,
-        permittedExternalIdIdentifiers: permitted,
-        resourceName: i.name.replace(/-/g, "_"),
+          resourceType: org ? "pipes_organization_integration" : "pipes_tenant_integration",
+          organizationHandle: org ?? null,
+          tenantHandle: tenant ?? null,
+          handle: i.options.integrationHandle ?? pipesHandle(i.name),
+          // config_wo is write-only (not in state); Terraform sends it again only when this number changes, so it is
+          // derived from everything in the config except the external ID value.
+          configWoVersion: configVersion([
+            ctx.roles.discovery.arn,
+            ctx.roles.member.nameWithPath,
+            ctx.regions.join(","),
+            permitted.join(","),
+            i.options.handlePrefix,
+            ctx.externalId.variable,
+          ]),
+          handlePrefix: i.options.handlePrefix,
+          permittedExternalIdIdentifiers: permitted,
+          resourceName: i.name.replace(/-/g, "_"),
         },
       };
     },
@@ -243,9 +289,19 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
       const part = newPart();
       const prefix = i.options.connectionPrefix;
       const settings = profileSettings(i, "steampipe");
-      const connections = nameAccounts(part, ctx, "connection", "Steampipe connection name", { style: "snake", maxLength: 63, prefix, leadingLetter: "a_" }, ["aws"]);
+      const connections = nameAccounts(
+        part,
+        ctx,
+        "connection",
+        "Steampipe connection name",
+        { style: "snake", maxLength: 63, prefix, leadingLetter: "a_" },
+        ["aws"],
+      );
       const profilePrefix = i.options.profilePrefix;
-      nameAccounts(part, ctx, "profile", "AWS profile name", { style: "snake", maxLength: 64, prefix: profilePrefix }, ["default", ...(settings.sourceProfile ? [settings.sourceProfile] : [])]);
+      nameAccounts(part, ctx, "profile", "AWS profile name", { style: "snake", maxLength: 64, prefix: profilePrefix }, [
+        "default",
+        ...(settings.sourceProfile ? [settings.sourceProfile] : []),
+      ]);
       // One aggregator per OU that holds in-scope accounts, mirroring the OU tree (same namespace as connections).
       const ous = ctx.ous.filter((o) => !o.excluded && o.inScopeAccountIds.length);
       const r = assignIdentifiers(
@@ -261,7 +317,12 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
         ...settings,
         // Aggregator members sorted by connection name, for readers.
         allConnections: [...connections].sort(),
-        aggregators: ous.map((o) => ({ name: r.names.get(o.id)!, ouId: o.id, ouPath: o.path, connections: o.inScopeAccountIds.map((id) => connectionOf.get(id)!).sort() })),
+        aggregators: ous.map((o) => ({
+          name: r.names.get(o.id)!,
+          ouId: o.id,
+          ouPath: o.path,
+          connections: o.inScopeAccountIds.map((id) => connectionOf.get(id)!).sort(),
+        })),
       };
       return part;
     },
@@ -285,14 +346,14 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
       ];
       return {
         consumer: {
-        memberRoleName: ctx.roles.member.nameWithPath,
-        type: APONO_ORG_INTEGRATION.type,
-        name: i.options.integrationName ?? `AWS Organization ${ctx.organization.id}`,
-        // Required (config/rules.ts refuses a missing one at load).
-        connectorId: i.options.connectorId!,
-        connectedResourceTypes: i.options.connectedResourceTypes,
-        config: entries.map(([key, value]) => ({ key, value })),
-        resourceName: i.name.replace(/-/g, "_"),
+          memberRoleName: ctx.roles.member.nameWithPath,
+          type: APONO_ORG_INTEGRATION.type,
+          name: i.options.integrationName ?? `AWS Organization ${ctx.organization.id}`,
+          // Required (config/rules.ts refuses a missing one at load).
+          connectorId: i.options.connectorId!,
+          connectedResourceTypes: i.options.connectedResourceTypes,
+          config: entries.map(([key, value]) => ({ key, value })),
+          resourceName: i.name.replace(/-/g, "_"),
         },
       };
     },
@@ -303,19 +364,19 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
     prepare(ctx, i) {
       return {
         consumer: {
-        sourceName: i.options.sourceName,
-        version: i.options.version,
-        tables: i.options.tables,
-        destinations: i.options.destinations,
-        // The root as the OU list, so CloudQuery honours skip_organization_units (cloudquery#15702).
-        organizationUnits: [ctx.organization.rootId],
-        skipOrganizationUnits: ctx.exclusions.matchedOrganizationalUnits,
-        skipMemberAccounts: ctx.exclusions.accountsOutsideExcludedOus,
-        sessionName: i.options.sessionName ?? null,
-        // member_trusted_principal: the runner's own credentials (the trusted principal) assume the member roles,
-        // which trust only it; without it CloudQuery assumes them from the discovery-role session
-        // (client/organizations.go loadOrgAccounts). Its Account shape requires an id (an alias in CloudQuery's logs).
-        memberTrustedPrincipalId: i.trustedPrincipal.split(":")[4] || "trusted-principal",
+          sourceName: i.options.sourceName,
+          version: i.options.version,
+          tables: i.options.tables,
+          destinations: i.options.destinations,
+          // The root as the OU list, so CloudQuery honours skip_organization_units (cloudquery#15702).
+          organizationUnits: [ctx.organization.rootId],
+          skipOrganizationUnits: ctx.exclusions.matchedOrganizationalUnits,
+          skipMemberAccounts: ctx.exclusions.accountsOutsideExcludedOus,
+          sessionName: i.options.sessionName ?? null,
+          // member_trusted_principal: the runner's own credentials (the trusted principal) assume the member roles,
+          // which trust only it; without it CloudQuery assumes them from the discovery-role session
+          // (client/organizations.go loadOrgAccounts). Its Account shape requires an id (an alias in CloudQuery's logs).
+          memberTrustedPrincipalId: i.trustedPrincipal.split(":")[4] || "trusted-principal",
         },
       };
     },
@@ -327,7 +388,10 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
     prepare(ctx) {
       const part = newPart();
       nameAccounts(part, ctx, "account", "c7n-org account name", { style: "kebab", maxLength: 128 });
-      part.accountExtra.tags = (a) => [...a.ouPathPrefixes.map((p) => `path:${p}`), ...a.tagList.map((t) => `${t.key}:${t.value}`)];
+      part.accountExtra.tags = (a) => [
+        ...a.ouPathPrefixes.map((p) => `path:${p}`),
+        ...a.tagList.map((t) => `${t.key}:${t.value}`),
+      ];
       // c7n-org resolves the region "all" by calling ec2:DescribeRegions in us-east-1 (tools/c7n_org/c7n_org/cli.py
       // resolve_regions, 3bfdfe76), which does not exist in aws-us-gov / aws-cn: there the regions are listed.
       const all = PARTITION_REGIONS[ctx.partition] ?? ["all"];
@@ -342,10 +406,14 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
     prepare(ctx, i) {
       const part = newPart();
       const settings = profileSettings(i, `orgtrust-${i.name}`);
-      nameAccounts(part, ctx, "profile", "AWS profile name", { style: "kebab", maxLength: 64, prefix: i.options.profilePrefix }, [
-        "default",
-        ...(settings.sourceProfile ? [settings.sourceProfile] : []),
-      ]);
+      nameAccounts(
+        part,
+        ctx,
+        "profile",
+        "AWS profile name",
+        { style: "kebab", maxLength: 64, prefix: i.options.profilePrefix },
+        ["default", ...(settings.sourceProfile ? [settings.sourceProfile] : [])],
+      );
       part.consumer = settings;
       return part;
     },
@@ -355,8 +423,16 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
   terraform: {
     prepare(ctx, i) {
       const part = newPart();
-      nameAccounts(part, ctx, "alias", "Terraform provider alias", { style: "snake", maxLength: 64, prefix: i.options.aliasPrefix, leadingLetter: "account_" });
-      part.consumer = { sessionName: i.options.sessionName ?? `orgtrust-${i.name}`, region: i.regions.find((r) => r !== "*") ?? i.homeRegion };
+      nameAccounts(part, ctx, "alias", "Terraform provider alias", {
+        style: "snake",
+        maxLength: 64,
+        prefix: i.options.aliasPrefix,
+        leadingLetter: "account_",
+      });
+      part.consumer = {
+        sessionName: i.options.sessionName ?? `orgtrust-${i.name}`,
+        region: i.regions.find((r) => r !== "*") ?? i.homeRegion,
+      };
       return part;
     },
     files: () => [{ template: tpl("terraform", "providers.tf.hbs"), output: "providers.tf", format: "hcl" }],
@@ -380,5 +456,5 @@ export const CUSTOM_CONSUMER: ConsumerDefinition<"custom"> = {
 
 export function consumerDefinition(i: ResolvedIntegration): ConsumerDefinition {
   // Each definition is keyed by its consumer, so it only ever receives integrations of that consumer.
-  return (i.consumer === "custom" ? CUSTOM_CONSUMER : CONSUMER_REGISTRY[i.consumer]);
+  return i.consumer === "custom" ? CUSTOM_CONSUMER : CONSUMER_REGISTRY[i.consumer];
 }

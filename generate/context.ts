@@ -178,7 +178,10 @@ export type BaseAccount = Omit<ContextAccount, "names" | "extra">;
 /** An OU before any consumer has named it. */
 export type BaseOu = Omit<ContextOu, "names">;
 /** The context every consumer derives its part from: what the snapshot, scope and integration say, nothing consumer-specific. */
-export type BaseContext = Omit<TemplateContext, "accounts" | "ous" | "collisions" | "consumer"> & { accounts: BaseAccount[]; ous: BaseOu[] };
+export type BaseContext = Omit<TemplateContext, "accounts" | "ous" | "collisions" | "consumer"> & {
+  accounts: BaseAccount[];
+  ous: BaseOu[];
+};
 
 /**
  * What one consumer adds to the context (its `prepare` hook returns it; nothing mutates the base context):
@@ -205,7 +208,10 @@ interface SharedAccount {
 }
 const sharedAccounts = new WeakMap<SnapshotAccount, SharedAccount>();
 /** OU paths of a snapshot by parent ID ("/" for the root), computed once per snapshot. */
-const ouPathsBySnapshot = new WeakMap<Snapshot, { names: Map<string, string>; byParent: Map<string, { ouPath: string; prefixes: string[] }> }>();
+const ouPathsBySnapshot = new WeakMap<
+  Snapshot,
+  { names: Map<string, string>; byParent: Map<string, { ouPath: string; prefixes: string[] }> }
+>();
 
 function sharedAccount(a: SnapshotAccount): SharedAccount {
   let r = sharedAccounts.get(a);
@@ -213,7 +219,12 @@ function sharedAccount(a: SnapshotAccount): SharedAccount {
     const tagList = Object.keys(a.tags)
       .sort(byString)
       .map((key) => ({ key, value: a.tags[key] }));
-    r = { state: a.state.toLowerCase(), path: a.path.map((e) => ({ id: e.id, name: e.name })), tags: tagRecord(Object.entries(a.tags)), tagList };
+    r = {
+      state: a.state.toLowerCase(),
+      path: a.path.map((e) => ({ id: e.id, name: e.name })),
+      tags: tagRecord(Object.entries(a.tags)),
+      tagList,
+    };
     sharedAccounts.set(a, r);
   }
   return r;
@@ -222,7 +233,13 @@ function sharedAccount(a: SnapshotAccount): SharedAccount {
 function ouPaths(s: Snapshot) {
   let r = ouPathsBySnapshot.get(s);
   if (!r) {
-    r = { names: new Map<string, string>([[s.root.id, s.root.name], ...s.organizationalUnits.map((o): [string, string] => [o.id, o.name])]), byParent: new Map() };
+    r = {
+      names: new Map<string, string>([
+        [s.root.id, s.root.name],
+        ...s.organizationalUnits.map((o): [string, string] => [o.id, o.name]),
+      ]),
+      byParent: new Map(),
+    };
     ouPathsBySnapshot.set(s, r);
   }
   return r;
@@ -321,7 +338,11 @@ export function baseContext(input: ContextInputs): BaseContext {
     state: e.account.state.toLowerCase(),
     isManagementAccount: e.account.isManagementAccount,
     ouPath: parentPath(e.account).ouPath,
-    reasons: e.reasons.map((r) => ({ kind: r.kind, text: describeReason(r), ouId: r.kind === "excluded-ou" ? r.ouId : null })),
+    reasons: e.reasons.map((r) => ({
+      kind: r.kind,
+      text: describeReason(r),
+      ouId: r.kind === "excluded-ou" ? r.ouId : null,
+    })),
     reasonText: e.reasons.map(describeReason).join("; "),
   }));
 
@@ -380,7 +401,12 @@ export function baseContext(input: ContextInputs): BaseContext {
     homeRegion: i.homeRegion,
     regions: [...i.regions],
     allRegions: i.regions.includes("*"),
-    snapshot: { hash: input.snapshotHash, tagsIncluded: s.tagsIncluded, accountCount: s.accounts.length, ouCount: s.organizationalUnits.length },
+    snapshot: {
+      hash: input.snapshotHash,
+      tagsIncluded: s.tagsIncluded,
+      accountCount: s.accounts.length,
+      ouCount: s.organizationalUnits.length,
+    },
     accounts,
     excluded,
     ous,
@@ -403,8 +429,14 @@ export function baseContext(input: ContextInputs): BaseContext {
       skipInactiveAccounts: scope.rules.skipInactiveAccounts,
       managementAccount: scope.rules.managementAccount,
       any: scope.excluded.length > 0,
-      accountsOutsideExcludedOus: scope.excluded.filter((e) => !e.reasons.some((r) => r.kind === "excluded-ou")).map((e) => e.account.id),
+      accountsOutsideExcludedOus: scope.excluded
+        .filter((e) => !e.reasons.some((r) => r.kind === "excluded-ou"))
+        .map((e) => e.account.id),
     },
-    cover: { targets: [...cover.targets], exact: cover.exact, uncovered: cover.uncovered.map((u) => ({ accountId: u.account.id, reason: u.reason })) },
+    cover: {
+      targets: [...cover.targets],
+      exact: cover.exact,
+      uncovered: cover.uncovered.map((u) => ({ accountId: u.account.id, reason: u.reason })),
+    },
   };
 }

@@ -15,7 +15,8 @@ function expectScalar(v: unknown, what: string): Scalar {
 }
 
 /** Words YAML 1.1 readers (PyYAML: c7n-org; Go yaml.v2) take as booleans or null, and merge/value keys. */
-const YAML11_SPECIAL = /^(?:[yYnN]|yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~|=|<<)$/;
+const YAML11_SPECIAL =
+  /^(?:[yYnN]|yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~|=|<<)$/;
 /**
  * Plain-safe in block and flow context for YAML 1.1 and 1.2 readers alike: ASCII letters, digits and a few
  * punctuation marks, single spaces between words, no ": " (a key) and no trailing ":". Everything else is quoted.
@@ -28,10 +29,12 @@ const YAML_PLAIN_SAFE = /^[A-Za-z_/](?:[A-Za-z0-9_./@+=:-]| (?=[A-Za-z0-9_./@+=-
  * NEL, unpaired surrogates, U+FFFE/U+FFFF; characters beyond the BMP are printable and stay as they are), and both YAML 1.1 and 1.2 fold line breaks inside quotes, where YAML 1.1 also
  * counts NEL (U+0085), LS (U+2028) and PS (U+2029) as line breaks. The BOM is escaped so no reader strips it.
  */
-const YAML_MUST_ESCAPE = /[\\"\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const YAML_MUST_ESCAPE =
+  /[\\"\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** Line breaks (NEL and U+2028/9 included), controls, BOM, U+FFFE/U+FFFF and unpaired surrogates. */
-const UNREPRESENTABLE_IN_LINE = /[\r\n\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const UNREPRESENTABLE_IN_LINE =
+  /[\r\n\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** A YAML double-quoted scalar holding exactly `s`, read the same by YAML 1.1 and 1.2 readers. */
 export function yamlQuoted(s: string): string {
@@ -79,9 +82,15 @@ const HCL_ESCAPES: Record<string, string> = { "\\": "\\\\", '"': '\\"', "\n": "\
 export function hclString(s: string): string {
   // Printable ASCII without \ " $ % needs no escape (and is NFC): most names, IDs and ARNs, written as they are.
   if (HCL_PLAIN.test(s)) return `"${s}"`;
-  if (s.normalize("NFC") !== s) throw new Error(`hcl cannot represent a string that is not in Unicode NFC (HCL readers normalise it): ${JSON.stringify(s.slice(0, 40))}`);
+  if (s.normalize("NFC") !== s)
+    throw new Error(
+      `hcl cannot represent a string that is not in Unicode NFC (HCL readers normalise it): ${JSON.stringify(s.slice(0, 40))}`,
+    );
   const body = s
-    .replace(/[\\"\n\r\t]|[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => HCL_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+    .replace(
+      /[\\"\n\r\t]|[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+      (c) => HCL_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    )
     .replace(/\$\{/g, () => "$${")
     .replace(/%\{/g, () => "%%{");
   return `"${body}"`;
@@ -99,7 +108,8 @@ export function hclValue(v: unknown): string {
 
 /** An HCL identifier (block label-free names such as provider aliases and variable names). */
 export function hclIdentifier(v: unknown): string {
-  if (typeof v !== "string" || !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(v)) throw new Error(`hclIdent expects an HCL identifier ([A-Za-z_][A-Za-z0-9_-]*), got ${JSON.stringify(v)}`);
+  if (typeof v !== "string" || !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(v))
+    throw new Error(`hclIdent expects an HCL identifier ([A-Za-z_][A-Za-z0-9_-]*), got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -110,14 +120,25 @@ export function hclIdentifier(v: unknown): string {
 export function iniValue(v: unknown): string {
   const s = expectScalar(v, "ini");
   const str = s === null ? "" : String(s);
-  if (UNREPRESENTABLE_IN_LINE.test(str)) throw new Error(`ini cannot represent a value with a line break or control character (${JSON.stringify(str.slice(0, 40))})`);
-  if (str !== str.trim()) throw new Error(`ini cannot represent a value with leading or trailing spaces (${JSON.stringify(str)})`);
-  if (/^["']/.test(str)) throw new Error(`ini cannot represent a value starting with ${str[0]} (${JSON.stringify(str)})`);
+  if (UNREPRESENTABLE_IN_LINE.test(str))
+    throw new Error(
+      `ini cannot represent a value with a line break or control character (${JSON.stringify(str.slice(0, 40))})`,
+    );
+  if (str !== str.trim())
+    throw new Error(`ini cannot represent a value with leading or trailing spaces (${JSON.stringify(str)})`);
+  if (/^["']/.test(str))
+    throw new Error(`ini cannot represent a value starting with ${str[0]} (${JSON.stringify(str)})`);
   // Readers disagree on comments inside a value: botocore's configparser keeps "a#b", the ini package (and others)
   // cut it at the # or ;. A value that one reader would cut is refused.
-  if (/[;#]/.test(str)) throw new Error(`ini cannot represent a value holding ; or # (some readers take the rest as a comment) (${JSON.stringify(str)})`);
+  if (/[;#]/.test(str))
+    throw new Error(
+      `ini cannot represent a value holding ; or # (some readers take the rest as a comment) (${JSON.stringify(str)})`,
+    );
   // The ini package reads \\ as one backslash (npm/ini lib/ini.js unsafe(), v5.0.0); configparser keeps both.
-  if (str.includes("\\\\")) throw new Error(`ini cannot represent a value holding two backslashes in a row (readers disagree on them) (${JSON.stringify(str)})`);
+  if (str.includes("\\\\"))
+    throw new Error(
+      `ini cannot represent a value holding two backslashes in a row (readers disagree on them) (${JSON.stringify(str)})`,
+    );
   return str;
 }
 
@@ -138,15 +159,18 @@ export function iniKey(v: unknown): string {
 export function envValue(v: unknown): string {
   const s = expectScalar(v, "env");
   const str = s === null ? "" : String(s);
-  if (UNREPRESENTABLE_IN_LINE.test(str)) throw new Error(`env cannot represent a value with a line break or control character`);
+  if (UNREPRESENTABLE_IN_LINE.test(str))
+    throw new Error(`env cannot represent a value with a line break or control character`);
   if (/^[\w./:@,+=-]*$/.test(str)) return str;
-  if (str.includes("${")) throw new Error(`env cannot represent a value holding \${ (dotenv loaders expand it, quoted or not)`);
+  if (str.includes("${"))
+    throw new Error(`env cannot represent a value holding \${ (dotenv loaders expand it, quoted or not)`);
   if (!str.includes("'") && !str.includes("\\")) return `'${str}'`;
   return `"${str.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
 /** An environment variable name. */
 export function envName(v: unknown): string {
-  if (typeof v !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(v)) throw new Error(`envName expects an environment variable name, got ${JSON.stringify(v)}`);
+  if (typeof v !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(v))
+    throw new Error(`envName expects an environment variable name, got ${JSON.stringify(v)}`);
   return v;
 }

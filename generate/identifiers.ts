@@ -49,7 +49,11 @@ const SLUG_CACHE_MAX = 100_000;
 const SLUGS: Record<SlugStyle, Map<string, string>> = { kebab: new Map(), snake: new Map(), backstage: new Map() };
 
 function computeSlug(name: string, style: SlugStyle): string {
-  const lower = name.trim().toLocaleLowerCase("en-US").normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
+  const lower = name
+    .trim()
+    .toLocaleLowerCase("en-US")
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "");
   if (style === "backstage") return lower.replace(/[^a-z0-9-]/g, "-").replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "");
   const sep = SEP[style];
   return lower.replace(/[^a-z0-9]+/g, sep).replace(new RegExp(`^\\${sep}+|\\${sep}+$`, "g"), "");
@@ -87,12 +91,18 @@ export interface AssignedIdentifiers {
  * Gives every item a unique identifier. `reserved` names are never handed out (and are treated as taken).
  * Deterministic: the same items and rules always give the same names, whatever their order.
  */
-export function assignIdentifiers(kind: string, items: readonly IdentifierItem[], rules: SlugRules, reserved: Iterable<string> = []): AssignedIdentifiers {
+export function assignIdentifiers(
+  kind: string,
+  items: readonly IdentifierItem[],
+  rules: SlugRules,
+  reserved: Iterable<string> = [],
+): AssignedIdentifiers {
   const sep = SEP[rules.style];
   const prefix = rules.prefix ?? "";
   const keySlug = (key: string) => slugify(key, rules.style);
   const base = (item: IdentifierItem) => {
-    let slug = slugify(item.name, rules.style) || slugify(`${rules.fallback ?? "account"}${sep}${item.key}`, rules.style);
+    let slug =
+      slugify(item.name, rules.style) || slugify(`${rules.fallback ?? "account"}${sep}${item.key}`, rules.style);
     if (rules.leadingLetter && /^[0-9]/.test(prefix + slug)) slug = rules.leadingLetter + slug;
     return prefix + cut(slug, rules.maxLength - prefix.length);
   };
@@ -122,7 +132,8 @@ export function assignIdentifiers(kind: string, items: readonly IdentifierItem[]
   for (const { item, base: b } of suffixed) {
     const suffix = `${sep}${keySlug(item.key)}`;
     let candidate = cut(b, rules.maxLength - suffix.length) + suffix;
-    for (let n = 2; taken.has(candidate); n++) candidate = cut(b, rules.maxLength - suffix.length - `${sep}${n}`.length) + suffix + `${sep}${n}`;
+    for (let n = 2; taken.has(candidate); n++)
+      candidate = cut(b, rules.maxLength - suffix.length - `${sep}${n}`.length) + suffix + `${sep}${n}`;
     names.set(item.key, candidate);
     taken.add(candidate);
     let c = byBase.get(b);
@@ -140,6 +151,8 @@ export function assignIdentifiers(kind: string, items: readonly IdentifierItem[]
 /** One line describing a collision, for warnings. */
 export function describeCollision(integration: string, c: Collision): string {
   const who = c.items.map((i) => `${i.key} "${i.name}" -> ${i.resolved}`).join(", ");
-  const why = c.reserved ? `is reserved (${c.items.length === 1 ? "an account's name slugs to it" : "several names slug to it"})` : `is derived from ${c.items.length} names`;
+  const why = c.reserved
+    ? `is reserved (${c.items.length === 1 ? "an account's name slugs to it" : "several names slug to it"})`
+    : `is derived from ${c.items.length} names`;
   return `integration ${integration}: ${c.kind} "${c.identifier}" ${why}; suffixed with the ID: ${who}`;
 }

@@ -65,7 +65,14 @@ export interface GenerateResult {
   check: boolean;
   /** True when files were written (write mode and something changed). */
   wrote: boolean;
-  integrations: Array<{ name: string; consumer: string; outputDir: string; inScope: number; excluded: number; files: string[] }>;
+  integrations: Array<{
+    name: string;
+    consumer: string;
+    outputDir: string;
+    inScope: number;
+    excluded: number;
+    files: string[];
+  }>;
   files: GeneratedFile[];
   /** Identifier collisions resolved (also warned on stderr). */
   collisions: Array<Collision & { integration: string }>;
@@ -94,18 +101,29 @@ export interface RenderedIntegration {
  * with inlineSecrets the value: source value -> the value; env -> read from that variable; generate -> read from
  * the integration's variable (the value lives in Secrets Manager, so it cannot be known offline otherwise).
  */
-export function externalIdFor(i: ResolvedIntegration, inline: boolean, env: NodeJS.ProcessEnv = process.env, literal = false): ContextExternalId {
+export function externalIdFor(
+  i: ResolvedIntegration,
+  inline: boolean,
+  env: NodeJS.ProcessEnv = process.env,
+  literal = false,
+): ContextExternalId {
   const x = i.externalId;
   const terraformVariable = x.variable.toLowerCase();
   let value: string | null = null;
   // literal: the consumer's format cannot reference a variable, so the value is written without --inline-secrets.
-  const why = literal && !inline ? `integration ${i.name} (${i.consumer}) writes the external ID into its files, whose format cannot reference a variable:` : "--inline-secrets:";
+  const why =
+    literal && !inline
+      ? `integration ${i.name} (${i.consumer}) writes the external ID into its files, whose format cannot reference a variable:`
+      : "--inline-secrets:";
   const orDrop = literal && !inline ? "" : ", or drop --inline-secrets";
   if (inline || literal) {
     if (x.source === "value") value = x.value;
     else if (x.source === "env") {
       value = env[x.env] ?? null;
-      if (!value) throw new InputError(`${why} integration ${i.name} reads its external ID from the environment variable ${x.env}, which is not set (fix: export ${x.env}${orDrop})`);
+      if (!value)
+        throw new InputError(
+          `${why} integration ${i.name} reads its external ID from the environment variable ${x.env}, which is not set (fix: export ${x.env}${orDrop})`,
+        );
     } else {
       value = env[x.variable] ?? null;
       if (!value) {
@@ -115,7 +133,9 @@ export function externalIdFor(i: ResolvedIntegration, inline: boolean, env: Node
       }
     }
     if (!EXTERNAL_ID_RE.test(value)) {
-      throw new InputError(`${why} the external ID of integration ${i.name} (from ${x.source === "value" ? "the config" : x.source === "env" ? x.env : x.variable}) is not a valid external ID: 2-1,224 characters of letters, digits and + = , . @ : / _ - (fix: correct it)`);
+      throw new InputError(
+        `${why} the external ID of integration ${i.name} (from ${x.source === "value" ? "the config" : x.source === "env" ? x.env : x.variable}) is not a valid external ID: 2-1,224 characters of letters, digits and + = , . @ : / _ - (fix: correct it)`,
+      );
     }
   }
   return {
@@ -140,7 +160,9 @@ export function outputDirFor(i: ResolvedIntegration, outDir?: string): string {
  * Renders every integration in memory (no disk writes). Throws InputError (exit 2) on the first template or
  * option problem, before anything is written. Warnings (unmatched exclusions, collisions) go to `log`.
  */
-export function renderIntegrations(opts: Omit<GenerateOptions, "check" | "loaded"> & { snapshotHash?: string }): RenderedIntegration[] {
+export function renderIntegrations(
+  opts: Omit<GenerateOptions, "check" | "loaded"> & { snapshotHash?: string },
+): RenderedIntegration[] {
   const hash = opts.snapshotHash ?? hashOf(opts.snapshot);
   // A global exclusion that matches nothing would otherwise be reported once per integration.
   const seen = new Set<string>();
@@ -162,8 +184,16 @@ export function renderIntegrations(opts: Omit<GenerateOptions, "check" | "loaded
     }
     const { scope, cover } = sc;
     const def = consumerDefinition(i);
-    const externalId = externalIdFor(i, opts.inlineSecrets && def.usesExternalId !== false, opts.env ?? process.env, !!def.writesExternalId);
-    const context = buildContext({ snapshot: opts.snapshot, snapshotHash: hash, integration: i, scope, cover, externalId }, def.prepare && ((base) => def.prepare!(base, i)));
+    const externalId = externalIdFor(
+      i,
+      opts.inlineSecrets && def.usesExternalId !== false,
+      opts.env ?? process.env,
+      !!def.writesExternalId,
+    );
+    const context = buildContext(
+      { snapshot: opts.snapshot, snapshotHash: hash, integration: i, scope, cover, externalId },
+      def.prepare && ((base) => def.prepare!(base, i)),
+    );
     for (const c of context.collisions) log.warn(describeCollision(i.name, c));
     const outputDir = outputDirFor(i, opts.outDir);
     const files: RenderedFile[] = [];
@@ -173,9 +203,17 @@ export function renderIntegrations(opts: Omit<GenerateOptions, "check" | "loaded
       if (!envs.has(dir)) envs.set(dir, createEnvironment(dir));
       const dest = path.resolve(outputDir, f.output);
       const other = seenPaths.get(dest);
-      if (other) throw new InputError(`integrations ${other} and ${i.name} both write ${dest} (fix: give them different output.dir)`);
+      if (other)
+        throw new InputError(
+          `integrations ${other} and ${i.name} both write ${dest} (fix: give them different output.dir)`,
+        );
       seenPaths.set(dest, i.name);
-      files.push({ path: dest, integration: i.name, format: f.format, content: renderTemplate(envs.get(dir)!, f.template, context, f.format, f.output, i.consumer === "custom") });
+      files.push({
+        path: dest,
+        integration: i.name,
+        format: f.format,
+        content: renderTemplate(envs.get(dir)!, f.template, context, f.format, f.output, i.consumer === "custom"),
+      });
     }
     out.push({ integration: i, context, scope, outputDir, files });
   }
@@ -187,10 +225,18 @@ export function renderIntegrations(opts: Omit<GenerateOptions, "check" | "loaded
  * every external-ID field whatever its value (the file on disk may hold an ID orgtrust no longer knows). When the
  * only difference is in a redacted value, the diff says so instead of showing nothing.
  */
-export function checkDiff(file: string, onDisk: string | null, rendered: string, format: OutputFormat | null, redactKnown: (text: string) => string = (t) => t): string {
+export function checkDiff(
+  file: string,
+  onDisk: string | null,
+  rendered: string,
+  format: OutputFormat | null,
+  redactKnown: (text: string) => string = (t) => t,
+): string {
   const clean = (t: string) => redactExternalIdFields(redactKnown(t), format);
   const diff = unifiedDiff(file, onDisk === null ? null : clean(onDisk), clean(rendered));
-  return diff || `--- ${file} (on disk)\n+++ ${file} (generated)\n@@ an external ID value differs (both sides redacted) @@\n`;
+  return (
+    diff || `--- ${file} (on disk)\n+++ ${file} (generated)\n@@ an external ID value differs (both sides redacted) @@\n`
+  );
 }
 
 /**
@@ -231,8 +277,13 @@ export async function runGenerate(opts: GenerateOptions): Promise<GenerateResult
   const secrets = rendered.map((r) => r.context.externalId.value).filter((v): v is string => !!v);
   const redact = (text: string) => secrets.reduce((t, s) => t.split(s).join(REDACTED), text);
   if (opts.inlineSecrets && !opts.check) {
-    const names = rendered.filter((r) => r.context.externalId.inline && !consumerDefinition(r.integration).writesExternalId).map((r) => r.integration.name);
-    if (names.length) opts.log.warn(`--inline-secrets: the external IDs of ${names.join(", ")} are written into the generated files: keep those files out of version control and readable only by whoever runs the consumer`);
+    const names = rendered
+      .filter((r) => r.context.externalId.inline && !consumerDefinition(r.integration).writesExternalId)
+      .map((r) => r.integration.name);
+    if (names.length)
+      opts.log.warn(
+        `--inline-secrets: the external IDs of ${names.join(", ")} are written into the generated files: keep those files out of version control and readable only by whoever runs the consumer`,
+      );
   }
   // A run killed mid-write left a journal: finish or undo it first, so what is compared or replaced is one whole set.
   recoverInterrupted(
@@ -247,15 +298,40 @@ export async function runGenerate(opts: GenerateOptions): Promise<GenerateResult
       const current = readIfExists(f.path);
       const same = current === f.content;
       if (opts.check) {
-        files.push({ path: f.path, integration: f.integration, format: f.format, status: same ? "unchanged" : current === null ? "missing" : "differs", diff: same ? null : checkDiff(path.relative(process.cwd(), f.path) || f.path, current, f.content, f.format, redact) });
+        files.push({
+          path: f.path,
+          integration: f.integration,
+          format: f.format,
+          status: same ? "unchanged" : current === null ? "missing" : "differs",
+          diff: same
+            ? null
+            : checkDiff(path.relative(process.cwd(), f.path) || f.path, current, f.content, f.format, redact),
+        });
       } else {
-        files.push({ path: f.path, integration: f.integration, format: f.format, status: same ? "unchanged" : current === null ? "created" : "changed", diff: null });
+        files.push({
+          path: f.path,
+          integration: f.integration,
+          format: f.format,
+          status: same ? "unchanged" : current === null ? "created" : "changed",
+          diff: null,
+        });
         // Files holding a secret are written readable by the owner only.
-        if (!same) toWrite.push({ path: f.path, content: f.content, mode: holdsExternalId(r, f.content) ? 0o600 : 0o644 });
+        if (!same)
+          toWrite.push({ path: f.path, content: f.content, mode: holdsExternalId(r, f.content) ? 0o600 : 0o644 });
       }
     }
-    for (const stale of staleGeneratedFiles(r.integration.name, r.outputDir, r.files.map((f) => f.path))) {
-      files.push({ path: stale, integration: r.integration.name, format: null, status: opts.check ? "stale" : "removed", diff: null });
+    for (const stale of staleGeneratedFiles(
+      r.integration.name,
+      r.outputDir,
+      r.files.map((f) => f.path),
+    )) {
+      files.push({
+        path: stale,
+        integration: r.integration.name,
+        format: null,
+        status: opts.check ? "stale" : "removed",
+        diff: null,
+      });
       if (!opts.check) toRemove.push(stale);
     }
   }

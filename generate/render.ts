@@ -6,7 +6,18 @@ import { InputError } from "../common/errors";
 import { accountRootArn, iamRoleArn } from "../common/ids";
 import { PACKAGE_ROOT } from "../common/paths";
 import type { TemplateContext } from "./context";
-import { envName, envValue, hclIdentifier, hclString, hclValue, iniKey, iniValue, jsonValue, yamlList, yamlScalar } from "./escape";
+import {
+  envName,
+  envValue,
+  hclIdentifier,
+  hclString,
+  hclValue,
+  iniKey,
+  iniValue,
+  jsonValue,
+  yamlList,
+  yamlScalar,
+} from "./escape";
 import { alignHcl } from "../common/hcl-format";
 import { slugify } from "./identifiers";
 
@@ -14,7 +25,14 @@ import { slugify } from "./identifiers";
 export type OutputFormat = "yaml" | "json" | "hcl" | "ini" | "env" | "text";
 
 /** The comment prefix of each format (null: the format has no comments). */
-export const COMMENT_PREFIX: Record<OutputFormat, string | null> = { yaml: "#", json: null, hcl: "#", ini: "#", env: "#", text: "#" };
+export const COMMENT_PREFIX: Record<OutputFormat, string | null> = {
+  yaml: "#",
+  json: null,
+  hcl: "#",
+  ini: "#",
+  env: "#",
+  text: "#",
+};
 
 /** Guesses the format of a custom template's output from its file name. */
 export function formatFromFileName(file: string): OutputFormat {
@@ -73,12 +91,14 @@ export const HELPERS: Record<string, (args: unknown[], options: HelperOptions) =
   slug: ([v, style]) => {
     if (typeof v !== "string") throw new Error(`slug expects a string, got ${typeof v}`);
     const s = typeof style === "string" ? style : "kebab";
-    if (s !== "kebab" && s !== "snake" && s !== "backstage") throw new Error(`slug style must be kebab, snake or backstage, got ${JSON.stringify(s)}`);
+    if (s !== "kebab" && s !== "snake" && s !== "backstage")
+      throw new Error(`slug style must be kebab, snake or backstage, got ${JSON.stringify(s)}`);
     return slugify(v, s);
   },
   /** {{roleArn accountId roleName [path]}}: an IAM role ARN in the org's partition. */
   roleArn: ([account, name, rolePath], o) => {
-    if (typeof account !== "string" || typeof name !== "string") throw new Error("roleArn expects an account ID and a role name");
+    if (typeof account !== "string" || typeof name !== "string")
+      throw new Error("roleArn expects an account ID and a role name");
     return iamRoleArn(o.data.root.partition, account, name, typeof rolePath === "string" ? rolePath : "/");
   },
   /** {{accountRootArn accountId}}: arn:<partition>:iam::<id>:root. */
@@ -111,7 +131,11 @@ export const HELPERS: Record<string, (args: unknown[], options: HelperOptions) =
   },
   /** {{comment text}}: text made safe inside a one-line comment (line breaks and control characters become spaces). */
   // YAML 1.1 also breaks lines at NEL, and PyYAML refuses DEL, C1 controls and U+FFFE/U+FFFF even in a comment.
-  comment: ([v]) => String(v).replace(/(?:[\r\n\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff])+/g, " "),
+  comment: ([v]) =>
+    String(v).replace(
+      /(?:[\r\n\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff])+/g,
+      " ",
+    ),
   /** {{concat a b ...}}: the arguments joined into one string. */
   concat: (args) => args.map(String).join(""),
   /** {{join list ", "}} */
@@ -159,7 +183,9 @@ function readTemplate(file: string): string {
   try {
     return fs.readFileSync(file, "utf8");
   } catch {
-    throw new InputError(`template ${displayPath(file)}: not found or unreadable (fix: check the integration's consumer path)`);
+    throw new InputError(
+      `template ${displayPath(file)}: not found or unreadable (fix: check the integration's consumer path)`,
+    );
   }
 }
 
@@ -212,7 +238,10 @@ function describeTemplateError(e: unknown, file: string): InputError {
   }
   const msg = String(err.message ?? e);
   const parse = /^Parse error on line (\d+):\n[^\n]*\n[^\n]*\n(.*)$/s.exec(msg);
-  if (parse) return new InputError(`template ${where}:${parse[1]}: syntax error: ${parse[2].split("\n")[0]} (fix: correct the handlebars syntax at that line)`);
+  if (parse)
+    return new InputError(
+      `template ${where}:${parse[1]}: syntax error: ${parse[2].split("\n")[0]} (fix: correct the handlebars syntax at that line)`,
+    );
   const undef = /^"(.+)" not defined in .* - (\d+):(\d+)$/s.exec(msg);
   if (undef) {
     return new InputError(
@@ -220,16 +249,23 @@ function describeTemplateError(e: unknown, file: string): InputError {
     );
   }
   const partial = /^The partial (.+) could not be found/.exec(msg);
-  if (partial) return new InputError(`template ${where}: partial "${partial[1]}" not found (fix: create _${partial[1]}.hbs beside the template)`);
+  if (partial)
+    return new InputError(
+      `template ${where}: partial "${partial[1]}" not found (fix: create _${partial[1]}.hbs beside the template)`,
+    );
   const line = err.lineNumber ?? /line (\d+)/.exec(msg)?.[1];
-  return new InputError(`template ${where}${line ? `:${line}` : ""}: ${msg.split("\n")[0]} (fix: correct the template)`);
+  return new InputError(
+    `template ${where}${line ? `:${line}` : ""}: ${msg.split("\n")[0]} (fix: correct the template)`,
+  );
 }
 
 /** Makes text end with exactly one newline, with "\n" line ends and no trailing spaces. */
 function tidy(text: string): string {
   // One multi-line pass for trailing blanks: splitting multi-megabyte renders into lines cost more than rendering.
   // The line-end and edge passes are skipped or done by hand where a regex would scan all of a multi-megabyte text.
-  const body = (text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text).replace(/[ \t]+$/gm, "").replace(/\n{3,}/g, "\n\n");
+  const body = (text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text)
+    .replace(/[ \t]+$/gm, "")
+    .replace(/\n{3,}/g, "\n\n");
   let start = 0;
   let end = body.length;
   while (start < end && body.charCodeAt(start) === 10) start++;
@@ -243,7 +279,14 @@ function tidy(text: string): string {
  * helpers and are checked by the tests with real parsers; parsing multi-megabyte YAML again on every run would
  * cost seconds at 5,000 accounts.
  */
-export function renderTemplate(hb: typeof Handlebars, file: string, ctx: TemplateContext, format: OutputFormat, outputName: string, validate = true): string {
+export function renderTemplate(
+  hb: typeof Handlebars,
+  file: string,
+  ctx: TemplateContext,
+  format: OutputFormat,
+  outputName: string,
+  validate = true,
+): string {
   let text: string;
   try {
     text = hb.compile(readTemplate(file), COMPILE_OPTIONS)(ctx);
@@ -256,13 +299,18 @@ export function renderTemplate(hb: typeof Handlebars, file: string, ctx: Templat
   if (validate && format === "yaml") {
     const docs = parseAllDocuments(text, { uniqueKeys: true });
     const err = (Array.isArray(docs) ? docs : [docs]).flatMap((d) => d.errors)[0];
-    if (err) throw new InputError(`template ${displayPath(file)}: its output ${outputName} is not valid YAML: ${err.message.split("\n")[0].replace(/:$/, "")} (fix: quote values with {{yaml ...}})`);
+    if (err)
+      throw new InputError(
+        `template ${displayPath(file)}: its output ${outputName} is not valid YAML: ${err.message.split("\n")[0].replace(/:$/, "")} (fix: quote values with {{yaml ...}})`,
+      );
   }
   if (validate && format === "json") {
     try {
       JSON.parse(text);
     } catch (e) {
-      throw new InputError(`template ${displayPath(file)}: its output ${outputName} is not valid JSON: ${(e as Error).message} (fix: write values with {{json ...}})`);
+      throw new InputError(
+        `template ${displayPath(file)}: its output ${outputName} is not valid JSON: ${(e as Error).message} (fix: write values with {{json ...}})`,
+      );
     }
   }
   return text;

@@ -8,7 +8,16 @@ import { rateController } from "../aws/rate";
 import { AwsFailure } from "../common/errors";
 import { ACCOUNT_ID_RE, partitionOfArn, ROOT_ID_RE } from "../common/ids";
 import { TaskPool } from "../common/limit";
-import { canonicalize, SNAPSHOT_SCHEMA_VERSION, snapshotProblem, tagRecord, type PathEntry, type Snapshot, type SnapshotAccount, type SnapshotOu } from "./snapshot";
+import {
+  canonicalize,
+  SNAPSHOT_SCHEMA_VERSION,
+  snapshotProblem,
+  tagRecord,
+  type PathEntry,
+  type Snapshot,
+  type SnapshotAccount,
+  type SnapshotOu,
+} from "./snapshot";
 
 export { PAGE_SIZE };
 
@@ -26,7 +35,11 @@ export interface DiscoveryLimits {
   maxPagesPerListing: number;
 }
 
-export const DEFAULT_LIMITS: DiscoveryLimits = { requestTimeoutMs: 60_000, deadlineMs: 3_600_000, maxPagesPerListing: 1_000 };
+export const DEFAULT_LIMITS: DiscoveryLimits = {
+  requestTimeoutMs: 60_000,
+  deadlineMs: 3_600_000,
+  maxPagesPerListing: 1_000,
+};
 
 export interface DiscoverOptions extends AwsOptions {
   /** Read tags of the root, every OU and every account (one ListTagsForResource each). Default true. */
@@ -69,7 +82,8 @@ export function minimumCalls(s: Snapshot): number {
   return n;
 }
 
-const tagsToRecord = (tags: Tag[] | undefined) => tagRecord((tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""] as const));
+const tagsToRecord = (tags: Tag[] | undefined) =>
+  tagRecord((tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""] as const));
 
 /** Reads the live organization: structure, accounts, states and (optionally) tags. */
 export async function discoverOrganization(opts: DiscoverOptions): Promise<DiscoveryResult> {
@@ -82,12 +96,17 @@ export async function discoverOrganization(opts: DiscoverOptions): Promise<Disco
   const who = describeCredentials(opts);
   const seconds = (ms: number) => `${Number((ms / 1000).toFixed(3))} s`;
   const deadlineError = () =>
-    new AwsFailure(`discovery did not finish within its deadline of ${seconds(limits.deadlineMs)} (${stats.total} Organizations calls made); nothing was written (fix: raise --deadline for an org this large, or lower the load with --concurrency, then run again)`);
+    new AwsFailure(
+      `discovery did not finish within its deadline of ${seconds(limits.deadlineMs)} (${stats.total} Organizations calls made); nothing was written (fix: raise --deadline for an org this large, or lower the load with --concurrency, then run again)`,
+    );
   /** What a failed call (after every try) is reported as: the deadline, the request timeout, or the AWS error explained. */
   const explain = (e: unknown, op: string) => {
     if (run.aborted || e instanceof DeadlineExceeded) return deadlineError();
     if (e instanceof RequestTimedOut) {
-      return new AwsFailure(`organizations:${op}: no complete answer within the request timeout of ${seconds(limits.requestTimeoutMs)}, on every try; nothing was written (fix: check the network, AWS_ENDPOINT_URL and any proxy, or raise --request-timeout)`, e);
+      return new AwsFailure(
+        `organizations:${op}: no complete answer within the request timeout of ${seconds(limits.requestTimeoutMs)}, on every try; nothing was written (fix: check the network, AWS_ENDPOINT_URL and any proxy, or raise --request-timeout)`,
+        e,
+      );
     }
     return explainAwsError(e, op, "organizations", who);
   };
@@ -101,7 +120,13 @@ export async function discoverOrganization(opts: DiscoverOptions): Promise<Disco
     }
     const roots = await reader.roots();
     if (roots.length !== 1 || !roots[0].Id || !ROOT_ID_RE.test(roots[0].Id) || !roots[0].Arn) {
-      throw malformed("ListRoots", roots.length === 1 ? "gives a root without a valid Id or Arn" : `lists ${roots.length} roots (an organization has exactly one)`, "API_Root.html");
+      throw malformed(
+        "ListRoots",
+        roots.length === 1
+          ? "gives a root without a valid Id or Arn"
+          : `lists ${roots.length} roots (an organization has exactly one)`,
+        "API_Root.html",
+      );
     }
     const root = roots[0];
 
@@ -112,7 +137,14 @@ export async function discoverOrganization(opts: DiscoverOptions): Promise<Disco
     // More listings in progress than requests in flight: a listing waiting out its retry backoff holds no request
     // slot (the rate controller bounds those at --concurrency), so it does not stall the others.
     const pool = new TaskPool(opts.concurrency * 4);
-    const progress = () => opts.onProgress?.({ ous: ouRecords.size, accounts: accountRecords.size, calls: stats.total, throttles: rate.throttles, rate: rate.rate });
+    const progress = () =>
+      opts.onProgress?.({
+        ous: ouRecords.size,
+        accounts: accountRecords.size,
+        calls: stats.total,
+        throttles: rate.throttles,
+        rate: rate.rate,
+      });
     const record = <T>(m: Map<string, Map<string, T>>, id: string, parentId: string, item: T) => {
       const byParent = m.get(id) ?? new Map<string, T>();
       const first = !m.has(id);
@@ -150,10 +182,18 @@ export async function discoverOrganization(opts: DiscoverOptions): Promise<Disco
 
     await settleMoves("OU", ouRecords, listOus);
     await settleMoves("account", accountRecords, listAccounts);
-    const snapshot = toSnapshot(org as Required<Organization>, root, { ous: ouRecords, accounts: accountRecords, tags }, opts.tags);
+    const snapshot = toSnapshot(
+      org as Required<Organization>,
+      root,
+      { ous: ouRecords, accounts: accountRecords, tags },
+      opts.tags,
+    );
     // The same rules a loaded snapshot must keep (e.g. the management account was listed, under a known parent).
     const problem = snapshotProblem(snapshot);
-    if (problem) throw new AwsFailure(`the organization as read from AWS is not consistent: ${problem}; nothing was written (fix: run discover again; if it persists, check AWS_ENDPOINT_URL and any proxy between orgtrust and AWS)`);
+    if (problem)
+      throw new AwsFailure(
+        `the organization as read from AWS is not consistent: ${problem}; nothing was written (fix: run discover again; if it persists, check AWS_ENDPOINT_URL and any proxy between orgtrust and AWS)`,
+      );
     return { snapshot, stats, minimumCalls: minimumCalls(snapshot) };
   } finally {
     client.destroy();
@@ -164,7 +204,11 @@ export async function discoverOrganization(opts: DiscoverOptions): Promise<Disco
  * Seen under two parents: moved while the crawl ran. Re-read each candidate parent's listing; the one that still
  * lists it is its parent now. (A moved OU's subtree was read once, from whichever parent listed it first.)
  */
-async function settleMoves<T>(kind: string, m: Map<string, Map<string, T>>, relist: (parentId: string, each: (item: { Id?: string }) => void) => Promise<void>): Promise<void> {
+async function settleMoves<T>(
+  kind: string,
+  m: Map<string, Map<string, T>>,
+  relist: (parentId: string, each: (item: { Id?: string }) => void) => Promise<void>,
+): Promise<void> {
   for (const [id, byParent] of m) {
     if (byParent.size < 2) continue;
     const now: string[] = [];
@@ -176,7 +220,9 @@ async function settleMoves<T>(kind: string, m: Map<string, Map<string, T>>, reli
       if (found) now.push(parentId);
     }
     if (now.length !== 1) {
-      throw new AwsFailure(`${kind} ${id} moved while discovery ran (seen under ${[...byParent.keys()].join(" and ")}) and is ${now.length ? "still listed under both" : "listed under neither now"}; nothing was written (fix: run discover again once the move is done)`);
+      throw new AwsFailure(
+        `${kind} ${id} moved while discovery ran (seen under ${[...byParent.keys()].join(" and ")}) and is ${now.length ? "still listed under both" : "listed under neither now"}; nothing was written (fix: run discover again once the move is done)`,
+      );
     }
     for (const p of [...byParent.keys()]) if (p !== now[0]) byParent.delete(p);
   }

@@ -48,7 +48,11 @@ export function integrationRules(integration: ResolvedIntegration, opts: ScopeFl
  * organization.managementAccountId must be the org's: every role ARN, trust and generated file is built from it, so a
  * wrong one is one exit-2 error in every command (synth, generate, drift, discover).
  */
-export function checkManagementAccount(loaded: LoadedConfig, org: { id: string; managementAccountId: string }, what: string): void {
+export function checkManagementAccount(
+  loaded: LoadedConfig,
+  org: { id: string; managementAccountId: string },
+  what: string,
+): void {
   const configured = loaded.config.organization.managementAccountId;
   if (configured === org.managementAccountId) return;
   throw new InputError(
@@ -57,11 +61,18 @@ export function checkManagementAccount(loaded: LoadedConfig, org: { id: string; 
 }
 
 /** Computes a scope and reports exclusions that match nothing: a warning, or exit 2 with --strict. */
-export function scopeWithChecks(snapshot: Snapshot, rules: ScopeRules, opts: ScopeFlags, log: Logger, label = "exclusions"): Scope {
+export function scopeWithChecks(
+  snapshot: Snapshot,
+  rules: ScopeRules,
+  opts: ScopeFlags,
+  log: Logger,
+  label = "exclusions",
+): Scope {
   const scope = computeScope(snapshot, rules);
   for (const u of scope.unmatched) {
     const msg = `${label}: ${u.kind === "account" ? "account" : "OU"} ${u.id} matches nothing in organization ${snapshot.organization.id}`;
-    if (opts.strict) throw new InputError(`${msg} (fix: remove it from the config or --exclude-* flags, or re-run discover)`);
+    if (opts.strict)
+      throw new InputError(`${msg} (fix: remove it from the config or --exclude-* flags, or re-run discover)`);
     log.warn(msg);
   }
   return scope;

@@ -70,7 +70,8 @@ export function computeScope(snapshot: Snapshot, rules: ScopeRules): Scope {
     const ou = excludingOu(account.path.map((p) => p.id));
     if (ou) reasons.push({ kind: "excluded-ou", ouId: ou.id, ouName: ou.name });
     if (excludedAccountIds.has(account.id)) reasons.push({ kind: "excluded-account" });
-    if (rules.skipInactiveAccounts && account.state !== "ACTIVE") reasons.push({ kind: "inactive", state: account.state });
+    if (rules.skipInactiveAccounts && account.state !== "ACTIVE")
+      reasons.push({ kind: "inactive", state: account.state });
     if (rules.managementAccount && account.isManagementAccount) reasons.push({ kind: "management-account" });
     if (reasons.length) excluded.push({ account, reasons });
     else inScope.push(account);

@@ -27,9 +27,13 @@ export function tagRecord(entries: Iterable<readonly [string, string]>): Record<
 // Not z.record: zod rebuilds a record by assignment on a plain object, where a `__proto__` key is swallowed by the
 // prototype setter (the tag vanished on load and the snapshot hash changed).
 const tags = z
-  .custom<Record<string, string>>((v) => typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string"), {
-    message: "expected an object of tag keys to string values",
-  })
+  .custom<Record<string, string>>(
+    (v) =>
+      typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string"),
+    {
+      message: "expected an object of tag keys to string values",
+    },
+  )
   .transform((v) => tagRecord(Object.entries(v)));
 const pathEntry = z.object({ id: z.string(), name: z.string() }).strict();
 
@@ -148,8 +152,10 @@ export function snapshotProblem(s: Snapshot): string | null {
     seen.add(a.id);
   }
   const managers = s.accounts.filter((a) => a.isManagementAccount);
-  if (managers.length !== 1) return `${managers.length === 0 ? "no account is" : `${managers.length} accounts (${managers.map((a) => a.id).join(", ")}) are`} marked as the management account; an organization has exactly one`;
-  if (managers[0].id !== s.organization.managementAccountId) return `account ${managers[0].id} is marked as the management account, but organization.managementAccountId is ${s.organization.managementAccountId}`;
+  if (managers.length !== 1)
+    return `${managers.length === 0 ? "no account is" : `${managers.length} accounts (${managers.map((a) => a.id).join(", ")}) are`} marked as the management account; an organization has exactly one`;
+  if (managers[0].id !== s.organization.managementAccountId)
+    return `account ${managers[0].id} is marked as the management account, but organization.managementAccountId is ${s.organization.managementAccountId}`;
   // The chain of each parent, root first, as the snapshot's own parent links give it (null: a loop or an unknown id).
   const chains = new Map<string, PathEntry[] | null>([[s.root.id, [{ id: s.root.id, name: s.root.name }]]]);
   const chainOf = (id: string, depth = 0): PathEntry[] | null => {
@@ -161,12 +167,15 @@ export function snapshotProblem(s: Snapshot): string | null {
     chains.set(id, c);
     return c;
   };
-  const samePath = (a: PathEntry[], b: PathEntry[]) => a.length === b.length && a.every((e, i) => e.id === b[i].id && e.name === b[i].name);
+  const samePath = (a: PathEntry[], b: PathEntry[]) =>
+    a.length === b.length && a.every((e, i) => e.id === b[i].id && e.name === b[i].name);
   for (const o of s.organizationalUnits) {
     const chain = chainOf(o.parentId);
-    if (!chain) return `OU ${o.id} has parent ${o.parentId}, which is neither the root nor an OU of the snapshot (or the parents form a loop)`;
+    if (!chain)
+      return `OU ${o.id} has parent ${o.parentId}, which is neither the root nor an OU of the snapshot (or the parents form a loop)`;
     if (!samePath(o.path, chain)) return `OU ${o.id}: path does not match its chain of parents`;
-    if (o.depth !== chain.length) return `OU ${o.id}: depth ${o.depth} does not match its chain of parents (${chain.length})`;
+    if (o.depth !== chain.length)
+      return `OU ${o.id}: depth ${o.depth} does not match its chain of parents (${chain.length})`;
   }
   for (const a of s.accounts) {
     const chain = chainOf(a.parentId);
@@ -179,7 +188,9 @@ export function snapshotProblem(s: Snapshot): string | null {
 /** Validates parsed JSON as a snapshot, naming the first bad field. */
 export function parseSnapshot(data: unknown, source: string): Snapshot {
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
-    throw new InputError(`${source}: not an orgtrust snapshot (fix: point --snapshot at a file written by \`orgtrust discover --out\`)`);
+    throw new InputError(
+      `${source}: not an orgtrust snapshot (fix: point --snapshot at a file written by \`orgtrust discover --out\`)`,
+    );
   }
   const version = (data as { schemaVersion?: unknown }).schemaVersion;
   if (version !== SNAPSHOT_SCHEMA_VERSION) {
@@ -190,10 +201,15 @@ export function parseSnapshot(data: unknown, source: string): Snapshot {
   const r = snapshotSchema.safeParse(data);
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new InputError(`${source}: ${issue.path.join(".") || "(top level)"}: ${issue.message} (fix: re-run \`orgtrust discover --out ${source}\`)`);
+    throw new InputError(
+      `${source}: ${issue.path.join(".") || "(top level)"}: ${issue.message} (fix: re-run \`orgtrust discover --out ${source}\`)`,
+    );
   }
   const problem = snapshotProblem(r.data);
-  if (problem) throw new InputError(`${source}: not a consistent organization: ${problem} (fix: re-run \`orgtrust discover --out ${source}\`)`);
+  if (problem)
+    throw new InputError(
+      `${source}: not a consistent organization: ${problem} (fix: re-run \`orgtrust discover --out ${source}\`)`,
+    );
   return canonicalize(r.data);
 }
 
@@ -202,13 +218,17 @@ export function loadSnapshot(file: string): Snapshot {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch {
-    throw new InputError(`--snapshot ${file}: file not found or unreadable (fix: run \`orgtrust discover --out ${file}\` first)`);
+    throw new InputError(
+      `--snapshot ${file}: file not found or unreadable (fix: run \`orgtrust discover --out ${file}\` first)`,
+    );
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new InputError(`${file}: not valid JSON, the file may be truncated (${(e as Error).message}) (fix: re-run \`orgtrust discover --out ${file}\`)`);
+    throw new InputError(
+      `${file}: not valid JSON, the file may be truncated (${(e as Error).message}) (fix: re-run \`orgtrust discover --out ${file}\`)`,
+    );
   }
   return parseSnapshot(data, file);
 }

@@ -28,7 +28,9 @@ export function computeOuCover(scope: Scope): OuCover {
   const s = scope.snapshot;
   const inScopeIds = new Set(scope.inScope.map((a) => a.id));
   const explicitlyExcluded = new Set(
-    scope.excluded.filter((e) => e.reasons.some((r) => r.kind === "excluded-ou" || r.kind === "excluded-account")).map((e) => e.account.id),
+    scope.excluded
+      .filter((e) => e.reasons.some((r) => r.kind === "excluded-ou" || r.kind === "excluded-account"))
+      .map((e) => e.account.id),
   );
 
   const children = new Map<string, string[]>();
@@ -50,7 +52,10 @@ export function computeOuCover(scope: Scope): OuCover {
 
   const targets: string[] = [];
   const uncovered: OuCover["uncovered"] = [];
-  const names = new Map<string, string>([[s.root.id, s.root.name], ...s.organizationalUnits.map((o): [string, string] => [o.id, o.name])]);
+  const names = new Map<string, string>([
+    [s.root.id, s.root.name],
+    ...s.organizationalUnits.map((o): [string, string] => [o.id, o.name]),
+  ]);
   const walk = (node: string) => {
     if (scope.excludedOuIds.has(node)) return;
     if (!blocked(node)) {

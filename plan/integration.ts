@@ -25,7 +25,11 @@ export function externalIdSourceFor(integration: ResolvedIntegration): ExternalI
 }
 
 /** Checks the snapshot describes the configured organization (targets from another org would be nonsense). */
-export function checkSnapshotMatches(snapshot: Snapshot, integration: ResolvedIntegration, source = "--snapshot"): void {
+export function checkSnapshotMatches(
+  snapshot: Snapshot,
+  integration: ResolvedIntegration,
+  source = "--snapshot",
+): void {
   const o = snapshot.organization;
   if (o.managementAccountId !== integration.managementAccountId) {
     throw new InputError(
@@ -33,12 +37,17 @@ export function checkSnapshotMatches(snapshot: Snapshot, integration: ResolvedIn
     );
   }
   if (o.partition !== integration.partition) {
-    throw new InputError(`${source}: the snapshot is in partition ${o.partition}, but organization.partition is ${integration.partition} (fix: correct organization.partition or re-run discover)`);
+    throw new InputError(
+      `${source}: the snapshot is in partition ${o.partition}, but organization.partition is ${integration.partition} (fix: correct organization.partition or re-run discover)`,
+    );
   }
 }
 
 /** The checks that need no scope: external-ID source, exclusions need a snapshot, snapshot of this organization. */
-export function checkInputs(integration: ResolvedIntegration, opts: { snapshot?: Snapshot; exclusions?: ScopeFlags }): ExternalIdSource {
+export function checkInputs(
+  integration: ResolvedIntegration,
+  opts: { snapshot?: Snapshot; exclusions?: ScopeFlags },
+): ExternalIdSource {
   const externalId = externalIdSourceFor(integration);
   if (opts.snapshot) checkSnapshotMatches(opts.snapshot, integration);
   else checkExclusionsNeedSnapshot(integration, opts.exclusions);
@@ -49,7 +58,11 @@ export function checkInputs(integration: ResolvedIntegration, opts: { snapshot?:
  * Plans one integration. Throws InputError for exclusions without a snapshot, a snapshot of another organization,
  * and (exclusions.strict) an exclusion that matches nothing.
  */
-export function planIntegration(integration: ResolvedIntegration, snapshot: Snapshot | undefined, opts: PlanOptions): IntegrationPlan {
+export function planIntegration(
+  integration: ResolvedIntegration,
+  snapshot: Snapshot | undefined,
+  opts: PlanOptions,
+): IntegrationPlan {
   const externalId = checkInputs(integration, { snapshot, exclusions: opts.exclusions });
   return { ...planMemberRole(integration, snapshot, opts), externalId };
 }
@@ -66,7 +79,10 @@ export function planIntegrations(
     onWarning?: (message: string) => void;
   },
 ): IntegrationPlan[] {
-  if (integrations.length === 0) throw new InputError("integrations: the config has no integration to synthesize (fix: add one, see `orgtrust init --help`)");
+  if (integrations.length === 0)
+    throw new InputError(
+      "integrations: the config has no integration to synthesize (fix: add one, see `orgtrust init --help`)",
+    );
   for (const integration of integrations) checkInputs(integration, { snapshot, exclusions: opts.exclusions });
   return integrations.map((integration) => {
     const plan = planIntegration(integration, snapshot, opts);

@@ -85,12 +85,17 @@ export interface MemberRolePlan {
 
 /** Account ids for a warning line: the first MAX_UNCOVERED_WARNINGS, then a count. */
 const listIds = (ids: string[]): string =>
-  ids.length > MAX_UNCOVERED_WARNINGS ? `${ids.slice(0, MAX_UNCOVERED_WARNINGS).join(", ")} and ${ids.length - MAX_UNCOVERED_WARNINGS} more (orgtrust-coverage.json lists them)` : ids.join(", ");
+  ids.length > MAX_UNCOVERED_WARNINGS
+    ? `${ids.slice(0, MAX_UNCOVERED_WARNINGS).join(", ")} and ${ids.length - MAX_UNCOVERED_WARNINGS} more (orgtrust-coverage.json lists them)`
+    : ids.join(", ");
 
 const ref = (a: SnapshotAccount): AccountRef => ({ id: a.id, name: a.name });
 
 /** Exclusions (the config's or --exclude-*) need a snapshot: without one the targets cannot avoid them. */
-export function checkExclusionsNeedSnapshot(integration: ResolvedIntegration, exclusions: ScopeFlags = NO_EXTRA_EXCLUSIONS): void {
+export function checkExclusionsNeedSnapshot(
+  integration: ResolvedIntegration,
+  exclusions: ScopeFlags = NO_EXTRA_EXCLUSIONS,
+): void {
   const rules = integrationRules(integration, exclusions);
   const listed = [...rules.organizationalUnits, ...rules.accounts];
   if (listed.length) {
@@ -105,14 +110,20 @@ export function checkExclusionsNeedSnapshot(integration: ResolvedIntegration, ex
  * snapshot). Throws InputError for exclusions without a snapshot and, with exclusions.strict, an exclusion that
  * matches nothing.
  */
-export function planMemberRole(integration: ResolvedIntegration, snapshot: Snapshot | undefined, opts: PlanOptions): MemberRolePlan {
+export function planMemberRole(
+  integration: ResolvedIntegration,
+  snapshot: Snapshot | undefined,
+  opts: PlanOptions,
+): MemberRolePlan {
   const exclusions = opts.exclusions ?? NO_EXTRA_EXCLUSIONS;
   const warnings: string[] = [];
   const collect: Logger = { info() {}, progress() {}, done() {}, warn: (m) => void warnings.push(m) };
 
   if (!snapshot) {
     checkExclusionsNeedSnapshot(integration, exclusions);
-    const direct: DirectAccount[] = integration.exclusions.managementAccount ? [] : [{ id: integration.managementAccountId, name: "management account", how: "management-account" }];
+    const direct: DirectAccount[] = integration.exclusions.managementAccount
+      ? []
+      : [{ id: integration.managementAccountId, name: "management account", how: "management-account" }];
     return {
       integration,
       targets: { kind: "root-lookup" },
@@ -127,7 +138,13 @@ export function planMemberRole(integration: ResolvedIntegration, snapshot: Snaps
         direct,
         uncovered: [],
         excluded: integration.exclusions.managementAccount
-          ? [{ id: integration.managementAccountId, name: "management account", reasons: [describeReason({ kind: "management-account" })] }]
+          ? [
+              {
+                id: integration.managementAccountId,
+                name: "management account",
+                reasons: [describeReason({ kind: "management-account" })],
+              },
+            ]
           : [],
         exact: true,
       },
@@ -139,10 +156,19 @@ export function planMemberRole(integration: ResolvedIntegration, snapshot: Snaps
   }
 
   const at = `integrations.${integration.name}`;
-  const scope = scopeWithChecks(snapshot, integrationRules(integration, exclusions), exclusions, collect, opts.unmatchedLabel ?? `${at} exclusions`);
+  const scope = scopeWithChecks(
+    snapshot,
+    integrationRules(integration, exclusions),
+    exclusions,
+    collect,
+    opts.unmatchedLabel ?? `${at} exclusions`,
+  );
   const unmatched = [...warnings];
   const cover = computeOuCover(scope);
-  const names = new Map<string, string>([[snapshot.root.id, snapshot.root.name], ...snapshot.organizationalUnits.map((o): [string, string] => [o.id, o.name])]);
+  const names = new Map<string, string>([
+    [snapshot.root.id, snapshot.root.name],
+    ...snapshot.organizationalUnits.map((o): [string, string] => [o.id, o.name]),
+  ]);
   const viaProvider = integration.stackSet.uncoveredAccounts === "direct";
   if (viaProvider && cover.uncovered.length) {
     // One line per integration: the accounts are listed in the summary, --json and orgtrust-coverage.json.
@@ -154,7 +180,9 @@ export function planMemberRole(integration: ResolvedIntegration, snapshot: Snaps
     // One line per uncovered account, up to a point: a large org with a badly placed exclusion would otherwise
     // print thousands of lines. The coverage file and --json always list every one.
     for (const u of cover.uncovered.slice(0, MAX_UNCOVERED_WARNINGS)) {
-      warnings.push(`${at}: account ${u.account.id} (${u.account.name}) is in scope but gets no member role: it ${u.reason}`);
+      warnings.push(
+        `${at}: account ${u.account.id} (${u.account.name}) is in scope but gets no member role: it ${u.reason}`,
+      );
     }
     if (cover.uncovered.length > MAX_UNCOVERED_WARNINGS) {
       warnings.push(
@@ -177,7 +205,9 @@ export function planMemberRole(integration: ResolvedIntegration, snapshot: Snaps
       viaStackSet: cover.viaStackSet.map(ref),
       direct: [
         ...cover.direct.map((a): DirectAccount => ({ ...ref(a), how: "management-account" })),
-        ...(viaProvider ? cover.uncovered.map((u): DirectAccount => ({ ...ref(u.account), how: "direct-provider", reason: u.reason })) : []),
+        ...(viaProvider
+          ? cover.uncovered.map((u): DirectAccount => ({ ...ref(u.account), how: "direct-provider", reason: u.reason }))
+          : []),
       ].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)),
       uncovered: viaProvider ? [] : cover.uncovered.map((u) => ({ ...ref(u.account), reason: u.reason })),
       excluded: scope.excluded.map((e) => ({ ...ref(e.account), reasons: e.reasons.map(describeReason) })),

@@ -17,5 +17,8 @@ try {
   process.exit(2);
 }
 fs.rmSync(path.join(root, "dist"), { recursive: true, force: true });
-const r = spawnSync(process.execPath, [tsc, "-p", path.join(root, "tsconfig.build.json")], { cwd: root, stdio: "inherit" });
+const r = spawnSync(process.execPath, [tsc, "-p", path.join(root, "tsconfig.build.json")], {
+  cwd: root,
+  stdio: "inherit",
+});
 process.exit(r.status ?? 1);

@@ -43,7 +43,8 @@ export function countChanges(c: OrgChanges): number {
   );
 }
 
-const sameTags = (a: Record<string, string>, b: Record<string, string>) => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+const sameTags = (a: Record<string, string>, b: Record<string, string>) =>
+  JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
 
 /** Compares two snapshots; `before` undefined means nothing was known (every account and OU is added). */
 export function diffSnapshots(before: Snapshot | undefined, after: Snapshot): OrgChanges {
@@ -86,7 +87,12 @@ export function diffSnapshots(before: Snapshot | undefined, after: Snapshot): Or
     if (!sameTags(o.tags, b.tags)) c.ouTags.push({ ou: o, from: b.tags, to: o.tags });
   }
   for (const b of before?.organizationalUnits ?? []) if (!newOus.has(b.id)) c.ousDeleted.push(b);
-  if (before && !sameTags(before.root.tags, after.root.tags)) c.rootTags = { from: before.root.tags, to: after.root.tags };
-  for (const list of Object.values(c)) if (Array.isArray(list)) list.sort((x: { id?: string; account?: { id: string }; ou?: { id: string } }, y: typeof x) => byId({ id: x.id ?? x.account?.id ?? x.ou!.id }, { id: y.id ?? y.account?.id ?? y.ou!.id }));
+  if (before && !sameTags(before.root.tags, after.root.tags))
+    c.rootTags = { from: before.root.tags, to: after.root.tags };
+  for (const list of Object.values(c))
+    if (Array.isArray(list))
+      list.sort((x: { id?: string; account?: { id: string }; ou?: { id: string } }, y: typeof x) =>
+        byId({ id: x.id ?? x.account?.id ?? x.ou!.id }, { id: y.id ?? y.account?.id ?? y.ou!.id }),
+      );
   return c;
 }

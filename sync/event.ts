@@ -23,7 +23,8 @@ function collect(value: unknown, into: Set<string>, depth = 0): void {
   if (typeof value === "string") {
     for (const part of value.split(/[\s,]+/)) if (isChangeableId(part)) into.add(part);
   } else if (Array.isArray(value)) for (const v of value) collect(v, into, depth + 1);
-  else if (typeof value === "object") for (const v of Object.values(value as Record<string, unknown>)) collect(v, into, depth + 1);
+  else if (typeof value === "object")
+    for (const v of Object.values(value as Record<string, unknown>)) collect(v, into, depth + 1);
 }
 
 type Detail = {
@@ -51,8 +52,12 @@ const ID_FIELDS: Record<string, (d: Detail) => unknown[]> = {
   UntagResource: (d) => [d.requestParameters?.resourceId],
   // Account Management: without accountId the caller renamed its own account.
   PutAccountName: (d) => [d.requestParameters?.accountId ?? d.recipientAccountId],
-  CreateManagedAccount: (d) => [(d.serviceEventDetails?.createManagedAccountStatus?.account as { accountId?: unknown } | undefined)?.accountId],
-  UpdateManagedAccount: (d) => [(d.serviceEventDetails?.updateManagedAccountStatus?.account as { accountId?: unknown } | undefined)?.accountId],
+  CreateManagedAccount: (d) => [
+    (d.serviceEventDetails?.createManagedAccountStatus?.account as { accountId?: unknown } | undefined)?.accountId,
+  ],
+  UpdateManagedAccount: (d) => [
+    (d.serviceEventDetails?.updateManagedAccountStatus?.account as { accountId?: unknown } | undefined)?.accountId,
+  ],
 };
 
 /** The ids a CloudTrail event (an EventBridge event's detail) names; empty when it names none precisely. */
@@ -69,18 +74,27 @@ export function idsFromEvent(file: string): EventIds {
   try {
     data = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (e) {
-    throw new InputError(`--event ${file}: not a readable JSON event payload (${(e as Error).message.split("\n")[0]}) (fix: pass "$GITHUB_EVENT_PATH" or a file holding {"client_payload": {...}})`);
+    throw new InputError(
+      `--event ${file}: not a readable JSON event payload (${(e as Error).message.split("\n")[0]}) (fix: pass "$GITHUB_EVENT_PATH" or a file holding {"client_payload": {...}})`,
+    );
   }
-  if (typeof data !== "object" || data === null || Array.isArray(data)) throw new InputError(`--event ${file}: not a JSON object (fix: pass "$GITHUB_EVENT_PATH")`);
+  if (typeof data !== "object" || data === null || Array.isArray(data))
+    throw new InputError(`--event ${file}: not a JSON object (fix: pass "$GITHUB_EVENT_PATH")`);
   const d = data as { client_payload?: unknown; inputs?: { changed?: unknown }; action?: unknown; detail?: unknown };
   const ids = new Set<string>();
   const event = (d.client_payload as { event?: { detail?: unknown } } | undefined)?.event;
   const detail = event && typeof event === "object" ? event.detail : d.detail; // the trigger's payload, or a raw EventBridge event
   if (detail !== undefined) for (const id of idsFromCloudTrail(detail)) ids.add(id);
-  else if (d.client_payload !== undefined) collect(d.client_payload, ids); // a dispatch sent by hand: {"ids": "..."}
+  else if (d.client_payload !== undefined)
+    collect(d.client_payload, ids); // a dispatch sent by hand: {"ids": "..."}
   else if (d.inputs !== undefined) collect(d.inputs.changed, ids);
   const eventName = (detail as { eventName?: unknown } | undefined)?.eventName;
-  const what = typeof eventName === "string" ? `event ${eventName.replace(/[^A-Za-z0-9]/g, "").slice(0, 64)}` : typeof d.action === "string" ? `dispatch ${d.action.replace(/[^A-Za-z0-9_-]/g, "").slice(0, 64)}` : "the event";
+  const what =
+    typeof eventName === "string"
+      ? `event ${eventName.replace(/[^A-Za-z0-9]/g, "").slice(0, 64)}`
+      : typeof d.action === "string"
+        ? `dispatch ${d.action.replace(/[^A-Za-z0-9_-]/g, "").slice(0, 64)}`
+        : "the event";
   const scheduled = d.client_payload === undefined && d.inputs === undefined && d.detail === undefined;
   return { ids: [...ids].sort(), describe: what, scheduled };
 }

@@ -1,4 +1,9 @@
-import { AccountNotFoundException, OrganizationalUnitNotFoundException, type Account, type Tag } from "@aws-sdk/client-organizations";
+import {
+  AccountNotFoundException,
+  OrganizationalUnitNotFoundException,
+  type Account,
+  type Tag,
+} from "@aws-sdk/client-organizations";
 import { CallStats } from "../aws/client";
 import { describeCredentials } from "../aws/credentials";
 import { explainAwsError } from "../aws/errors";
@@ -37,23 +42,35 @@ export const MAX_INCREMENTAL_IDS = 50;
 
 class CannotApply extends Error {}
 
-const tagsToRecord = (tags: Tag[] | undefined) => Object.fromEntries((tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
+const tagsToRecord = (tags: Tag[] | undefined) =>
+  Object.fromEntries((tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
 
 /** Checks --changed ids: 12-digit account ids, OU ids or the root id. */
 export function isChangeableId(id: string): boolean {
   return ACCOUNT_ID_RE.test(id) || OU_ID_RE.test(id) || ROOT_ID_RE.test(id);
 }
 
-export async function refreshIncrementally(base: Snapshot, ids: readonly string[], opts: AwsOptions): Promise<IncrementalOutcome> {
+export async function refreshIncrementally(
+  base: Snapshot,
+  ids: readonly string[],
+  opts: AwsOptions,
+): Promise<IncrementalOutcome> {
   const stats = new CallStats();
   const unique = [...new Set(ids)].sort();
-  if (unique.length > MAX_INCREMENTAL_IDS) return { fallback: `${unique.length} ids changed (more than ${MAX_INCREMENTAL_IDS}): a full crawl is cheaper`, stats };
+  if (unique.length > MAX_INCREMENTAL_IDS)
+    return {
+      fallback: `${unique.length} ids changed (more than ${MAX_INCREMENTAL_IDS}): a full crawl is cheaper`,
+      stats,
+    };
   const client = organizationsClient(opts, stats);
   const who = describeCredentials(opts);
   // The reads discovery makes (aws/organizations.ts), with its guards; a vanished account or OU is handled here.
   const org = new OrganizationsReader(
     client,
-    (e, op) => (e instanceof AccountNotFoundException || e instanceof OrganizationalUnitNotFoundException ? e : explainAwsError(e, op, "organizations", who)),
+    (e, op) =>
+      e instanceof AccountNotFoundException || e instanceof OrganizationalUnitNotFoundException
+        ? e
+        : explainAwsError(e, op, "organizations", who),
     opts.limits?.maxPagesPerListing ?? DEFAULT_LIMITS.maxPagesPerListing,
   );
   const withTags = base.tagsIncluded;
@@ -72,7 +89,8 @@ export async function refreshIncrementally(base: Snapshot, ids: readonly string[
   const parentOf = async (childId: string): Promise<string> => {
     const p = await org.parent(childId);
     if (!p?.Id) throw new CannotApply(`ListParents gave no parent for ${childId}`);
-    if (p.Type === "ROOT" && p.Id !== rootId) throw new CannotApply(`${childId} sits under root ${p.Id}, the snapshot knows root ${rootId}`);
+    if (p.Type === "ROOT" && p.Id !== rootId)
+      throw new CannotApply(`${childId} sits under root ${p.Id}, the snapshot knows root ${rootId}`);
     return p.Id;
   };
   /** The path from the root to `parentId` inclusive, refreshing an OU the snapshot does not know yet. */
@@ -86,7 +104,12 @@ export async function refreshIncrementally(base: Snapshot, ids: readonly string[
     if (!o) throw new CannotApply(`OU ${parentId} could not be read`);
     return [...o.path, { id: o.id, name: o.name }];
   };
-  const accountRecord = (a: Account, parentId: string, path: PathEntry[], tags: Record<string, string>): SnapshotAccount => ({
+  const accountRecord = (
+    a: Account,
+    parentId: string,
+    path: PathEntry[],
+    tags: Record<string, string>,
+  ): SnapshotAccount => ({
     id: a.Id!,
     name: a.Name ?? "",
     email: a.Email ?? "",
@@ -119,7 +142,15 @@ export async function refreshIncrementally(base: Snapshot, ids: readonly string[
     const visit = (id: string, path: PathEntry[]) => {
       pool.add(() =>
         org.ous(id, (ou) => {
-          const rec: SnapshotOu = { id: ou.Id!, name: ou.Name ?? "", arn: ou.Arn ?? "", parentId: id, path, depth: path.length, tags: {} };
+          const rec: SnapshotOu = {
+            id: ou.Id!,
+            name: ou.Name ?? "",
+            arn: ou.Arn ?? "",
+            parentId: id,
+            path,
+            depth: path.length,
+            tags: {},
+          };
           ous.set(rec.id, rec);
           fresh.add(rec.id);
           visit(rec.id, [...path, { id: rec.id, name: rec.name }]);
@@ -219,6 +250,11 @@ export async function refreshIncrementally(base: Snapshot, ids: readonly string[
   };
   const organizationalUnits = ouList.map((o) => ({ ...o, path: pathOf(o.parentId), depth: pathOf(o.parentId).length }));
   const accountList = [...accounts.values()].map((a) => ({ ...a, path: pathOf(a.parentId) }));
-  const snapshot = canonicalize({ ...base, root: { ...base.root, tags: rootTags }, organizationalUnits, accounts: accountList });
+  const snapshot = canonicalize({
+    ...base,
+    root: { ...base.root, tags: rootTags },
+    organizationalUnits,
+    accounts: accountList,
+  });
   return { snapshot, stats };
 }

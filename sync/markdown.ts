@@ -12,7 +12,10 @@
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
 
 function visible(s: string): string {
-  return s.replace(/\r\n?|\n/g, " ").replace(/\t/g, " ").replace(CONTROL, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+  return s
+    .replace(/\r\n?|\n/g, " ")
+    .replace(/\t/g, " ")
+    .replace(CONTROL, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
 }
 
 /** Org data as an inline code span, for a table cell (pipes escaped) or, with cell false, for running text. */
@@ -36,6 +39,7 @@ export function table(head: string[], rows: string[][], max = 200): string[] {
   if (!rows.length) return [];
   const out = [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`];
   for (const r of rows.slice(0, max)) out.push(`| ${r.join(" | ")} |`);
-  if (rows.length > max) out.push("", `… and ${rows.length - max} more rows (run \`orgtrust sync --check --json\` for all of them).`);
+  if (rows.length > max)
+    out.push("", `… and ${rows.length - max} more rows (run \`orgtrust sync --check --json\` for all of them).`);
   return out;
 }

@@ -75,7 +75,10 @@ export interface SyncResult {
 /** Age of the committed snapshot in hours: its last git commit, else its modification time. */
 export function snapshotAgeHours(file: string, now = Date.now()): number {
   const dir = path.dirname(path.resolve(file));
-  const git = spawnSync("git", ["log", "-1", "--format=%ct", "--", path.basename(file)], { cwd: dir, encoding: "utf8" });
+  const git = spawnSync("git", ["log", "-1", "--format=%ct", "--", path.basename(file)], {
+    cwd: dir,
+    encoding: "utf8",
+  });
   const committed = git.status === 0 ? Number(git.stdout.trim()) : NaN;
   const at = Number.isFinite(committed) && committed > 0 ? committed * 1000 : fs.statSync(file).mtimeMs;
   return Math.max(0, (now - at) / 3_600_000);
@@ -129,7 +132,8 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     if (!before) reason = "no committed snapshot to refresh from";
     else {
       const age = snapshotAgeHours(opts.snapshotPath);
-      if (age > opts.maxSnapshotAgeHours) reason = `the committed snapshot is ${Math.floor(age)} h old (more than ${opts.maxSnapshotAgeHours} h)`;
+      if (age > opts.maxSnapshotAgeHours)
+        reason = `the committed snapshot is ${Math.floor(age)} h old (more than ${opts.maxSnapshotAgeHours} h)`;
       else {
         const inc = await refreshIncrementally(before, opts.changed, opts.aws);
         if (inc.snapshot) {
@@ -149,9 +153,14 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     after = live.snapshot;
     refresh = { mode: "full", calls: live.stats.total, ...(reason ? { reason } : {}) };
   }
-  for (const [s, file] of [[before, opts.snapshotPath], [since, opts.sincePath ?? opts.snapshotPath]] as const) {
+  for (const [s, file] of [
+    [before, opts.snapshotPath],
+    [since, opts.sincePath ?? opts.snapshotPath],
+  ] as const) {
     if (!s || s.organization.id === after.organization.id) continue;
-    throw new InputError(`${rel(file)}: the snapshot is of organization ${s.organization.id}, but the credentials read ${after.organization.id} (fix: use credentials of the configured organization, or delete the snapshot to start over)`);
+    throw new InputError(
+      `${rel(file)}: the snapshot is of organization ${s.organization.id}, but the credentials read ${after.organization.id} (fix: use credentials of the configured organization, or delete the snapshot to start over)`,
+    );
   }
   const changes = diffSnapshots(since, after);
   const files: SyncResult["files"] = [];
@@ -159,9 +168,27 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   const snapshotChanged = afterText !== beforeText;
 
   // 2. Generated files: each consumer's config (the generator's own check / atomic write).
-  const gen = await runGenerate({ loaded: opts.loaded, snapshot: after, integrations: opts.integrations, outDir: opts.generatedDir, check: opts.check, inlineSecrets: false, exclusions: opts.exclusions, log });
+  const gen = await runGenerate({
+    loaded: opts.loaded,
+    snapshot: after,
+    integrations: opts.integrations,
+    outDir: opts.generatedDir,
+    check: opts.check,
+    inlineSecrets: false,
+    exclusions: opts.exclusions,
+    log,
+  });
   for (const f of gen.files) {
-    const status: SyncFileStatus | undefined = ({ created: "created", changed: "changed", removed: "removed", missing: "created", differs: "changed", stale: "removed" } as const)[f.status as "created"];
+    const status: SyncFileStatus | undefined = (
+      {
+        created: "created",
+        changed: "changed",
+        removed: "removed",
+        missing: "created",
+        differs: "changed",
+        stale: "removed",
+      } as const
+    )[f.status as "created"];
     if (status) files.push({ path: rel(f.path), status, integration: f.integration });
   }
 
@@ -169,7 +196,15 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   //    file differs, so an unchanged org leaves every stack file untouched.
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-sync-"));
   try {
-    await runSynth({ loaded: opts.loaded, snapshot: after, integrations: opts.integrations, outDir: path.join(scratch, "out"), hcl: opts.hcl, exclusions: opts.exclusions, log: silent });
+    await runSynth({
+      loaded: opts.loaded,
+      snapshot: after,
+      integrations: opts.integrations,
+      outDir: path.join(scratch, "out"),
+      hcl: opts.hcl,
+      exclusions: opts.exclusions,
+      log: silent,
+    });
     const stackOf = (f: string) => /^stacks\/([^/]+)\//.exec(f)?.[1] ?? null;
     const integrationNames = new Set(opts.integrations.map((i) => i.name));
     let synthChanged = false;
@@ -178,16 +213,33 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       if (current === fs.readFileSync(path.join(scratch, "out", f), "utf8")) continue;
       synthChanged = true;
       const stack = stackOf(f);
-      files.push({ path: rel(path.join(opts.synthOut, f)), status: current === null ? "created" : "changed", integration: stack && integrationNames.has(stack) ? stack : null });
+      files.push({
+        path: rel(path.join(opts.synthOut, f)),
+        status: current === null ? "created" : "changed",
+        integration: stack && integrationNames.has(stack) ? stack : null,
+      });
     }
-    if (synthChanged && !opts.check) await runSynth({ loaded: opts.loaded, snapshot: after, integrations: opts.integrations, outDir: opts.synthOut, hcl: opts.hcl, exclusions: opts.exclusions, log });
+    if (synthChanged && !opts.check)
+      await runSynth({
+        loaded: opts.loaded,
+        snapshot: after,
+        integrations: opts.integrations,
+        outDir: opts.synthOut,
+        hcl: opts.hcl,
+        exclusions: opts.exclusions,
+        log,
+      });
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
 
   // 4. The snapshot, last.
   if (snapshotChanged) {
-    files.push({ path: rel(opts.snapshotPath), status: beforeText === null ? "created" : "changed", integration: null });
+    files.push({
+      path: rel(opts.snapshotPath),
+      status: beforeText === null ? "created" : "changed",
+      integration: null,
+    });
     if (!opts.check) saveSnapshot(opts.snapshotPath, after);
   }
 
@@ -219,5 +271,13 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       drift: drift?.get(i.name),
     })),
   });
-  return { changed: files.length > 0, check: opts.check, refresh: refresh!, changes, organizationChanges: countChanges(changes), files, summary };
+  return {
+    changed: files.length > 0,
+    check: opts.check,
+    refresh: refresh!,
+    changes,
+    organizationChanges: countChanges(changes),
+    files,
+    summary,
+  };
 }

@@ -18,7 +18,11 @@ import { toHcl } from "../synth/hcl";
 export const SYNC_STACK = "orgtrust-sync";
 
 /** What the incremental refresh reads on top of a full crawl's calls (sync/incremental.ts). */
-export const INCREMENTAL_READ_ACTIONS = ["organizations:DescribeAccount", "organizations:DescribeOrganizationalUnit", "organizations:ListParents"] as const;
+export const INCREMENTAL_READ_ACTIONS = [
+  "organizations:DescribeAccount",
+  "organizations:DescribeOrganizationalUnit",
+  "organizations:ListParents",
+] as const;
 
 /**
  * The CI role's permissions: every integration's discovery policy (the Organizations reads, each member-role
@@ -39,7 +43,12 @@ export function ciPolicy(integrations: ResolvedIntegration[]): PolicyDocument {
   const Statement = [...bySid.keys()].sort().map((Sid): PolicyStatement => {
     const e = bySid.get(Sid)!;
     const resources = e.resources.has("*") ? ["*"] : [...e.resources].sort();
-    return { Sid, Effect: "Allow", Action: [...e.actions].sort(), Resource: resources.length === 1 ? resources[0] : resources };
+    return {
+      Sid,
+      Effect: "Allow",
+      Action: [...e.actions].sort(),
+      Resource: resources.length === 1 ? resources[0] : resources,
+    };
   });
   return { Version: "2012-10-17", Statement };
 }
@@ -49,11 +58,18 @@ export function ciPolicy(integrations: ResolvedIntegration[]): PolicyDocument {
  * it as one of its own stacks: replaced and pruned like the others, state beside it never touched). Returns undefined
  * without a sync section.
  */
-export function renderSyncTrigger(stage: string, loaded: LoadedConfig, hcl: boolean, stableJson: (v: unknown) => string): (StackFiles & { dir: string; paths: string[] }) | undefined {
+export function renderSyncTrigger(
+  stage: string,
+  loaded: LoadedConfig,
+  hcl: boolean,
+  stableJson: (v: unknown) => string,
+): (StackFiles & { dir: string; paths: string[] }) | undefined {
   const sync = loaded.config.sync;
   if (!sync) return undefined;
   if (loaded.config.integrations[SYNC_STACK]) {
-    throw new InputError(`integrations.${SYNC_STACK}: the name is taken by the sync trigger stack (fix: rename the integration)`);
+    throw new InputError(
+      `integrations.${SYNC_STACK}: the name is taken by the sync trigger stack (fix: rename the integration)`,
+    );
   }
   const org = loaded.config.organization;
   const app = new App({ outdir: path.join(stage, ".cdktf-sync-app"), stackTraces: false });
@@ -81,7 +97,14 @@ export function renderSyncTrigger(stage: string, loaded: LoadedConfig, hcl: bool
   const file = hcl ? "main.tf" : "cdk.tf.json";
   if (!hcl) {
     const comment = (doc["//"] ?? {}) as Record<string, unknown>;
-    doc["//"] = { ...comment, [JSON_MARKER_KEY]: { generatedBy: "orgtrust synth", integration: SYNC_STACK, note: "re-run `orgtrust synth` after changing the sync section of orgtrust.yaml instead of editing by hand" } };
+    doc["//"] = {
+      ...comment,
+      [JSON_MARKER_KEY]: {
+        generatedBy: "orgtrust synth",
+        integration: SYNC_STACK,
+        note: "re-run `orgtrust synth` after changing the sync section of orgtrust.yaml instead of editing by hand",
+      },
+    };
   }
   const content = hcl ? toHcl(doc as never, { header }) : stableJson(doc);
   return { integration: SYNC_STACK, files: { [file]: content }, dir, paths: [`${dir}/${file}`] };

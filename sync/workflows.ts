@@ -59,13 +59,19 @@ function externalIdEnvLines(o: WorkflowOptions): string[] {
 export const SAFE_PATH = /^[A-Za-z0-9._][A-Za-z0-9._/-]*$/;
 
 function roleLine(o: WorkflowOptions): string {
-  if (o.sync && o.managementAccountId) return iamRoleArn(o.partition, o.managementAccountId, o.sync.ciRole.name, o.sync.ciRole.path);
+  if (o.sync && o.managementAccountId)
+    return iamRoleArn(o.partition, o.managementAccountId, o.sync.ciRole.name, o.sync.ciRole.path);
   return "${{ vars.ORGTRUST_ROLE_ARN }}";
 }
 
 function environmentLines(o: WorkflowOptions): string[] {
   const env = o.sync ? o.sync.github.environment : "orgtrust";
-  return env ? [`    # The CI role trusts this environment (sync.github.environment); restrict it to the branches you trust.`, `    environment: ${env}`] : [];
+  return env
+    ? [
+        `    # The CI role trusts this environment (sync.github.environment); restrict it to the branches you trust.`,
+        `    environment: ${env}`,
+      ]
+    : [];
 }
 
 function setupSteps(o: WorkflowOptions, session: string): string[] {
@@ -125,7 +131,7 @@ export function syncWorkflow(o: WorkflowOptions): string {
     "      changed:",
     "        description: Account or OU ids to refresh (space separated); empty for a full crawl",
     "        required: false",
-    "        default: \"\"",
+    '        default: ""',
     "",
     "# One run at a time: a burst of events collapses into one waiting run (GitHub keeps only the newest pending run).",
     "concurrency:",
@@ -169,8 +175,8 @@ export function syncWorkflow(o: WorkflowOptions): string {
     ...(o.githubApp ? ["          token: ${{ steps.app-token.outputs.token }}"] : []),
     `          branch: ${SYNC_BRANCH}`,
     "          delete-branch: true",
-    "          title: \"orgtrust sync: the organization changed\"",
-    "          commit-message: \"orgtrust sync: refresh the org snapshot, generated files and stacks\"",
+    '          title: "orgtrust sync: the organization changed"',
+    '          commit-message: "orgtrust sync: refresh the org snapshot, generated files and stacks"',
     "          body-path: ${{ runner.temp }}/orgtrust-sync.md",
     "          labels: orgtrust",
     "",
@@ -188,7 +194,7 @@ export function driftWorkflow(o: WorkflowOptions): string {
     "on:",
     "  pull_request:",
     "  schedule:",
-    "    - cron: \"41 6 * * *\"",
+    '    - cron: "41 6 * * *"',
     "  workflow_dispatch:",
     "",
     "permissions:",

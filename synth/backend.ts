@@ -1,4 +1,12 @@
-import { CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformBackend, type S3BackendConfig, type TerraformStack } from "cdktf";
+import {
+  CloudBackend,
+  LocalBackend,
+  NamedCloudWorkspace,
+  S3Backend,
+  TerraformBackend,
+  type S3BackendConfig,
+  type TerraformStack,
+} from "cdktf";
 import type { StackBackend } from "../config/backend";
 
 /**

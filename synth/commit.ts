@@ -141,7 +141,11 @@ function hasMarker(dir: string, file: string, name: string, coverageFile: string
       const doc = JSON.parse(readText(p) ?? "") as Record<string, unknown>;
       if (file === coverageFile) return typeof doc.schemaVersion === "number" && doc.integration === name;
       const comment = doc["//"] as Record<string, unknown> | undefined;
-      return !!comment && typeof comment[JSON_MARKER_KEY] === "object" && (comment[JSON_MARKER_KEY] as { integration?: unknown }).integration === name;
+      return (
+        !!comment &&
+        typeof comment[JSON_MARKER_KEY] === "object" &&
+        (comment[JSON_MARKER_KEY] as { integration?: unknown }).integration === name
+      );
     } catch {
       return false;
     }
@@ -157,7 +161,12 @@ interface Owned {
 }
 
 /** Synth's own files in stacks/<name>/, from the manifest entry and the markers. */
-function ownedFiles(dir: string, name: string, entry: ManifestStack | undefined, opts: Pick<CommitOptions, "coverageFile" | "memberRoleFile">): Owned {
+function ownedFiles(
+  dir: string,
+  name: string,
+  entry: ManifestStack | undefined,
+  opts: Pick<CommitOptions, "coverageFile" | "memberRoleFile">,
+): Owned {
   const owned = new Set<string>();
   let format: Format | undefined = entry?.orgtrust?.format;
   if (entry?.orgtrust) for (const f of entry.orgtrust.files) owned.add(f);
@@ -171,10 +180,13 @@ function ownedFiles(dir: string, name: string, entry: ManifestStack | undefined,
       format ??= main === "main.tf" ? "hcl" : "json";
     }
   }
-  for (const f of ["main.tf", "cdk.tf.json", opts.coverageFile]) if (hasMarker(dir, f, name, opts.coverageFile)) owned.add(f);
+  for (const f of ["main.tf", "cdk.tf.json", opts.coverageFile])
+    if (hasMarker(dir, f, name, opts.coverageFile)) owned.add(f);
   if (owned.has("main.tf")) owned.add(opts.memberRoleFile);
   // Only plain files that exist, never a name that escapes the directory.
-  const files = [...owned].filter((f) => !f.includes("/") && !f.includes("\\") && f !== ".." && isFile(path.join(dir, f))).sort();
+  const files = [...owned]
+    .filter((f) => !f.includes("/") && !f.includes("\\") && f !== ".." && isFile(path.join(dir, f)))
+    .sort();
   if (!format) {
     if (files.includes("main.tf")) format = "hcl";
     else if (files.includes("cdk.tf.json")) format = "json";
@@ -182,7 +194,10 @@ function ownedFiles(dir: string, name: string, entry: ManifestStack | undefined,
   return { files, format };
 }
 
-const FORMAT_NAME: Record<Format, string> = { json: "the Terraform JSON of `orgtrust synth` (cdk.tf.json)", hcl: "the HCL of `orgtrust synth --hcl` (main.tf)" };
+const FORMAT_NAME: Record<Format, string> = {
+  json: "the Terraform JSON of `orgtrust synth` (cdk.tf.json)",
+  hcl: "the HCL of `orgtrust synth --hcl` (main.tf)",
+};
 
 type Step = { undo: () => void; what: string };
 
@@ -204,13 +219,17 @@ export function commitStacks(opts: CommitOptions): CommitResult {
   const removes: string[] = [];
   const rmdirs: string[] = [];
   const kept: KeptStack[] = [];
-  if (fs.existsSync(stacksDir) && !fs.statSync(stacksDir).isDirectory()) throw new InputError(at("stacks is not a directory (fix: move it away or choose another --out)"));
+  if (fs.existsSync(stacksDir) && !fs.statSync(stacksDir).isDirectory())
+    throw new InputError(at("stacks is not a directory (fix: move it away or choose another --out)"));
 
   for (const s of opts.stacks) {
     const relDir = `stacks/${s.integration}`;
     const dir = path.join(outDir, relDir);
-    if (fs.existsSync(dir) && !fs.lstatSync(dir).isDirectory()) throw new InputError(at(`${relDir} is not a directory (fix: move it away)`));
-    const owned = fs.existsSync(dir) ? ownedFiles(dir, s.integration, oldManifest[s.integration], opts) : { files: [] as string[], format: undefined };
+    if (fs.existsSync(dir) && !fs.lstatSync(dir).isDirectory())
+      throw new InputError(at(`${relDir} is not a directory (fix: move it away)`));
+    const owned = fs.existsSync(dir)
+      ? ownedFiles(dir, s.integration, oldManifest[s.integration], opts)
+      : { files: [] as string[], format: undefined };
     if (owned.format && owned.format !== format && !opts.force) {
       throw new InputError(
         at(
@@ -233,7 +252,11 @@ export function commitStacks(opts: CommitOptions): CommitResult {
         continue;
       }
       if (st && !owned.files.includes(file) && !opts.force) {
-        throw new InputError(at(`${relDir}/${file} exists and was not written by orgtrust synth (fix: move it away, or pass --force to replace it)`));
+        throw new InputError(
+          at(
+            `${relDir}/${file} exists and was not written by orgtrust synth (fix: move it away, or pass --force to replace it)`,
+          ),
+        );
       }
       puts.push({ rel: `${relDir}/${file}`, content, mode: s.secret ? 0o600 : 0o644 });
     }
@@ -341,11 +364,16 @@ export function commitStacks(opts: CommitOptions): CommitResult {
         `--out ${opts.label}: could not write the synthesized stacks (${why}), and could not restore ${failed.join(", ")}: the previous versions are in ${backups} (fix: copy them back, then resolve the cause)`,
       );
     }
-    throw new InputError(`--out ${opts.label}: could not write the synthesized stacks (${why}); nothing was changed, the previous output was kept (fix: resolve the cause and re-run)`);
+    throw new InputError(
+      `--out ${opts.label}: could not write the synthesized stacks (${why}); nothing was changed, the previous output was kept (fix: resolve the cause and re-run)`,
+    );
   }
 
   for (const k of kept) {
-    const list = k.foreign.length > 6 ? `${k.foreign.slice(0, 6).join(", ")} and ${k.foreign.length - 6} more` : k.foreign.join(", ");
+    const list =
+      k.foreign.length > 6
+        ? `${k.foreign.slice(0, 6).join(", ")} and ${k.foreign.length - 6} more`
+        : k.foreign.join(", ");
     opts.log.warn(
       `${k.dir}: integration "${k.integration}" is no longer in the config, but the folder holds files synth did not write (${list}); kept as it is, generated files included, so \`terraform destroy\` there can still remove what that state deployed (delete the folder yourself once it is no longer needed)`,
     );

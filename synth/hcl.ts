@@ -42,7 +42,15 @@ const BLOCK_KEYS = new Set([
   "workspaces",
 ]);
 /** Object-valued attributes (maps). */
-const MAP_KEYS = new Set(["tags", "tags_all", "parameters", "parameter_overrides", "keepers", "header_parameters", "input_paths"]);
+const MAP_KEYS = new Set([
+  "tags",
+  "tags_all",
+  "parameters",
+  "parameter_overrides",
+  "keepers",
+  "header_parameters",
+  "input_paths",
+]);
 /** String attributes holding IAM policy JSON, emitted as jsonencode(...). */
 const POLICY_KEYS = new Set(["assume_role_policy", "policy"]);
 /** Attributes whose strings are references or keywords, not strings: emitted bare. */
@@ -127,7 +135,7 @@ export function interpolationOnly(s: string): string | undefined {
  */
 export function quote(s: string): string {
   let out = '"';
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const ch = s[i];
     if ((ch === "$" || ch === "%") && s[i + 1] === ch && s[i + 2] === "{") {
       // An escaped sequence ($${ or %%{): literal text, the same escape in HCL.
@@ -256,9 +264,7 @@ class Writer {
       if (POLICY_KEYS.has(k) || MAP_KEYS.has(k) || this.inline(v) === undefined) return 2;
       return 1;
     };
-    const sorted = entries
-      .map(([k, v], i) => ({ k, v, i, o: order(k, v) }))
-      .sort((a, b) => a.o - b.o || a.i - b.i);
+    const sorted = entries.map(([k, v], i) => ({ k, v, i, o: order(k, v) })).sort((a, b) => a.o - b.o || a.i - b.i);
     let lastGroup = -1;
     for (const { k, v, o } of sorted) {
       // A blank line between groups (and around every multi-line item) keeps the output readable; fmt keeps it.
@@ -282,7 +288,10 @@ class Writer {
       } else if (BARE_LIST_KEYS.has(k)) {
         this.attribute(indent, k, v, true);
       } else if (isObject(v) || (Array.isArray(v) && v.some(isObject))) {
-        if (!MAP_KEYS.has(k)) throw new Error(`hcl: ${where}.${k}: unknown nested object (add it to BLOCK_KEYS or MAP_KEYS in synth/hcl.ts)`);
+        if (!MAP_KEYS.has(k))
+          throw new Error(
+            `hcl: ${where}.${k}: unknown nested object (add it to BLOCK_KEYS or MAP_KEYS in synth/hcl.ts)`,
+          );
         this.attribute(indent, k, v);
       } else {
         this.attribute(indent, k, v);
@@ -305,7 +314,8 @@ class Writer {
       while (j < this.lines.length && this.lines[j].key !== undefined && this.lines[j].indent === line.indent) j++;
       // The run shares one indentation, so aligning the keys with it is aligning the keys alone.
       const pad = "  ".repeat(line.indent);
-      for (const l of alignAssignments(this.lines.slice(i, j).map((x) => ({ key: pad + x.key!, value: x.text })))) out.push(l);
+      for (const l of alignAssignments(this.lines.slice(i, j).map((x) => ({ key: pad + x.key!, value: x.text }))))
+        out.push(l);
       i = j;
     }
     return `${out.join("\n").replace(/\n{3,}/g, "\n\n")}\n`;
@@ -415,7 +425,8 @@ export function toHcl(doc: JsonObject, opts: HclOptions = {}): string {
   }
   labelled("output");
   for (const k of Object.keys(doc)) {
-    if (!["//", "terraform", "provider", "variable", "data", "resource", "output"].includes(k)) throw new Error(`hcl: top-level "${k}" is not supported`);
+    if (!["//", "terraform", "provider", "variable", "data", "resource", "output"].includes(k))
+      throw new Error(`hcl: top-level "${k}" is not supported`);
   }
   return w.render();
 }

@@ -101,7 +101,12 @@ function hclHeader(plan: IntegrationPlan): string {
 }
 
 /** Renders every stack (in memory) and returns the per-stack results with their files. */
-function renderStacks(stage: string, plans: IntegrationPlan[], hcl: boolean, backend: BackendConfig | undefined): { results: StackResult[]; files: StackFiles[]; version: string } {
+function renderStacks(
+  stage: string,
+  plans: IntegrationPlan[],
+  hcl: boolean,
+  backend: BackendConfig | undefined,
+): { results: StackResult[]; files: StackFiles[]; version: string } {
   const app = new App({ outdir: path.join(stage, ".cdktf-app"), stackTraces: false });
   const version = String(app.node.tryGetContext("cdktfVersion") ?? "0.21.0");
   const stacks = buildStacks(app, plans);
@@ -118,12 +123,22 @@ function renderStacks(stage: string, plans: IntegrationPlan[], hcl: boolean, bac
     const files: Record<string, string> = { [COVERAGE_FILE]: stableJson(coverageDocument(plan)) };
     if (hcl) {
       const template = memberRoleTemplateBody();
-      files["main.tf"] = toHcl(doc as never, { header: hclHeader(plan), files: new Map([[template, MEMBER_ROLE_TEMPLATE_FILE]]) });
+      files["main.tf"] = toHcl(doc as never, {
+        header: hclHeader(plan),
+        files: new Map([[template, MEMBER_ROLE_TEMPLATE_FILE]]),
+      });
       files[MEMBER_ROLE_TEMPLATE_FILE] = template;
     } else {
       // Terraform ignores a top-level "//" property (cdktf keeps its metadata there): orgtrust's marker goes beside it.
       const comment = (doc["//"] ?? {}) as Record<string, unknown>;
-      doc["//"] = { ...comment, [JSON_MARKER_KEY]: { generatedBy: "orgtrust synth", integration: name, note: "re-run `orgtrust synth` after changing orgtrust.yaml or the org snapshot instead of editing by hand" } };
+      doc["//"] = {
+        ...comment,
+        [JSON_MARKER_KEY]: {
+          generatedBy: "orgtrust synth",
+          integration: name,
+          note: "re-run `orgtrust synth` after changing orgtrust.yaml or the org snapshot instead of editing by hand",
+        },
+      };
       files["cdk.tf.json"] = stableJson(doc);
     }
     out.push({ integration: name, files, secret: plan.integration.externalId.source === "value" });
@@ -145,9 +160,13 @@ function renderStacks(stage: string, plans: IntegrationPlan[], hcl: boolean, bac
 /** Synthesizes the integrations into outDir. Side effects: files under outDir (and a temp dir beside it) only. */
 export async function runSynth(opts: SynthOptions): Promise<SynthResult> {
   // Every input error surfaces here, before anything is built or written; warnings are printed as they arise.
-  const plans = planIntegrations(opts.integrations, opts.snapshot, { exclusions: opts.exclusions, onWarning: (m) => opts.log.warn(m) });
+  const plans = planIntegrations(opts.integrations, opts.snapshot, {
+    exclusions: opts.exclusions,
+    onWarning: (m) => opts.log.warn(m),
+  });
   const outDir = path.resolve(opts.outDir);
-  if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) throw new InputError(`--out ${opts.outDir}: is a file (fix: give a directory)`);
+  if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory())
+    throw new InputError(`--out ${opts.outDir}: is a file (fix: give a directory)`);
   assertWritable([path.join(outDir, "manifest.json")]);
   const parent = path.dirname(outDir);
   fs.mkdirSync(parent, { recursive: true });

@@ -9,7 +9,10 @@ import { targetText } from "./text";
  */
 export function xml(s: string): string {
   return s
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "")
+    .replace(
+      /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+      "",
+    )
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
     .replace(/>/g, "&gt;")
@@ -25,7 +28,14 @@ export function xmlAttr(s: string): string {
 }
 
 const details = (f: Finding) =>
-  [`${f.severity} ${f.kind}: ${f.message}`, f.expected !== null ? `expected: ${f.expected}` : "", f.found !== null ? `found: ${f.found}` : "", `fix: ${f.fix}`].filter(Boolean).join("\n");
+  [
+    `${f.severity} ${f.kind}: ${f.message}`,
+    f.expected !== null ? `expected: ${f.expected}` : "",
+    f.found !== null ? `found: ${f.found}` : "",
+    `fix: ${f.fix}`,
+  ]
+    .filter(Boolean)
+    .join("\n");
 
 /**
  * JUnit XML for CI test reporters: one <testsuite> per check and integration, one <testcase> per unit checked
@@ -58,12 +68,21 @@ export function formatJunit(report: DriftReport): string {
     if (other.length) body.push(`      <system-out>${xml(other.map(details).join("\n\n"))}</system-out>`);
     tests++;
     const name = xmlAttr(targetText(u));
-    suite.cases.push(body.length ? `    <testcase classname="${xmlAttr(classname)}" name="${name}">\n${body.join("\n")}\n    </testcase>` : `    <testcase classname="${xmlAttr(classname)}" name="${name}"/>`);
+    suite.cases.push(
+      body.length
+        ? `    <testcase classname="${xmlAttr(classname)}" name="${name}">\n${body.join("\n")}\n    </testcase>`
+        : `    <testcase classname="${xmlAttr(classname)}" name="${name}"/>`,
+    );
   }
-  const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="orgtrust drift" tests="${tests}" failures="${failures}" errors="0">`];
+  const out = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="orgtrust drift" tests="${tests}" failures="${failures}" errors="0">`,
+  ];
   for (const s of suites.values()) {
     const name = `${CHECK_TITLES[s.check]}${s.integration ? ` [${s.integration}]` : ""}`;
-    out.push(`  <testsuite name="${xmlAttr(name)}" tests="${s.cases.length}" failures="${s.failures}" errors="0" skipped="0">`);
+    out.push(
+      `  <testsuite name="${xmlAttr(name)}" tests="${s.cases.length}" failures="${s.failures}" errors="0" skipped="0">`,
+    );
     out.push(...s.cases);
     out.push("  </testsuite>");
   }

@@ -35,10 +35,14 @@ export function cell(s: string | null): string {
 export function formatMarkdown(report: DriftReport): string {
   const s = report.summary;
   const out: string[] = [];
-  const status = s.failing ? `❌ drift found (${s.failing} at or above \`${report.failOn}\`)` : "✅ no drift at or above `" + report.failOn + "`";
+  const status = s.failing
+    ? `❌ drift found (${s.failing} at or above \`${report.failOn}\`)`
+    : "✅ no drift at or above `" + report.failOn + "`";
   out.push(`## orgtrust drift: ${status}`);
   out.push("");
-  out.push(`Organization \`${report.organizationId}\` · integrations ${report.integrations.map((i) => `\`${i}\``).join(", ") || "(none)"}${report.deep ? " · `--deep`" : ""} · ${s.checked} checks · ${s.errors} errors, ${s.warnings} warnings, ${s.infos} info`);
+  out.push(
+    `Organization \`${report.organizationId}\` · integrations ${report.integrations.map((i) => `\`${i}\``).join(", ") || "(none)"}${report.deep ? " · `--deep`" : ""} · ${s.checked} checks · ${s.errors} errors, ${s.warnings} warnings, ${s.infos} info`,
+  );
   out.push("");
   const checks = [...new Set(report.checked.map((u) => u.check))];
   out.push("| Check | Checked | Errors | Warnings | Info |");
@@ -46,7 +50,9 @@ export function formatMarkdown(report: DriftReport): string {
   for (const c of checks) {
     const fs = report.findings.filter((f) => f.check === c);
     const n = (sev: string) => fs.filter((f) => f.severity === sev).length;
-    out.push(`| ${CHECK_TITLES[c]} | ${report.checked.filter((u) => u.check === c).length} | ${n("error")} | ${n("warning")} | ${n("info")} |`);
+    out.push(
+      `| ${CHECK_TITLES[c]} | ${report.checked.filter((u) => u.check === c).length} | ${n("error")} | ${n("warning")} | ${n("info")} |`,
+    );
   }
   out.push("");
   if (!report.findings.length) {
@@ -62,7 +68,9 @@ export function formatMarkdown(report: DriftReport): string {
   }
   if (report.findings.length > MARKDOWN_MAX_ROWS) {
     out.push("");
-    out.push(`… and ${report.findings.length - MARKDOWN_MAX_ROWS} more findings (run \`orgtrust drift --format json\` for all of them).`);
+    out.push(
+      `… and ${report.findings.length - MARKDOWN_MAX_ROWS} more findings (run \`orgtrust drift --format json\` for all of them).`,
+    );
   }
   return `${out.join("\n")}\n`;
 }

@@ -35,10 +35,12 @@ const INTEGRATIONS = ["--integration", "custodian", "--integration", "awscli"];
 const EXTERNAL_IDS: Record<string, string> = (() => {
   const loaded = loadConfig(path.join(EXAMPLE, "orgtrust.yaml"));
   const out: Record<string, string> = {};
-  for (const i of loaded.integrations) if (i.externalId.source === "generate") out[i.externalId.variable] = `stand-in-${i.name}-id`;
+  for (const i of loaded.integrations)
+    if (i.externalId.source === "generate") out[i.externalId.variable] = `stand-in-${i.name}-id`;
   return out;
 })();
-const runCli: typeof runCliBare = (args, opts = {}) => runCliBare(args, { ...opts, env: { ...EXTERNAL_IDS, ...opts.env } });
+const runCli: typeof runCliBare = (args, opts = {}) =>
+  runCliBare(args, { ...opts, env: { ...EXTERNAL_IDS, ...opts.env } });
 
 function tree(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -64,8 +66,14 @@ describe("generate: one staged swap", () => {
   /** A folder holding the old set, plus a stale file the new run removes. */
   const withOldSet = () => {
     const dir = scratch(SNAPSHOT);
-    execFileSync(process.execPath, [path.join(REPO, "bin", "orgtrust"), "generate", "--out", "out", ...INTEGRATIONS], { cwd: dir, env: { ...process.env, ...EXTERNAL_IDS, CI: "true" } });
-    fs.copyFileSync(path.join(dir, "out", "custodian", "accounts.yml"), path.join(dir, "out", "custodian", "renamed-earlier.yml"));
+    execFileSync(process.execPath, [path.join(REPO, "bin", "orgtrust"), "generate", "--out", "out", ...INTEGRATIONS], {
+      cwd: dir,
+      env: { ...process.env, ...EXTERNAL_IDS, CI: "true" },
+    });
+    fs.copyFileSync(
+      path.join(dir, "out", "custodian", "accounts.yml"),
+      path.join(dir, "out", "custodian", "renamed-earlier.yml"),
+    );
     fs.writeFileSync(path.join(dir, "org.json"), SNAPSHOT_B);
     return dir;
   };
@@ -86,7 +94,10 @@ describe("generate: one staged swap", () => {
     for (let step = 1; step < 200; step++) {
       const dir = withOldSet();
       const out = path.join(dir, "out");
-      const r = await runCli(["generate", "--out", "out", ...INTEGRATIONS], { cwd: dir, env: { ORGTRUST_TEST_KILL_AT_STEP: String(step) } });
+      const r = await runCli(["generate", "--out", "out", ...INTEGRATIONS], {
+        cwd: dir,
+        env: { ORGTRUST_TEST_KILL_AT_STEP: String(step) },
+      });
       if (r.code === 0) {
         // Past the last step: the run completed.
         expect(tree(out)).toEqual(newSet);
@@ -96,7 +107,9 @@ describe("generate: one staged swap", () => {
       expect(r.code).toBe(-1); // killed by the signal
       const before = tree(out);
       const visible = Object.keys(before).filter((k) => !k.includes(".orgtrust-") && before[k] !== "<dir>");
-      const mixed = visible.some((k) => before[k] === newSet[k] && before[k] !== oldSet[k]) && visible.some((k) => before[k] === oldSet[k] && before[k] !== newSet[k]);
+      const mixed =
+        visible.some((k) => before[k] === newSet[k] && before[k] !== oldSet[k]) &&
+        visible.some((k) => before[k] === oldSet[k] && before[k] !== newSet[k]);
       // The next run finishes or undoes the interrupted write before it reads or writes anything: the first step of
       // every generate (write or --check), discover --out and drift --generated. The first time the kill left a mix
       // on disk, that next run is `generate --check` through the CLI; otherwise the same function, called directly
@@ -105,15 +118,25 @@ describe("generate: one staged swap", () => {
       if (mixed && !throughCli) {
         throughCli = true;
         const next = await runCli(["generate", "--out", "out", "--check", ...INTEGRATIONS], { cwd: dir });
-        expect(next.stderr).toMatch(/^warning: an interrupted orgtrust run \(pid \d+\) left a partial write of 3 files in .*: rolled back, the previous files are in place\n/);
+        expect(next.stderr).toMatch(
+          /^warning: an interrupted orgtrust run \(pid \d+\) left a partial write of 3 files in .*: rolled back, the previous files are in place\n/,
+        );
         expect(next.code).toBe(1);
         reported = [next.stderr];
       } else {
         reported = recoverInterrupted([path.join(out, "custodian"), path.join(out, "awscli")]);
       }
       const after = tree(out);
-      const which = JSON.stringify(after) === JSON.stringify(oldSet) ? "old" : JSON.stringify(after) === JSON.stringify(newSet) ? "new" : "mix";
-      if (which === "mix") throw new Error(`step ${step}: a mix of old and new files after the next run: ${JSON.stringify(Object.keys(after))}\n${reported.join("\n")}`);
+      const which =
+        JSON.stringify(after) === JSON.stringify(oldSet)
+          ? "old"
+          : JSON.stringify(after) === JSON.stringify(newSet)
+            ? "new"
+            : "mix";
+      if (which === "mix")
+        throw new Error(
+          `step ${step}: a mix of old and new files after the next run: ${JSON.stringify(Object.keys(after))}\n${reported.join("\n")}`,
+        );
       expect(Object.keys(after).filter((k) => k.includes(".orgtrust-"))).toEqual([]);
       outcomes.push(which);
       fs.rmSync(dir, { recursive: true, force: true });
@@ -129,7 +152,10 @@ describe("generate: one staged swap", () => {
 
   test("a failure at every write step (ENOSPC, a refused rename): the old set intact and nothing left behind, or the new set", async () => {
     // The transaction itself, in-process, for every step; the CLI's exit code and line for two of them below.
-    const planned = (out: string) => Object.entries(newSet).filter(([, c]) => c !== "<dir>").map(([k, content]) => ({ path: path.join(out, k), content }));
+    const planned = (out: string) =>
+      Object.entries(newSet)
+        .filter(([, c]) => c !== "<dir>")
+        .map(([k, content]) => ({ path: path.join(out, k), content }));
     let completed = false;
     let renameStep = 0;
     for (let step = 1; step < 200 && !completed; step++) {
@@ -140,7 +166,10 @@ describe("generate: one staged swap", () => {
       const warnings: string[] = [];
       let error: unknown;
       try {
-        commitFiles(planned(out), { remove: [path.join(out, "custodian", "renamed-earlier.yml")], warn: (m) => warnings.push(m) });
+        commitFiles(planned(out), {
+          remove: [path.join(out, "custodian", "renamed-earlier.yml")],
+          warn: (m) => warnings.push(m),
+        });
       } catch (e) {
         error = e;
       } finally {
@@ -158,7 +187,11 @@ describe("generate: one staged swap", () => {
         const message = (error as EnvironmentError).message;
         expect((error as EnvironmentError).exitCode).toBe(3);
         expect(message).not.toContain("\n");
-        expect(message).toMatch(code === "ENOSPC" ? /^could not (write|replace) .*no space left on device \(ENOSPC\) \(fix: free space/ : /permission denied \(EACCES\)/);
+        expect(message).toMatch(
+          code === "ENOSPC"
+            ? /^could not (write|replace) .*no space left on device \(ENOSPC\) \(fix: free space/
+            : /permission denied \(EACCES\)/,
+        );
         if (!renameStep && message.startsWith("could not replace")) renameStep = step;
         expect(after).toEqual(oldSet);
       }
@@ -169,11 +202,22 @@ describe("generate: one staged swap", () => {
     // Through the CLI: a full disk while staging, and a refused operation in the swap (a failed rename was exit 4
     // before), are exit 3, one line.
     for (const [step, code, line] of [
-      [1, "ENOSPC", /^orgtrust: error: could not write .*no space left on device \(ENOSPC\) \(fix: free space on that file system, then run again; no file was changed\)\n$/],
-      [renameStep % 2 ? renameStep + 1 : renameStep, "EACCES", /^orgtrust: error: could not replace .*permission denied \(EACCES\) \(fix: .*the previous files were put back\)\n$/],
+      [
+        1,
+        "ENOSPC",
+        /^orgtrust: error: could not write .*no space left on device \(ENOSPC\) \(fix: free space on that file system, then run again; no file was changed\)\n$/,
+      ],
+      [
+        renameStep % 2 ? renameStep + 1 : renameStep,
+        "EACCES",
+        /^orgtrust: error: could not replace .*permission denied \(EACCES\) \(fix: .*the previous files were put back\)\n$/,
+      ],
     ] as const) {
       const dir = withOldSet();
-      const r = await runCli(["generate", "--out", "out", ...INTEGRATIONS], { cwd: dir, env: { ORGTRUST_TEST_FAIL_AT_STEP: `${step}:${code}` } });
+      const r = await runCli(["generate", "--out", "out", ...INTEGRATIONS], {
+        cwd: dir,
+        env: { ORGTRUST_TEST_FAIL_AT_STEP: `${step}:${code}` },
+      });
       expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 3, stderr: expect.stringMatching(line) });
       expect(tree(path.join(dir, "out"))).toEqual(oldSet);
     }
@@ -189,10 +233,29 @@ describe("generate: one staged swap", () => {
     expect(fs.existsSync(stale)).toBe(false);
 
     // A custom template that prints a literal external ID: the file holding it is written owner-only.
-    const cfg = CONFIG.replace("consumer: c7n-org", "consumer: ./ext.hbs\n    externalId: { source: value, value: lit-eral-ext-id-42 }");
+    const cfg = CONFIG.replace(
+      "consumer: c7n-org",
+      "consumer: ./ext.hbs\n    externalId: { source: value, value: lit-eral-ext-id-42 }",
+    );
     fs.writeFileSync(path.join(dir, "orgtrust.yaml"), cfg);
-    fs.writeFileSync(path.join(dir, "ext.hbs"), "id: {{externalId.source}}\n{{#each accounts}}{{id}}\n{{/each}}lit-eral-ext-id-42\n");
-    const c = await runCli(["generate", "--out", "out2", "--integration", "custodian", "--integration", "awscli", "--integration", "cloudquery"], { cwd: dir });
+    fs.writeFileSync(
+      path.join(dir, "ext.hbs"),
+      "id: {{externalId.source}}\n{{#each accounts}}{{id}}\n{{/each}}lit-eral-ext-id-42\n",
+    );
+    const c = await runCli(
+      [
+        "generate",
+        "--out",
+        "out2",
+        "--integration",
+        "custodian",
+        "--integration",
+        "awscli",
+        "--integration",
+        "cloudquery",
+      ],
+      { cwd: dir },
+    );
     expect(c.stderr).toBe("");
     expect(c.code).toBe(0);
     expect(fs.statSync(path.join(dir, "out2", "custodian", "custodian.txt")).mode & 0o777).toBe(0o600);
@@ -217,7 +280,9 @@ describe("destinations that are not regular files", () => {
     ]) {
       const r = await runCli(["discover", "--snapshot", "org.json", "--out", out], { cwd: dir, timeoutMs: 20_000 });
       expect({ out, code: r.code }).toEqual({ out, code: 2 });
-      expect(r.stderr).toMatch(new RegExp(`^orgtrust: error: output path ${out.replace(/[/.]/g, "\\$&")}: is ${kind}.*\\(fix: `));
+      expect(r.stderr).toMatch(
+        new RegExp(`^orgtrust: error: output path ${out.replace(/[/.]/g, "\\$&")}: is ${kind}.*\\(fix: `),
+      );
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
     }
     expect(fs.lstatSync("/dev/null").isCharacterDevice()).toBe(true);
@@ -241,9 +306,20 @@ describe("destinations that are not regular files", () => {
     expect(check.stdout).not.toContain("s3cr3t");
     // drift --generated's check (the rest of drift needs AWS; this check reads only the disk).
     const loaded = loadConfig(path.join(dir, "orgtrust.yaml"));
-    const log = { warn: () => undefined, info: () => undefined, progress: () => undefined, done: () => undefined } as unknown as Logger;
+    const log = {
+      warn: () => undefined,
+      info: () => undefined,
+      progress: () => undefined,
+      done: () => undefined,
+    } as unknown as Logger;
     Object.assign(process.env, EXTERNAL_IDS); // the in-process check reads the stand-ins as the CLI runs do
-    const drift = await checkGenerated({ planned: loadSnapshot(path.join(dir, "org.json")), integrations: selectIntegrations(loaded, ["awscli"]), dir: path.join(dir, "out"), loaded, log });
+    const drift = await checkGenerated({
+      planned: loadSnapshot(path.join(dir, "org.json")),
+      integrations: selectIntegrations(loaded, ["awscli"]),
+      dir: path.join(dir, "out"),
+      loaded,
+      log,
+    });
     expect(drift.findings.map((f) => f.kind)).toEqual(["generated-file-differs"]);
     expect(JSON.stringify(drift)).toContain("a symbolic link, not followed");
     expect(JSON.stringify(drift)).not.toContain("s3cr3t");
@@ -255,9 +331,14 @@ describe("destinations that are not regular files", () => {
   });
 
   test("generate --out /proc/<name> ends at once with exit 2", async () => {
-    const r = await runCli(["generate", "--out", "/proc/orgtrust-test", "--integration", "awscli"], { cwd: scratch(SNAPSHOT), timeoutMs: 20_000 });
+    const r = await runCli(["generate", "--out", "/proc/orgtrust-test", "--integration", "awscli"], {
+      cwd: scratch(SNAPSHOT),
+      timeoutMs: 20_000,
+    });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^orgtrust: error: output path \/proc\/orgtrust-test\/awscli\/aws-config: \/proc is a kernel pseudo file system.*\(fix: choose another --out\)\n$/);
+    expect(r.stderr).toMatch(
+      /^orgtrust: error: output path \/proc\/orgtrust-test\/awscli\/aws-config: \/proc is a kernel pseudo file system.*\(fix: choose another --out\)\n$/,
+    );
   });
 });
 
@@ -273,20 +354,39 @@ afterAll(() => {
     const dir = scratch(SNAPSHOT);
     fs.writeFileSync(path.join(mountPoint, "filler"), Buffer.alloc(40 * 1024));
     const before = tree(mountPoint);
-    const r = await runCli(["generate", "--out", mountPoint, "--integration", "custodian", "--integration", "awscli", "--integration", "cloudquery"], { cwd: dir });
+    const r = await runCli(
+      [
+        "generate",
+        "--out",
+        mountPoint,
+        "--integration",
+        "custodian",
+        "--integration",
+        "awscli",
+        "--integration",
+        "cloudquery",
+      ],
+      { cwd: dir },
+    );
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/^orgtrust: error: could not write .*no space left on device \(ENOSPC\) \(fix: free space on that file system, then run again; no file was changed\)\n$/);
+    expect(r.stderr).toMatch(
+      /^orgtrust: error: could not write .*no space left on device \(ENOSPC\) \(fix: free space on that file system, then run again; no file was changed\)\n$/,
+    );
     expect(tree(mountPoint)).toEqual(before);
     const big = JSON.parse(SNAPSHOT);
     for (let i = 0; i < 200; i++) big.accounts[0].tags[`k${i}`] = "v".repeat(200);
     fs.writeFileSync(path.join(dir, "big.json"), JSON.stringify(big));
-    const d = await runCli(["discover", "--snapshot", "big.json", "--out", path.join(mountPoint, "org.json")], { cwd: dir });
+    const d = await runCli(["discover", "--snapshot", "big.json", "--out", path.join(mountPoint, "org.json")], {
+      cwd: dir,
+    });
     expect(d.code).toBe(3);
     expect(d.stderr).toMatch(/no space left on device \(ENOSPC\)/);
     expect(tree(mountPoint)).toEqual(before);
     // synth writes through its own commit (synth/synthesize.ts); a full disk there is exit 3 too, not an internal error.
     const s = await runCli(["synth", "--out", path.join(mountPoint, "synth")], { cwd: dir });
     expect(s.code).toBe(3);
-    expect(s.stderr).toMatch(/^orgtrust: error: .*no space left on device \(ENOSPC\) \(fix: free space on that file system, then run again\)\n$/);
+    expect(s.stderr).toMatch(
+      /^orgtrust: error: .*no space left on device \(ENOSPC\) \(fix: free space on that file system, then run again\)\n$/,
+    );
   });
 });

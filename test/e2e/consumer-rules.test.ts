@@ -8,14 +8,17 @@ import { pipesHandle } from "../../generate/consumers";
 import { runCli } from "../support/cli";
 import { readTree, tmpDir, writeConfig, writePartitionSnapshot } from "../fixtures/generate";
 
-
 /**
  * The loader rules of the consumers whose code is not on npm (c7n-org, Port Ocean, CloudQuery, Turbot Pipes,
  * Steampipe), encoded here from their sources and applied to `orgtrust generate` output. Each rule names the file
  * and commit it follows (docs/consumers.md "Per-consumer sources"); the code below is ours.
  */
 
-const EXAMPLE_ENV = { ORGTRUST_AWSCLI_EXTERNAL_ID: "awscli-example-0123456789", ORGTRUST_CUSTODIAN_EXTERNAL_ID: "c7n-example-0123456789", ORGTRUST_STEAMPIPE_EXTERNAL_ID: "sp-example-0123456789" };
+const EXAMPLE_ENV = {
+  ORGTRUST_AWSCLI_EXTERNAL_ID: "awscli-example-0123456789",
+  ORGTRUST_CUSTODIAN_EXTERNAL_ID: "c7n-example-0123456789",
+  ORGTRUST_STEAMPIPE_EXTERNAL_ID: "sp-example-0123456789",
+};
 
 let example: Record<string, string>;
 let exampleDir: string;
@@ -66,31 +69,34 @@ print(json.dumps({"errors": errors, "accounts": doc["accounts"]}))
     ["aws", ["all"]],
     ["aws-us-gov", ["us-gov-east-1", "us-gov-west-1"]],
     ["aws-cn", ["cn-north-1", "cn-northwest-1"]],
-  ])("regions [\"*\"] in %s: %j (\"all\" resolves through us-east-1, which only the aws partition has)", async (partition, regions) => {
-    const homeRegion = { aws: "us-east-1", "aws-us-gov": "us-gov-west-1", "aws-cn": "cn-northwest-1" }[partition]!;
-    const dir = tmpDir();
-    let snapshot: string | undefined;
-    if (partition !== "aws") writePartitionSnapshot((snapshot = path.join(dir, "org.json")), partition);
-    const w = writeConfig(
-      {
-        partition,
-        homeRegion,
-        snapshot,
-        integrationsYaml: `  custodian:\n    consumer: c7n-org\n    trustedPrincipal: arn:${partition}:iam::999999999999:role/custodian\n    externalId: { source: value, value: c7n-Secret-0123456789 }\n    regions: ["*"]\n`,
-      },
-      dir,
-    );
-    const out = path.join(dir, "out");
-    const r = await runCli(["generate", "--config", w.config, "--out", out]);
-    expect(r.stderr).not.toContain("error");
-    expect(r.code).toBe(0);
-    const doc = python(CHECK, path.join(out, "custodian", "accounts.yml"));
-    expect(doc.errors).toEqual([]);
-    for (const a of doc.accounts) {
-      expect(a.regions).toEqual(regions);
-      expect(a.role.startsWith(`arn:${partition}:iam::`)).toBe(true);
-    }
-  });
+  ])(
+    'regions ["*"] in %s: %j ("all" resolves through us-east-1, which only the aws partition has)',
+    async (partition, regions) => {
+      const homeRegion = { aws: "us-east-1", "aws-us-gov": "us-gov-west-1", "aws-cn": "cn-northwest-1" }[partition]!;
+      const dir = tmpDir();
+      let snapshot: string | undefined;
+      if (partition !== "aws") writePartitionSnapshot((snapshot = path.join(dir, "org.json")), partition);
+      const w = writeConfig(
+        {
+          partition,
+          homeRegion,
+          snapshot,
+          integrationsYaml: `  custodian:\n    consumer: c7n-org\n    trustedPrincipal: arn:${partition}:iam::999999999999:role/custodian\n    externalId: { source: value, value: c7n-Secret-0123456789 }\n    regions: ["*"]\n`,
+        },
+        dir,
+      );
+      const out = path.join(dir, "out");
+      const r = await runCli(["generate", "--config", w.config, "--out", out]);
+      expect(r.stderr).not.toContain("error");
+      expect(r.code).toBe(0);
+      const doc = python(CHECK, path.join(out, "custodian", "accounts.yml"));
+      expect(doc.errors).toEqual([]);
+      for (const a of doc.accounts) {
+        expect(a.regions).toEqual(regions);
+        expect(a.role.startsWith(`arn:${partition}:iam::`)).toBe(true);
+      }
+    },
+  );
 });
 
 describe("CloudQuery AWS source (cloudquery/cloudquery 0c6783f1 plugins/source/aws/client/spec/organization.go, account.go)", () => {
@@ -147,7 +153,17 @@ describe("Turbot Pipes (turbot/terraform-provider-pipes 2623a4b9 pipes/resource_
 describe("Port Ocean aws-v3 (port-labs/ocean f8789ddc integrations/aws-v3/.port/spec.yaml)", () => {
   // Spec names (ouId, accountRoleArn, accountRoleArns, externalId, aws_partition) become
   // OCEAN__INTEGRATION__CONFIG__<decamelized, upper-cased> environment variables (port_ocean/config/dynamic.py).
-  const SPEC_NAMES = ["credentialProviderPriority", "ouId", "accountRoleArn", "accountRoleArns", "externalId", "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_partition"];
+  const SPEC_NAMES = [
+    "credentialProviderPriority",
+    "ouId",
+    "accountRoleArn",
+    "accountRoleArns",
+    "externalId",
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "aws_partition",
+  ];
   const decamelize = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
   test(".env holds only settings the spec declares; values.yaml's helm line passes the chart's Port credentials", () => {
     const keys = example["port/.env"]
@@ -157,8 +173,11 @@ describe("Port Ocean aws-v3 (port-labs/ocean f8789ddc integrations/aws-v3/.port/
     const allowed = SPEC_NAMES.map((n) => `OCEAN__INTEGRATION__CONFIG__${decamelize(n)}`);
     for (const k of keys) expect(allowed).toContain(k);
     const values = parseYaml(example["port/values.yaml"]);
-    for (const k of Object.keys(values.integration.config)) expect(SPEC_NAMES).toContain(k === "awsPartition" ? "aws_partition" : k);
-    expect(example["port/values.yaml"]).toMatch(/helm upgrade --install port port-labs\/port-ocean -f values\.yaml \\\n#\s+--set port\.clientId="\$PORT_CLIENT_ID" --set port\.clientSecret="\$PORT_CLIENT_SECRET"/);
+    for (const k of Object.keys(values.integration.config))
+      expect(SPEC_NAMES).toContain(k === "awsPartition" ? "aws_partition" : k);
+    expect(example["port/values.yaml"]).toMatch(
+      /helm upgrade --install port port-labs\/port-ocean -f values\.yaml \\\n#\s+--set port\.clientId="\$PORT_CLIENT_ID" --set port\.clientSecret="\$PORT_CLIENT_SECRET"/,
+    );
   });
 });
 
@@ -166,7 +185,9 @@ describe("Steampipe (turbot/steampipe-plugin-aws config/aws.spc; the AWS config 
   test("every aws.spc connection names a profile that aws-config defines, with role_arn, a source and external_id", async () => {
     const spc: any = await parseHcl("aws.spc", example["steampipe/aws.spc"]);
     const profiles = [...example["steampipe/aws-config"].matchAll(/^\[profile ([^\]]+)\]$/gm)].map((m) => m[1]);
-    const conns = Object.values(spc.connection).map((v: any) => v[0]).filter((c: any) => c.type !== "aggregator");
+    const conns = Object.values(spc.connection)
+      .map((v: any) => v[0])
+      .filter((c: any) => c.type !== "aggregator");
     expect(conns.length).toBe(profiles.length);
     for (const c of conns) expect(profiles).toContain(c.profile);
     const blocks = example["steampipe/aws-config"].split(/^\[profile /m).slice(1);

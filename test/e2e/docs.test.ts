@@ -97,7 +97,9 @@ function brokenLinks(file: string, md: string, read: (f: string) => string | und
         continue;
       }
       if (anchor !== undefined && dest.endsWith(".md") && !anchors(text).has(anchor)) {
-        problems.push(`${rel}: [${m[1]}](${target}): no heading with the anchor #${anchor} in ${path.relative(REPO, dest)}`);
+        problems.push(
+          `${rel}: [${m[1]}](${target}): no heading with the anchor #${anchor} in ${path.relative(REPO, dest)}`,
+        );
       }
     }
   }
@@ -121,7 +123,9 @@ function orgtrustCommands(md: string, { inline = true }: { inline?: boolean } = 
     const joined = b.lines.join("\n").replace(/\\\n/g, " ").split("\n");
     for (const full of joined) {
       const line = full.replace(/(^|\s)#.*$/, ""); // a shell comment
-      for (const m of line.matchAll(yaml ? /(?:^|[\s;&|(])npx\s+orgtrust(?=\s)(.*)$/g : /(?:^|[\s;&|(])(?:\.\/bin\/|npx\s+)?orgtrust(?=\s)(.*)$/g)) {
+      for (const m of line.matchAll(
+        yaml ? /(?:^|[\s;&|(])npx\s+orgtrust(?=\s)(.*)$/g : /(?:^|[\s;&|(])(?:\.\/bin\/|npx\s+)?orgtrust(?=\s)(.*)$/g,
+      )) {
         const rest = m[1].split(/\s\||&&|;|\s>|\)/)[0];
         const words = rest.trim().split(/\s+/).filter(Boolean);
         if (words.length) out.push(words);
@@ -146,7 +150,9 @@ const optionsOf = (help: string) =>
 async function cliSpec(): Promise<CliSpec> {
   const top = await runCli(["--help"]);
   expect(top.code).toBe(0);
-  const names = [...top.stdout.split(/^Commands:$/m)[1].matchAll(/^ {2}([a-z]+)\b/gm)].map((m) => m[1]).filter((n) => n !== "help");
+  const names = [...top.stdout.split(/^Commands:$/m)[1].matchAll(/^ {2}([a-z]+)\b/gm)]
+    .map((m) => m[1])
+    .filter((n) => n !== "help");
   const helps = await Promise.all(names.map((n) => runCli([n, "--help"])));
   const commands = new Map<string, Set<string>>();
   names.forEach((n, k) => {
@@ -176,14 +182,37 @@ describe("README and docs/", () => {
   test("the README is a front page: under 300 lines, the two commands, a row per command, links to docs/", async () => {
     const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
     expect(readme.split("\n").length).toBeLessThan(300);
-    const shell = parse(readme).blocks.filter((b) => SHELL.has(b.lang)).flatMap((b) => b.lines);
+    const shell = parse(readme)
+      .blocks.filter((b) => SHELL.has(b.lang))
+      .flatMap((b) => b.lines);
     // CI's .ci/run reads the test command from here.
     expect(shell.some((l) => /^npm test\b/.test(l))).toBe(true);
     expect(shell.some((l) => /\.\/bin\/orgtrust example\b/.test(l))).toBe(true);
     const spec = await cliSpec();
-    expect([...spec.commands.keys()].sort()).toEqual(["discover", "drift", "example", "generate", "init", "sync", "synth"]);
-    for (const c of spec.commands.keys()) expect(readme).toMatch(new RegExp(`^\\| \`${c}\` \\|.*\\| \`orgtrust ${c}[ \`]`, "m"));
-    for (const page of ["commands", "config", "consumers", "synth-and-deploy", "drift-and-ci", "sync", "security", "performance", "architecture", "development", "README"]) {
+    expect([...spec.commands.keys()].sort()).toEqual([
+      "discover",
+      "drift",
+      "example",
+      "generate",
+      "init",
+      "sync",
+      "synth",
+    ]);
+    for (const c of spec.commands.keys())
+      expect(readme).toMatch(new RegExp(`^\\| \`${c}\` \\|.*\\| \`orgtrust ${c}[ \`]`, "m"));
+    for (const page of [
+      "commands",
+      "config",
+      "consumers",
+      "synth-and-deploy",
+      "drift-and-ci",
+      "sync",
+      "security",
+      "performance",
+      "architecture",
+      "development",
+      "README",
+    ]) {
       expect(readme).toContain(`](docs/${page}.md`);
     }
   }, 60_000);
@@ -195,7 +224,8 @@ describe("README and docs/", () => {
   });
 
   test("the link check finds a missing file, a missing anchor and GitHub's slugs", () => {
-    const sample = "# Top\n\n## Deploy: `orgtrust synth` (HCL)\n\n## Deploy: `orgtrust synth` (HCL)\n\n```sh\n# not a heading\n```\n";
+    const sample =
+      "# Top\n\n## Deploy: `orgtrust synth` (HCL)\n\n## Deploy: `orgtrust synth` (HCL)\n\n```sh\n# not a heading\n```\n";
     expect([...anchors(sample)]).toEqual(["top", "deploy-orgtrust-synth-hcl", "deploy-orgtrust-synth-hcl-1"]);
     expect(slug("`integrations.<name>`")).toBe("integrationsname");
     expect(slug("1. backstage")).toBe("1-backstage");
@@ -225,13 +255,25 @@ describe("README and docs/", () => {
     // The check can fail.
     expect(badCommand(["synth", "--hcl", "--nope"], spec)).toBe("unknown option --nope of orgtrust synth");
     expect(badCommand(["deploy"], spec)).toBe('unknown command "deploy"');
-    expect(orgtrustCommands("```sh\nnpx orgtrust drift --deep \\\n  --format json > x.json   # a comment\ngh workflow run orgtrust-sync.yml\n```\n")).toEqual([["drift", "--deep", "--format", "json"]]);
-    expect(orgtrustCommands("```yaml\n      - run: npx orgtrust drift --nope >> x.md\n# npx orgtrust sync\nname: orgtrust drift\n```\n")).toEqual([["drift", "--nope"]]);
+    expect(
+      orgtrustCommands(
+        "```sh\nnpx orgtrust drift --deep \\\n  --format json > x.json   # a comment\ngh workflow run orgtrust-sync.yml\n```\n",
+      ),
+    ).toEqual([["drift", "--deep", "--format", "json"]]);
+    expect(
+      orgtrustCommands(
+        "```yaml\n      - run: npx orgtrust drift --nope >> x.md\n# npx orgtrust sync\nname: orgtrust drift\n```\n",
+      ),
+    ).toEqual([["drift", "--nope"]]);
   }, 60_000);
 
   test("the README's examples on the bundled example org run offline and exit 0", async () => {
     const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
-    const runnable = orgtrustCommands(readme, { inline: false }).filter((w) => w[0] === "example" || (w.includes("examples/orgtrust.yaml") && !w.some((a) => /^--(profile|role-arn)$/.test(a))));
+    const runnable = orgtrustCommands(readme, { inline: false }).filter(
+      (w) =>
+        w[0] === "example" ||
+        (w.includes("examples/orgtrust.yaml") && !w.some((a) => /^--(profile|role-arn)$/.test(a))),
+    );
     const unique = [...new Map(runnable.map((w) => [w.join(" "), w])).values()];
     expect(unique.length).toBeGreaterThanOrEqual(5);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-docs-"));

@@ -31,7 +31,11 @@ interface Run {
 /** Runs a command without blocking the event loop (the registry answers from this process). */
 function run(cmd: string, args: string[], opts: { cwd: string; env?: Record<string, string> }): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -46,7 +50,10 @@ function run(cmd: string, args: string[], opts: { cwd: string; env?: Record<stri
 }
 
 function expectOk(r: Run, what: string): void {
-  if (r.code !== 0) throw new Error(`${what} exited ${r.code}\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-3000)}`);
+  if (r.code !== 0)
+    throw new Error(
+      `${what} exited ${r.code}\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-3000)}`,
+    );
 }
 
 /** Every file under dir, relative, sorted. */
@@ -89,7 +96,10 @@ beforeAll(async () => {
 
   // npm pack, with its prepack build, in a copy of the checkout.
   const src = path.join(tmp, "src");
-  fs.cpSync(REPO, src, { recursive: true, filter: (from) => !(path.dirname(from) === REPO && COPY_SKIP.has(path.basename(from))) });
+  fs.cpSync(REPO, src, {
+    recursive: true,
+    filter: (from) => !(path.dirname(from) === REPO && COPY_SKIP.has(path.basename(from))),
+  });
   fs.symlinkSync(path.join(REPO, "node_modules"), path.join(src, "node_modules"), "dir");
   const packDir = path.join(tmp, "pack");
   fs.mkdirSync(packDir);
@@ -101,11 +111,20 @@ beforeAll(async () => {
   // The user's project, and a global install into a temporary prefix, side by side.
   app = path.join(tmp, "app");
   fs.mkdirSync(app);
-  fs.writeFileSync(path.join(app, "package.json"), `${JSON.stringify({ name: "my-org-infra", version: "1.0.0", private: true }, null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(app, "package.json"),
+    `${JSON.stringify({ name: "my-org-infra", version: "1.0.0", private: true }, null, 2)}\n`,
+  );
   globalPrefix = path.join(tmp, "global");
   const [local, global] = await Promise.all([
-    run("npm", ["install", "--no-audit", "--no-fund", tarball, "cdktf@0.21.0", "constructs@10.8.1"], { cwd: app, env: npmEnv }),
-    run("npm", ["install", "-g", "--prefix", globalPrefix, "--no-audit", "--no-fund", tarball], { cwd: tmp, env: npmEnv }),
+    run("npm", ["install", "--no-audit", "--no-fund", tarball, "cdktf@0.21.0", "constructs@10.8.1"], {
+      cwd: app,
+      env: npmEnv,
+    }),
+    run("npm", ["install", "-g", "--prefix", globalPrefix, "--no-audit", "--no-fund", tarball], {
+      cwd: tmp,
+      env: npmEnv,
+    }),
   ]);
   installs = { local, global };
   expectOk(local, "npm install <tgz> cdktf constructs");
@@ -120,15 +139,45 @@ afterAll(async () => {
 describe("npm pack", () => {
   test("ships the compiled library and CLI with declarations, the templates, the examples, the README and the docs it links to; no tests, no sources, no source maps", () => {
     const files = packed.files.map((f) => f.path).sort();
-    for (const f of ["bin/orgtrust", "dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "dist/constructs/integration-stack.d.ts", "templates/member-role/member-role.yaml", "templates/backstage/app-config.yaml.hbs", "examples/org.json", "examples/orgtrust.yaml", "examples/cdktf-app/main.ts", "README.md", "package.json", ...fs.readdirSync(path.join(REPO, "docs")).map((f) => `docs/${f}`)]) {
+    for (const f of [
+      "bin/orgtrust",
+      "dist/index.js",
+      "dist/index.d.ts",
+      "dist/cli/main.js",
+      "dist/constructs/integration-stack.d.ts",
+      "templates/member-role/member-role.yaml",
+      "templates/backstage/app-config.yaml.hbs",
+      "examples/org.json",
+      "examples/orgtrust.yaml",
+      "examples/cdktf-app/main.ts",
+      "README.md",
+      "package.json",
+      ...fs.readdirSync(path.join(REPO, "docs")).map((f) => `docs/${f}`),
+    ]) {
       expect(files).toContain(f);
     }
-    expect(files.filter((f) => /^dist\/(test|bench)\//.test(f) || f.endsWith(".map") || (f.startsWith("dist/") && f.endsWith(".ts") && !f.endsWith(".d.ts")))).toEqual([]);
-    expect(files.filter((f) => /^(cli|common|config|constructs|drift|generate|org|synth|test|scripts)\//.test(f) || f === "index.ts" || f.startsWith("tsconfig"))).toEqual([]);
+    expect(
+      files.filter(
+        (f) =>
+          /^dist\/(test|bench)\//.test(f) ||
+          f.endsWith(".map") ||
+          (f.startsWith("dist/") && f.endsWith(".ts") && !f.endsWith(".d.ts")),
+      ),
+    ).toEqual([]);
+    expect(
+      files.filter(
+        (f) =>
+          /^(cli|common|config|constructs|drift|generate|org|synth|test|scripts)\//.test(f) ||
+          f === "index.ts" ||
+          f.startsWith("tsconfig"),
+      ),
+    ).toEqual([]);
   });
 
   test("package.json: public, library entry points, cdktf and constructs as peers, no install-time script", () => {
-    const pkg = JSON.parse(fs.readFileSync(path.join(app, "node_modules", "orgtrust", "package.json"), "utf8")) as Record<string, any>;
+    const pkg = JSON.parse(
+      fs.readFileSync(path.join(app, "node_modules", "orgtrust", "package.json"), "utf8"),
+    ) as Record<string, any>;
     expect(pkg.private).toBeUndefined();
     expect(pkg.main).toBe("dist/index.js");
     expect(pkg.types).toBe("dist/index.d.ts");
@@ -160,17 +209,33 @@ describe("the installed CLI", () => {
     const r = await npx(["example", "--out", "example-out"]);
     expectOk(r, "npx orgtrust example");
     const installed = path.join(app, "example-out");
-    expect(tree(installed)).toEqual(expect.arrayContaining(["cdktf.out/stacks/backstage/cdk.tf.json", "hcl/stacks/backstage/main.tf", "hcl/stacks/backstage/member-role.yaml"]));
+    expect(tree(installed)).toEqual(
+      expect.arrayContaining([
+        "cdktf.out/stacks/backstage/cdk.tf.json",
+        "hcl/stacks/backstage/main.tf",
+        "hcl/stacks/backstage/member-role.yaml",
+      ]),
+    );
     const checkout = path.join(tmp, "checkout-example");
-    expectOk(await run(process.execPath, [path.join(REPO, "bin", "orgtrust"), "example", "--out", checkout], { cwd: tmp }), "checkout orgtrust example");
+    expectOk(
+      await run(process.execPath, [path.join(REPO, "bin", "orgtrust"), "example", "--out", checkout], { cwd: tmp }),
+      "checkout orgtrust example",
+    );
     expect(tree(installed)).toEqual(tree(checkout));
-    for (const f of tree(checkout)) expect({ f, text: fs.readFileSync(path.join(installed, f), "utf8") }).toEqual({ f, text: fs.readFileSync(path.join(checkout, f), "utf8") });
+    for (const f of tree(checkout))
+      expect({ f, text: fs.readFileSync(path.join(installed, f), "utf8") }).toEqual({
+        f,
+        text: fs.readFileSync(path.join(checkout, f), "utf8"),
+      });
   }, 300_000);
 
   test("npm install -g into a prefix: orgtrust --version", async () => {
     const bin = path.join(globalPrefix, "bin", "orgtrust");
     expect(fs.existsSync(bin)).toBe(true);
-    const r = await run(bin, ["--version"], { cwd: tmp, env: { PATH: `${path.join(globalPrefix, "bin")}:${process.env.PATH}` } });
+    const r = await run(bin, ["--version"], {
+      cwd: tmp,
+      env: { PATH: `${path.join(globalPrefix, "bin")}:${process.env.PATH}` },
+    });
     expectOk(r, "orgtrust --version (global)");
     expect(r.stdout.trim()).toBe(VERSION);
   });
@@ -195,8 +260,13 @@ describe("the construct library in a user's own cdktf app", () => {
 
   test("docs/synth-and-deploy.md shows exactly the example app the test compiles; README and docs install this version", () => {
     const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
-    const docs = fs.readdirSync(path.join(REPO, "docs")).filter((f) => f.endsWith(".md")).map((f) => fs.readFileSync(path.join(REPO, "docs", f), "utf8"));
-    expect(fs.readFileSync(path.join(REPO, "docs", "synth-and-deploy.md"), "utf8")).toContain(`\`\`\`ts\n${fs.readFileSync(EXAMPLE_APP, "utf8")}\`\`\``);
+    const docs = fs
+      .readdirSync(path.join(REPO, "docs"))
+      .filter((f) => f.endsWith(".md"))
+      .map((f) => fs.readFileSync(path.join(REPO, "docs", f), "utf8"));
+    expect(fs.readFileSync(path.join(REPO, "docs", "synth-and-deploy.md"), "utf8")).toContain(
+      `\`\`\`ts\n${fs.readFileSync(EXAMPLE_APP, "utf8")}\`\`\``,
+    );
     // Every install command names this version: the README's Install section, and every docs page.
     const pinned = (text: string) => [...text.matchAll(/orgtrust@(\d+\.\d+\.\d+(?:-[\w.]+)?)/g)].map((m) => m[1]);
     expect(pinned(readme).length).toBeGreaterThanOrEqual(2); // npm install --save-exact ..., npm install -g ...
@@ -221,7 +291,10 @@ describe("the construct library in a user's own cdktf app", () => {
     fs.writeFileSync(path.join(app, "tsconfig.json"), JSON.stringify(tsconfig("node16"), null, 2));
     // The node10 leg (main/types instead of the exports map) and the wrong-props app need only their own files
     // checked: the full declaration check runs once, in the node16 leg. All three compile at once.
-    const fast = (moduleResolution: "node16" | "node10") => ({ ...tsconfig(moduleResolution), compilerOptions: { ...tsconfig(moduleResolution).compilerOptions, noEmit: true, skipLibCheck: true } });
+    const fast = (moduleResolution: "node16" | "node10") => ({
+      ...tsconfig(moduleResolution),
+      compilerOptions: { ...tsconfig(moduleResolution).compilerOptions, noEmit: true, skipLibCheck: true },
+    });
     fs.writeFileSync(path.join(app, "tsconfig.node10.json"), JSON.stringify(fast("node10"), null, 2));
     // The types are real: a misspelt prop and a wrong type are compile errors naming them.
     const bad = path.join(tmp, "bad-app");
@@ -247,7 +320,10 @@ describe("the construct library in a user's own cdktf app", () => {
   test("the app synthesizes: discovery role, member-role StackSet on the two OUs, management-account role, all trusting the principal with the external ID", async () => {
     expect(fs.existsSync(path.join(app, "dist", "main.js"))).toBe(true); // compiled by the test above
     const outdir = path.join(tmp, "app-synth");
-    expectOk(await run(process.execPath, ["dist/main.js"], { cwd: app, env: { CDKTF_OUTDIR: outdir } }), "node dist/main.js");
+    expectOk(
+      await run(process.execPath, ["dist/main.js"], { cwd: app, env: { CDKTF_OUTDIR: outdir } }),
+      "node dist/main.js",
+    );
     const tf = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", "backstage", "cdk.tf.json"), "utf8")) as TfJson;
     const roles = tf.resource.aws_iam_role;
     expect(Object.keys(roles).sort()).toEqual(["discovery_role", "inventory_discovery", "management_role"]);
@@ -255,13 +331,28 @@ describe("the construct library in a user's own cdktf app", () => {
     expect(roles.inventory_discovery.name).toBe("inventory-org-reader");
     expect(roles.management_role.name).toBe("backstage-org-readonly");
     const trust = (name: string) => JSON.parse(roles[name].assume_role_policy as string) as Policy;
-    expect(trust("discovery_role").Statement).toEqual([expect.objectContaining({ Principal: { AWS: "arn:aws:iam::444455556666:role/backstage-backend" }, Condition: { StringEquals: { "sts:ExternalId": "bk-7f3c9a2e4b1d8a6f" } } })]);
+    expect(trust("discovery_role").Statement).toEqual([
+      expect.objectContaining({
+        Principal: { AWS: "arn:aws:iam::444455556666:role/backstage-backend" },
+        Condition: { StringEquals: { "sts:ExternalId": "bk-7f3c9a2e4b1d8a6f" } },
+      }),
+    ]);
     expect(trust("management_role").Statement).toEqual(trust("discovery_role").Statement);
-    expect(trust("inventory_discovery").Statement).toEqual([expect.objectContaining({ Principal: { AWS: "arn:aws:iam::444455556666:role/inventory" }, Condition: { StringEquals: { "sts:ExternalId": "bk-7f3c9a2e4b1d8a6f" } } })]);
+    expect(trust("inventory_discovery").Statement).toEqual([
+      expect.objectContaining({
+        Principal: { AWS: "arn:aws:iam::444455556666:role/inventory" },
+        Condition: { StringEquals: { "sts:ExternalId": "bk-7f3c9a2e4b1d8a6f" } },
+      }),
+    ]);
     expect(roles.discovery_role.tags).toEqual({ owner: "platform" });
 
     const stackSet = tf.resource.aws_cloudformation_stack_set.member_role;
-    expect(stackSet).toMatchObject({ name: "orgtrust-backstage-member-role", permission_model: "SERVICE_MANAGED", call_as: "SELF", capabilities: ["CAPABILITY_NAMED_IAM"] });
+    expect(stackSet).toMatchObject({
+      name: "orgtrust-backstage-member-role",
+      permission_model: "SERVICE_MANAGED",
+      call_as: "SELF",
+      capabilities: ["CAPABILITY_NAMED_IAM"],
+    });
     expect(stackSet.parameters).toMatchObject({
       RoleName: "backstage-org-readonly",
       TrustedPrincipal: "arn:aws:iam::444455556666:role/backstage-backend",
@@ -269,12 +360,23 @@ describe("the construct library in a user's own cdktf app", () => {
       ManagedPolicyArns: "arn:aws:iam::aws:policy/SecurityAudit",
       DenyDataReads: "true",
     });
-    expect(stackSet.template_body).toBe(fs.readFileSync(path.join(app, "node_modules", "orgtrust", "templates", "member-role", "member-role.yaml"), "utf8"));
+    expect(stackSet.template_body).toBe(
+      fs.readFileSync(
+        path.join(app, "node_modules", "orgtrust", "templates", "member-role", "member-role.yaml"),
+        "utf8",
+      ),
+    );
     const instances = Object.values(tf.resource.aws_cloudformation_stack_set_instance);
-    expect(instances.map((i) => (i.deployment_targets as { organizational_unit_ids: string[] }).organizational_unit_ids).sort()).toEqual([["ou-ab12-dev00001"], ["ou-ab12-prod0001"]]);
+    expect(
+      instances
+        .map((i) => (i.deployment_targets as { organizational_unit_ids: string[] }).organizational_unit_ids)
+        .sort(),
+    ).toEqual([["ou-ab12-dev00001"], ["ou-ab12-prod0001"]]);
     expect(instances.filter((i) => i.depends_on).length).toBe(1); // chained: a StackSet runs one operation at a time
     expect(instances.every((i) => i.stack_set_instance_region === "us-east-1")).toBe(true);
-    expect(Object.values(tf.resource.aws_iam_role_policy_attachment).map((a) => a.policy_arn)).toEqual(["arn:aws:iam::aws:policy/SecurityAudit"]);
+    expect(Object.values(tf.resource.aws_iam_role_policy_attachment).map((a) => a.policy_arn)).toEqual([
+      "arn:aws:iam::aws:policy/SecurityAudit",
+    ]);
     expect(tf.resource.aws_secretsmanager_secret.external_id_secret.name).toBe("orgtrust/backstage/external-id");
   });
 
@@ -288,7 +390,9 @@ describe("the construct library in a user's own cdktf app", () => {
     expectOk(r, "node -e");
     expect(r.stdout.trim().split("\n")).toEqual([
       'true IntegrationStack "x" props.organizationalUnitIds[0]: "123456789012" must be an OU id (ou-xxxx-xxxxxxxx) or a root id (r-xxxx)',
-      expect.stringMatching(/^true IntegrationStack "y" props\.memberRole\.managedPolicyArn: is not a prop of IntegrationStack \(fix: use one of roleName, path, managedPolicyArns, /),
+      expect.stringMatching(
+        /^true IntegrationStack "y" props\.memberRole\.managedPolicyArn: is not a prop of IntegrationStack \(fix: use one of roleName, path, managedPolicyArns, /,
+      ),
     ]);
   });
 });

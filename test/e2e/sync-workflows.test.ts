@@ -21,7 +21,15 @@ import { runCli } from "../support/cli";
  */
 
 const INPUTS: Record<string, string[]> = {
-  "peter-evans/create-pull-request": ["token", "branch", "delete-branch", "title", "commit-message", "body-path", "labels"],
+  "peter-evans/create-pull-request": [
+    "token",
+    "branch",
+    "delete-branch",
+    "title",
+    "commit-message",
+    "body-path",
+    "labels",
+  ],
   "aws-actions/configure-aws-credentials": ["role-to-assume", "aws-region", "role-session-name"],
   "actions/create-github-app-token": ["app-id", "private-key"],
   "actions/setup-node": ["node-version", "cache"],
@@ -76,7 +84,12 @@ function expectValid(file: string): Workflow {
       if (!step.uses) continue;
       const name = step.uses.split("@")[0];
       expect(INPUTS[name]).toBeDefined();
-      for (const k of Object.keys(step.with ?? {})) expect({ action: name, input: k, known: INPUTS[name].includes(k) }).toEqual({ action: name, input: k, known: true });
+      for (const k of Object.keys(step.with ?? {}))
+        expect({ action: name, input: k, known: INPUTS[name].includes(k) }).toEqual({
+          action: name,
+          input: k,
+          known: true,
+        });
     }
   }
   return wf;
@@ -85,7 +98,10 @@ function expectValid(file: string): Workflow {
 describe("orgtrust init --ci github", () => {
   test("with a sync section: both workflows valid, pinned, with the triggers, concurrency, permissions, OIDC role and PR step the guide describes", async () => {
     const dir = tmp();
-    fs.writeFileSync(path.join(dir, "orgtrust.yaml"), config("sync:\n  github: { repository: acme/org-config, environment: org-sync }\n  schedule: \"5 4 * * *\""));
+    fs.writeFileSync(
+      path.join(dir, "orgtrust.yaml"),
+      config('sync:\n  github: { repository: acme/org-config, environment: org-sync }\n  schedule: "5 4 * * *"'),
+    );
     const r = await runCli(["init", "--ci", "github"], { cwd: dir });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -98,17 +114,27 @@ describe("orgtrust init --ci github", () => {
     const job = sync.jobs.sync;
     expect(job.environment).toBe("org-sync");
     const creds = job.steps.find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))!;
-    expect(creds.with).toEqual({ "role-to-assume": "arn:aws:iam::111122223333:role/orgtrust-sync-ci", "aws-region": "us-east-1", "role-session-name": "orgtrust-sync" });
+    expect(creds.with).toEqual({
+      "role-to-assume": "arn:aws:iam::111122223333:role/orgtrust-sync-ci",
+      "aws-region": "us-east-1",
+      "role-session-name": "orgtrust-sync",
+    });
     const run = job.steps.find((s) => s.id === "sync")!.run!;
     // The c7n-org file carries the (generated) external ID itself: the sync step gets it from a repository secret.
-    expect(job.steps.find((s) => s.id === "sync")!.env).toEqual({ ORGTRUST_CUSTODIAN_EXTERNAL_ID: "${{ secrets.ORGTRUST_CUSTODIAN_EXTERNAL_ID }}" });
-    expect(run).toContain('npx orgtrust sync --event "$GITHUB_EVENT_PATH" --since "$RUNNER_TEMP/orgtrust-base.json" --summary "$RUNNER_TEMP/orgtrust-sync.md"');
+    expect(job.steps.find((s) => s.id === "sync")!.env).toEqual({
+      ORGTRUST_CUSTODIAN_EXTERNAL_ID: "${{ secrets.ORGTRUST_CUSTODIAN_EXTERNAL_ID }}",
+    });
+    expect(run).toContain(
+      'npx orgtrust sync --event "$GITHUB_EVENT_PATH" --since "$RUNNER_TEMP/orgtrust-base.json" --summary "$RUNNER_TEMP/orgtrust-sync.md"',
+    );
     expect(job.steps.map((s) => s.run ?? "").join("\n")).toContain("git checkout FETCH_HEAD -- org/snapshot.json");
     const pr = job.steps.find((s) => s.uses?.startsWith("peter-evans/create-pull-request@"))!;
     expect(pr.if).toBe("steps.sync.outputs.changed == 'true'");
     expect(pr.with).toMatchObject({ branch: "orgtrust/sync", "body-path": "${{ runner.temp }}/orgtrust-sync.md" });
     expect(pr.with).not.toHaveProperty("token");
-    expect(fs.readFileSync(path.join(dir, ".github/workflows/orgtrust-sync.yml"), "utf8")).toMatch(/GITHUB_TOKEN: GitHub does not start other workflows/);
+    expect(fs.readFileSync(path.join(dir, ".github/workflows/orgtrust-sync.yml"), "utf8")).toMatch(
+      /GITHUB_TOKEN: GitHub does not start other workflows/,
+    );
 
     const drift = expectValid(path.join(dir, ".github/workflows/orgtrust-drift.yml"));
     expect(Object.keys(drift.on).sort()).toEqual(["pull_request", "schedule", "workflow_dispatch"]);
@@ -126,20 +152,33 @@ describe("orgtrust init --ci github", () => {
 
   test("--github-app: the pull request is opened with the App's token; GovCloud: the partition's Organizations region; no config: the role from a repository variable", async () => {
     const dir = tmp();
-    fs.writeFileSync(path.join(dir, "orgtrust.yaml"), config("sync:\n  github: { repository: acme/org-config, environment: null }", "aws-us-gov"));
+    fs.writeFileSync(
+      path.join(dir, "orgtrust.yaml"),
+      config("sync:\n  github: { repository: acme/org-config, environment: null }", "aws-us-gov"),
+    );
     expect((await runCli(["init", "--ci", "github", "--github-app"], { cwd: dir })).code).toBe(0);
     const sync = expectValid(path.join(dir, ".github/workflows/orgtrust-sync.yml"));
     const steps = sync.jobs.sync.steps;
     const app = steps.find((s) => s.uses?.startsWith("actions/create-github-app-token@"))!;
-    expect(app.with).toEqual({ "app-id": "${{ vars.ORGTRUST_APP_ID }}", "private-key": "${{ secrets.ORGTRUST_APP_PRIVATE_KEY }}" });
-    expect(steps.find((s) => s.uses?.startsWith("peter-evans/"))!.with!.token).toBe("${{ steps.app-token.outputs.token }}");
-    expect(steps.find((s) => s.uses?.startsWith("aws-actions/"))!.with).toMatchObject({ "role-to-assume": "arn:aws-us-gov:iam::111122223333:role/orgtrust-sync-ci", "aws-region": "us-gov-west-1" });
+    expect(app.with).toEqual({
+      "app-id": "${{ vars.ORGTRUST_APP_ID }}",
+      "private-key": "${{ secrets.ORGTRUST_APP_PRIVATE_KEY }}",
+    });
+    expect(steps.find((s) => s.uses?.startsWith("peter-evans/"))!.with!.token).toBe(
+      "${{ steps.app-token.outputs.token }}",
+    );
+    expect(steps.find((s) => s.uses?.startsWith("aws-actions/"))!.with).toMatchObject({
+      "role-to-assume": "arn:aws-us-gov:iam::111122223333:role/orgtrust-sync-ci",
+      "aws-region": "us-gov-west-1",
+    });
     expect(sync.jobs.sync.environment).toBeUndefined();
 
     const bare = tmp();
     expect((await runCli(["init", "--ci", "github"], { cwd: bare })).code).toBe(0);
     const wf = expectValid(path.join(bare, ".github/workflows/orgtrust-sync.yml"));
-    expect(wf.jobs.sync.steps.find((s) => s.uses?.startsWith("aws-actions/"))!.with!["role-to-assume"]).toBe("${{ vars.ORGTRUST_ROLE_ARN }}");
+    expect(wf.jobs.sync.steps.find((s) => s.uses?.startsWith("aws-actions/"))!.with!["role-to-assume"]).toBe(
+      "${{ vars.ORGTRUST_ROLE_ARN }}",
+    );
     expectValid(path.join(bare, ".github/workflows/orgtrust-drift.yml"));
   });
 
@@ -147,12 +186,17 @@ describe("orgtrust init --ci github", () => {
     const ok = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n";
     expect(validateWorkflow(ok).errors).toEqual([]);
     expect(validateWorkflow(ok.replace("    runs-on: ubuntu-latest\n", "")).errors.length).toBeGreaterThan(0);
-    expect(validateWorkflow("on: push\nconcurrensy: x\n" + ok.slice("on: push\n".length)).errors.length).toBeGreaterThan(0);
+    expect(
+      validateWorkflow("on: push\nconcurrensy: x\n" + ok.slice("on: push\n".length)).errors.length,
+    ).toBeGreaterThan(0);
   });
 
   test("a snapshot path that is not safe in a shell line is refused (exit 2), nothing written", async () => {
     const dir = tmp();
-    fs.writeFileSync(path.join(dir, "orgtrust.yaml"), config("").replace("snapshot: org/snapshot.json", 'snapshot: "org $(id).json"'));
+    fs.writeFileSync(
+      path.join(dir, "orgtrust.yaml"),
+      config("").replace("snapshot: org/snapshot.json", 'snapshot: "org $(id).json"'),
+    );
     const r = await runCli(["init", "--ci", "github"], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/snapshot org \$\(id\)\.json: the workflows run it in a shell/);

@@ -23,19 +23,33 @@ const ENV_SOURCED: Array<[string, string]> = [
   ["port", "PORT_EXTERNAL_ID"],
   ["apono", "APONO_EXTERNAL_ID"],
 ];
-const EXAMPLE_STACKS = ["apono", "awscli", "backstage", "cloudquery", "custodian", "pipes", "port", "steampipe", "terraform"];
+const EXAMPLE_STACKS = [
+  "apono",
+  "awscli",
+  "backstage",
+  "cloudquery",
+  "custodian",
+  "pipes",
+  "port",
+  "steampipe",
+  "terraform",
+];
 /** The example configures sync: synth of every integration also writes the trigger stack (test/integration/sync-trigger.test.ts). */
 const WITH_SYNC_STACK = [...EXAMPLE_STACKS, "orgtrust-sync"].sort();
 
 /** One full synth of the example through the CLI (speed is measured by bench/synth.js, not here). */
 function synthExample(out: string, format: "json" | "hcl", extra: string[] = []) {
-  return runCli(["synth", "--config", EXAMPLE, "--out", out, ...(format === "hcl" ? ["--hcl"] : []), ...extra], { env: ENV });
+  return runCli(["synth", "--config", EXAMPLE, "--out", out, ...(format === "hcl" ? ["--hcl"] : []), ...extra], {
+    env: ENV,
+  });
 }
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-synth-"));
 const terraformOnPath = spawnSync("sh", ["-c", "command -v terraform"], { encoding: "utf8" }).status === 0;
 if (!terraformOnPath) {
-  console.warn("\n*** terraform is not on PATH: `terraform fmt -check` on the HCL export is SKIPPED (the hcl2json parse still runs). ***\n");
+  console.warn(
+    "\n*** terraform is not on PATH: `terraform fmt -check` on the HCL export is SKIPPED (the hcl2json parse still runs). ***\n",
+  );
 }
 
 /** Every file under dir, relative path -> content. */
@@ -92,7 +106,9 @@ describe("orgtrust synth on the example", () => {
     // Summary: who gets the role through the StackSet, directly, or not at all and why.
     expect(r.stdout).toMatch(/^Synthesized 9 stacks \(Terraform JSON for cdktf\)/);
     expect(r.stdout).toContain("backstage (backstage): stacks/backstage/cdk.tf.json");
-    expect(r.stdout).toContain("StackSet targets: Infrastructure (ou-a1b2-infr4str), Security (ou-a1b2-sec0curi), Workloads (ou-a1b2-w0rkl0ad)");
+    expect(r.stdout).toContain(
+      "StackSet targets: Infrastructure (ou-a1b2-infr4str), Security (ou-a1b2-sec0curi), Workloads (ou-a1b2-w0rkl0ad)",
+    );
     expect(r.stdout).toContain("directly: 111122223333 Acme Management");
     expect(r.stdout).toMatch(/098765432109 {2}Billing Legacy +excluded account/);
     expect(r.stdout).toMatch(/345672109834 {2}Sandbox Alice +in excluded OU Sandbox \(ou-a1b2-sandb0x1\)/);
@@ -108,12 +124,16 @@ describe("orgtrust synth on the example", () => {
       expect(text).not.toContain(PORT_ID);
       expect(text).not.toContain(APONO_ID);
     }
-    for (const [f, text] of Object.entries(tree(out))) expect({ f, abs: absolutePaths(text, [out, REPO, os.tmpdir()]) }).toEqual({ f, abs: [] });
+    for (const [f, text] of Object.entries(tree(out)))
+      expect({ f, abs: absolutePaths(text, [out, REPO, os.tmpdir()]) }).toEqual({ f, abs: [] });
   });
 
   test("env-sourced external IDs: a sensitive validated variable per stack, referenced by the secret, both trust policies and the StackSet", async () => {
     const out = path.join(tmp(), "vars");
-    const r = await runCli(["synth", "--config", EXAMPLE, "--out", out, "--integration", "port", "--integration", "apono"], { env: ENV });
+    const r = await runCli(
+      ["synth", "--config", EXAMPLE, "--out", out, "--integration", "port", "--integration", "apono"],
+      { env: ENV },
+    );
     expect(r.code).toBe(0);
     for (const [stack, name] of ENV_SOURCED) {
       const ref = `\${var.${name}}`;
@@ -133,7 +153,10 @@ describe("orgtrust synth on the example", () => {
       expect(roles.length).toBe(stack === "port" ? 1 : 2); // port: the discovery role is the member role in the management account
       for (const [role, r2] of roles) {
         const trust = JSON.parse(r2.assume_role_policy);
-        expect({ role, externalId: trust.Statement[0].Condition.StringEquals["sts:ExternalId"] }).toEqual({ role, externalId: ref });
+        expect({ role, externalId: trust.Statement[0].Condition.StringEquals["sts:ExternalId"] }).toEqual({
+          role,
+          externalId: ref,
+        });
       }
       expect(tf.resource.aws_cloudformation_stack_set.member_role.parameters.ExternalId).toBe(ref);
       expect(tf.output.external_id).toEqual(expect.objectContaining({ value: ref, sensitive: true }));
@@ -144,7 +167,9 @@ describe("orgtrust synth on the example", () => {
     const withEnv = path.join(tmp(), "with");
     const without = path.join(tmp(), "without");
     expect((await runCli(["synth", "--config", EXAMPLE, "--out", withEnv], { env: ENV })).code).toBe(0);
-    const r = await runCli(["synth", "--config", EXAMPLE, "--out", without], { env: { PORT_EXTERNAL_ID: undefined, APONO_EXTERNAL_ID: undefined } });
+    const r = await runCli(["synth", "--config", EXAMPLE, "--out", without], {
+      env: { PORT_EXTERNAL_ID: undefined, APONO_EXTERNAL_ID: undefined },
+    });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(tree(without)).toEqual(tree(withEnv));
@@ -152,7 +177,21 @@ describe("orgtrust synth on the example", () => {
 
   test("--json prints the result: stacks with coverage and warnings", async () => {
     const out = path.join(tmp(), "o");
-    const r = await runCli(["synth", "--config", EXAMPLE, "--out", out, "--json", "--integration", "cloudquery", "--integration", "backstage"], { env: ENV });
+    const r = await runCli(
+      [
+        "synth",
+        "--config",
+        EXAMPLE,
+        "--out",
+        out,
+        "--json",
+        "--integration",
+        "cloudquery",
+        "--integration",
+        "backstage",
+      ],
+      { env: ENV },
+    );
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout);
     expect(result.format).toBe("json");
@@ -182,30 +221,51 @@ integrations:
     );
     const out = path.join(dir, "uncovered");
     // Prod Regulated (depth 3) under Prod under Workloads: Prod and Workloads can no longer be targeted.
-    const r = await runCli(["synth", "--config", config, "--out", out, "--exclude-ou", "ou-a1b2-pc1reg01"], { env: ENV });
+    const r = await runCli(["synth", "--config", config, "--out", out, "--exclude-ou", "ou-a1b2-pc1reg01"], {
+      env: ENV,
+    });
     expect(r.code).toBe(0);
-    for (const [id, name] of [["765432109876", "Workloads Tooling"], ["876543210987", "Payments Prod"]]) {
+    for (const [id, name] of [
+      ["765432109876", "Workloads Tooling"],
+      ["876543210987", "Payments Prod"],
+    ]) {
       expect(r.stdout).toMatch(new RegExp(`${id} {2}${name} +UNCOVERED: sits directly in`));
-      expect(r.stderr).toMatch(new RegExp(`warning: integrations.cloudquery: account ${id} \\(${name}\\) is in scope but gets no member role`));
+      expect(r.stderr).toMatch(
+        new RegExp(`warning: integrations.cloudquery: account ${id} \\(${name}\\) is in scope but gets no member role`),
+      );
     }
     expect(r.stdout).not.toContain("DIRECT");
     const cq = JSON.parse(fs.readFileSync(path.join(out, "stacks", "cloudquery", "orgtrust-coverage.json"), "utf8"));
     expect(cq.uncovered.map((u: { id: string }) => u.id)).toEqual(BESIDE);
     expect(cq.direct).toEqual([{ id: "111122223333", name: "Acme Management", how: "management-account" }]);
     expect(cq.exact).toBe(false);
-    expect(cq.targets.map((t: { id: string }) => t.id)).toEqual(["ou-a1b2-dev00001", "ou-a1b2-infr4str", "ou-a1b2-stag1ng1"]);
+    expect(cq.targets.map((t: { id: string }) => t.id)).toEqual([
+      "ou-a1b2-dev00001",
+      "ou-a1b2-infr4str",
+      "ou-a1b2-stag1ng1",
+    ]);
     const tf = JSON.parse(fs.readFileSync(path.join(out, "stacks", "cloudquery", "cdk.tf.json"), "utf8"));
     expect(tf.provider.aws).toHaveLength(1);
   });
 
   test("default uncoveredAccounts: direct: the accounts beside the path get the role directly: summary, --json, coverage file, one warning", async () => {
     const out = path.join(tmp(), "direct");
-    const r = await runCli(["synth", "--config", EXAMPLE, "--out", out, "--integration", "cloudquery", "--exclude-ou", "ou-a1b2-pc1reg01"], { env: ENV });
+    const r = await runCli(
+      ["synth", "--config", EXAMPLE, "--out", out, "--integration", "cloudquery", "--exclude-ou", "ou-a1b2-pc1reg01"],
+      { env: ENV },
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain("UNCOVERED");
-    expect(r.stdout).toContain("directly: 111122223333 Acme Management + 5 accounts no OU target reaches (DIRECT below)");
-    for (const [id, name] of [["765432109876", "Workloads Tooling"], ["876543210987", "Payments Prod"]]) {
-      expect(r.stdout).toMatch(new RegExp(`${id} {2}${name} +DIRECT \\(own provider, aws\\.account_${id}\\): sits directly in`));
+    expect(r.stdout).toContain(
+      "directly: 111122223333 Acme Management + 5 accounts no OU target reaches (DIRECT below)",
+    );
+    for (const [id, name] of [
+      ["765432109876", "Workloads Tooling"],
+      ["876543210987", "Payments Prod"],
+    ]) {
+      expect(r.stdout).toMatch(
+        new RegExp(`${id} {2}${name} +DIRECT \\(own provider, aws\\.account_${id}\\): sits directly in`),
+      );
     }
     const warnings = r.stderr.split("\n").filter((l) => l.startsWith("warning: integrations.cloudquery"));
     expect(warnings).toEqual([
@@ -214,21 +274,59 @@ integrations:
     const cq = JSON.parse(fs.readFileSync(path.join(out, "stacks", "cloudquery", "orgtrust-coverage.json"), "utf8"));
     expect(cq.uncovered).toEqual([]);
     expect(cq.exact).toBe(true);
-    expect(cq.direct.filter((d: { how: string }) => d.how === "direct-provider").map((d: { id: string }) => d.id)).toEqual(BESIDE);
-    expect(cq.direct.filter((d: { how: string }) => d.how === "management-account").map((d: { id: string }) => d.id)).toEqual(["111122223333"]);
+    expect(
+      cq.direct.filter((d: { how: string }) => d.how === "direct-provider").map((d: { id: string }) => d.id),
+    ).toEqual(BESIDE);
+    expect(
+      cq.direct.filter((d: { how: string }) => d.how === "management-account").map((d: { id: string }) => d.id),
+    ).toEqual(["111122223333"]);
     const tf = JSON.parse(fs.readFileSync(path.join(out, "stacks", "cloudquery", "cdk.tf.json"), "utf8"));
-    expect(tf.provider.aws.filter((p: { alias?: string }) => p.alias).map((p: { alias: string }) => p.alias)).toEqual(BESIDE.map((id) => `account_${id}`));
-    expect(Object.keys(tf.resource.aws_iam_role).sort()).toEqual(["discovery_role", "management_role", ...BESIDE.map((id) => `direct_role_${id}`)].sort());
+    expect(tf.provider.aws.filter((p: { alias?: string }) => p.alias).map((p: { alias: string }) => p.alias)).toEqual(
+      BESIDE.map((id) => `account_${id}`),
+    );
+    expect(Object.keys(tf.resource.aws_iam_role).sort()).toEqual(
+      ["discovery_role", "management_role", ...BESIDE.map((id) => `direct_role_${id}`)].sort(),
+    );
 
-    const json = await runCli(["synth", "--config", EXAMPLE, "--out", path.join(tmp(), "j"), "--integration", "cloudquery", "--exclude-ou", "ou-a1b2-pc1reg01", "--json"], { env: ENV });
+    const json = await runCli(
+      [
+        "synth",
+        "--config",
+        EXAMPLE,
+        "--out",
+        path.join(tmp(), "j"),
+        "--integration",
+        "cloudquery",
+        "--exclude-ou",
+        "ou-a1b2-pc1reg01",
+        "--json",
+      ],
+      { env: ENV },
+    );
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout).stacks[0].coverage).toEqual(cq.uncovered.length === 0 ? expect.objectContaining({ direct: cq.direct, exact: true, uncovered: [] }) : null);
+    expect(JSON.parse(json.stdout).stacks[0].coverage).toEqual(
+      cq.uncovered.length === 0 ? expect.objectContaining({ direct: cq.direct, exact: true, uncovered: [] }) : null,
+    );
   });
 
   test("direct accounts in the HCL export: aliased providers and roles render, fmt-clean, parse with hcl2json, byte-stable", async () => {
     const outs = [path.join(tmp(), "d1"), path.join(tmp(), "d2")];
     for (const out of outs) {
-      const r = await runCli(["synth", "--config", EXAMPLE, "--out", out, "--integration", "cloudquery", "--exclude-ou", "ou-a1b2-pc1reg01", "--hcl"], { env: ENV });
+      const r = await runCli(
+        [
+          "synth",
+          "--config",
+          EXAMPLE,
+          "--out",
+          out,
+          "--integration",
+          "cloudquery",
+          "--exclude-ou",
+          "ou-a1b2-pc1reg01",
+          "--hcl",
+        ],
+        { env: ENV },
+      );
       expect(r.code).toBe(0);
     }
     const main = fs.readFileSync(path.join(outs[0], "stacks", "cloudquery", "main.tf"), "utf8");
@@ -239,11 +337,19 @@ integrations:
     );
     expect(main).toContain(`resource "aws_iam_role" "direct_role_${id}" {\n  provider = aws.account_${id}\n`);
     expect(main).toContain(`  role       = aws_iam_role.direct_role_${id}.name\n`);
-    const parsed = (await parseHcl("cloudquery/main.tf", main)) as { provider: { aws: Array<{ alias?: string; assume_role?: unknown }> }; resource: Record<string, Record<string, unknown>> };
+    const parsed = (await parseHcl("cloudquery/main.tf", main)) as {
+      provider: { aws: Array<{ alias?: string; assume_role?: unknown }> };
+      resource: Record<string, Record<string, unknown>>;
+    };
     expect(parsed.provider.aws.filter((p) => p.alias).map((p) => p.alias)).toEqual(BESIDE.map((a) => `account_${a}`));
-    expect(Object.keys(parsed.resource.aws_iam_role)).toEqual(expect.arrayContaining(BESIDE.map((a) => `direct_role_${a}`)));
+    expect(Object.keys(parsed.resource.aws_iam_role)).toEqual(
+      expect.arrayContaining(BESIDE.map((a) => `direct_role_${a}`)),
+    );
     if (terraformOnPath) {
-      const fmt = spawnSync("terraform", ["fmt", "-check", "-recursive", "-diff", outs[0]], { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
+      const fmt = spawnSync("terraform", ["fmt", "-check", "-recursive", "-diff", outs[0]], {
+        encoding: "utf8",
+        env: { ...process.env, CHECKPOINT_DISABLE: "1" },
+      });
       expect(fmt.stdout).toBe("");
       expect(fmt.status).toBe(0);
     }
@@ -265,7 +371,11 @@ describe("orgtrust synth --hcl (View as Code)", () => {
 
   test("plain HCL files: main.tf + the template it reads + coverage; no cdk.tf.json", () => {
     for (const s of EXAMPLE_STACKS) {
-      expect(fs.readdirSync(path.join(first, "stacks", s)).sort()).toEqual(["main.tf", "member-role.yaml", "orgtrust-coverage.json"]);
+      expect(fs.readdirSync(path.join(first, "stacks", s)).sort()).toEqual([
+        "main.tf",
+        "member-role.yaml",
+        "orgtrust-coverage.json",
+      ]);
     }
     const main = fs.readFileSync(path.join(first, "stacks", "backstage", "main.tf"), "utf8");
     expect(main).toContain('template_body    = file("${path.module}/member-role.yaml")');
@@ -280,13 +390,18 @@ describe("orgtrust synth --hcl (View as Code)", () => {
       const main = fs.readFileSync(path.join(first, "stacks", stack, "main.tf"), "utf8");
       expect(main).not.toContain(PORT_ID);
       expect(main).not.toContain(APONO_ID);
-      const decl = main.slice(main.indexOf(`variable "${name}" {`), main.indexOf("\n}\n", main.indexOf(`variable "${name}" {`)) + 3);
+      const decl = main.slice(
+        main.indexOf(`variable "${name}" {`),
+        main.indexOf("\n}\n", main.indexOf(`variable "${name}" {`)) + 3,
+      );
       expect(decl).toMatch(/\n {2}type += string\n/);
       expect(decl).toMatch(/\n {2}sensitive += true\n/);
       expect(decl).toMatch(/\n {2}nullable += false\n/);
       expect(decl).toContain(`TF_VAR_${name}`);
       expect(decl).toContain("  validation {\n");
-      expect(decl).toContain(`    condition     = length(var.${name}) >= 2 && length(var.${name}) <= 1224 && can(regex("^[\\\\w+=,.@:/-]+$", var.${name}))\n`);
+      expect(decl).toContain(
+        `    condition     = length(var.${name}) >= 2 && length(var.${name}) <= 1224 && can(regex("^[\\\\w+=,.@:/-]+$", var.${name}))\n`,
+      );
       expect(main).toContain(`  secret_string_wo         = var.${name}\n`);
       expect(main).toContain(`  secret_string_wo_version = (parseint(substr(sha256(var.${name}), 0, 7), 16) + 1)\n`);
       expect(main).toContain(`            "sts:ExternalId" = var.${name}\n`);
@@ -305,8 +420,12 @@ describe("orgtrust synth --hcl (View as Code)", () => {
       const parsed = (await parseHcl(`${s}/main.tf`, text)) as Record<string, Record<string, Record<string, unknown>>>;
       const json = JSON.parse(fs.readFileSync(path.join(jsonOut, "stacks", s, "cdk.tf.json"), "utf8"));
       for (const kind of ["resource", "data", "output", "variable"]) {
-        const want = Object.entries(json[kind] ?? {}).flatMap(([t, v]) => (kind === "output" || kind === "variable" ? [t] : Object.keys(v as object).map((n) => `${t}.${n}`)));
-        const got = Object.entries(parsed[kind] ?? {}).flatMap(([t, v]) => (kind === "output" || kind === "variable" ? [t] : Object.keys(v).map((n) => `${t}.${n}`)));
+        const want = Object.entries(json[kind] ?? {}).flatMap(([t, v]) =>
+          kind === "output" || kind === "variable" ? [t] : Object.keys(v as object).map((n) => `${t}.${n}`),
+        );
+        const got = Object.entries(parsed[kind] ?? {}).flatMap(([t, v]) =>
+          kind === "output" || kind === "variable" ? [t] : Object.keys(v).map((n) => `${t}.${n}`),
+        );
         expect({ s, kind, names: got.sort() }).toEqual({ s, kind, names: want.sort() });
       }
       const set = (parsed.resource.aws_cloudformation_stack_set.member_role as Array<Record<string, unknown>>)[0];
@@ -317,7 +436,10 @@ describe("orgtrust synth --hcl (View as Code)", () => {
 
   test("terraform fmt -check passes (when terraform is on PATH)", () => {
     if (!terraformOnPath) return; // announced above
-    const r = spawnSync("terraform", ["fmt", "-check", "-recursive", "-diff", first], { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
+    const r = spawnSync("terraform", ["fmt", "-check", "-recursive", "-diff", first], {
+      encoding: "utf8",
+      env: { ...process.env, CHECKPOINT_DISABLE: "1" },
+    });
     expect(r.stdout).toBe("");
     expect(r.status).toBe(0);
   });
@@ -327,7 +449,8 @@ describe("orgtrust synth --hcl (View as Code)", () => {
     const b = tree(second);
     expect(Object.keys(a).length).toBe(EXAMPLE_STACKS.length * 3 + 1 + 1);
     expect(b).toEqual(a);
-    for (const [f, text] of Object.entries(a)) expect({ f, abs: absolutePaths(text, [first, REPO, os.tmpdir()]) }).toEqual({ f, abs: [] });
+    for (const [f, text] of Object.entries(a))
+      expect({ f, abs: absolutePaths(text, [first, REPO, os.tmpdir()]) }).toEqual({ f, abs: [] });
   });
 
   test("a delegated administrator (provider alias, variable, assume_role block), tags needing quotes and port-ocean export fmt-clean HCL", async () => {
@@ -361,9 +484,13 @@ integrations:
     expect(main).toMatch(/permissions_boundary += "arn:aws:iam::111122223333:policy\/b"\n/);
     expect(main).toMatch(/PermissionsBoundaryInEachAccount += "policy\/b"\n/);
     expect(main).not.toContain("${AWS::AccountId}");
-    for (const s of ["backstage", "port"]) await parseHcl(`${s}.tf`, fs.readFileSync(path.join(out, "stacks", s, "main.tf"), "utf8"));
+    for (const s of ["backstage", "port"])
+      await parseHcl(`${s}.tf`, fs.readFileSync(path.join(out, "stacks", s, "main.tf"), "utf8"));
     if (terraformOnPath) {
-      const fmt = spawnSync("terraform", ["fmt", "-check", "-recursive", "-diff", out], { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
+      const fmt = spawnSync("terraform", ["fmt", "-check", "-recursive", "-diff", out], {
+        encoding: "utf8",
+        env: { ...process.env, CHECKPOINT_DISABLE: "1" },
+      });
       expect(fmt.stdout).toBe("");
       expect(fmt.status).toBe(0);
     }
@@ -371,14 +498,30 @@ integrations:
 
   test("switching a stack folder from HCL to JSON needs --force (exit 2, nothing changed without it); then no HCL is left beside the JSON", async () => {
     const out = path.join(tmp(), "switch");
-    expect((await runCli(["synth", "--config", EXAMPLE, "--out", out, "--hcl", "--integration", "backstage"], { env: ENV })).code).toBe(0);
+    expect(
+      (await runCli(["synth", "--config", EXAMPLE, "--out", out, "--hcl", "--integration", "backstage"], { env: ENV }))
+        .code,
+    ).toBe(0);
     const before = tree(out);
-    const refused = await runCli(["synth", "--config", EXAMPLE, "--out", out, "--integration", "backstage"], { env: ENV });
+    const refused = await runCli(["synth", "--config", EXAMPLE, "--out", out, "--integration", "backstage"], {
+      env: ENV,
+    });
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/^orgtrust: error: --out .*: stacks\/backstage holds the HCL of `orgtrust synth --hcl` \(main\.tf\); synth without --hcl would replace it \(fix: .*--force/);
+    expect(refused.stderr).toMatch(
+      /^orgtrust: error: --out .*: stacks\/backstage holds the HCL of `orgtrust synth --hcl` \(main\.tf\); synth without --hcl would replace it \(fix: .*--force/,
+    );
     expect(tree(out)).toEqual(before);
-    expect((await runCli(["synth", "--config", EXAMPLE, "--out", out, "--integration", "backstage", "--force"], { env: ENV })).code).toBe(0);
-    expect(fs.readdirSync(path.join(out, "stacks", "backstage")).sort()).toEqual(["cdk.tf.json", "orgtrust-coverage.json"]);
+    expect(
+      (
+        await runCli(["synth", "--config", EXAMPLE, "--out", out, "--integration", "backstage", "--force"], {
+          env: ENV,
+        })
+      ).code,
+    ).toBe(0);
+    expect(fs.readdirSync(path.join(out, "stacks", "backstage")).sort()).toEqual([
+      "cdk.tf.json",
+      "orgtrust-coverage.json",
+    ]);
   });
 });
 
@@ -424,7 +567,16 @@ describe("HCL emitter formatting rules", () => {
       resource: {
         aws_iam_role: {
           r: {
-            assume_role_policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Condition: { StringEquals: { "sts:ExternalId": "${var.X}" } } }] }),
+            assume_role_policy: JSON.stringify({
+              Version: "2012-10-17",
+              Statement: [
+                {
+                  Effect: "Allow",
+                  Action: "sts:AssumeRole",
+                  Condition: { StringEquals: { "sts:ExternalId": "${var.X}" } },
+                },
+              ],
+            }),
             description: 'a ${lookup(var.m, "k", "}")} b "c" $${literal}',
             name: "${(parseint(substr(sha256(var.X), 0, 7), 16) + 1)}",
           },
@@ -437,14 +589,20 @@ describe("HCL emitter formatting rules", () => {
     expect(hcl).toContain('  description = "a ${lookup(var.m, "k", "}")} b \\"c\\" $${literal}"\n');
     expect(hcl).toContain("  name        = (parseint(substr(sha256(var.X), 0, 7), 16) + 1)\n");
     expect(hcl).not.toMatch(/"\$\{[^"]*\}"/);
-    const parsed = (await parseHcl("t.tf", hcl)) as { variable: Record<string, Array<{ validation: Array<{ condition: string }> }>>; resource: { aws_iam_role: { r: Array<Record<string, string>> } } };
+    const parsed = (await parseHcl("t.tf", hcl)) as {
+      variable: Record<string, Array<{ validation: Array<{ condition: string }> }>>;
+      resource: { aws_iam_role: { r: Array<Record<string, string>> } };
+    };
     expect(parsed.variable.X[0].validation[0].condition).toBe(condition);
     expect(parsed.resource.aws_iam_role.r[0].description).toBe('a ${lookup(var.m, "k", "}")} b "c" $${literal}');
     expect(parsed.resource.aws_iam_role.r[0].assume_role_policy).toContain('"sts:ExternalId" = var.X');
     if (terraformOnPath) {
       const dir = tmp();
       fs.writeFileSync(path.join(dir, "main.tf"), hcl);
-      const fmt = spawnSync("terraform", ["fmt", "-check", "-diff", dir], { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
+      const fmt = spawnSync("terraform", ["fmt", "-check", "-diff", dir], {
+        encoding: "utf8",
+        env: { ...process.env, CHECKPOINT_DISABLE: "1" },
+      });
       expect(fmt.stdout).toBe("");
       expect(fmt.status).toBe(0);
     }
@@ -467,7 +625,9 @@ integrations:
     const r = await runCli(["synth", "--config", config, "--out", path.join(dir, "out")]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
-    expect(r.stderr).toMatch(/^orgtrust: error: integrations\.backstage: exclusions \(ou-a1b2-sandb0x1\) need an org snapshot .*run `orgtrust discover --out org\.json`/);
+    expect(r.stderr).toMatch(
+      /^orgtrust: error: integrations\.backstage: exclusions \(ou-a1b2-sandb0x1\) need an org snapshot .*run `orgtrust discover --out org\.json`/,
+    );
     expect(fs.existsSync(path.join(dir, "out"))).toBe(false);
     // The same config with the snapshot works.
     const ok = await runCli(["synth", "--config", config, "--snapshot", ORG_JSON, "--out", path.join(dir, "out")]);
@@ -476,7 +636,10 @@ integrations:
 
   test("no snapshot and no exclusions: the root is targeted through a lookup", async () => {
     const dir = tmp();
-    const config = writeConfig(dir, "integrations:\n  backstage:\n    consumer: backstage\n    trustedPrincipal: arn:aws:iam::444455556666:role/backstage-backend\n");
+    const config = writeConfig(
+      dir,
+      "integrations:\n  backstage:\n    consumer: backstage\n    trustedPrincipal: arn:aws:iam::444455556666:role/backstage-backend\n",
+    );
     const r = await runCli(["synth", "--config", config, "--out", path.join(dir, "out"), "--hcl"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("without a snapshot");
@@ -492,18 +655,40 @@ integrations:
     const before = tree(out);
     const dir = tmp();
     const config = path.join(dir, "orgtrust.yaml");
-    fs.writeFileSync(config, fs.readFileSync(EXAMPLE, "utf8").replace("snapshot: org.json", `snapshot: ${ORG_JSON}`).replace("env: PORT_EXTERNAL_ID", "env: version"));
+    fs.writeFileSync(
+      config,
+      fs
+        .readFileSync(EXAMPLE, "utf8")
+        .replace("snapshot: org.json", `snapshot: ${ORG_JSON}`)
+        .replace("env: PORT_EXTERNAL_ID", "env: version"),
+    );
     const r = await runCli(["synth", "--config", config, "--out", out, "--hcl"]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     // Refused when the config loads (config/rules.ts), so the line names the file.
-    expect(r.stderr).toMatch(/^orgtrust: error: [^\n]*orgtrust\.yaml: integrations\.port\.externalId\.env: version names the stack's Terraform input variable for the external ID, and "version" is reserved by Terraform \(fix: use another environment variable name, such as PORT_EXTERNAL_ID\)/);
+    expect(r.stderr).toMatch(
+      /^orgtrust: error: [^\n]*orgtrust\.yaml: integrations\.port\.externalId\.env: version names the stack's Terraform input variable for the external ID, and "version" is reserved by Terraform \(fix: use another environment variable name, such as PORT_EXTERNAL_ID\)/,
+    );
     expect(tree(out)).toEqual(before);
     expect(fs.readdirSync(path.dirname(out)).filter((f) => f.includes("orgtrust-synth"))).toEqual([]);
   });
 
   test("--strict: an exclusion that matches nothing is an error", async () => {
-    const r = await runCli(["synth", "--config", EXAMPLE, "--out", path.join(tmp(), "o"), "--strict", "--exclude-ou", "ou-zzzz-nothere1", "--integration", "backstage"], { env: ENV });
+    const r = await runCli(
+      [
+        "synth",
+        "--config",
+        EXAMPLE,
+        "--out",
+        path.join(tmp(), "o"),
+        "--strict",
+        "--exclude-ou",
+        "ou-zzzz-nothere1",
+        "--integration",
+        "backstage",
+      ],
+      { env: ENV },
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/ou-zzzz-nothere1 matches nothing/);
   });
@@ -512,11 +697,18 @@ integrations:
     const out = path.join(tmp(), "subset");
     expect((await runCli(["synth", "--config", EXAMPLE, "--out", out], { env: ENV })).code).toBe(0);
     const steampipe = fs.statSync(path.join(out, "stacks", "steampipe", "cdk.tf.json")).ino;
-    const r = await runCli(["synth", "--config", EXAMPLE, "--out", out, "--integration", "backstage", "--exclude-account", "654321098765"], { env: ENV });
+    const r = await runCli(
+      ["synth", "--config", EXAMPLE, "--out", out, "--integration", "backstage", "--exclude-account", "654321098765"],
+      { env: ENV },
+    );
     expect(r.code).toBe(0);
     expect(fs.statSync(path.join(out, "stacks", "steampipe", "cdk.tf.json")).ino).toBe(steampipe);
-    expect(Object.keys(JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8")).stacks).sort()).toEqual(WITH_SYNC_STACK);
-    expect(fs.readFileSync(path.join(out, "stacks", "backstage", "orgtrust-coverage.json"), "utf8")).toContain("654321098765");
+    expect(Object.keys(JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8")).stacks).sort()).toEqual(
+      WITH_SYNC_STACK,
+    );
+    expect(fs.readFileSync(path.join(out, "stacks", "backstage", "orgtrust-coverage.json"), "utf8")).toContain(
+      "654321098765",
+    );
     const bad = await runCli(["synth", "--config", EXAMPLE, "--out", out, "--integration", "nope"], { env: ENV });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--integration nope: no such integration/);

@@ -66,7 +66,8 @@ function terraformLeftovers(stackDir: string, name: string): Record<string, stri
   const files: Record<string, string> = {
     [`terraform.${name}.tfstate`]: `{"version": 4, "serial": 7, "lineage": "state-of-${name}"}\n`,
     [`terraform.${name}.tfstate.backup`]: `{"version": 4, "serial": 6}\n`,
-    ".terraform.lock.hcl": '# This file is maintained automatically by "terraform init".\nprovider "registry.terraform.io/hashicorp/aws" {}\n',
+    ".terraform.lock.hcl":
+      '# This file is maintained automatically by "terraform init".\nprovider "registry.terraform.io/hashicorp/aws" {}\n',
     ".terraform/terraform.tfstate": '{"version": 3, "backend": {"type": "local"}}\n',
     ".terraform/providers/registry.terraform.io/hashicorp/aws/6.25.0/linux_amd64/terraform-provider-aws": "binary\n",
     "override.tf": "# the user's own file\n",
@@ -80,7 +81,8 @@ function terraformLeftovers(stackDir: string, name: string): Record<string, stri
 }
 
 /** The files of a snapshot (content, mtime, inode), without directory mtimes: a rolled-back rename touches those. */
-const filesOnly = (snap: Record<string, Entry | number>) => Object.fromEntries(Object.entries(snap).filter(([k]) => !k.endsWith("/")));
+const filesOnly = (snap: Record<string, Entry | number>) =>
+  Object.fromEntries(Object.entries(snap).filter(([k]) => !k.endsWith("/")));
 
 const synth = (config: string, out: string | undefined, extra: string[] = [], cwd?: string) =>
   runCli(["synth", "--config", config, ...(out ? ["--out", out] : []), ...extra], { cwd });
@@ -152,7 +154,9 @@ describe("removed integrations", () => {
     expect(snapshot(cq)).toEqual(cqBefore);
     // Nothing but generated files: removed with its folder.
     expect(fs.existsSync(path.join(out, "stacks", "old"))).toBe(false);
-    expect(Object.keys(JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8")).stacks)).toEqual(["backstage"]);
+    expect(Object.keys(JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8")).stacks)).toEqual([
+      "backstage",
+    ]);
 
     // Still there, and still warned about, on the next run.
     const again = await synth(config, out);
@@ -182,9 +186,15 @@ describe("synth and synth --hcl never overwrite each other", () => {
     expect(hcl.code).toBe(0);
     expect(hcl.stdout).toContain("into infra/orgtrust");
     expect(hcl.stdout).toContain("Next: cd infra/orgtrust/stacks/backstage && terraform init && terraform apply\n");
-    expect(json.stdout).toContain("Next: cd cdktf.out/stacks/backstage && terraform init && terraform apply   (Terraform reads cdk.tf.json as it is)\n");
+    expect(json.stdout).toContain(
+      "Next: cd cdktf.out/stacks/backstage && terraform init && terraform apply   (Terraform reads cdk.tf.json as it is)\n",
+    );
     for (const r of [json, hcl]) expect(r.stdout).not.toContain("cdktf deploy");
-    expect(fs.readdirSync(path.join(dir, "infra", "orgtrust", "stacks", "backstage")).sort()).toEqual(["main.tf", "member-role.yaml", "orgtrust-coverage.json"]);
+    expect(fs.readdirSync(path.join(dir, "infra", "orgtrust", "stacks", "backstage")).sort()).toEqual([
+      "main.tf",
+      "member-role.yaml",
+      "orgtrust-coverage.json",
+    ]);
     expect(snapshot(path.join(dir, "cdktf.out"))).toEqual(jsonTree);
   });
 
@@ -199,16 +209,29 @@ describe("synth and synth --hcl never overwrite each other", () => {
     const r = await synth(config, out, ["--hcl"]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
-    expect(r.stderr).toMatch(/^orgtrust: error: --out .*out: stacks\/backstage holds the Terraform JSON of `orgtrust synth` \(cdk\.tf\.json\); --hcl would replace it \(fix: give this format its own --out .*, or pass --force/);
+    expect(r.stderr).toMatch(
+      /^orgtrust: error: --out .*out: stacks\/backstage holds the Terraform JSON of `orgtrust synth` \(cdk\.tf\.json\); --hcl would replace it \(fix: give this format its own --out .*, or pass --force/,
+    );
     expect(snapshot(out)).toEqual(before);
 
     const forced = await synth(config, out, ["--hcl", "--force"]);
     expect(forced.code).toBe(0);
     const files = fs.readdirSync(stack).sort();
     expect(files).not.toContain("cdk.tf.json");
-    expect(files).toEqual(expect.arrayContaining(["main.tf", "member-role.yaml", "orgtrust-coverage.json", ...Object.keys(leftovers).filter((f) => !f.includes("/"))]));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        "main.tf",
+        "member-role.yaml",
+        "orgtrust-coverage.json",
+        ...Object.keys(leftovers).filter((f) => !f.includes("/")),
+      ]),
+    );
     const after = snapshot(stack);
-    for (const f of Object.keys(leftovers)) expect({ f, entry: after[f] }).toEqual({ f, entry: (before as Record<string, unknown>)[`stacks/backstage/${f}`] });
+    for (const f of Object.keys(leftovers))
+      expect({ f, entry: after[f] }).toEqual({
+        f,
+        entry: (before as Record<string, unknown>)[`stacks/backstage/${f}`],
+      });
   });
 
   test("a file of the user's in the place of a generated one is refused without --force", async () => {
@@ -220,7 +243,9 @@ describe("synth and synth --hcl never overwrite each other", () => {
     fs.writeFileSync(path.join(stack, "main.tf"), "# mine\n");
     const r = await synth(config, out, ["--hcl"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/stacks\/backstage\/main\.tf exists and was not written by orgtrust synth \(fix: move it away, or pass --force to replace it\)/);
+    expect(r.stderr).toMatch(
+      /stacks\/backstage\/main\.tf exists and was not written by orgtrust synth \(fix: move it away, or pass --force to replace it\)/,
+    );
     expect(fs.readdirSync(stack)).toEqual(["main.tf"]);
     expect(fs.readFileSync(path.join(stack, "main.tf"), "utf8")).toBe("# mine\n");
   });
@@ -251,7 +276,9 @@ describe("all or nothing", () => {
     writeConfig(dir, ["backstage", "cq", "steam"], { tag: "2" });
     const unlock = lockDirectory(path.join(out, "stacks", "steam"));
     if (!unlock) {
-      console.warn("\n*** cannot make a directory unwritable here (no chattr as root): the failed-commit test is SKIPPED ***\n");
+      console.warn(
+        "\n*** cannot make a directory unwritable here (no chattr as root): the failed-commit test is SKIPPED ***\n",
+      );
       return;
     }
     let r;
@@ -262,7 +289,9 @@ describe("all or nothing", () => {
     }
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
-    expect(r.stderr).toMatch(/^orgtrust: error: --out .*: could not write the synthesized stacks \(.*\); nothing was changed, the previous output was kept/);
+    expect(r.stderr).toMatch(
+      /^orgtrust: error: --out .*: could not write the synthesized stacks \(.*\); nothing was changed, the previous output was kept/,
+    );
     expect(filesOnly(snapshot(out))).toEqual(filesOnly(before));
     expect(fs.existsSync(path.join(out, "stacks", "old", "cdk.tf.json"))).toBe(true);
     expect(fs.readdirSync(dir).filter((f) => f.includes("orgtrust-synth"))).toEqual([]);
@@ -292,26 +321,80 @@ describe("backends from orgtrust.yaml, in cdk.tf.json and main.tf", () => {
       yaml: "  type: s3\n  bucket: acme-terraform-state\n  key: orgtrust/{integration}.tfstate\n  region: eu-west-1\n  dynamodb_table: terraform-locks\n  kms_key_id: alias/terraform-state",
       json: {
         backend: {
-          s3: { bucket: "acme-terraform-state", key: "orgtrust/backstage.tfstate", region: "eu-west-1", use_lockfile: true, encrypt: true, dynamodb_table: "terraform-locks", kms_key_id: "alias/terraform-state" },
+          s3: {
+            bucket: "acme-terraform-state",
+            key: "orgtrust/backstage.tfstate",
+            region: "eu-west-1",
+            use_lockfile: true,
+            encrypt: true,
+            dynamodb_table: "terraform-locks",
+            kms_key_id: "alias/terraform-state",
+          },
         },
       },
       hcl: {
         backend: {
-          s3: [{ bucket: "acme-terraform-state", key: "orgtrust/backstage.tfstate", region: "eu-west-1", use_lockfile: true, encrypt: true, dynamodb_table: "terraform-locks", kms_key_id: "alias/terraform-state" }],
+          s3: [
+            {
+              bucket: "acme-terraform-state",
+              key: "orgtrust/backstage.tfstate",
+              region: "eu-west-1",
+              use_lockfile: true,
+              encrypt: true,
+              dynamodb_table: "terraform-locks",
+              kms_key_id: "alias/terraform-state",
+            },
+          ],
         },
       },
     },
     {
       kind: "s3 with its defaults",
       yaml: "  type: s3\n  bucket: acme-terraform-state\n  key: orgtrust/{integration}.tfstate\n  region: us-east-1\n  use_lockfile: true\n  encrypt: false",
-      json: { backend: { s3: { bucket: "acme-terraform-state", key: "orgtrust/backstage.tfstate", region: "us-east-1", use_lockfile: true, encrypt: false } } },
-      hcl: { backend: { s3: [{ bucket: "acme-terraform-state", key: "orgtrust/backstage.tfstate", region: "us-east-1", use_lockfile: true, encrypt: false }] } },
+      json: {
+        backend: {
+          s3: {
+            bucket: "acme-terraform-state",
+            key: "orgtrust/backstage.tfstate",
+            region: "us-east-1",
+            use_lockfile: true,
+            encrypt: false,
+          },
+        },
+      },
+      hcl: {
+        backend: {
+          s3: [
+            {
+              bucket: "acme-terraform-state",
+              key: "orgtrust/backstage.tfstate",
+              region: "us-east-1",
+              use_lockfile: true,
+              encrypt: false,
+            },
+          ],
+        },
+      },
     },
     {
       kind: "cloud",
       yaml: "  type: cloud\n  organization: acme\n  workspace: orgtrust-{integration}\n  project: security\n  hostname: tfe.example.com",
-      json: { cloud: { organization: "acme", hostname: "tfe.example.com", workspaces: { name: "orgtrust-backstage", project: "security" } } },
-      hcl: { cloud: [{ organization: "acme", hostname: "tfe.example.com", workspaces: [{ name: "orgtrust-backstage", project: "security" }] }] },
+      json: {
+        cloud: {
+          organization: "acme",
+          hostname: "tfe.example.com",
+          workspaces: { name: "orgtrust-backstage", project: "security" },
+        },
+      },
+      hcl: {
+        cloud: [
+          {
+            organization: "acme",
+            hostname: "tfe.example.com",
+            workspaces: [{ name: "orgtrust-backstage", project: "security" }],
+          },
+        ],
+      },
     },
   ];
 
@@ -321,7 +404,9 @@ describe("backends from orgtrust.yaml, in cdk.tf.json and main.tf", () => {
     const outs = { json: path.join(dir, "json"), hcl: path.join(dir, "hcl") };
     expect((await synth(config, outs.json)).code).toBe(0);
     expect((await synth(config, outs.hcl, ["--hcl"])).code).toBe(0);
-    const tf = JSON.parse(fs.readFileSync(path.join(outs.json, "stacks", "backstage", "cdk.tf.json"), "utf8")).terraform;
+    const tf = JSON.parse(
+      fs.readFileSync(path.join(outs.json, "stacks", "backstage", "cdk.tf.json"), "utf8"),
+    ).terraform;
     const { required_providers: _p, required_version: _v, ...jsonBackend } = tf;
     expect(jsonBackend).toEqual(json);
     const main = fs.readFileSync(path.join(outs.hcl, "stacks", "backstage", "main.tf"), "utf8");
@@ -329,38 +414,75 @@ describe("backends from orgtrust.yaml, in cdk.tf.json and main.tf", () => {
     const { required_providers: _p2, required_version: _v2, ...hclBackend } = parsed.terraform[0];
     expect(hclBackend).toEqual(hcl);
     // Each integration its own state.
-    const other = JSON.stringify(JSON.parse(fs.readFileSync(path.join(outs.json, "stacks", "cq", "cdk.tf.json"), "utf8")).terraform);
+    const other = JSON.stringify(
+      JSON.parse(fs.readFileSync(path.join(outs.json, "stacks", "cq", "cdk.tf.json"), "utf8")).terraform,
+    );
     expect(other).not.toContain("backstage");
   });
 
   const BAD: Array<[string, string, RegExp]> = [
     ["s3 without a bucket", "  type: s3\n  key: o/{integration}\n  region: us-east-1", /backend\.bucket: is required/],
-    ["s3 with one key for two integrations", "  type: s3\n  bucket: acme-state\n  key: orgtrust.tfstate\n  region: us-east-1", /backend\.key: "orgtrust\.tfstate" gives integrations backstage and cq the same state \(fix: put \{integration\} in it/],
-    ["s3 key with a leading /", "  type: s3\n  bucket: acme-state\n  key: /o/{integration}\n  region: us-east-1", /backend\.key: must not start or end with "\/"/],
+    [
+      "s3 with one key for two integrations",
+      "  type: s3\n  bucket: acme-state\n  key: orgtrust.tfstate\n  region: us-east-1",
+      /backend\.key: "orgtrust\.tfstate" gives integrations backstage and cq the same state \(fix: put \{integration\} in it/,
+    ],
+    [
+      "s3 key with a leading /",
+      "  type: s3\n  bucket: acme-state\n  key: /o/{integration}\n  region: us-east-1",
+      /backend\.key: must not start or end with "\/"/,
+    ],
     ["s3 without a region", "  type: s3\n  bucket: acme-state\n  key: o/{integration}", /backend\.region: is required/],
-    ["s3 with a camelCase key", "  type: s3\n  bucket: acme-state\n  key: o/{integration}\n  region: us-east-1\n  useLockfile: true", /backend: unknown key "useLockfile"/],
-    ["s3 with a bad bucket name", "  type: s3\n  bucket: Acme_State\n  key: o/{integration}\n  region: us-east-1", /backend\.bucket: must be an S3 bucket name/],
+    [
+      "s3 with a camelCase key",
+      "  type: s3\n  bucket: acme-state\n  key: o/{integration}\n  region: us-east-1\n  useLockfile: true",
+      /backend: unknown key "useLockfile"/,
+    ],
+    [
+      "s3 with a bad bucket name",
+      "  type: s3\n  bucket: Acme_State\n  key: o/{integration}\n  region: us-east-1",
+      /backend\.bucket: must be an S3 bucket name/,
+    ],
     ["an unknown type", "  type: gcs\n  bucket: b", /backend\.type: must have type: local, s3 or cloud/],
-    ["a local absolute path", "  type: local\n  path: /var/state/{integration}.tfstate", /backend\.path: must be relative to the stack directory/],
-    ["a local path onto a generated file", "  type: local\n  path: main.tf", /backend\.path: "main\.tf" is a file synth writes/],
+    [
+      "a local absolute path",
+      "  type: local\n  path: /var/state/{integration}.tfstate",
+      /backend\.path: must be relative to the stack directory/,
+    ],
+    [
+      "a local path onto a generated file",
+      "  type: local\n  path: main.tf",
+      /backend\.path: "main\.tf" is a file synth writes/,
+    ],
     ["cloud without a workspace", "  type: cloud\n  organization: acme", /backend\.workspace: is required/],
-    ["cloud with another placeholder", "  type: cloud\n  organization: acme\n  workspace: orgtrust-{name}", /backend\.workspace: the only placeholder is \{integration\}/],
-    ["cloud with a ${} expression", "  type: cloud\n  organization: acme\n  workspace: orgtrust-${integration}", /backend\.workspace: cannot hold a \$\{\.\.\.\} expression/],
+    [
+      "cloud with another placeholder",
+      "  type: cloud\n  organization: acme\n  workspace: orgtrust-{name}",
+      /backend\.workspace: the only placeholder is \{integration\}/,
+    ],
+    [
+      "cloud with a ${} expression",
+      "  type: cloud\n  organization: acme\n  workspace: orgtrust-${integration}",
+      /backend\.workspace: cannot hold a \$\{\.\.\.\} expression/,
+    ],
   ];
 
-  test.each(BAD)("bad backend: %s: exit 2, one line naming the field, nothing written", async (_what, yaml, message) => {
-    const dir = tmp();
-    const config = writeConfig(dir, ["backstage", "cq"], { backend: yaml });
-    for (const flags of [[], ["--hcl"]]) {
-      const r = await synth(config, path.join(dir, "out"), flags);
-      expect(r.code).toBe(2);
-      expect(r.stderr.trim().split("\n")).toHaveLength(1);
-      expect(r.stderr).toMatch(/^orgtrust: error: .*orgtrust\.yaml: /);
-      expect(r.stderr).toMatch(message);
-      expect(r.stderr).toContain("fix:");
-    }
-    expect(fs.readdirSync(dir)).toEqual(["orgtrust.yaml"]);
-  });
+  test.each(BAD)(
+    "bad backend: %s: exit 2, one line naming the field, nothing written",
+    async (_what, yaml, message) => {
+      const dir = tmp();
+      const config = writeConfig(dir, ["backstage", "cq"], { backend: yaml });
+      for (const flags of [[], ["--hcl"]]) {
+        const r = await synth(config, path.join(dir, "out"), flags);
+        expect(r.code).toBe(2);
+        expect(r.stderr.trim().split("\n")).toHaveLength(1);
+        expect(r.stderr).toMatch(/^orgtrust: error: .*orgtrust\.yaml: /);
+        expect(r.stderr).toMatch(message);
+        expect(r.stderr).toContain("fix:");
+      }
+      expect(fs.readdirSync(dir)).toEqual(["orgtrust.yaml"]);
+    },
+  );
 });
 
 describe("hints point at the recommended route", () => {
@@ -378,31 +500,39 @@ describe("hints point at the recommended route", () => {
 });
 
 describe("output of orgtrust versions before the file list", () => {
-  test.each(FORMATS)("%s: a stack written without manifest file lists or the JSON marker is still recognised and updated in place", async (_format, flags, mainFile) => {
-    const dir = tmp();
-    const out = path.join(dir, "out");
-    const config = writeConfig(dir, ["backstage"]);
-    expect((await synth(config, out, flags)).code).toBe(0);
-    // What the old synth left: manifest entries without "orgtrust", cdk.tf.json without "//".orgtrust.
-    const manifestFile = path.join(out, "manifest.json");
-    const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8"));
-    for (const s of Object.values<Record<string, unknown>>(manifest.stacks)) delete s.orgtrust;
-    fs.writeFileSync(manifestFile, JSON.stringify(manifest));
-    const stack = path.join(out, "stacks", "backstage");
-    if (mainFile === "cdk.tf.json") {
-      const doc = JSON.parse(fs.readFileSync(path.join(stack, mainFile), "utf8"));
-      delete doc["//"].orgtrust;
-      fs.writeFileSync(path.join(stack, mainFile), JSON.stringify(doc));
-    }
-    const leftovers = terraformLeftovers(stack, "backstage");
-    writeConfig(dir, ["backstage"], { tag: "2" });
-    const r = await synth(config, out, flags);
-    expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
-    expect(fs.readFileSync(path.join(stack, mainFile), "utf8")).toMatch(/revision"? *[:=] *"2"/);
-    for (const [f, content] of Object.entries(leftovers)) expect(fs.readFileSync(path.join(stack, f), "utf8")).toBe(content);
-    expect(JSON.parse(fs.readFileSync(manifestFile, "utf8")).stacks.backstage.orgtrust.files).toEqual(flags.length ? ["main.tf", "member-role.yaml", "orgtrust-coverage.json"] : ["cdk.tf.json", "orgtrust-coverage.json"]);
-  });
+  test.each(FORMATS)(
+    "%s: a stack written without manifest file lists or the JSON marker is still recognised and updated in place",
+    async (_format, flags, mainFile) => {
+      const dir = tmp();
+      const out = path.join(dir, "out");
+      const config = writeConfig(dir, ["backstage"]);
+      expect((await synth(config, out, flags)).code).toBe(0);
+      // What the old synth left: manifest entries without "orgtrust", cdk.tf.json without "//".orgtrust.
+      const manifestFile = path.join(out, "manifest.json");
+      const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8"));
+      for (const s of Object.values<Record<string, unknown>>(manifest.stacks)) delete s.orgtrust;
+      fs.writeFileSync(manifestFile, JSON.stringify(manifest));
+      const stack = path.join(out, "stacks", "backstage");
+      if (mainFile === "cdk.tf.json") {
+        const doc = JSON.parse(fs.readFileSync(path.join(stack, mainFile), "utf8"));
+        delete doc["//"].orgtrust;
+        fs.writeFileSync(path.join(stack, mainFile), JSON.stringify(doc));
+      }
+      const leftovers = terraformLeftovers(stack, "backstage");
+      writeConfig(dir, ["backstage"], { tag: "2" });
+      const r = await synth(config, out, flags);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      expect(fs.readFileSync(path.join(stack, mainFile), "utf8")).toMatch(/revision"? *[:=] *"2"/);
+      for (const [f, content] of Object.entries(leftovers))
+        expect(fs.readFileSync(path.join(stack, f), "utf8")).toBe(content);
+      expect(JSON.parse(fs.readFileSync(manifestFile, "utf8")).stacks.backstage.orgtrust.files).toEqual(
+        flags.length
+          ? ["main.tf", "member-role.yaml", "orgtrust-coverage.json"]
+          : ["cdk.tf.json", "orgtrust-coverage.json"],
+      );
+    },
+  );
 });
 
 describe("stack files that hold an external ID written in the config", () => {
@@ -428,24 +558,27 @@ integrations:
   test.each([
     ["cdk.tf.json", []],
     ["main.tf", ["--hcl"]],
-  ])("%s with a `source: value` external ID is 0600 (an older 0644 copy is narrowed); an env-sourced one stays 0644", async (file, flags) => {
-    const dir = tmp();
-    const out = path.join(dir, "out");
-    const valued = config(dir, '{ source: value, value: "ext-mode-check-9Tq2Lw" }');
-    expect((await runCli(["synth", "--config", valued, "--out", out, ...flags])).code).toBe(0);
-    const stackFile = path.join(out, "stacks", "valued", file);
-    expect(fs.readFileSync(stackFile, "utf8")).toContain("ext-mode-check-9Tq2Lw");
-    expect(mode(stackFile)).toBe(0o600);
-    // A re-run with nothing changed writes nothing, but a copy left readable by others is narrowed.
-    fs.chmodSync(stackFile, 0o644);
-    const mtime = fs.statSync(stackFile).mtimeMs;
-    expect((await runCli(["synth", "--config", valued, "--out", out, ...flags])).code).toBe(0);
-    expect(mode(stackFile)).toBe(0o600);
-    expect(fs.statSync(stackFile).mtimeMs).toBe(mtime);
-    // The same integration with the ID from the environment: nothing secret in the file, ordinary mode.
-    const fromEnv = config(dir, "{ source: env, env: VALUED_EXTERNAL_ID }");
-    expect((await runCli(["synth", "--config", fromEnv, "--out", out, ...flags])).code).toBe(0);
-    expect(fs.readFileSync(stackFile, "utf8")).not.toContain("ext-mode-check-9Tq2Lw");
-    expect(mode(stackFile)).toBe(0o644);
-  });
+  ])(
+    "%s with a `source: value` external ID is 0600 (an older 0644 copy is narrowed); an env-sourced one stays 0644",
+    async (file, flags) => {
+      const dir = tmp();
+      const out = path.join(dir, "out");
+      const valued = config(dir, '{ source: value, value: "ext-mode-check-9Tq2Lw" }');
+      expect((await runCli(["synth", "--config", valued, "--out", out, ...flags])).code).toBe(0);
+      const stackFile = path.join(out, "stacks", "valued", file);
+      expect(fs.readFileSync(stackFile, "utf8")).toContain("ext-mode-check-9Tq2Lw");
+      expect(mode(stackFile)).toBe(0o600);
+      // A re-run with nothing changed writes nothing, but a copy left readable by others is narrowed.
+      fs.chmodSync(stackFile, 0o644);
+      const mtime = fs.statSync(stackFile).mtimeMs;
+      expect((await runCli(["synth", "--config", valued, "--out", out, ...flags])).code).toBe(0);
+      expect(mode(stackFile)).toBe(0o600);
+      expect(fs.statSync(stackFile).mtimeMs).toBe(mtime);
+      // The same integration with the ID from the environment: nothing secret in the file, ordinary mode.
+      const fromEnv = config(dir, "{ source: env, env: VALUED_EXTERNAL_ID }");
+      expect((await runCli(["synth", "--config", fromEnv, "--out", out, ...flags])).code).toBe(0);
+      expect(fs.readFileSync(stackFile, "utf8")).not.toContain("ext-mode-check-9Tq2Lw");
+      expect(mode(stackFile)).toBe(0o644);
+    },
+  );
 });

@@ -18,14 +18,18 @@ import { DefaultAwsCredentialsManager } from "@backstage/integration-aws-node";
 import { AwsOrganizationCloudAccountProcessor } from "@backstage/plugin-catalog-backend-module-aws";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { loadConfig as loadOrgtrustConfig } from "../../config/load";
-import { DISCOVERY_POLICY_NAME, discoveryRolePolicy, discoveryTrustPolicy, memberTrustPolicy } from "../../constructs/member-role-policy";
+import {
+  DISCOVERY_POLICY_NAME,
+  discoveryRolePolicy,
+  discoveryTrustPolicy,
+  memberTrustPolicy,
+} from "../../constructs/member-role-policy";
 import { awsClients, clientsFor, TEST_CREDENTIALS } from "../support/aws-clients";
 import * as ts from "typescript";
 import { REPO, runCli } from "../support/cli";
 import { describeWithMoto } from "../support/moto";
 import { buildOrg, type BuiltOrg } from "../support/org-fixture";
 import { FIXTURE, IN_SCOPE, tmpDir, writeConfig, writePartitionSnapshot } from "../fixtures/generate";
-
 
 /**
  * The Backstage outputs, proven with the published Backstage packages (devDependencies, exact versions):
@@ -47,7 +51,10 @@ const APP_OWN_ACCOUNT = "999999999999";
 const BACKSTAGE_PACKAGES = ["@backstage/plugin-catalog-backend-module-aws", "@backstage/integration-aws-node"];
 
 /** The app's own app-config.yaml: its own lists, plus the one $include line per list the generated header asks for. */
-function appConfigText(generated: string, includes: { location?: boolean; awsAccount?: boolean; key?: string }): string {
+function appConfigText(
+  generated: string,
+  includes: { location?: boolean; awsAccount?: boolean; key?: string },
+): string {
   const key = includes.key ?? "orgtrust.backstage";
   return `app:
   title: Our portal
@@ -68,8 +75,16 @@ ${includes.location ? `    - $include: ${generated}#${key}.catalogLocation\n` : 
 }
 
 /** Loads config files exactly as the Backstage backend does (`--config a --config b`), with our environment. */
-async function backstageConfig(files: string[], env: Record<string, string> = { ORGTRUST_BACKSTAGE_EXTERNAL_ID: EXT }): Promise<Config & { close(): void }> {
-  const source = ConfigSources.default({ argv: files.flatMap((f) => ["--config", f]), rootDir: path.dirname(files[0]), watch: false, substitutionFunc: async (name) => env[name] });
+async function backstageConfig(
+  files: string[],
+  env: Record<string, string> = { ORGTRUST_BACKSTAGE_EXTERNAL_ID: EXT },
+): Promise<Config & { close(): void }> {
+  const source = ConfigSources.default({
+    argv: files.flatMap((f) => ["--config", f]),
+    rootDir: path.dirname(files[0]),
+    watch: false,
+    substitutionFunc: async (name) => env[name],
+  });
   return ConfigSources.toConfig(source);
 }
 
@@ -80,7 +95,12 @@ async function validateAgainstSchemas(config: Config): Promise<void> {
   schema.process([{ context: "merged", data: config.get<any>() }], { visibility: ["frontend", "backend", "secret"] });
 }
 
-const ENTITY_POLICY = EntityPolicies.allOf([new DefaultNamespaceEntityPolicy(), new NoForeignRootFieldsEntityPolicy(), new FieldFormatEntityPolicy(), new SchemaValidEntityPolicy()]);
+const ENTITY_POLICY = EntityPolicies.allOf([
+  new DefaultNamespaceEntityPolicy(),
+  new NoForeignRootFieldsEntityPolicy(),
+  new FieldFormatEntityPolicy(),
+  new SchemaValidEntityPolicy(),
+]);
 
 /** The catalog's own validation of an entity (what the catalog backend applies before storing it). */
 async function expectValidEntity(e: Entity): Promise<void> {
@@ -102,7 +122,8 @@ async function runProcessor(config: Config, location: { type: string; target: st
   return out;
 }
 
-const accountIds = (entities: Entity[]) => entities.map((e) => e.metadata.annotations!["amazonaws.com/account-id"]).sort();
+const accountIds = (entities: Entity[]) =>
+  entities.map((e) => e.metadata.annotations!["amazonaws.com/account-id"]).sort();
 
 async function generateBackstage(config: string, out: string, endpoint?: string): Promise<void> {
   const r = await runCli(["generate", "--config", config, "--out", out, "--integration", "backstage"], { endpoint });
@@ -124,7 +145,12 @@ describe("backstage output over the fixture org (exclusions: static entities)", 
   test("the generated file has no top-level list, so loading it as one more --config keeps the app's own lists", async () => {
     const data = parseYaml(fs.readFileSync(generated, "utf8"));
     // Every list in the file, outside orgtrust.* (which no app config has): none.
-    const lists = (v: any, p: string): string[] => (Array.isArray(v) ? [p] : v && typeof v === "object" ? Object.entries(v).flatMap(([k, x]) => lists(x, `${p}.${k}`)) : []);
+    const lists = (v: any, p: string): string[] =>
+      Array.isArray(v)
+        ? [p]
+        : v && typeof v === "object"
+          ? Object.entries(v).flatMap(([k, x]) => lists(x, `${p}.${k}`))
+          : [];
     expect(lists(data, "").filter((p) => !p.startsWith(".orgtrust."))).toEqual([]);
     expect(lists(data, "")).toEqual([".orgtrust.backstage.catalogLocation.rules"]);
     // Without the $include line: the app's locations and accounts survive, ours is simply not there yet.
@@ -176,26 +202,51 @@ describe("backstage output over the fixture org (exclusions: static entities)", 
     expect(accountIds(entities)).toEqual([...IN_SCOPE].sort());
     for (const e of entities) await expectValidEntity(e);
     // The validators can fail: a name the processor's normalisation would give a hostile account name is refused.
-    await expect(ENTITY_POLICY.enforce({ ...entities[0], metadata: { ...entities[0].metadata, name: "-search--prod----co---1---x-" } })).rejects.toThrow(/metadata\.name/);
+    await expect(
+      ENTITY_POLICY.enforce({
+        ...entities[0],
+        metadata: { ...entities[0].metadata, name: "-search--prod----co---1---x-" },
+      }),
+    ).rejects.toThrow(/metadata\.name/);
     // The processor's own name for these accounts collides or is invalid, which is one reason orgtrust chose static.
     const text = fs.readFileSync(generated, "utf8");
-    expect(text).toContain("# Not AwsOrganizationCloudAccountProcessor, which lists every account: 7 of the organization's 16 accounts are out of scope.");
+    expect(text).toContain(
+      "# Not AwsOrganizationCloudAccountProcessor, which lists every account: 7 of the organization's 16 accounts are out of scope.",
+    );
   });
 
   test("nothing excluded but names the processor would mangle: still static entities", async () => {
-    const w = writeConfig({ exclusionsYaml: "exclusions:\n  skipInactiveAccounts: false", integrationsYaml: "  backstage:\n    consumer: backstage\n    trustedPrincipal: arn:aws:iam::999999999999:role/b\n" });
+    const w = writeConfig({
+      exclusionsYaml: "exclusions:\n  skipInactiveAccounts: false",
+      integrationsYaml:
+        "  backstage:\n    consumer: backstage\n    trustedPrincipal: arn:aws:iam::999999999999:role/b\n",
+    });
     await generateBackstage(w.config, path.join(w.dir, "out"));
     const text = fs.readFileSync(path.join(w.dir, "out", "backstage", "app-config.yaml"), "utf8");
-    expect(text).toMatch(/# Not AwsOrganizationCloudAccountProcessor, which lists every account: 3 account names do not make unique valid entity names the way it derives them\./);
+    expect(text).toMatch(
+      /# Not AwsOrganizationCloudAccountProcessor, which lists every account: 3 account names do not make unique valid entity names the way it derives them\./,
+    );
     expect(fs.existsSync(path.join(w.dir, "out", "backstage", "aws-accounts.yaml"))).toBe(true);
   });
 
   test("options.catalog processor or aws-org-provider with accounts out of scope: exit 2, nothing written", async () => {
     for (const mode of ["processor", "aws-org-provider"]) {
-      const w = writeConfig({ integrationsYaml: `  backstage:\n    consumer: backstage\n    trustedPrincipal: arn:aws:iam::999999999999:role/b\n    options: { catalog: ${mode} }\n` });
-      const r = await runCli(["generate", "--config", w.config, "--out", path.join(w.dir, "out"), "--integration", "backstage"]);
+      const w = writeConfig({
+        integrationsYaml: `  backstage:\n    consumer: backstage\n    trustedPrincipal: arn:aws:iam::999999999999:role/b\n    options: { catalog: ${mode} }\n`,
+      });
+      const r = await runCli([
+        "generate",
+        "--config",
+        w.config,
+        "--out",
+        path.join(w.dir, "out"),
+        "--integration",
+        "backstage",
+      ]);
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain(`integrations.backstage.options.catalog: ${mode} lists every account of the organization, which is wrong here: 7 of the organization's 16 accounts are out of scope`);
+      expect(r.stderr).toContain(
+        `integrations.backstage.options.catalog: ${mode} lists every account of the organization, which is wrong here: 7 of the organization's 16 accounts are out of scope`,
+      );
       expect(r.stderr).toContain("(fix: set options.catalog to auto or static)");
       expect(fs.existsSync(path.join(w.dir, "out"))).toBe(false);
     }
@@ -206,7 +257,14 @@ describe("backstage output over the fixture org (exclusions: static entities)", 
     const snap = path.join(d, "org.json");
     writePartitionSnapshot(snap, "aws-us-gov");
     const w = writeConfig(
-      { snapshot: snap, partition: "aws-us-gov", homeRegion: "us-gov-west-1", exclusionsYaml: "exclusions:\n  skipInactiveAccounts: false", integrationsYaml: "  backstage:\n    consumer: backstage\n    trustedPrincipal: arn:aws-us-gov:iam::999999999999:role/b\n" },
+      {
+        snapshot: snap,
+        partition: "aws-us-gov",
+        homeRegion: "us-gov-west-1",
+        exclusionsYaml: "exclusions:\n  skipInactiveAccounts: false",
+        integrationsYaml:
+          "  backstage:\n    consumer: backstage\n    trustedPrincipal: arn:aws-us-gov:iam::999999999999:role/b\n",
+      },
       d,
     );
     await generateBackstage(w.config, path.join(d, "out"));
@@ -218,7 +276,12 @@ describe("backstage output over the fixture org (exclusions: static entities)", 
     fs.writeFileSync(app, appConfigText(generated, { location: true }));
     const c = await backstageConfig([app, generated]);
     await validateAgainstSchemas(c);
-    expect(c.get("aws.accountDefaults")).toEqual({ roleName: "backstage-org-readonly", externalId: EXT, partition: "aws-us-gov", region: "us-gov-west-1" });
+    expect(c.get("aws.accountDefaults")).toEqual({
+      roleName: "backstage-org-readonly",
+      externalId: EXT,
+      partition: "aws-us-gov",
+      region: "us-gov-west-1",
+    });
     expect(c.getConfigArray("catalog.locations").map((l) => l.getString("type"))).toEqual(["url", "file"]);
     c.close();
   });
@@ -231,12 +294,22 @@ describe("backstage output, nothing out of scope (the published processor)", () 
     const snap = JSON.parse(fs.readFileSync(FIXTURE, "utf8"));
     for (const a of snap.accounts) a.name = `Account ${a.id}`;
     fs.writeFileSync(path.join(d, "org.json"), JSON.stringify(snap, null, 2));
-    const w = writeConfig({ snapshot: path.join(d, "org.json"), exclusionsYaml: "exclusions:\n  skipInactiveAccounts: false", integrationsYaml: "  backstage:\n    consumer: backstage\n    trustedPrincipal: arn:aws:iam::999999999999:role/b\n" }, d);
+    const w = writeConfig(
+      {
+        snapshot: path.join(d, "org.json"),
+        exclusionsYaml: "exclusions:\n  skipInactiveAccounts: false",
+        integrationsYaml:
+          "  backstage:\n    consumer: backstage\n    trustedPrincipal: arn:aws:iam::999999999999:role/b\n",
+      },
+      d,
+    );
     await generateBackstage(w.config, path.join(d, "out"));
     expect(fs.readdirSync(path.join(d, "out", "backstage"))).toEqual(["app-config.yaml"]);
     const generated = path.join(d, "out", "backstage", "app-config.yaml");
     const text = fs.readFileSync(generated, "utf8");
-    expect(text).toContain('catalog.addProcessor(await AwsOrganizationCloudAccountProcessor.fromConfig(config.getConfig("orgtrust.backstage"), { logger }));');
+    expect(text).toContain(
+      'catalog.addProcessor(await AwsOrganizationCloudAccountProcessor.fromConfig(config.getConfig("orgtrust.backstage"), { logger }));',
+    );
     const app = path.join(d, "app-config.yaml");
     fs.writeFileSync(app, appConfigText(generated, { location: true }));
     const c = await backstageConfig([app, generated]);
@@ -252,8 +325,12 @@ describe("backstage output, nothing out of scope (the published processor)", () 
     // The processor's own config, as @backstage/plugin-catalog-backend-module-aws@0.4.28 reads it.
     const p = c.getConfig("orgtrust.backstage");
     expect(p.getString("catalog.processors.awsOrganization.provider.accountId")).toBe("111111111111");
-    expect(p.getConfigArray("aws.accounts").map((a) => a.get())).toEqual([{ accountId: "111111111111", roleName: "backstage-org-discovery", externalId: EXT }]);
-    expect(await AwsOrganizationCloudAccountProcessor.fromConfig(p, { logger: silentLogger })).toBeInstanceOf(AwsOrganizationCloudAccountProcessor);
+    expect(p.getConfigArray("aws.accounts").map((a) => a.get())).toEqual([
+      { accountId: "111111111111", roleName: "backstage-org-discovery", externalId: EXT },
+    ]);
+    expect(await AwsOrganizationCloudAccountProcessor.fromConfig(p, { logger: silentLogger })).toBeInstanceOf(
+      AwsOrganizationCloudAccountProcessor,
+    );
     c.close();
   });
 });
@@ -282,14 +359,22 @@ describe("docs/consumers.md: the backend module that registers the processor", (
       baseUrl: REPO,
       paths: { "*": ["node_modules/*", "node_modules/@types/*"] },
     });
-    const errors = (f: string) => ts.getPreEmitDiagnostics(program, program.getSourceFile(f)).map((x) => ts.flattenDiagnosticMessageText(x.messageText, "\n"));
+    const errors = (f: string) =>
+      ts
+        .getPreEmitDiagnostics(program, program.getSourceFile(f))
+        .map((x) => ts.flattenDiagnosticMessageText(x.messageText, "\n"));
     expect(errors(good)).toEqual([]);
     expect(errors(bad).join("\n")).toMatch(/not assignable to parameter of type 'Config'/);
   }, 60_000);
 });
 
 /** A small org: the management account, Workloads (w1, w2), Sandbox (s1). */
-const SPEC = { ous: [{ name: "Workloads", accounts: [{ name: "w1" }, { name: "w2" }] }, { name: "Sandbox", accounts: [{ name: "s1" }] }] };
+const SPEC = {
+  ous: [
+    { name: "Workloads", accounts: [{ name: "w1" }, { name: "w2" }] },
+    { name: "Sandbox", accounts: [{ name: "s1" }] },
+  ],
+};
 
 function orgtrustYaml(built: BuiltOrg, exclusions: string, options = ""): string {
   return `version: 1
@@ -312,32 +397,64 @@ describeWithMoto(
     let built: BuiltOrg;
     let dir: string;
     const saved: Record<string, string | undefined> = {};
-    const ENV = { AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey, AWS_REGION: "us-east-1", AWS_ENDPOINT_URL: "" };
+    const ENV = {
+      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+      AWS_REGION: "us-east-1",
+      AWS_ENDPOINT_URL: "",
+    };
 
     beforeAll(async () => {
       const endpoint = moto().endpoint;
       // The Backstage packages build their own SDK clients: they reach moto through the standard AWS_ENDPOINT_URL.
-      for (const [k, v] of Object.entries({ ...ENV, AWS_ENDPOINT_URL: endpoint, AWS_CONFIG_FILE: "/nonexistent", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent", AWS_EC2_METADATA_DISABLED: "true" })) {
+      for (const [k, v] of Object.entries({
+        ...ENV,
+        AWS_ENDPOINT_URL: endpoint,
+        AWS_CONFIG_FILE: "/nonexistent",
+        AWS_SHARED_CREDENTIALS_FILE: "/nonexistent",
+        AWS_EC2_METADATA_DISABLED: "true",
+      })) {
         saved[k] = process.env[k];
         process.env[k] = v;
       }
       const c = awsClients(endpoint);
       built = await buildOrg(c, SPEC);
       dir = tmpDir("orgtrust-backstage-");
-      fs.writeFileSync(path.join(dir, "orgtrust.yaml"), orgtrustYaml(built, "exclusions:\n  skipInactiveAccounts: true"));
-      const d = await runCli(["discover", "--config", path.join(dir, "orgtrust.yaml"), "--out", path.join(dir, "org.json")], { endpoint });
+      fs.writeFileSync(
+        path.join(dir, "orgtrust.yaml"),
+        orgtrustYaml(built, "exclusions:\n  skipInactiveAccounts: true"),
+      );
+      const d = await runCli(
+        ["discover", "--config", path.join(dir, "orgtrust.yaml"), "--out", path.join(dir, "org.json")],
+        { endpoint },
+      );
       expect(d.code).toBe(0);
       // Deploy what synth deploys: the member role in every account (the StackSet's, and the management account's
       // own), the discovery role in the management account, with orgtrust's trust and discovery policies.
-      const integration = loadOrgtrustConfig(path.join(dir, "orgtrust.yaml")).integrations.find((i) => i.name === "backstage")!;
+      const integration = loadOrgtrustConfig(path.join(dir, "orgtrust.yaml")).integrations.find(
+        (i) => i.name === "backstage",
+      )!;
       const trust = JSON.stringify(memberTrustPolicy(integration, EXT));
       for (const a of built.accounts) {
         const m = a.id === built.managementAccountId ? awsClients(endpoint) : await clientsFor(endpoint, a.id);
-        await m.iam.send(new CreateRoleCommand({ RoleName: integration.memberRole.name, AssumeRolePolicyDocument: trust }));
+        await m.iam.send(
+          new CreateRoleCommand({ RoleName: integration.memberRole.name, AssumeRolePolicyDocument: trust }),
+        );
         m.destroy();
       }
-      await c.iam.send(new CreateRoleCommand({ RoleName: integration.discoveryRole.name, AssumeRolePolicyDocument: JSON.stringify(discoveryTrustPolicy(integration, EXT)) }));
-      await c.iam.send(new PutRolePolicyCommand({ RoleName: integration.discoveryRole.name, PolicyName: DISCOVERY_POLICY_NAME, PolicyDocument: JSON.stringify(discoveryRolePolicy(integration)) }));
+      await c.iam.send(
+        new CreateRoleCommand({
+          RoleName: integration.discoveryRole.name,
+          AssumeRolePolicyDocument: JSON.stringify(discoveryTrustPolicy(integration, EXT)),
+        }),
+      );
+      await c.iam.send(
+        new PutRolePolicyCommand({
+          RoleName: integration.discoveryRole.name,
+          PolicyName: DISCOVERY_POLICY_NAME,
+          PolicyDocument: JSON.stringify(discoveryRolePolicy(integration)),
+        }),
+      );
       c.destroy();
     }, 120_000);
 
@@ -365,7 +482,9 @@ describeWithMoto(
       const config = await backstageConfig([app, generated]);
       await validateAgainstSchemas(config);
       // The app keeps its own lists; the location the header asks to include is the processor's.
-      const locations = config.getConfigArray("catalog.locations").map((l) => ({ type: l.getString("type"), target: l.getString("target") }));
+      const locations = config
+        .getConfigArray("catalog.locations")
+        .map((l) => ({ type: l.getString("type"), target: l.getString("target") }));
       expect(locations).toEqual([
         { type: "url", target: "https://example.invalid/our/catalog-info.yaml" },
         { type: "aws-cloud-accounts", target: built.orgId },
@@ -382,19 +501,27 @@ describeWithMoto(
       expect(await runProcessor(discoveryConfig, { type: "aws-cloud-accounts", target: "o-someoneelse" })).toEqual([]);
 
       // It read the organization as the discovery role (the credential the generated processor config resolves to).
-      const discoveryProvider = await DefaultAwsCredentialsManager.fromConfig(discoveryConfig).getCredentialProvider({ accountId: built.managementAccountId });
-      expect(await callerArn(discoveryProvider)).toBe(`arn:aws:sts::${built.managementAccountId}:assumed-role/backstage-org-discovery/backstage`);
+      const discoveryProvider = await DefaultAwsCredentialsManager.fromConfig(discoveryConfig).getCredentialProvider({
+        accountId: built.managementAccountId,
+      });
+      expect(await callerArn(discoveryProvider)).toBe(
+        `arn:aws:sts::${built.managementAccountId}:assumed-role/backstage-org-discovery/backstage`,
+      );
 
       // Every other Backstage AWS plugin reads the root config: every account, the management account included,
       // resolves to the member role.
       const manager = DefaultAwsCredentialsManager.fromConfig(config);
       for (const id of everyAccount) {
-        expect(await callerArn(await manager.getCredentialProvider({ accountId: id }))).toBe(`arn:aws:sts::${id}:assumed-role/backstage-org-readonly/backstage`);
+        expect(await callerArn(await manager.getCredentialProvider({ accountId: id }))).toBe(
+          `arn:aws:sts::${id}:assumed-role/backstage-org-readonly/backstage`,
+        );
       }
       // The external ID both send is the one in the environment, substituted by the config loader. (moto accepts
       // any external ID, so the trust policies' condition is proven with iam-simulate in constructs.test.ts.)
       expect(config.getString("aws.accountDefaults.externalId")).toBe(EXT);
-      expect(discoveryConfig.getConfigArray("aws.accounts").map((a) => a.get())).toEqual([{ accountId: built.managementAccountId, roleName: "backstage-org-discovery", externalId: EXT }]);
+      expect(discoveryConfig.getConfigArray("aws.accounts").map((a) => a.get())).toEqual([
+        { accountId: built.managementAccountId, roleName: "backstage-org-discovery", externalId: EXT },
+      ]);
       config.close();
     }, 60_000);
 
@@ -404,10 +531,14 @@ describeWithMoto(
       const allOut = path.join(dir, "out-all");
       const app = path.join(dir, "app-config.yaml");
       const full = await backstageConfig([app, path.join(allOut, "backstage", "app-config.yaml")]);
-      const listAll = () => runProcessor(full.getConfig("orgtrust.backstage"), { type: "aws-cloud-accounts", target: built.orgId });
+      const listAll = () =>
+        runProcessor(full.getConfig("orgtrust.backstage"), { type: "aws-cloud-accounts", target: built.orgId });
 
       const excludedConfig = path.join(dir, "orgtrust-excluded.yaml");
-      fs.writeFileSync(excludedConfig, orgtrustYaml(built, `exclusions:\n  organizationalUnits: ["${built.ou.Sandbox}"]`));
+      fs.writeFileSync(
+        excludedConfig,
+        orgtrustYaml(built, `exclusions:\n  organizationalUnits: ["${built.ou.Sandbox}"]`),
+      );
       const out = path.join(dir, "out-excluded");
       await generateBackstage(excludedConfig, out, endpoint);
       const staticIds = async () => {
@@ -421,27 +552,42 @@ describeWithMoto(
       expect(accountIds(await listAll())).toEqual([...inScope, built.account.s1].sort());
       const text = fs.readFileSync(path.join(out, "backstage", "app-config.yaml"), "utf8");
       expect(text).toContain("1 of the organization's 4 accounts is out of scope");
-      expect(parseYaml(text).orgtrust.backstage).toEqual({ catalogLocation: { type: "file", target: "./aws-accounts.yaml", rules: [{ allow: ["Resource"] }] } });
+      expect(parseYaml(text).orgtrust.backstage).toEqual({
+        catalogLocation: { type: "file", target: "./aws-accounts.yaml", rules: [{ allow: ["Resource"] }] },
+      });
 
       // Suspend w2 (moto's CloseAccount), rediscover: inactive accounts are skipped by default, the processor lists it.
       const c = awsClients(endpoint);
       await c.org.send(new CloseAccountCommand({ AccountId: built.account.w2 }));
       c.destroy();
       const allConfig = path.join(dir, "orgtrust.yaml");
-      const d = await runCli(["discover", "--config", excludedConfig, "--out", path.join(dir, "org.json")], { endpoint });
+      const d = await runCli(["discover", "--config", excludedConfig, "--out", path.join(dir, "org.json")], {
+        endpoint,
+      });
       expect(d.code).toBe(0);
       await generateBackstage(allConfig, out, endpoint);
       expect(await staticIds()).toEqual([built.managementAccountId, built.account.w1, built.account.s1].sort());
       const listed = await listAll();
       expect(accountIds(listed)).toContain(built.account.w2);
-      expect(listed.find((e) => e.metadata.annotations!["amazonaws.com/account-id"] === built.account.w2)!.metadata.labels!["amazonaws.com/account-status"]).toBe("suspended");
+      expect(
+        listed.find((e) => e.metadata.annotations!["amazonaws.com/account-id"] === built.account.w2)!.metadata.labels![
+          "amazonaws.com/account-status"
+        ],
+      ).toBe("suspended");
       full.close();
     }, 60_000);
 
     test("options.catalog aws-org-provider (unpublished): provider config and an aws.accounts entry, schema-checked", async () => {
       // Back to an org with every account in scope: a fresh snapshot with inactive accounts kept.
       const cfg = path.join(dir, "orgtrust-provider.yaml");
-      fs.writeFileSync(cfg, orgtrustYaml(built, "exclusions:\n  skipInactiveAccounts: false", "    options: { catalog: aws-org-provider, providerId: acme }\n"));
+      fs.writeFileSync(
+        cfg,
+        orgtrustYaml(
+          built,
+          "exclusions:\n  skipInactiveAccounts: false",
+          "    options: { catalog: aws-org-provider, providerId: acme }\n",
+        ),
+      );
       const out = path.join(dir, "out-provider");
       await generateBackstage(cfg, out, moto().endpoint);
       const generated = path.join(out, "backstage", "app-config.yaml");
@@ -452,8 +598,14 @@ describeWithMoto(
       const config = await backstageConfig([app, generated]);
       await validateAgainstSchemas(config);
       expect(config.getConfigArray("catalog.locations").map((l) => l.getString("type"))).toEqual(["url"]);
-      expect(config.getConfigArray("aws.accounts").map((a) => a.getString("accountId"))).toEqual([APP_OWN_ACCOUNT, built.managementAccountId]);
-      expect(config.getConfig("catalog.providers.aws-org.acme").get()).toEqual({ accountId: built.managementAccountId, schedule: { frequency: { minutes: 30 }, timeout: { minutes: 3 } } });
+      expect(config.getConfigArray("aws.accounts").map((a) => a.getString("accountId"))).toEqual([
+        APP_OWN_ACCOUNT,
+        built.managementAccountId,
+      ]);
+      expect(config.getConfig("catalog.providers.aws-org.acme").get()).toEqual({
+        accountId: built.managementAccountId,
+        schedule: { frequency: { minutes: 30 }, timeout: { minutes: 3 } },
+      });
       config.close();
     }, 60_000);
   },

@@ -1,5 +1,17 @@
-import { DescribeStackInstanceCommand, DescribeStackSetCommand, ListStackInstancesCommand } from "@aws-sdk/client-cloudformation";
-import { CreateRoleCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
+import {
+  DescribeStackInstanceCommand,
+  DescribeStackSetCommand,
+  ListStackInstancesCommand,
+} from "@aws-sdk/client-cloudformation";
+import {
+  CreateRoleCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+  PutRolePolicyCommand,
+} from "@aws-sdk/client-iam";
 import {
   DescribeAccountCommand,
   DescribeOrganizationalUnitCommand,
@@ -44,7 +56,6 @@ import { runCli } from "../support/cli";
 import { describeWithMoto, enforceIam } from "../support/moto";
 import { buildOrg, type BuiltOrg } from "../support/org-fixture";
 import { createMemberRoleStackSet } from "../support/stackset";
-
 
 /**
  * Every consumer's discovery role and credential chain, by real calls against moto with IAM enforced
@@ -112,18 +123,27 @@ integrations:
 /** An IAM client acting in another account through moto's account header (set-up only, enforcement off). */
 function iamIn(endpoint: string, accountId: string): IAMClient {
   const c = awsClients(endpoint).iam;
-  c.middlewareStack.add((next) => async (args: any) => {
-    args.request.headers["x-moto-account-id"] = accountId;
-    return next(args);
-  }, { step: "build" });
+  c.middlewareStack.add(
+    (next) => async (args: any) => {
+      args.request.headers["x-moto-account-id"] = accountId;
+      return next(args);
+    },
+    { step: "build" },
+  );
   return c;
 }
 
-const allow = (actions: string[]) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: actions, Resource: "*" }] });
-const anyoneTrust = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole" }] });
+const allow = (actions: string[]) =>
+  JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: actions, Resource: "*" }] });
+const anyoneTrust = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole" }],
+});
 
 async function session(c: AwsClients, roleArn: string, externalId?: string, name = "orgtrust-test"): Promise<Creds> {
-  const out = await c.sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: name, ExternalId: externalId }));
+  const out = await c.sts.send(
+    new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: name, ExternalId: externalId }),
+  );
   const k = out.Credentials!;
   return { accessKeyId: k.AccessKeyId!, secretAccessKey: k.SecretAccessKey!, sessionToken: k.SessionToken };
 }
@@ -167,31 +187,83 @@ async function deploy(endpoint: string): Promise<Fixture> {
     const inScope: Record<string, string[]> = {};
     // The consumers' principals: a runner role per integration in RUNNER_ACCOUNT, Pipes' in 316881668097. Each may
     // call sts:AssumeRole (its own identity policy), nothing else.
-    for (const [account, names] of [[RUNNER_ACCOUNT, all.filter((i) => i.consumer !== "turbot-pipes").map((i) => i.name)], [PIPES_ACCOUNT, ["pipes"]]] as const) {
+    for (const [account, names] of [
+      [RUNNER_ACCOUNT, all.filter((i) => i.consumer !== "turbot-pipes").map((i) => i.name)],
+      [PIPES_ACCOUNT, ["pipes"]],
+    ] as const) {
       const iam = iamIn(endpoint, account);
       for (const n of names) {
         await iam.send(new CreateRoleCommand({ RoleName: n, AssumeRolePolicyDocument: anyoneTrust }));
-        await iam.send(new PutRolePolicyCommand({ RoleName: n, PolicyName: "assume", PolicyDocument: allow(["sts:AssumeRole"]) }));
+        await iam.send(
+          new PutRolePolicyCommand({ RoleName: n, PolicyName: "assume", PolicyDocument: allow(["sts:AssumeRole"]) }),
+        );
       }
       iam.destroy();
     }
     for (const i of all) {
       const ext = EXT[i.name];
-      const scope = computeScope(snapshot, { organizationalUnits: i.exclusions.organizationalUnits, accounts: i.exclusions.accounts, skipInactiveAccounts: true, managementAccount: i.exclusions.managementAccount });
+      const scope = computeScope(snapshot, {
+        organizationalUnits: i.exclusions.organizationalUnits,
+        accounts: i.exclusions.accounts,
+        skipInactiveAccounts: true,
+        managementAccount: i.exclusions.managementAccount,
+      });
       inScope[i.name] = scope.inScope.map((a) => a.id).sort();
       const cover = computeOuCover(scope);
       // What synth deploys: the StackSet on the OU cover, the management-account member role, the discovery role.
-      await createMemberRoleStackSet(c.cfn, { name: i.stackSet.name, templateBody: memberRoleTemplateBody(), parameters: memberRoleParameters(i, ext), targets: [cover.targets.filter((t) => t !== built.rootId)] });
-      await c.iam.send(new CreateRoleCommand({ RoleName: i.discoveryRole.name, Path: i.discoveryRole.path, AssumeRolePolicyDocument: JSON.stringify(discoveryTrustPolicy(i, ext)) }));
-      await c.iam.send(new PutRolePolicyCommand({ RoleName: i.discoveryRole.name, PolicyName: DISCOVERY_POLICY_NAME, PolicyDocument: JSON.stringify(discoveryRolePolicy(i)) }));
+      await createMemberRoleStackSet(c.cfn, {
+        name: i.stackSet.name,
+        templateBody: memberRoleTemplateBody(),
+        parameters: memberRoleParameters(i, ext),
+        targets: [cover.targets.filter((t) => t !== built.rootId)],
+      });
+      await c.iam.send(
+        new CreateRoleCommand({
+          RoleName: i.discoveryRole.name,
+          Path: i.discoveryRole.path,
+          AssumeRolePolicyDocument: JSON.stringify(discoveryTrustPolicy(i, ext)),
+        }),
+      );
+      await c.iam.send(
+        new PutRolePolicyCommand({
+          RoleName: i.discoveryRole.name,
+          PolicyName: DISCOVERY_POLICY_NAME,
+          PolicyDocument: JSON.stringify(discoveryRolePolicy(i)),
+        }),
+      );
       if (!memberRoleIsDiscoveryRole(i) && !i.exclusions.managementAccount) {
-        await c.iam.send(new CreateRoleCommand({ RoleName: i.memberRole.name, Path: i.memberRole.path, AssumeRolePolicyDocument: JSON.stringify(memberTrustPolicy(i, ext)) }));
+        await c.iam.send(
+          new CreateRoleCommand({
+            RoleName: i.memberRole.name,
+            Path: i.memberRole.path,
+            AssumeRolePolicyDocument: JSON.stringify(memberTrustPolicy(i, ext)),
+          }),
+        );
       }
     }
     const generated = path.join(dir, "generated");
     const quiet = { info() {}, warn() {}, progress() {}, done() {} };
-    await runGenerate({ loaded, snapshot, integrations: all, outDir: generated, check: false, inlineSecrets: false, log: quiet, env: {} });
-    return { dir, config, built, loaded, snapshot, integrations: Object.fromEntries(all.map((i) => [i.name, i])), generated, inScope, endpoint };
+    await runGenerate({
+      loaded,
+      snapshot,
+      integrations: all,
+      outDir: generated,
+      check: false,
+      inlineSecrets: false,
+      log: quiet,
+      env: {},
+    });
+    return {
+      dir,
+      config,
+      built,
+      loaded,
+      snapshot,
+      integrations: Object.fromEntries(all.map((i) => [i.name, i])),
+      generated,
+      inScope,
+      endpoint,
+    };
   } finally {
     c.destroy();
   }
@@ -206,18 +278,31 @@ function callFor(action: string, d: AwsClients, f: Fixture, i: ResolvedIntegrati
     "organizations:ListRoots": () => d.org.send(new ListRootsCommand({})),
     "organizations:ListAccounts": () => d.org.send(new ListAccountsCommand({})),
     "organizations:ListAccountsForParent": () => d.org.send(new ListAccountsForParentCommand({ ParentId: b.rootId })),
-    "organizations:ListOrganizationalUnitsForParent": () => d.org.send(new ListOrganizationalUnitsForParentCommand({ ParentId: b.rootId })),
-    "organizations:ListChildren": () => d.org.send(new ListChildrenCommand({ ParentId: b.rootId, ChildType: "ORGANIZATIONAL_UNIT" })),
+    "organizations:ListOrganizationalUnitsForParent": () =>
+      d.org.send(new ListOrganizationalUnitsForParentCommand({ ParentId: b.rootId })),
+    "organizations:ListChildren": () =>
+      d.org.send(new ListChildrenCommand({ ParentId: b.rootId, ChildType: "ORGANIZATIONAL_UNIT" })),
     "organizations:ListTagsForResource": () => d.org.send(new ListTagsForResourceCommand({ ResourceId: anAccount })),
     "organizations:DescribeAccount": () => d.org.send(new DescribeAccountCommand({ AccountId: anAccount })),
-    "organizations:DescribeOrganizationalUnit": () => d.org.send(new DescribeOrganizationalUnitCommand({ OrganizationalUnitId: b.ou.Workloads })),
+    "organizations:DescribeOrganizationalUnit": () =>
+      d.org.send(new DescribeOrganizationalUnitCommand({ OrganizationalUnitId: b.ou.Workloads })),
     "organizations:ListParents": () => d.org.send(new ListParentsCommand({ ChildId: anAccount })),
     "cloudformation:DescribeStackSet": () => d.cfn.send(new DescribeStackSetCommand({ StackSetName: i.stackSet.name })),
-    "cloudformation:ListStackInstances": () => d.cfn.send(new ListStackInstancesCommand({ StackSetName: i.stackSet.name })),
-    "cloudformation:DescribeStackInstance": () => d.cfn.send(new DescribeStackInstanceCommand({ StackSetName: i.stackSet.name, StackInstanceAccount: anAccount, StackInstanceRegion: "us-east-1" })),
+    "cloudformation:ListStackInstances": () =>
+      d.cfn.send(new ListStackInstancesCommand({ StackSetName: i.stackSet.name })),
+    "cloudformation:DescribeStackInstance": () =>
+      d.cfn.send(
+        new DescribeStackInstanceCommand({
+          StackSetName: i.stackSet.name,
+          StackInstanceAccount: anAccount,
+          StackInstanceRegion: "us-east-1",
+        }),
+      ),
     "iam:GetRole": () => d.iam.send(new GetRoleCommand({ RoleName: i.discoveryRole.name })),
-    "iam:GetRolePolicy": () => d.iam.send(new GetRolePolicyCommand({ RoleName: i.discoveryRole.name, PolicyName: DISCOVERY_POLICY_NAME })),
-    "iam:ListAttachedRolePolicies": () => d.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: i.discoveryRole.name })),
+    "iam:GetRolePolicy": () =>
+      d.iam.send(new GetRolePolicyCommand({ RoleName: i.discoveryRole.name, PolicyName: DISCOVERY_POLICY_NAME })),
+    "iam:ListAttachedRolePolicies": () =>
+      d.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: i.discoveryRole.name })),
     "iam:ListRolePolicies": () => d.iam.send(new ListRolePoliciesCommand({ RoleName: i.discoveryRole.name })),
   };
   const call = calls[action];
@@ -234,7 +319,12 @@ async function identityAllows(policy: object, action: string, resource: string):
       identityPolicies: [{ name: "discovery", policy }],
       serviceControlPolicies: [],
       resourceControlPolicies: [],
-      request: { action, principal: "arn:aws:iam::123456789012:role/discovery", resource: { resource, accountId: "123456789012" }, contextVariables: {} },
+      request: {
+        action,
+        principal: "arn:aws:iam::123456789012:role/discovery",
+        resource: { resource, accountId: "123456789012" },
+        contextVariables: {},
+      },
     },
     {},
   );
@@ -243,14 +333,29 @@ async function identityAllows(policy: object, action: string, resource: string):
 }
 
 /** A member role ARN must be assumable with exactly this external ID by the principal (IAM's own evaluation). */
-async function trustAllows(trust: object, roleArn: string, principal: string, externalId: string | undefined): Promise<boolean> {
+async function trustAllows(
+  trust: object,
+  roleArn: string,
+  principal: string,
+  externalId: string | undefined,
+): Promise<boolean> {
   const r = await runSimulation(
     {
-      identityPolicies: [{ name: "caller", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: "*" }] } }],
+      identityPolicies: [
+        {
+          name: "caller",
+          policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: "*" }] },
+        },
+      ],
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       resourcePolicy: trust,
-      request: { action: "sts:AssumeRole", principal, resource: { resource: roleArn, accountId: roleArn.split(":")[4] }, contextVariables: externalId === undefined ? {} : { "sts:ExternalId": externalId } },
+      request: {
+        action: "sts:AssumeRole",
+        principal,
+        resource: { resource: roleArn, accountId: roleArn.split(":")[4] },
+        contextVariables: externalId === undefined ? {} : { "sts:ExternalId": externalId },
+      },
     },
     {},
   );
@@ -263,7 +368,8 @@ describeWithMoto(
   (moto) => {
     let f: Fixture;
     let base: AwsClients;
-    const principalOf = (name: string) => (name === "pipes" ? `arn:aws:iam::${PIPES_ACCOUNT}:role/pipes` : runnerArn(name));
+    const principalOf = (name: string) =>
+      name === "pipes" ? `arn:aws:iam::${PIPES_ACCOUNT}:role/pipes` : runnerArn(name);
     /** The consumers' own credentials: their principals' sessions (moto-issued before enforcement, so they pass it). */
     const runners: Record<string, Creds> = {};
     const runner = async (name: string) => awsClients(f.endpoint, runners[name]);
@@ -272,7 +378,8 @@ describeWithMoto(
     beforeAll(async () => {
       f = await deploy(moto().endpoint);
       base = awsClients(f.endpoint);
-      for (const name of Object.keys(f.integrations)) runners[name] = await session(base, principalOf(name), undefined, `${name}-runner`);
+      for (const name of Object.keys(f.integrations))
+        runners[name] = await session(base, principalOf(name), undefined, `${name}-runner`);
       await enforceIam(f.endpoint, true);
     }, 120_000);
     afterAll(async () => {
@@ -296,19 +403,41 @@ describeWithMoto(
           // moto evaluates every non-S3 request against the resource "*" (moto/core/authorization.py), so only the
           // Resource "*" statement (the Organizations reads) is decided by moto; the StackSet and role reads, scoped to
           // their ARNs, are decided by iam-simulate on the same policy with the real resource ARNs.
-          for (const a of allowed.filter((x) => x.startsWith("organizations:"))) expect(`${a}: ${await status(callFor(a, d, f, i))}`).toBe(`${a}: 200`);
+          for (const a of allowed.filter((x) => x.startsWith("organizations:")))
+            expect(`${a}: ${await status(callFor(a, d, f, i))}`).toBe(`${a}: 200`);
           const policy = discoveryRolePolicy(i);
           const stackSetArn = `arn:aws:cloudformation:us-east-1:${f.built.managementAccountId}:stackset/${i.stackSet.name}:0a1b2c3d`;
           for (const a of allowed.filter((x) => !x.startsWith("organizations:"))) {
             const resource = a.startsWith("cloudformation:") ? stackSetArn : i.discoveryRole.arn;
             expect(`${a}: ${await identityAllows(policy, a, resource)}`).toBe(`${a}: true`);
-            expect(`${a} elsewhere: ${await identityAllows(policy, a, a.startsWith("cloudformation:") ? stackSetArn.replace(i.stackSet.name, "other-set") : runnerArn("other"))}`).toBe(`${a} elsewhere: false`);
+            expect(
+              `${a} elsewhere: ${await identityAllows(policy, a, a.startsWith("cloudformation:") ? stackSetArn.replace(i.stackSet.name, "other-set") : runnerArn("other"))}`,
+            ).toBe(`${a} elsewhere: false`);
           }
-          for (const a of ALL_CONSUMER_READS.filter((x) => !allowed.includes(x))) expect(`${a}: ${await status(callFor(a, d, f, i))}`).toBe(`${a}: 403`);
-          expect(await status(d.org.send(new MoveAccountCommand({ AccountId: f.built.account["Audit"], SourceParentId: f.built.ou.Security, DestinationParentId: f.built.rootId })))).toBe(403);
-          expect(await status(d.iam.send(new CreateRoleCommand({ RoleName: "escalate", AssumeRolePolicyDocument: anyoneTrust })))).toBe(403);
+          for (const a of ALL_CONSUMER_READS.filter((x) => !allowed.includes(x)))
+            expect(`${a}: ${await status(callFor(a, d, f, i))}`).toBe(`${a}: 403`);
+          expect(
+            await status(
+              d.org.send(
+                new MoveAccountCommand({
+                  AccountId: f.built.account["Audit"],
+                  SourceParentId: f.built.ou.Security,
+                  DestinationParentId: f.built.rootId,
+                }),
+              ),
+            ),
+          ).toBe(403);
+          expect(
+            await status(
+              d.iam.send(new CreateRoleCommand({ RoleName: "escalate", AssumeRolePolicyDocument: anyoneTrust })),
+            ),
+          ).toBe(403);
           const member = `arn:aws:iam::${f.built.account["Prod App"]}:role/${i.memberRole.name}`;
-          expect(await status(d.sts.send(new AssumeRoleCommand({ RoleArn: member, RoleSessionName: "hop", ExternalId: EXT[name] })))).toBe(403);
+          expect(
+            await status(
+              d.sts.send(new AssumeRoleCommand({ RoleArn: member, RoleSessionName: "hop", ExternalId: EXT[name] })),
+            ),
+          ).toBe(403);
         } finally {
           d.destroy();
           r.destroy();
@@ -320,18 +449,31 @@ describeWithMoto(
       const i = f.integrations.steampipe;
       const creds = runners.steampipe;
       const out = path.join(f.dir, "via-role.json");
-      const r = await runCli(["discover", "--role-arn", i.discoveryRole.arn, "--external-id", EXT.steampipe, "--out", out], {
-        endpoint: f.endpoint,
-        env: { AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_SESSION_TOKEN: creds.sessionToken },
-      });
+      const r = await runCli(
+        ["discover", "--role-arn", i.discoveryRole.arn, "--external-id", EXT.steampipe, "--out", out],
+        {
+          endpoint: f.endpoint,
+          env: {
+            AWS_ACCESS_KEY_ID: creds.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+            AWS_SESSION_TOKEN: creds.sessionToken,
+          },
+        },
+      );
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
-      expect(loadSnapshot(out).accounts.map((a) => a.id).sort()).toEqual(f.snapshot.accounts.map((a) => a.id).sort());
+      expect(
+        loadSnapshot(out)
+          .accounts.map((a) => a.id)
+          .sort(),
+      ).toEqual(f.snapshot.accounts.map((a) => a.id).sort());
     });
 
     test("CloudQuery: admin_account lists the org as getOUAccounts does, member_trusted_principal assumes every member role", async () => {
       // CloudQuery substitutes ${VAR} in spec files from the environment.
-      const text = read("cloudquery/aws.yml").replace(/\$\{(\w+)\}/g, (_m, v: string) => (v === f.integrations.cloudquery.externalId.variable ? EXT.cloudquery : `\${${v}}`));
+      const text = read("cloudquery/aws.yml").replace(/\$\{(\w+)\}/g, (_m, v: string) =>
+        v === f.integrations.cloudquery.externalId.variable ? EXT.cloudquery : `\${${v}}`,
+      );
       const org = parseYaml(text).spec.spec.org;
       expect(org.member_trusted_principal).toBeDefined();
       const r = await runner("cloudquery");
@@ -353,7 +495,9 @@ describeWithMoto(
             token = page.NextToken;
           } while (token);
           do {
-            const page = await admin.org.send(new ListChildrenCommand({ ParentId: ou, ChildType: "ORGANIZATIONAL_UNIT", NextToken: token }));
+            const page = await admin.org.send(
+              new ListChildrenCommand({ ParentId: ou, ChildType: "ORGANIZATIONAL_UNIT", NextToken: token }),
+            );
             queue.push(...(page.Children ?? []).map((c) => c.Id!));
             token = page.NextToken;
           } while (token);
@@ -363,17 +507,32 @@ describeWithMoto(
         // loadOrgAccounts: with member_trusted_principal the member roles are assumed from those credentials (the runner's).
         for (const id of active) {
           const roleArn = `arn:aws:iam::${id}:role/${org.member_role_name}`;
-          expect(`${id}: ${await status(r.sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "cq", ExternalId: org.member_external_id })))}`).toBe(`${id}: 200`);
+          expect(
+            `${id}: ${await status(r.sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "cq", ExternalId: org.member_external_id })))}`,
+          ).toBe(`${id}: 200`);
           // Without member_trusted_principal the discovery-role session would be the caller: denied by its policy here,
           // and by the member trust policy in AWS.
-          expect(await status(admin.sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "cq", ExternalId: org.member_external_id })))).toBe(403);
+          expect(
+            await status(
+              admin.sts.send(
+                new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "cq", ExternalId: org.member_external_id }),
+              ),
+            ),
+          ).toBe(403);
         }
         const i = f.integrations.cloudquery;
         const trust = memberTrustPolicy(i, EXT.cloudquery);
         const anyMember = `arn:aws:iam::${active[0]}:role/${org.member_role_name}`;
         expect(await trustAllows(trust, anyMember, runnerArn("cloudquery"), org.member_external_id)).toBe(true);
         expect(await trustAllows(trust, anyMember, i.discoveryRole.arn, org.member_external_id)).toBe(false);
-        expect(await trustAllows(discoveryTrustPolicy(i, EXT.cloudquery), org.admin_account.role_arn, runnerArn("cloudquery"), org.admin_account.external_id)).toBe(true);
+        expect(
+          await trustAllows(
+            discoveryTrustPolicy(i, EXT.cloudquery),
+            org.admin_account.role_arn,
+            runnerArn("cloudquery"),
+            org.admin_account.external_id,
+          ),
+        ).toBe(true);
       } finally {
         admin.destroy();
         r.destroy();
@@ -383,7 +542,15 @@ describeWithMoto(
     test("c7n-org: accounts.yml as c7n-org loads it (PyYAML safe_load); the runner assumes each role with its external_id", async () => {
       // tools/c7n_org/c7n_org/cli.py (cloud-custodian 3bfdfe76): init() yaml.safe_load, get_session() assumes
       // account['role'] with external_id=account.get('external_id') from the runner's own session.
-      const py = spawnSync("python3", ["-c", "import sys, json, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))", path.join(f.generated, "custodian", "accounts.yml")], { encoding: "utf8" });
+      const py = spawnSync(
+        "python3",
+        [
+          "-c",
+          "import sys, json, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))",
+          path.join(f.generated, "custodian", "accounts.yml"),
+        ],
+        { encoding: "utf8" },
+      );
       expect(py.stderr).toBe("");
       const doc = JSON.parse(py.stdout);
       expect(doc.accounts.map((a: any) => a.account_id).sort()).toEqual(f.inScope.custodian);
@@ -392,8 +559,17 @@ describeWithMoto(
       try {
         for (const a of doc.accounts) {
           expect(a.external_id).toBe(EXT.custodian);
-          expect(`${a.account_id}: ${await status(r.sts.send(new AssumeRoleCommand({ RoleArn: a.role, RoleSessionName: "c7n-org", ExternalId: a.external_id })))}`).toBe(`${a.account_id}: 200`);
-          expect(await trustAllows(memberTrustPolicy(f.integrations.custodian, EXT.custodian), a.role, runnerArn("custodian"), a.external_id)).toBe(true);
+          expect(
+            `${a.account_id}: ${await status(r.sts.send(new AssumeRoleCommand({ RoleArn: a.role, RoleSessionName: "c7n-org", ExternalId: a.external_id })))}`,
+          ).toBe(`${a.account_id}: 200`);
+          expect(
+            await trustAllows(
+              memberTrustPolicy(f.integrations.custodian, EXT.custodian),
+              a.role,
+              runnerArn("custodian"),
+              a.external_id,
+            ),
+          ).toBe(true);
         }
       } finally {
         r.destroy();
@@ -403,59 +579,87 @@ describeWithMoto(
     test.each([
       ["awscli", "awscli/aws-config"],
       ["steampipe", "steampipe/aws-config"],
-    ])("%s: every profile of the default file assumes its role from the source profile with external_id", async (name, file) => {
-      // AWS config file profile keys (role_arn, source_profile, external_id, role_session_name): the SDK's shared config.
-      const profiles = ini.parse(read(file));
-      const entries = Object.entries(profiles).filter(([k]) => k.startsWith("profile "));
-      expect(entries.length).toBe(f.inScope[name].length);
-      expect(fs.statSync(path.join(f.generated, file)).mode & 0o777).toBe(0o600);
-      const r = await runner(name);
-      try {
-        const reached: string[] = [];
-        for (const [, p] of entries) {
-          expect(p.source_profile).toBe("runner");
-          expect(p.external_id).toBe(EXT[name]);
-          expect(await status(r.sts.send(new AssumeRoleCommand({ RoleArn: p.role_arn, RoleSessionName: p.role_session_name, ExternalId: p.external_id })))).toBe(200);
-          reached.push(p.role_arn.split(":")[4]);
+    ])(
+      "%s: every profile of the default file assumes its role from the source profile with external_id",
+      async (name, file) => {
+        // AWS config file profile keys (role_arn, source_profile, external_id, role_session_name): the SDK's shared config.
+        const profiles = ini.parse(read(file));
+        const entries = Object.entries(profiles).filter(([k]) => k.startsWith("profile "));
+        expect(entries.length).toBe(f.inScope[name].length);
+        expect(fs.statSync(path.join(f.generated, file)).mode & 0o777).toBe(0o600);
+        const r = await runner(name);
+        try {
+          const reached: string[] = [];
+          for (const [, p] of entries) {
+            expect(p.source_profile).toBe("runner");
+            expect(p.external_id).toBe(EXT[name]);
+            expect(
+              await status(
+                r.sts.send(
+                  new AssumeRoleCommand({
+                    RoleArn: p.role_arn,
+                    RoleSessionName: p.role_session_name,
+                    ExternalId: p.external_id,
+                  }),
+                ),
+              ),
+            ).toBe(200);
+            reached.push(p.role_arn.split(":")[4]);
+          }
+          expect(reached.sort()).toEqual(f.inScope[name]);
+        } finally {
+          r.destroy();
         }
-        expect(reached.sort()).toEqual(f.inScope[name]);
-      } finally {
-        r.destroy();
-      }
-    });
+      },
+    );
 
     test.each([
       ["pipes", "pipes/pipes.tf", "discovery_role_arn", "role_name"],
       ["apono", "apono/apono.tf", "role_arn", null],
-    ])("%s: the principal assumes the discovery role from the file, walks the OU tree, and assumes the member role in every in-scope account", async (name, file, arnKey, roleKey) => {
-      const text = read(file);
-      const attr = (k: string) => new RegExp(`^\\s*${k}\\s*=\\s*"([^"]+)"`, "m").exec(text)?.[1];
-      const discoveryArn = attr(arnKey)!;
-      expect(discoveryArn).toBe(f.integrations[name].discoveryRole.arn);
-      // Apono's file cannot name the member role (unverified keys; its header names it): take it from the header.
-      const memberRole = roleKey ? attr(roleKey)! : /the member role "([^"]+)" in every account/.exec(text)![1];
-      const r = await runner(name);
-      const d = awsClients(f.endpoint, await session(r, discoveryArn, EXT[name]));
-      try {
-        // The Organizations reads its discovery role allows (closed source: which of them it makes is unverified).
-        const ids = new Set<string>();
-        const walk = async (parent: string): Promise<void> => {
-          for (const a of (await d.org.send(new ListAccountsForParentCommand({ ParentId: parent }))).Accounts ?? []) if (a.Status === "ACTIVE") ids.add(a.Id!);
-          for (const o of (await d.org.send(new ListOrganizationalUnitsForParentCommand({ ParentId: parent }))).OrganizationalUnits ?? []) await walk(o.Id!);
-        };
-        await walk((await d.org.send(new ListRootsCommand({}))).Roots![0].Id!);
-        expect([...ids].length).toBe(f.snapshot.accounts.length);
-        for (const id of f.inScope[name]) {
-          const roleArn = `arn:aws:iam::${id}:role/${memberRole}`;
-          expect(`${id}: ${await status(r.sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: name, ExternalId: EXT[name] })))}`).toBe(`${id}: 200`);
-          expect(await trustAllows(memberTrustPolicy(f.integrations[name], EXT[name]), roleArn, principalOf(name), EXT[name])).toBe(true);
+    ])(
+      "%s: the principal assumes the discovery role from the file, walks the OU tree, and assumes the member role in every in-scope account",
+      async (name, file, arnKey, roleKey) => {
+        const text = read(file);
+        const attr = (k: string) => new RegExp(`^\\s*${k}\\s*=\\s*"([^"]+)"`, "m").exec(text)?.[1];
+        const discoveryArn = attr(arnKey)!;
+        expect(discoveryArn).toBe(f.integrations[name].discoveryRole.arn);
+        // Apono's file cannot name the member role (unverified keys; its header names it): take it from the header.
+        const memberRole = roleKey ? attr(roleKey)! : /the member role "([^"]+)" in every account/.exec(text)![1];
+        const r = await runner(name);
+        const d = awsClients(f.endpoint, await session(r, discoveryArn, EXT[name]));
+        try {
+          // The Organizations reads its discovery role allows (closed source: which of them it makes is unverified).
+          const ids = new Set<string>();
+          const walk = async (parent: string): Promise<void> => {
+            for (const a of (await d.org.send(new ListAccountsForParentCommand({ ParentId: parent }))).Accounts ?? [])
+              if (a.Status === "ACTIVE") ids.add(a.Id!);
+            for (const o of (await d.org.send(new ListOrganizationalUnitsForParentCommand({ ParentId: parent })))
+              .OrganizationalUnits ?? [])
+              await walk(o.Id!);
+          };
+          await walk((await d.org.send(new ListRootsCommand({}))).Roots![0].Id!);
+          expect([...ids].length).toBe(f.snapshot.accounts.length);
+          for (const id of f.inScope[name]) {
+            const roleArn = `arn:aws:iam::${id}:role/${memberRole}`;
+            expect(
+              `${id}: ${await status(r.sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: name, ExternalId: EXT[name] })))}`,
+            ).toBe(`${id}: 200`);
+            expect(
+              await trustAllows(
+                memberTrustPolicy(f.integrations[name], EXT[name]),
+                roleArn,
+                principalOf(name),
+                EXT[name],
+              ),
+            ).toBe(true);
+          }
+          if (name === "pipes") expect(EXT.pipes).toMatch(/^o_[a-z0-9]+:[A-Za-z0-9]{8}$/);
+        } finally {
+          d.destroy();
+          r.destroy();
         }
-        if (name === "pipes") expect(EXT.pipes).toMatch(/^o_[a-z0-9]+:[A-Za-z0-9]{8}$/);
-      } finally {
-        d.destroy();
-        r.destroy();
-      }
-    });
+      },
+    );
 
     test("Port Ocean: .env's ACCOUNT_ROLE_ARN + OU_ID discovery as organizations_strategy.py does, member ARNs from the discovery ARN", async () => {
       const env = Object.fromEntries(
@@ -464,7 +668,9 @@ describeWithMoto(
           .filter((l) => l && !l.startsWith("#"))
           .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
       );
-      const ext = env.OCEAN__INTEGRATION__CONFIG__EXTERNAL_ID.replace(/^\$\{(\w+)\}$/, (_m: string, v: string) => (v === f.integrations.port.externalId.variable ? EXT.port : v));
+      const ext = env.OCEAN__INTEGRATION__CONFIG__EXTERNAL_ID.replace(/^\$\{(\w+)\}$/, (_m: string, v: string) =>
+        v === f.integrations.port.externalId.variable ? EXT.port : v,
+      );
       const roleArn: string = env.OCEAN__INTEGRATION__CONFIG__ACCOUNT_ROLE_ARN;
       expect(roleArn).toBe(f.integrations.port.discoveryRole.arn);
       const r = await runner("port");
@@ -474,16 +680,26 @@ describeWithMoto(
         // list_accounts_for_parent and list_organizational_units_for_parent recursively; ACTIVE only.
         const ids = new Set<string>();
         const walk = async (parent: string): Promise<void> => {
-          for (const a of (await org.org.send(new ListAccountsForParentCommand({ ParentId: parent }))).Accounts ?? []) if (a.State === "ACTIVE" || a.Status === "ACTIVE") ids.add(a.Id!);
-          for (const o of (await org.org.send(new ListOrganizationalUnitsForParentCommand({ ParentId: parent }))).OrganizationalUnits ?? []) await walk(o.Id!);
+          for (const a of (await org.org.send(new ListAccountsForParentCommand({ ParentId: parent }))).Accounts ?? [])
+            if (a.State === "ACTIVE" || a.Status === "ACTIVE") ids.add(a.Id!);
+          for (const o of (await org.org.send(new ListOrganizationalUnitsForParentCommand({ ParentId: parent })))
+            .OrganizationalUnits ?? [])
+            await walk(o.Id!);
         };
-        const ous: string[] = env.OCEAN__INTEGRATION__CONFIG__OU_ID ? env.OCEAN__INTEGRATION__CONFIG__OU_ID.split(",") : [];
+        const ous: string[] = env.OCEAN__INTEGRATION__CONFIG__OU_ID
+          ? env.OCEAN__INTEGRATION__CONFIG__OU_ID.split(",")
+          : [];
         if (ous.length) for (const o of ous) await walk(o);
-        else for (const a of (await org.org.send(new ListAccountsCommand({}))).Accounts ?? []) if (a.Status === "ACTIVE") ids.add(a.Id!);
+        else
+          for (const a of (await org.org.send(new ListAccountsCommand({}))).Accounts ?? [])
+            if (a.Status === "ACTIVE") ids.add(a.Id!);
         expect([...ids].sort()).toEqual(f.inScope.port);
         // _build_role_arn: arn:<partition>:iam::<account>:<resource of accountRoleArn>, assumed by the provider (Port's own credentials).
         const resource = roleArn.split(":").slice(5).join(":");
-        for (const id of ids) expect(`${id}: ${await status(r.sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${id}:${resource}`, RoleSessionName: "OceanMemberAssumeRoleSession", ExternalId: ext })))}`).toBe(`${id}: 200`);
+        for (const id of ids)
+          expect(
+            `${id}: ${await status(r.sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${id}:${resource}`, RoleSessionName: "OceanMemberAssumeRoleSession", ExternalId: ext })))}`,
+          ).toBe(`${id}: 200`);
       } finally {
         org.destroy();
         r.destroy();
@@ -508,8 +724,14 @@ describeWithMoto("a wrong organization.managementAccountId against a live organi
       config,
       `version: 1\norganization: { managementAccountId: "111122223334", partition: aws, homeRegion: us-east-1 }\nintegrations:\n  cq: { consumer: cloudquery, trustedPrincipal: ${runnerArn("cq")} }\n`,
     );
-    const expected = new RegExp(`organization\\.managementAccountId is 111122223334, but the live organization is organization ${built.orgId} with management account ${built.managementAccountId} \\(fix: set organization\\.managementAccountId: "${built.managementAccountId}"`);
-    for (const args of [["discover", "--out", path.join(dir, "org.json")], ["generate", "--out", path.join(dir, "out")], ["drift"]]) {
+    const expected = new RegExp(
+      `organization\\.managementAccountId is 111122223334, but the live organization is organization ${built.orgId} with management account ${built.managementAccountId} \\(fix: set organization\\.managementAccountId: "${built.managementAccountId}"`,
+    );
+    for (const args of [
+      ["discover", "--out", path.join(dir, "org.json")],
+      ["generate", "--out", path.join(dir, "out")],
+      ["drift"],
+    ]) {
       const r = await runCli([...args, "--config", config], { endpoint: moto().endpoint });
       expect(`${args[0]}: ${r.code}`).toBe(`${args[0]}: 2`);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);

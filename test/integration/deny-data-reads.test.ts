@@ -21,7 +21,12 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import { DATA_READ_ACTIONS, memberInlinePolicy, memberRoleTemplateBody, type PolicyDocument } from "../../constructs/member-role-policy";
+import {
+  DATA_READ_ACTIONS,
+  memberInlinePolicy,
+  memberRoleTemplateBody,
+  type PolicyDocument,
+} from "../../constructs/member-role-policy";
 import type { ResolvedIntegration } from "../../config/resolve";
 
 interface ActionInfo {
@@ -39,12 +44,27 @@ for (const f of fs.readdirSync(ACTIONS_DIR)) {
 }
 
 function readOnlyAccess(): PolicyDocument {
-  const r = spawnSync("python3", ["-c", "import json; from moto.iam.aws_managed_policies import aws_managed_policies_data as d; print(json.dumps(json.loads(d)['ReadOnlyAccess']['Document']))"], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`moto's managed policies are not importable (python3 -c 'import moto'): ${r.stderr}`);
+  const r = spawnSync(
+    "python3",
+    [
+      "-c",
+      "import json; from moto.iam.aws_managed_policies import aws_managed_policies_data as d; print(json.dumps(json.loads(d)['ReadOnlyAccess']['Document']))",
+    ],
+    { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+  );
+  if (r.status !== 0)
+    throw new Error(`moto's managed policies are not importable (python3 -c 'import moto'): ${r.stderr}`);
   return JSON.parse(r.stdout) as PolicyDocument;
 }
 
-const wildcard = (pattern: string) => new RegExp(`^${pattern.toLowerCase().replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+const wildcard = (pattern: string) =>
+  new RegExp(
+    `^${pattern
+      .toLowerCase()
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  );
 
 /** Concrete actions (service:Name) matched by IAM action patterns. */
 function expand(patterns: string[]): Map<string, ActionInfo> {
@@ -52,7 +72,8 @@ function expand(patterns: string[]): Map<string, ActionInfo> {
   for (const p of patterns) {
     const [service, action] = p.split(":");
     const rx = wildcard(action);
-    for (const [key, info] of catalogue.get(service.toLowerCase()) ?? []) if (rx.test(key)) out.set(`${service.toLowerCase()}:${info.name}`, info);
+    for (const [key, info] of catalogue.get(service.toLowerCase()) ?? [])
+      if (rx.test(key)) out.set(`${service.toLowerCase()}:${info.name}`, info);
   }
   return out;
 }
@@ -63,20 +84,31 @@ const DATA_NAME = [
   /^(Query|Scan|Select|PartiQLSelect|Execute\w*|BatchExecuteStatement|GitPull|ReceiveMessage|FilterLogEvents|StartQuery|StartLiveTail|Unmask|Download\w*|ESHttp\w+|ReadFromRepository|Read\w*|Retrieve\w*|Decrypt|Lookup\w*|Search\w*|Subscribe\w*|Connect\w*|Invoke\w*|Export\w*|Preview\w*|Sample\w*)/,
 ];
 /** Descriptions of Read-level actions that mention contents. */
-const DATA_DESCRIPTION = /\b(objects?|items?|data records|stream records|messages?|log events?|content|contents|media|secret value|query results|file|files|blob|source code|torrent|console output|screenshot|user data|password|results)\b/i;
+const DATA_DESCRIPTION =
+  /\b(objects?|items?|data records|stream records|messages?|log events?|content|contents|media|secret value|query results|file|files|blob|source code|torrent|console output|screenshot|user data|password|results)\b/i;
 
 const looksLikeDataRead = (info: ActionInfo) =>
-  DATA_NAME.some((r) => r.test(info.name)) || (info.accessLevel === "Read" && !/^(List|Describe)/.test(info.name) && DATA_DESCRIPTION.test(info.description));
+  DATA_NAME.some((r) => r.test(info.name)) ||
+  (info.accessLevel === "Read" && !/^(List|Describe)/.test(info.name) && DATA_DESCRIPTION.test(info.description));
 
 /**
  * The reviewed allow-list: ReadOnlyAccess actions the heuristics flag that read metadata, configuration,
  * telemetry or search indexes over metadata, not customer data. Each entry: the actions (patterns) and why.
  */
 const METADATA_READS: Array<[RegExp, string]> = [
-  [/:Search\w*$/, "search APIs over resource metadata, catalogues, jobs, users and groups (not data contents); exceptions are denied explicitly"],
-  [/:(Get|BatchGet)\w*Metric\w*$|^(aps:QueryMetrics|cloudwatch:GetMetricWidgetImage|connect:GetCurrent\w+|lightsail:Get\w+MetricData|ses:BatchGetMetricData|codeguru-reviewer:GetMetricsData|ec2:GetAwsNetworkPerformanceData|ec2:GetCapacityManagerMetricData|autoscaling-plans:GetScalingPlanResourceForecastData|chime:GetUserActivityReportData|cloudwatch:GetServiceData|shield:GetGlobalThreatData)$/, "metrics and usage telemetry (numbers, not contents)"],
+  [
+    /:Search\w*$/,
+    "search APIs over resource metadata, catalogues, jobs, users and groups (not data contents); exceptions are denied explicitly",
+  ],
+  [
+    /:(Get|BatchGet)\w*Metric\w*$|^(aps:QueryMetrics|cloudwatch:GetMetricWidgetImage|connect:GetCurrent\w+|lightsail:Get\w+MetricData|ses:BatchGetMetricData|codeguru-reviewer:GetMetricsData|ec2:GetAwsNetworkPerformanceData|ec2:GetCapacityManagerMetricData|autoscaling-plans:GetScalingPlanResourceForecastData|chime:GetUserActivityReportData|cloudwatch:GetServiceData|shield:GetGlobalThreatData)$/,
+    "metrics and usage telemetry (numbers, not contents)",
+  ],
   [/^(billing|ce):/, "billing and cost metadata"],
-  [/^(aiops|cloudformation|cloudtrail:LookupEvents|config|detective|devops-guru|guardduty|inspector|inspector2|internetmonitor|macie2|networkmanager|notifications|securityhub|ssm-incidents|xray:GetInsightEvents|xray:GetSamplingStatisticSummaries|health|backup|resiliencehub|evidently|ecr:GetLifecyclePolicyPreview|frauddetector:GetKMSEncryptionKey)[:\w]*$/, "security findings, configuration items, audit events, operational events and previews: the metadata discovery and posture tools exist to read"],
+  [
+    /^(aiops|cloudformation|cloudtrail:LookupEvents|config|detective|devops-guru|guardduty|inspector|inspector2|internetmonitor|macie2|networkmanager|notifications|securityhub|ssm-incidents|xray:GetInsightEvents|xray:GetSamplingStatisticSummaries|health|backup|resiliencehub|evidently|ecr:GetLifecyclePolicyPreview|frauddetector:GetKMSEncryptionKey)[:\w]*$/,
+    "security findings, configuration items, audit events, operational events and previews: the metadata discovery and posture tools exist to read",
+  ],
 ];
 
 /** Flagged actions reviewed one by one as metadata (action: what it returns). */
@@ -206,11 +238,16 @@ const REVIEWED_METADATA_ACTIONS: Record<string, string> = {
 };
 
 const POLICY = readOnlyAccess();
-const GRANTED = expand(POLICY.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
+const GRANTED = expand(
+  POLICY.Statement.filter((s) => s.Effect === "Allow").flatMap((s) =>
+    Array.isArray(s.Action) ? s.Action : [s.Action],
+  ),
+);
 const DENY = DATA_READ_ACTIONS.map((a) => ({ a, rx: wildcard(a) }));
 const denied = (action: string) => DENY.some((d) => d.rx.test(action.toLowerCase()));
 
-const reviewedAsMetadata = (action: string) => !!REVIEWED_METADATA_ACTIONS[action] || METADATA_READS.some(([rx]) => rx.test(action));
+const reviewedAsMetadata = (action: string) =>
+  !!REVIEWED_METADATA_ACTIONS[action] || METADATA_READS.some(([rx]) => rx.test(action));
 
 /** The data reads the issue's security review found allowed (simulated against ReadOnlyAccess). */
 const FOUND_BY_REVIEW = [
@@ -239,7 +276,9 @@ describe("denyDataReads is derived from ReadOnlyAccess (a deny list, reviewed)",
   });
 
   test("every flagged data read that ReadOnlyAccess grants is denied or reviewed as metadata", () => {
-    const unreviewed = [...GRANTED.entries()].filter(([a, info]) => looksLikeDataRead(info) && !denied(a) && !reviewedAsMetadata(a)).map(([a, info]) => `${a} (${info.accessLevel}: ${info.description.slice(0, 90)})`);
+    const unreviewed = [...GRANTED.entries()]
+      .filter(([a, info]) => looksLikeDataRead(info) && !denied(a) && !reviewedAsMetadata(a))
+      .map(([a, info]) => `${a} (${info.accessLevel}: ${info.description.slice(0, 90)})`);
     // A failure lists each action to classify: add it to DATA_READ_ACTIONS (and the template) or review it here.
     expect(unreviewed).toEqual([]);
   });
@@ -256,7 +295,12 @@ describe("denyDataReads is derived from ReadOnlyAccess (a deny list, reviewed)",
 
   test("the CloudFormation template carries the same list, and the inline policy stays under IAM's size quota", () => {
     const block = /Sid: DenyDataReads\n\s+Effect: Deny\n\s+Action:\n((?:\s+- \S+\n)+)/.exec(memberRoleTemplateBody());
-    expect(block?.[1].trim().split(/\n\s*/).map((l) => l.replace(/^- /, ""))).toEqual([...DATA_READ_ACTIONS]);
+    expect(
+      block?.[1]
+        .trim()
+        .split(/\n\s*/)
+        .map((l) => l.replace(/^- /, "")),
+    ).toEqual([...DATA_READ_ACTIONS]);
     const doc = memberInlinePolicy(integration())!;
     // IAM: inline policies of a role total at most 10,240 characters (whitespace not counted).
     expect(JSON.stringify(doc).length).toBeLessThan(10_240);
@@ -278,7 +322,12 @@ describe("ReadOnlyAccess + the member role's inline policy, under an IAM evaluat
         ],
         serviceControlPolicies: [],
         resourceControlPolicies: [],
-        request: { action, principal: "arn:aws:iam::210987654321:role/orgtrust-member", resource: { resource: "*", accountId: "210987654321" }, contextVariables: {} },
+        request: {
+          action,
+          principal: "arn:aws:iam::210987654321:role/orgtrust-member",
+          resource: { resource: "*", accountId: "210987654321" },
+          contextVariables: {},
+        },
       },
       {},
     );
@@ -292,7 +341,17 @@ describe("ReadOnlyAccess + the member role's inline policy, under an IAM evaluat
   });
 
   test("the metadata reads discovery tools make stay allowed", async () => {
-    const reads = ["ec2:DescribeInstances", "s3:ListAllMyBuckets", "s3:GetBucketPolicy", "iam:GetRole", "dynamodb:DescribeTable", "lambda:ListFunctions", "logs:DescribeLogGroups", "organizations:DescribeOrganization", "s3:GetObjectTagging"];
+    const reads = [
+      "ec2:DescribeInstances",
+      "s3:ListAllMyBuckets",
+      "s3:GetBucketPolicy",
+      "iam:GetRole",
+      "dynamodb:DescribeTable",
+      "lambda:ListFunctions",
+      "logs:DescribeLogGroups",
+      "organizations:DescribeOrganization",
+      "s3:GetObjectTagging",
+    ];
     const results = await Promise.all(reads.map(async (a) => [a, await decide(a)] as const));
     expect(results.filter(([, r]) => r !== "Allowed")).toEqual([]);
   });

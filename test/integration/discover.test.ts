@@ -21,8 +21,29 @@ const SMALL: OrgSpec = {
     {
       name: "Workloads",
       tags: { tier: "1" },
-      accounts: Array.from({ length: 23 }, (_, i) => ({ name: `app-${i}`, tags: { owner: `team-${i % 3}` }, suspended: i === 4 })),
-      ous: [{ name: "L2", ous: [{ name: "L3", ous: [{ name: "L4", ous: [{ name: "L5", tags: { deep: "yes" }, accounts: [{ name: "deep-account", tags: { depth: "5" } }] }] }] }] }],
+      accounts: Array.from({ length: 23 }, (_, i) => ({
+        name: `app-${i}`,
+        tags: { owner: `team-${i % 3}` },
+        suspended: i === 4,
+      })),
+      ous: [
+        {
+          name: "L2",
+          ous: [
+            {
+              name: "L3",
+              ous: [
+                {
+                  name: "L4",
+                  ous: [
+                    { name: "L5", tags: { deep: "yes" }, accounts: [{ name: "deep-account", tags: { depth: "5" } }] },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+      ],
     },
     { name: "Many", ous: Array.from({ length: 21 }, (_, i) => ({ name: `child-${i}` })) },
   ],
@@ -85,7 +106,9 @@ describeWithMoto("orgtrust discover against moto", (moto) => {
     expect(proxy.forwarded.get("ListParents")).toBeUndefined();
     // Workloads holds 23 accounts: two pages of ListAccountsForParent; Many holds 21 OUs: two pages.
     expect(summary.inScope.length).toBe(built.accounts.length - 1); // the suspended one is out
-    expect(summary.excluded).toEqual([{ id: built.account["app-4"], name: "app-4", reasons: [{ kind: "inactive", state: "SUSPENDED" }] }]);
+    expect(summary.excluded).toEqual([
+      { id: built.account["app-4"], name: "app-4", reasons: [{ kind: "inactive", state: "SUSPENDED" }] },
+    ]);
 
     // A re-run on the unchanged org is byte-identical.
     const first = fs.readFileSync(out);
@@ -116,10 +139,14 @@ describeWithMoto("orgtrust discover against moto", (moto) => {
     proxy.addRule({ rate: 0.3, fault: { kind: "error", code: "TooManyRequestsException" } });
     proxy.addRule({ rate: 0.05, fault: { kind: "error", code: "ConcurrentModificationException" } });
     proxy.addRule({ count: 3, operations: ["ListAccountsForParent"], fault: { kind: "drop" } });
-    const noisy = await runCli(["discover", "--out", path.join(dir, "noisy.json"), "--json"], { endpoint: proxy.endpoint });
+    const noisy = await runCli(["discover", "--out", path.join(dir, "noisy.json"), "--json"], {
+      endpoint: proxy.endpoint,
+    });
     expect(noisy.code).toBe(0);
     expect([...proxy.faulted.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(10);
-    expect(fs.readFileSync(path.join(dir, "noisy.json"), "utf8")).toBe(fs.readFileSync(path.join(dir, "clean.json"), "utf8"));
+    expect(fs.readFileSync(path.join(dir, "noisy.json"), "utf8")).toBe(
+      fs.readFileSync(path.join(dir, "clean.json"), "utf8"),
+    );
     // Logical calls stay at the minimum; only HTTP attempts grow.
     const summary = JSON.parse(noisy.stdout);
     expect(summary.calls.total).toBe(summary.calls.minimum);
@@ -133,7 +160,12 @@ describeWithMoto("orgtrust discover against moto", (moto) => {
     proxy.addRule({
       operations: ["ListAccountsForParent"],
       rate: 1,
-      fault: { kind: "error", code: "AccessDeniedException", message: "User: arn:aws:sts::123456789012:assumed-role/reader/s is not authorized to perform: organizations:ListAccountsForParent" },
+      fault: {
+        kind: "error",
+        code: "AccessDeniedException",
+        message:
+          "User: arn:aws:sts::123456789012:assumed-role/reader/s is not authorized to perform: organizations:ListAccountsForParent",
+      },
     });
     const out = path.join(tmp(), "org.json");
     const r = await runCli(["discover", "--out", out], { endpoint: proxy.endpoint });
@@ -156,8 +188,15 @@ describeWithMoto("orgtrust discover against moto", (moto) => {
     c.destroy();
     const out = path.join(tmp(), "org.json");
     fs.writeFileSync(out, "previous");
-    proxy.addRule({ operations: ["ListAccountsForParent"], rate: 1, fault: { kind: "error", code: "TooManyRequestsException" } });
-    const r = await runCli(["discover", "--out", out], { endpoint: proxy.endpoint, env: { ORGTRUST_MAX_ATTEMPTS: "2" } });
+    proxy.addRule({
+      operations: ["ListAccountsForParent"],
+      rate: 1,
+      fault: { kind: "error", code: "TooManyRequestsException" },
+    });
+    const r = await runCli(["discover", "--out", out], {
+      endpoint: proxy.endpoint,
+      env: { ORGTRUST_MAX_ATTEMPTS: "2" },
+    });
     expect(r.code).toBe(3);
     expect(r.stderr).toContain("kept throttling");
     expect(fs.readFileSync(out, "utf8")).toBe("previous");
@@ -168,7 +207,14 @@ describeWithMoto("orgtrust discover against moto", (moto) => {
     const built = await buildOrg(c, { ous: [{ name: "A", accounts: [{ name: "a1" }] }] });
     c.destroy();
     const r = await runCli(
-      ["discover", "--role-arn", `arn:aws:iam::${built.managementAccountId}:role/orgtrust-discovery`, "--external-id", "ext-secret-123456", "--json"],
+      [
+        "discover",
+        "--role-arn",
+        `arn:aws:iam::${built.managementAccountId}:role/orgtrust-discovery`,
+        "--external-id",
+        "ext-secret-123456",
+        "--json",
+      ],
       { endpoint: proxy.endpoint },
     );
     expect(r.code).toBe(0);
@@ -179,7 +225,10 @@ describeWithMoto("orgtrust discover against moto", (moto) => {
   test("done-when: 200 accounts in 30 OUs (depth 5): fixture-equal snapshot at the minimum call count, identical under 30% throttling", async () => {
     expect(await httpStatus(`${moto().endpoint}/moto-api/seed?a=42`, "POST")).toBe(200);
     const c = awsClients(moto().endpoint);
-    const built = await buildOrg(c, syntheticSpec({ accounts: 200, ous: 30, depth: 5, tagsPerAccount: 2, suspendEvery: 50 }));
+    const built = await buildOrg(
+      c,
+      syntheticSpec({ accounts: 200, ous: 30, depth: 5, tagsPerAccount: 2, suspendEvery: 50 }),
+    );
     c.destroy();
     const dir = tmp();
     const r = await runCli(["discover", "--out", path.join(dir, "clean.json"), "--json"], { endpoint: proxy.endpoint });
@@ -195,6 +244,8 @@ describeWithMoto("orgtrust discover against moto", (moto) => {
     proxy.addRule({ rate: 0.3, fault: { kind: "error", code: "TooManyRequestsException" } });
     const t = await runCli(["discover", "--out", path.join(dir, "throttled.json")], { endpoint: proxy.endpoint });
     expect(t.code).toBe(0);
-    expect(fs.readFileSync(path.join(dir, "throttled.json"), "utf8")).toBe(fs.readFileSync(path.join(dir, "clean.json"), "utf8"));
+    expect(fs.readFileSync(path.join(dir, "throttled.json"), "utf8")).toBe(
+      fs.readFileSync(path.join(dir, "clean.json"), "utf8"),
+    );
   }, 240_000);
 });

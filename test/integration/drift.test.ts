@@ -1,7 +1,4 @@
-import {
-  DeleteStackInstancesCommand,
-  DeleteStackSetCommand,
-} from "@aws-sdk/client-cloudformation";
+import { DeleteStackInstancesCommand, DeleteStackSetCommand } from "@aws-sdk/client-cloudformation";
 import {
   AttachRolePolicyCommand,
   CreatePolicyCommand,
@@ -24,7 +21,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { loadConfig, type LoadedConfig } from "../../config/load";
 import type { ResolvedIntegration } from "../../config/resolve";
-import { DISCOVERY_POLICY_NAME, discoveryRolePolicy, discoveryTrustPolicy, memberRoleParameters, memberRoleTemplateBody, memberTrustPolicy } from "../../constructs/member-role-policy";
+import {
+  DISCOVERY_POLICY_NAME,
+  discoveryRolePolicy,
+  discoveryTrustPolicy,
+  memberRoleParameters,
+  memberRoleTemplateBody,
+  memberTrustPolicy,
+} from "../../constructs/member-role-policy";
 import type { DriftReport } from "../../drift/report";
 import { runGenerate } from "../../generate";
 import { computeScope } from "../../org/scope";
@@ -54,7 +58,11 @@ const SCHEMA = JSON.parse(fs.readFileSync(path.resolve(__dirname, "..", "..", "d
 /** 3 member accounts (CreateAccount costs ~0.5-1 s each with AWS managed policies loaded); Sandbox is excluded. */
 const SPEC: OrgSpec = {
   ous: [
-    { name: "Workloads", accounts: [{ name: "w1" }, { name: "w2" }], ous: [{ name: "Prod", accounts: [{ name: "p1" }] }] },
+    {
+      name: "Workloads",
+      accounts: [{ name: "w1" }, { name: "w2" }],
+      ous: [{ name: "Prod", accounts: [{ name: "p1" }] }],
+    },
     { name: "Sandbox" },
   ],
 };
@@ -118,11 +126,21 @@ async function deploy(endpoint: string): Promise<Fixture> {
     const integration = loaded.integrations.find((i) => i.name === "audit")!;
     const snap = loadSnapshot(snapshot);
     const cover = computeOuCover(
-      computeScope(snap, { organizationalUnits: integration.exclusions.organizationalUnits, accounts: [], skipInactiveAccounts: true, managementAccount: false }),
+      computeScope(snap, {
+        organizationalUnits: integration.exclusions.organizationalUnits,
+        accounts: [],
+        skipInactiveAccounts: true,
+        managementAccount: false,
+      }),
     );
     expect(cover.targets).toEqual([built.ou.Workloads]);
     // The StackSet, as the constructs synthesize it (moto reaches one OU level: Workloads and Prod).
-    await createMemberRoleStackSet(c.cfn, { name: integration.stackSet.name, templateBody: memberRoleTemplateBody(), parameters: memberRoleParameters(integration, EXT), targets: [cover.targets] });
+    await createMemberRoleStackSet(c.cfn, {
+      name: integration.stackSet.name,
+      templateBody: memberRoleTemplateBody(),
+      parameters: memberRoleParameters(integration, EXT),
+      targets: [cover.targets],
+    });
     // moto ignores ManagedPolicyArns: attach the member policy in each account ourselves.
     for (const a of cover.viaStackSet) {
       const m = await clientsFor(endpoint, a.id);
@@ -130,16 +148,42 @@ async function deploy(endpoint: string): Promise<Fixture> {
       m.destroy();
     }
     // The management account's own role.
-    await c.iam.send(new CreateRoleCommand({ RoleName: integration.memberRole.name, Path: integration.memberRole.path, AssumeRolePolicyDocument: JSON.stringify(memberTrustPolicy(integration, EXT)) }));
+    await c.iam.send(
+      new CreateRoleCommand({
+        RoleName: integration.memberRole.name,
+        Path: integration.memberRole.path,
+        AssumeRolePolicyDocument: JSON.stringify(memberTrustPolicy(integration, EXT)),
+      }),
+    );
     await c.iam.send(new AttachRolePolicyCommand({ RoleName: integration.memberRole.name, PolicyArn: POLICY }));
     // The discovery role beside it.
     const discovery = integration.discoveryRole;
-    await c.iam.send(new CreateRoleCommand({ RoleName: discovery.name, Path: discovery.path, AssumeRolePolicyDocument: JSON.stringify(discoveryTrustPolicy(integration, EXT)) }));
-    await c.iam.send(new PutRolePolicyCommand({ RoleName: discovery.name, PolicyName: DISCOVERY_POLICY_NAME, PolicyDocument: JSON.stringify(discoveryRolePolicy(integration)) }));
+    await c.iam.send(
+      new CreateRoleCommand({
+        RoleName: discovery.name,
+        Path: discovery.path,
+        AssumeRolePolicyDocument: JSON.stringify(discoveryTrustPolicy(integration, EXT)),
+      }),
+    );
+    await c.iam.send(
+      new PutRolePolicyCommand({
+        RoleName: discovery.name,
+        PolicyName: DISCOVERY_POLICY_NAME,
+        PolicyDocument: JSON.stringify(discoveryRolePolicy(integration)),
+      }),
+    );
     // Generated files, as `orgtrust generate --out <dir>` writes them.
     const generated = path.join(dir, "generated");
     const quiet = { info() {}, warn() {}, progress() {}, done() {} };
-    await runGenerate({ loaded, snapshot: snap, integrations: [integration], outDir: generated, check: false, inlineSecrets: false, log: quiet });
+    await runGenerate({
+      loaded,
+      snapshot: snap,
+      integrations: [integration],
+      outDir: generated,
+      check: false,
+      inlineSecrets: false,
+      log: quiet,
+    });
     expect(fs.readdirSync(path.join(generated, "audit")).length).toBeGreaterThan(0);
     return { dir, config, envConfig, snapshot, generated, built, loaded, integration, endpoint };
   } finally {
@@ -152,8 +196,15 @@ interface DriftRun extends CliResult {
 }
 
 /** Runs `orgtrust drift --format json` and checks what every run must satisfy: schema-valid JSON, no external ID. */
-async function drift(f: Fixture, args: string[] = [], opts: { endpoint?: string; env?: Record<string, string | undefined>; config?: string } = {}): Promise<DriftRun> {
-  const r = await runCli(["drift", "--config", opts.config ?? f.config, "--format", "json", ...args], { endpoint: opts.endpoint ?? f.endpoint, env: opts.env });
+async function drift(
+  f: Fixture,
+  args: string[] = [],
+  opts: { endpoint?: string; env?: Record<string, string | undefined>; config?: string } = {},
+): Promise<DriftRun> {
+  const r = await runCli(["drift", "--config", opts.config ?? f.config, "--format", "json", ...args], {
+    endpoint: opts.endpoint ?? f.endpoint,
+    env: opts.env,
+  });
   expect(r.stdout + r.stderr).not.toContain(EXT);
   if (r.code !== 0 && r.code !== 1) throw new Error(`drift exited ${r.code}: ${r.stderr}`);
   const report = JSON.parse(r.stdout) as DriftReport;
@@ -169,8 +220,10 @@ function expectValid(report: unknown): void {
   if (!ok) throw new Error(`drift JSON does not match drift/finding.schema.json: ${ajv.errorsText(validate.errors)}`);
 }
 
-const kinds = (r: DriftReport, severity?: string) => r.findings.filter((f) => !severity || f.severity === severity).map((f) => f.kind);
-const find = (r: DriftReport, kind: string, targetId?: string) => r.findings.filter((f) => f.kind === kind && (!targetId || f.target.id === targetId));
+const kinds = (r: DriftReport, severity?: string) =>
+  r.findings.filter((f) => !severity || f.severity === severity).map((f) => f.kind);
+const find = (r: DriftReport, kind: string, targetId?: string) =>
+  r.findings.filter((f) => f.kind === kind && (!targetId || f.target.id === targetId));
 
 /** Rewrites each ListStackInstances summary through `fn(memberXml, account)`. */
 function rewriteInstances(proxy: FaultProxy, fn: (member: string, account: string) => string): void {
@@ -184,10 +237,18 @@ function rewriteInstances(proxy: FaultProxy, fn: (member: string, account: strin
   );
 }
 
-const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", isArray: (name) => name === "testsuite" || name === "testcase" });
+const xml = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: "@",
+  isArray: (name) => name === "testsuite" || name === "testcase",
+});
 
 /** Clients acting in a member account, destroyed after `fn`. */
-async function inAccount<T>(endpoint: string, accountId: string, fn: (c: Awaited<ReturnType<typeof clientsFor>>) => Promise<T>): Promise<T> {
+async function inAccount<T>(
+  endpoint: string,
+  accountId: string,
+  fn: (c: Awaited<ReturnType<typeof clientsFor>>) => Promise<T>,
+): Promise<T> {
   const c = await clientsFor(endpoint, accountId);
   try {
     return await fn(c);
@@ -233,14 +294,28 @@ describeWithMoto(
       const junit = path.join(f.dir, "drift.xml");
       const md = path.join(f.dir, "drift.md");
       const text = path.join(f.dir, "drift.txt");
-      const r = await drift(f, ["--deep", "--generated", f.generated, "--report", `junit=${junit}`, "--report", `markdown=${md}`, "--report", `text=${text}`]);
+      const r = await drift(f, [
+        "--deep",
+        "--generated",
+        f.generated,
+        "--report",
+        `junit=${junit}`,
+        "--report",
+        `markdown=${md}`,
+        "--report",
+        `text=${text}`,
+      ]);
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
       // moto reports no AutoDeployment: unknown (info), never an error.
       expect(kinds(r.report)).toEqual(["stackset-auto-deployment-unknown"]);
       expect(r.report.summary).toMatchObject({ errors: 0, warnings: 0, infos: 1, failing: 0, exitCode: 0 });
       expect(r.report.snapshot).toBe(f.snapshot);
-      const checked = (check: string) => r.report.checked.filter((u) => u.check === check).map((u) => u.target.id).sort();
+      const checked = (check: string) =>
+        r.report.checked
+          .filter((u) => u.check === check)
+          .map((u) => u.target.id)
+          .sort();
       const members = [f.built.account.w1, f.built.account.w2, f.built.account.p1].sort();
       expect(checked("coverage")).toEqual(members);
       expect(checked("member-role")).toEqual(members);
@@ -264,7 +339,10 @@ describeWithMoto(
       for (const out of [junitText, mdText, t]) expect(out).not.toContain(EXT);
 
       // The command line of the GitHub Actions workflow in docs/drift-and-ci.md ("Drift in CI"), run in the project folder as CI runs it.
-      const ci = await runCli(["drift", "--deep", "--generated", "generated", "--format", "markdown", "--report", "junit=drift-junit.xml"], { endpoint: f.endpoint, cwd: f.dir });
+      const ci = await runCli(
+        ["drift", "--deep", "--generated", "generated", "--format", "markdown", "--report", "junit=drift-junit.xml"],
+        { endpoint: f.endpoint, cwd: f.dir },
+      );
       expect(ci.code).toBe(0);
       expect(ci.stdout).toContain("## orgtrust drift: ✅ no drift");
       const ciJunit = xml.parse(fs.readFileSync(path.join(f.dir, "drift-junit.xml"), "utf8"));
@@ -279,7 +357,10 @@ describeWithMoto(
 
     test("an account moved into an excluded OU keeps an instance: reported as excluded", async () => {
       const w2 = f.built.account.w2;
-      const move = (from: string, to: string) => inManagement(f.endpoint, (c) => c.org.send(new MoveAccountCommand({ AccountId: w2, SourceParentId: from, DestinationParentId: to })));
+      const move = (from: string, to: string) =>
+        inManagement(f.endpoint, (c) =>
+          c.org.send(new MoveAccountCommand({ AccountId: w2, SourceParentId: from, DestinationParentId: to })),
+        );
       await move(f.built.ou.Workloads, f.built.ou.Sandbox);
       try {
         const r = await drift(f, ["--deep"]);
@@ -289,7 +370,12 @@ describeWithMoto(
         expect(ex[0]).toMatchObject({ check: "coverage", severity: "error", target: { name: "w2" } });
         expect(ex[0].message).toContain(`in excluded OU Sandbox (${f.built.ou.Sandbox})`);
         const moved = find(r.report, "account-moved", w2)[0];
-        expect(moved).toMatchObject({ severity: "error", remedy: "regenerate", expected: `Root/Workloads (${f.built.ou.Workloads})`, found: `Root/Sandbox (${f.built.ou.Sandbox})` });
+        expect(moved).toMatchObject({
+          severity: "error",
+          remedy: "regenerate",
+          expected: `Root/Workloads (${f.built.ou.Workloads})`,
+          found: `Root/Sandbox (${f.built.ou.Sandbox})`,
+        });
         expect(moved.message).toContain("now out of scope");
         expect(kinds(r.report, "error").sort()).toEqual(["account-moved", "instance-in-excluded-account"]);
         // Out of scope now: --deep no longer reads its role.
@@ -302,22 +388,32 @@ describeWithMoto(
     test("an account the StackSet cannot cover is a warning (uncoveredAccounts: none); --fail-on warning makes it fail", async () => {
       const w1 = f.built.account.w1;
       const none = variantConfig(f, "orgtrust-none.yaml", "    stackSet: { uncoveredAccounts: none }\n");
-      const move = (from: string, to: string) => inManagement(f.endpoint, (c) => c.org.send(new MoveAccountCommand({ AccountId: w1, SourceParentId: from, DestinationParentId: to })));
+      const move = (from: string, to: string) =>
+        inManagement(f.endpoint, (c) =>
+          c.org.send(new MoveAccountCommand({ AccountId: w1, SourceParentId: from, DestinationParentId: to })),
+        );
       await move(f.built.ou.Workloads, f.built.rootId);
       try {
         const r = await drift(f, [], { config: none });
         expect(r.code).toBe(0);
-        expect(find(r.report, "account-not-coverable", w1)[0]).toMatchObject({ severity: "warning", check: "coverage" });
+        expect(find(r.report, "account-not-coverable", w1)[0]).toMatchObject({
+          severity: "warning",
+          check: "coverage",
+        });
         expect(find(r.report, "account-moved", w1)[0]).toMatchObject({ severity: "warning", remedy: "regenerate" });
         // The default (direct): synth's snapshot did not see w1 there, so it has no direct role yet: still a warning,
         // now saying to re-run discover and synth.
         const d = await drift(f);
         expect(d.code).toBe(0);
-        expect(find(d.report, "account-not-coverable", w1)[0].message).toContain("re-run `orgtrust discover --out <snapshot>`, then synth and deploy");
+        expect(find(d.report, "account-not-coverable", w1)[0].message).toContain(
+          "re-run `orgtrust discover --out <snapshot>`, then synth and deploy",
+        );
         const strict = await drift(f, ["--fail-on", "warning"], { config: none });
         expect(strict.code).toBe(1);
         expect(strict.report.failOn).toBe("warning");
-        const junit = await runCli(["drift", "--config", none, "--fail-on", "warning", "--format", "junit"], { endpoint: f.endpoint });
+        const junit = await runCli(["drift", "--config", none, "--fail-on", "warning", "--format", "junit"], {
+          endpoint: f.endpoint,
+        });
         expect(junit.code).toBe(1);
         expect(Number(xml.parse(junit.stdout).testsuites["@failures"])).toBe(2);
       } finally {
@@ -331,7 +427,11 @@ describeWithMoto(
       const direct = variantConfig(f, "orgtrust-direct.yaml", `    exclusions: { accounts: ["${w2}"] }\n`);
       // Neither has a stack instance (as when deployed with that config): drop them from ListStackInstances.
       proxy.setRewrite((op, body) =>
-        op === "ListStackInstances" ? body.replace(/<member>([\s\S]*?)<\/member>/g, (m, inner: string) => (inner.includes(`<Account>${w1}</Account>`) || inner.includes(`<Account>${w2}</Account>`) ? "" : m)) : undefined,
+        op === "ListStackInstances"
+          ? body.replace(/<member>([\s\S]*?)<\/member>/g, (m, inner: string) =>
+              inner.includes(`<Account>${w1}</Account>`) || inner.includes(`<Account>${w2}</Account>`) ? "" : m,
+            )
+          : undefined,
       );
       const name = f.integration.memberRole.name;
       const r = await drift(f, ["--deep"], { endpoint: proxy.endpoint, config: direct });
@@ -344,7 +444,11 @@ describeWithMoto(
       expect(kinds(r.report, "warning")).toEqual([]);
       expect(r.code).toBe(0);
       // The same account with uncoveredAccounts: none is uncoverable (a warning), and its role is not required.
-      const none = variantConfig(f, "orgtrust-direct-none.yaml", `    exclusions: { accounts: ["${w2}"] }\n    stackSet: { uncoveredAccounts: none }\n`);
+      const none = variantConfig(
+        f,
+        "orgtrust-direct-none.yaml",
+        `    exclusions: { accounts: ["${w2}"] }\n    stackSet: { uncoveredAccounts: none }\n`,
+      );
       const n = await drift(f, [], { endpoint: proxy.endpoint, config: none });
       expect(find(n.report, "account-not-coverable", w1)[0]).toMatchObject({ severity: "warning" });
 
@@ -356,11 +460,21 @@ describeWithMoto(
         const gone = await drift(f, ["--deep"], { endpoint: proxy.endpoint, config: direct });
         expect(gone.code).toBe(1);
         expect(kinds(gone.report, "error")).toEqual(["role-missing"]);
-        expect(find(gone.report, "role-missing", w1)[0]).toMatchObject({ severity: "error", check: "member-role", target: { type: "account", id: w1 } });
+        expect(find(gone.report, "role-missing", w1)[0]).toMatchObject({
+          severity: "error",
+          check: "member-role",
+          target: { type: "account", id: w1 },
+        });
         expect(find(gone.report, "role-missing", w1)[0].message).not.toContain("cannot cover");
       } finally {
         await inAccount(f.endpoint, w1, async (m) => {
-          await m.iam.send(new CreateRoleCommand({ RoleName: name, Path: f.integration.memberRole.path, AssumeRolePolicyDocument: trustText(f) }));
+          await m.iam.send(
+            new CreateRoleCommand({
+              RoleName: name,
+              Path: f.integration.memberRole.path,
+              AssumeRolePolicyDocument: trustText(f),
+            }),
+          );
           await m.iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: POLICY }));
         });
       }
@@ -385,23 +499,42 @@ describeWithMoto(
       for (const [roleArn, text] of policies) {
         const account = roleArn.split(":")[4];
         const policy = JSON.parse(text);
-        expect(policy.Statement).toEqual([{ Sid: "OrgtrustDriftRoleReads", Effect: "Allow", Action: ["iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies"], Resource: `arn:aws:iam::${account}:role/*` }]);
+        expect(policy.Statement).toEqual([
+          {
+            Sid: "OrgtrustDriftRoleReads",
+            Effect: "Allow",
+            Action: ["iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies"],
+            Resource: `arn:aws:iam::${account}:role/*`,
+          },
+        ]);
         // Under an independent evaluator, an administrator session with this session policy can only read roles there.
         const allowed = async (action: string, resource: string) => {
           const sim = await runSimulation(
             {
-              identityPolicies: [{ name: "AdministratorAccess", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] } }],
+              identityPolicies: [
+                {
+                  name: "AdministratorAccess",
+                  policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] },
+                },
+              ],
               serviceControlPolicies: [],
               resourceControlPolicies: [],
               sessionPolicy: policy,
-              request: { action, principal: `arn:aws:sts::${account}:assumed-role/OrganizationAccountAccessRole/orgtrust-drift`, resource: { resource, accountId: account }, contextVariables: {} },
+              request: {
+                action,
+                principal: `arn:aws:sts::${account}:assumed-role/OrganizationAccountAccessRole/orgtrust-drift`,
+                resource: { resource, accountId: account },
+                contextVariables: {},
+              },
             },
             {},
           );
           if (sim.resultType === "error") throw new Error(JSON.stringify(sim.errors));
           return sim.overallResult;
         };
-        expect(await allowed("iam:GetRole", `arn:aws:iam::${account}:role/${f.integration.memberRole.name}`)).toBe("Allowed");
+        expect(await allowed("iam:GetRole", `arn:aws:iam::${account}:role/${f.integration.memberRole.name}`)).toBe(
+          "Allowed",
+        );
         expect(await allowed("iam:ListAttachedRolePolicies", `arn:aws:iam::${account}:role/x`)).toBe("Allowed");
         expect(await allowed("iam:CreateRole", `arn:aws:iam::${account}:role/x`)).not.toBe("Allowed");
         expect(await allowed("iam:PutRolePolicy", `arn:aws:iam::${account}:role/x`)).not.toBe("Allowed");
@@ -424,10 +557,20 @@ describeWithMoto(
         const r = await drift(f, ["--deep"]);
         expect(r.code).toBe(1);
         expect(kinds(r.report, "error")).toEqual(["role-missing"]);
-        expect(find(r.report, "role-missing", p1)[0]).toMatchObject({ check: "member-role", target: { type: "account", id: p1, name: "p1" }, found: null });
+        expect(find(r.report, "role-missing", p1)[0]).toMatchObject({
+          check: "member-role",
+          target: { type: "account", id: p1, name: "p1" },
+          found: null,
+        });
       } finally {
         await inAccount(f.endpoint, p1, async (m) => {
-          await m.iam.send(new CreateRoleCommand({ RoleName: name, Path: f.integration.memberRole.path, AssumeRolePolicyDocument: trustText(f) }));
+          await m.iam.send(
+            new CreateRoleCommand({
+              RoleName: name,
+              Path: f.integration.memberRole.path,
+              AssumeRolePolicyDocument: trustText(f),
+            }),
+          );
           await m.iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: POLICY }));
         });
       }
@@ -436,9 +579,14 @@ describeWithMoto(
     test("a trust policy changed to another principal without the external ID (member with --deep, management without)", async () => {
       const w1 = f.built.account.w1;
       const name = f.integration.memberRole.name;
-      const other = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: "999988887777" }, Action: "sts:AssumeRole" }] });
+      const other = JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { AWS: "999988887777" }, Action: "sts:AssumeRole" }],
+      });
       try {
-        await inAccount(f.endpoint, w1, (m) => m.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: name, PolicyDocument: other })));
+        await inAccount(f.endpoint, w1, (m) =>
+          m.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: name, PolicyDocument: other })),
+        );
         const shallow = await drift(f);
         expect(shallow.code).toBe(0);
         const r = await drift(f, ["--deep"]);
@@ -446,19 +594,30 @@ describeWithMoto(
         const t = find(r.report, "role-trust-differs", w1);
         expect(t).toHaveLength(1);
         expect(t[0].check).toBe("member-role");
-        expect(t[0].message).toContain("trusted principal is arn:aws:iam::999988887777:root instead of arn:aws:iam::444455556666:role/auditor");
+        expect(t[0].message).toContain(
+          "trusted principal is arn:aws:iam::999988887777:root instead of arn:aws:iam::444455556666:role/auditor",
+        );
         expect(t[0].message).toContain("the sts:ExternalId condition is missing");
         expect(t[0].expected).toContain("<external-id>");
         expect(kinds(r.report, "error")).toEqual(["role-trust-differs"]);
 
         // The management account's role is checked on every run.
-        await inManagement(f.endpoint, (c) => c.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: name, PolicyDocument: other })));
+        await inManagement(f.endpoint, (c) =>
+          c.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: name, PolicyDocument: other })),
+        );
         const mg = await drift(f);
         expect(mg.code).toBe(1);
-        expect(find(mg.report, "role-trust-differs", f.built.managementAccountId)[0]).toMatchObject({ check: "management-role", severity: "error" });
+        expect(find(mg.report, "role-trust-differs", f.built.managementAccountId)[0]).toMatchObject({
+          check: "management-role",
+          severity: "error",
+        });
       } finally {
-        await inAccount(f.endpoint, w1, (m) => m.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: name, PolicyDocument: trustText(f) })));
-        await inManagement(f.endpoint, (c) => c.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: name, PolicyDocument: trustText(f) })));
+        await inAccount(f.endpoint, w1, (m) =>
+          m.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: name, PolicyDocument: trustText(f) })),
+        );
+        await inManagement(f.endpoint, (c) =>
+          c.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: name, PolicyDocument: trustText(f) })),
+        );
       }
     });
 
@@ -466,18 +625,40 @@ describeWithMoto(
       const w1 = f.built.account.w1;
       const same = JSON.stringify({
         Statement: [
-          { Condition: { StringEquals: { "sts:externalid": [EXT] } }, Action: ["sts:AssumeRole"], Principal: { AWS: [PRINCIPAL] }, Effect: "Allow" },
-          { Effect: "Allow", Principal: { AWS: PRINCIPAL }, Action: "sts:AssumeRole", Condition: { StringEquals: { "sts:ExternalId": EXT } }, Sid: "Duplicate" },
+          {
+            Condition: { StringEquals: { "sts:externalid": [EXT] } },
+            Action: ["sts:AssumeRole"],
+            Principal: { AWS: [PRINCIPAL] },
+            Effect: "Allow",
+          },
+          {
+            Effect: "Allow",
+            Principal: { AWS: PRINCIPAL },
+            Action: "sts:AssumeRole",
+            Condition: { StringEquals: { "sts:ExternalId": EXT } },
+            Sid: "Duplicate",
+          },
         ],
         Version: "2012-10-17",
       });
       try {
-        await inAccount(f.endpoint, w1, (m) => m.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: f.integration.memberRole.name, PolicyDocument: same })));
+        await inAccount(f.endpoint, w1, (m) =>
+          m.iam.send(
+            new UpdateAssumeRolePolicyCommand({ RoleName: f.integration.memberRole.name, PolicyDocument: same }),
+          ),
+        );
         const r = await drift(f, ["--deep"]);
         expect(r.code).toBe(0);
         expect(kinds(r.report)).toEqual(["stackset-auto-deployment-unknown"]);
       } finally {
-        await inAccount(f.endpoint, w1, (m) => m.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: f.integration.memberRole.name, PolicyDocument: trustText(f) })));
+        await inAccount(f.endpoint, w1, (m) =>
+          m.iam.send(
+            new UpdateAssumeRolePolicyCommand({
+              RoleName: f.integration.memberRole.name,
+              PolicyDocument: trustText(f),
+            }),
+          ),
+        );
       }
     });
 
@@ -485,19 +666,42 @@ describeWithMoto(
       const { w1, p1 } = f.built.account;
       const name = f.integration.memberRole.name;
       try {
-        await inAccount(f.endpoint, w1, (m) => m.iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: POLICY })));
-        await inAccount(f.endpoint, p1, (m) => m.iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: EXTRA_POLICY })));
-        await inManagement(f.endpoint, (c) => c.iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: EXTRA_POLICY })));
+        await inAccount(f.endpoint, w1, (m) =>
+          m.iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: POLICY })),
+        );
+        await inAccount(f.endpoint, p1, (m) =>
+          m.iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: EXTRA_POLICY })),
+        );
+        await inManagement(f.endpoint, (c) =>
+          c.iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: EXTRA_POLICY })),
+        );
         const r = await drift(f, ["--deep"]);
         expect(r.code).toBe(1);
-        expect(find(r.report, "role-policy-missing", w1)[0]).toMatchObject({ check: "member-role", expected: POLICY, found: "(none attached)" });
+        expect(find(r.report, "role-policy-missing", w1)[0]).toMatchObject({
+          check: "member-role",
+          expected: POLICY,
+          found: "(none attached)",
+        });
         expect(find(r.report, "role-policy-extra", p1)[0]).toMatchObject({ check: "member-role", found: EXTRA_POLICY });
-        expect(find(r.report, "role-policy-extra", f.built.managementAccountId)[0]).toMatchObject({ check: "management-role", found: EXTRA_POLICY });
-        expect(kinds(r.report, "error").sort()).toEqual(["role-policy-extra", "role-policy-extra", "role-policy-missing"]);
+        expect(find(r.report, "role-policy-extra", f.built.managementAccountId)[0]).toMatchObject({
+          check: "management-role",
+          found: EXTRA_POLICY,
+        });
+        expect(kinds(r.report, "error").sort()).toEqual([
+          "role-policy-extra",
+          "role-policy-extra",
+          "role-policy-missing",
+        ]);
       } finally {
-        await inAccount(f.endpoint, w1, (m) => m.iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: POLICY })));
-        await inAccount(f.endpoint, p1, (m) => m.iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: EXTRA_POLICY })));
-        await inManagement(f.endpoint, (c) => c.iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: EXTRA_POLICY })));
+        await inAccount(f.endpoint, w1, (m) =>
+          m.iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: POLICY })),
+        );
+        await inAccount(f.endpoint, p1, (m) =>
+          m.iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: EXTRA_POLICY })),
+        );
+        await inManagement(f.endpoint, (c) =>
+          c.iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: EXTRA_POLICY })),
+        );
       }
     });
 
@@ -507,19 +711,54 @@ describeWithMoto(
       const name = f.integration.memberRole.name;
       const BOUNDARY = "arn:aws:iam::aws:policy/PowerUserAccess";
       try {
-        await inAccount(f.endpoint, w1, (m) => m.iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: name, PermissionsBoundary: BOUNDARY })));
-        await inAccount(f.endpoint, p1, (m) => m.iam.send(new UpdateRoleCommand({ RoleName: name, MaxSessionDuration: 7200 })));
+        await inAccount(f.endpoint, w1, (m) =>
+          m.iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: name, PermissionsBoundary: BOUNDARY })),
+        );
+        await inAccount(f.endpoint, p1, (m) =>
+          m.iam.send(new UpdateRoleCommand({ RoleName: name, MaxSessionDuration: 7200 })),
+        );
         const r = await drift(f, ["--deep"]);
         expect(r.code).toBe(1);
-        expect(find(r.report, "role-boundary-differs")).toEqual([expect.objectContaining({ check: "member-role", target: expect.objectContaining({ id: w1 }), expected: "(none)", found: BOUNDARY })]);
-        expect(find(r.report, "role-session-duration-differs")).toEqual([expect.objectContaining({ check: "member-role", target: expect.objectContaining({ id: p1 }), expected: "3600", found: "7200" })]);
+        expect(find(r.report, "role-boundary-differs")).toEqual([
+          expect.objectContaining({
+            check: "member-role",
+            target: expect.objectContaining({ id: w1 }),
+            expected: "(none)",
+            found: BOUNDARY,
+          }),
+        ]);
+        expect(find(r.report, "role-session-duration-differs")).toEqual([
+          expect.objectContaining({
+            check: "member-role",
+            target: expect.objectContaining({ id: p1 }),
+            expected: "3600",
+            found: "7200",
+          }),
+        ]);
         expect(kinds(r.report, "error").sort()).toEqual(["role-boundary-differs", "role-session-duration-differs"]);
 
         // memberRole.permissionsBoundary with ${AWS::AccountId}: w1 carries its own org-boundary; the others none.
-        const config = variantConfig(f, "boundary.yaml", '      permissionsBoundary: "arn:aws:iam::${AWS::AccountId}:policy/org-boundary"\n');
+        const config = variantConfig(
+          f,
+          "boundary.yaml",
+          '      permissionsBoundary: "arn:aws:iam::${AWS::AccountId}:policy/org-boundary"\n',
+        );
         await inAccount(f.endpoint, w1, async (m) => {
-          await m.iam.send(new CreatePolicyCommand({ PolicyName: "org-boundary", PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }) }));
-          await m.iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: name, PermissionsBoundary: `arn:aws:iam::${w1}:policy/org-boundary` }));
+          await m.iam.send(
+            new CreatePolicyCommand({
+              PolicyName: "org-boundary",
+              PolicyDocument: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+              }),
+            }),
+          );
+          await m.iam.send(
+            new PutRolePermissionsBoundaryCommand({
+              RoleName: name,
+              PermissionsBoundary: `arn:aws:iam::${w1}:policy/org-boundary`,
+            }),
+          );
         });
         const each = await drift(f, ["--deep"], { config });
         const boundary = find(each.report, "role-boundary-differs");
@@ -530,9 +769,13 @@ describeWithMoto(
       } finally {
         await inAccount(f.endpoint, w1, async (m) => {
           await m.iam.send(new DeleteRolePermissionsBoundaryCommand({ RoleName: name }));
-          await m.iam.send(new DeletePolicyCommand({ PolicyArn: `arn:aws:iam::${w1}:policy/org-boundary` })).catch(() => undefined);
+          await m.iam
+            .send(new DeletePolicyCommand({ PolicyArn: `arn:aws:iam::${w1}:policy/org-boundary` }))
+            .catch(() => undefined);
         });
-        await inAccount(f.endpoint, p1, (m) => m.iam.send(new UpdateRoleCommand({ RoleName: name, MaxSessionDuration: 3600 })));
+        await inAccount(f.endpoint, p1, (m) =>
+          m.iam.send(new UpdateRoleCommand({ RoleName: name, MaxSessionDuration: 3600 })),
+        );
       }
       expect((await drift(f, ["--deep"])).code).toBe(0);
     });
@@ -540,26 +783,52 @@ describeWithMoto(
     test("the discovery role given more than discovery (a managed policy, a write action inline) is drift; a denied read skips it", async () => {
       const name = f.integration.discoveryRole.name;
       const ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess";
-      const write = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "organizations:CreateAccount", Resource: "*" }] };
+      const write = {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: "organizations:CreateAccount", Resource: "*" }],
+      };
       try {
         await inManagement(f.endpoint, async (c) => {
           await c.iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: ADMIN }));
-          await c.iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: "more", PolicyDocument: JSON.stringify(write) }));
+          await c.iam.send(
+            new PutRolePolicyCommand({ RoleName: name, PolicyName: "more", PolicyDocument: JSON.stringify(write) }),
+          );
         });
         const r = await drift(f);
         expect(r.code).toBe(1);
         const mgmt = f.built.managementAccountId;
-        expect(find(r.report, "role-policy-extra", mgmt)).toEqual([expect.objectContaining({ check: "discovery-role", found: ADMIN })]);
-        expect(find(r.report, "role-inline-policy-differs", mgmt)).toEqual([expect.objectContaining({ check: "discovery-role" })]);
-        expect(find(r.report, "role-inline-policy-differs", mgmt)[0].message).toContain("2 inline policies: more, orgtrust-discovery");
+        expect(find(r.report, "role-policy-extra", mgmt)).toEqual([
+          expect.objectContaining({ check: "discovery-role", found: ADMIN }),
+        ]);
+        expect(find(r.report, "role-inline-policy-differs", mgmt)).toEqual([
+          expect.objectContaining({ check: "discovery-role" }),
+        ]);
+        expect(find(r.report, "role-inline-policy-differs", mgmt)[0].message).toContain(
+          "2 inline policies: more, orgtrust-discovery",
+        );
         expect(kinds(r.report, "error").sort()).toEqual(["role-inline-policy-differs", "role-policy-extra"]);
         // Credentials that may not read it (an older CI role): skipped (info), not an error and not exit 3.
         // (The management account is left out so that the discovery role is the only role read.)
         const config = variantConfig(f, "no-management-role.yaml", "    exclusions: { managementAccount: true }\n");
-        proxy.addRule({ operations: ["GetRole"], rate: 1, fault: { kind: "error", code: "AccessDenied", status: 403, message: "not authorized to perform: iam:GetRole" } });
+        proxy.addRule({
+          operations: ["GetRole"],
+          rate: 1,
+          fault: {
+            kind: "error",
+            code: "AccessDenied",
+            status: 403,
+            message: "not authorized to perform: iam:GetRole",
+          },
+        });
         const denied = await drift(f, [], { endpoint: proxy.endpoint, config });
         expect(denied.code).toBe(0);
-        expect(find(denied.report, "discovery-role-skipped")).toEqual([expect.objectContaining({ severity: "info", check: "discovery-role", target: expect.objectContaining({ id: mgmt }) })]);
+        expect(find(denied.report, "discovery-role-skipped")).toEqual([
+          expect.objectContaining({
+            severity: "info",
+            check: "discovery-role",
+            target: expect.objectContaining({ id: mgmt }),
+          }),
+        ]);
         expect(find(denied.report, "discovery-role-skipped")[0].found).toMatch(/^AccessDenied/);
       } finally {
         await inManagement(f.endpoint, async (c) => {
@@ -583,18 +852,42 @@ describeWithMoto(
       const name = variant.discoveryRole.name;
       const ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess";
       await inAccount(f.endpoint, w1, async (m) => {
-        await m.iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: JSON.stringify(discoveryTrustPolicy(variant, EXT)) }));
-        await m.iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: DISCOVERY_POLICY_NAME, PolicyDocument: JSON.stringify(discoveryRolePolicy(variant)) }));
+        await m.iam.send(
+          new CreateRoleCommand({
+            RoleName: name,
+            AssumeRolePolicyDocument: JSON.stringify(discoveryTrustPolicy(variant, EXT)),
+          }),
+        );
+        await m.iam.send(
+          new PutRolePolicyCommand({
+            RoleName: name,
+            PolicyName: DISCOVERY_POLICY_NAME,
+            PolicyDocument: JSON.stringify(discoveryRolePolicy(variant)),
+          }),
+        );
       });
       try {
         const shallow = await drift(f, [], { config });
-        expect(find(shallow.report, "discovery-role-skipped", w1)).toEqual([expect.objectContaining({ severity: "info", found: expect.stringContaining(`the credentials are for account ${f.built.managementAccountId}`) })]);
+        expect(find(shallow.report, "discovery-role-skipped", w1)).toEqual([
+          expect.objectContaining({
+            severity: "info",
+            found: expect.stringContaining(`the credentials are for account ${f.built.managementAccountId}`),
+          }),
+        ]);
         const deep = await drift(f, ["--deep"], { config });
         expect(deep.report.findings.filter((x) => x.check === "discovery-role")).toEqual([]);
-        await inAccount(f.endpoint, w1, (m) => m.iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: ADMIN })));
+        await inAccount(f.endpoint, w1, (m) =>
+          m.iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: ADMIN })),
+        );
         const drifted = await drift(f, ["--deep"], { config });
         expect(drifted.code).toBe(1);
-        expect(drifted.report.findings.filter((x) => x.check === "discovery-role")).toEqual([expect.objectContaining({ kind: "role-policy-extra", target: expect.objectContaining({ id: w1 }), found: ADMIN })]);
+        expect(drifted.report.findings.filter((x) => x.check === "discovery-role")).toEqual([
+          expect.objectContaining({
+            kind: "role-policy-extra",
+            target: expect.objectContaining({ id: w1 }),
+            found: ADMIN,
+          }),
+        ]);
       } finally {
         await inAccount(f.endpoint, w1, async (m) => {
           await m.iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: ADMIN })).catch(() => undefined);
@@ -610,16 +903,31 @@ describeWithMoto(
       const variant = loadConfig(config).integrations.find((i) => i.name === "audit")!;
       // The management role lacks the discovery policy the discovery role carries: drift.
       const before = await drift(f, [], { config });
-      expect(find(before.report, "role-inline-policy-differs")).toEqual([expect.objectContaining({ check: "management-role", target: expect.objectContaining({ id: f.built.managementAccountId }) })]);
+      expect(find(before.report, "role-inline-policy-differs")).toEqual([
+        expect.objectContaining({
+          check: "management-role",
+          target: expect.objectContaining({ id: f.built.managementAccountId }),
+        }),
+      ]);
       try {
-        await inManagement(f.endpoint, (c) => c.iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: DISCOVERY_POLICY_NAME, PolicyDocument: JSON.stringify(discoveryRolePolicy(variant)) })));
+        await inManagement(f.endpoint, (c) =>
+          c.iam.send(
+            new PutRolePolicyCommand({
+              RoleName: name,
+              PolicyName: DISCOVERY_POLICY_NAME,
+              PolicyDocument: JSON.stringify(discoveryRolePolicy(variant)),
+            }),
+          ),
+        );
         const r = await drift(f, [], { config });
         expect(r.code).toBe(0);
         expect(kinds(r.report, "error")).toEqual([]);
         // ...which the member role of the ordinary config must not have.
         expect(find((await drift(f)).report, "role-inline-policy-differs")).toHaveLength(1);
       } finally {
-        await inManagement(f.endpoint, (c) => c.iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: DISCOVERY_POLICY_NAME })));
+        await inManagement(f.endpoint, (c) =>
+          c.iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: DISCOVERY_POLICY_NAME })),
+        );
       }
     });
 
@@ -650,22 +958,40 @@ describeWithMoto(
       const { w1, w2, p1 } = f.built.account;
       const ou = f.built.ou.Workloads;
       rewriteInstances(proxy, (m, account) => {
-        let out = m.replace("</StackInstanceStatus>", `</StackInstanceStatus><OrganizationalUnitId>${ou}</OrganizationalUnitId>`);
-        if (account === w1) out = out.replace("<Status>CURRENT</Status>", "<Status>OUTDATED</Status><StatusReason>Account should have 'AWSCloudFormationStackSetExecutionRole'</StatusReason>");
-        if (account === p1) out = out.replace("<DetailedStatus>SUCCEEDED</DetailedStatus>", "<DetailedStatus>FAILED</DetailedStatus>");
-        if (account === w2) out = out.replace("</StackInstanceStatus>", "</StackInstanceStatus><DriftStatus>DRIFTED</DriftStatus>");
+        let out = m.replace(
+          "</StackInstanceStatus>",
+          `</StackInstanceStatus><OrganizationalUnitId>${ou}</OrganizationalUnitId>`,
+        );
+        if (account === w1)
+          out = out.replace(
+            "<Status>CURRENT</Status>",
+            "<Status>OUTDATED</Status><StatusReason>Account should have 'AWSCloudFormationStackSetExecutionRole'</StatusReason>",
+          );
+        if (account === p1)
+          out = out.replace("<DetailedStatus>SUCCEEDED</DetailedStatus>", "<DetailedStatus>FAILED</DetailedStatus>");
+        if (account === w2)
+          out = out.replace("</StackInstanceStatus>", "</StackInstanceStatus><DriftStatus>DRIFTED</DriftStatus>");
         return out;
       });
       const r = await drift(f, [], { endpoint: proxy.endpoint });
       expect(r.code).toBe(1);
-      expect(find(r.report, "instance-status", w1)[0]).toMatchObject({ severity: "error", found: "OUTDATED/SUCCEEDED", expected: "CURRENT/SUCCEEDED" });
+      expect(find(r.report, "instance-status", w1)[0]).toMatchObject({
+        severity: "error",
+        found: "OUTDATED/SUCCEEDED",
+        expected: "CURRENT/SUCCEEDED",
+      });
       expect(find(r.report, "instance-status", w1)[0].message).toContain("AWSCloudFormationStackSetExecutionRole");
       expect(find(r.report, "instance-status", p1)[0]).toMatchObject({ found: "CURRENT/FAILED" });
       expect(find(r.report, "instance-drifted", w2)[0]).toMatchObject({ severity: "error", found: "DRIFTED" });
       // The OU AWS reports equals the computed target: no target finding.
       expect(kinds(r.report, "error").sort()).toEqual(["instance-drifted", "instance-status", "instance-status"]);
 
-      rewriteInstances(proxy, (m) => m.replace("</StackInstanceStatus>", `</StackInstanceStatus><OrganizationalUnitId>${f.built.rootId}</OrganizationalUnitId>`));
+      rewriteInstances(proxy, (m) =>
+        m.replace(
+          "</StackInstanceStatus>",
+          `</StackInstanceStatus><OrganizationalUnitId>${f.built.rootId}</OrganizationalUnitId>`,
+        ),
+      );
       const t = await drift(f, [], { endpoint: proxy.endpoint });
       expect(t.code).toBe(1);
       const td = find(t.report, "stackset-targets-differ")[0];
@@ -678,9 +1004,18 @@ describeWithMoto(
       proxy.setRewrite((op, body) =>
         op === "DescribeStackSet"
           ? body
-              .replace("<PermissionModel>", "<AutoDeployment><Enabled>false</Enabled><RetainStacksOnAccountRemoval>false</RetainStacksOnAccountRemoval></AutoDeployment><PermissionModel>")
-              .replace("<ParameterKey>MaxSessionDuration</ParameterKey><ParameterValue>3600</ParameterValue>", "<ParameterKey>MaxSessionDuration</ParameterKey><ParameterValue>7200</ParameterValue>")
-              .replace(`<ParameterValue>${EXT}</ParameterValue>`, "<ParameterValue>ext-some-other-value-123</ParameterValue>")
+              .replace(
+                "<PermissionModel>",
+                "<AutoDeployment><Enabled>false</Enabled><RetainStacksOnAccountRemoval>false</RetainStacksOnAccountRemoval></AutoDeployment><PermissionModel>",
+              )
+              .replace(
+                "<ParameterKey>MaxSessionDuration</ParameterKey><ParameterValue>3600</ParameterValue>",
+                "<ParameterKey>MaxSessionDuration</ParameterKey><ParameterValue>7200</ParameterValue>",
+              )
+              .replace(
+                `<ParameterValue>${EXT}</ParameterValue>`,
+                "<ParameterValue>ext-some-other-value-123</ParameterValue>",
+              )
               .replace("MaxValue: 43200", "MaxValue: 40000")
               .replace("sts:ExternalId: !Ref ExternalId", `sts:ExternalId: ${EXT}`) // a literal secret in the template
           : undefined,
@@ -688,7 +1023,11 @@ describeWithMoto(
       const r = await drift(f, [], { endpoint: proxy.endpoint });
       expect(r.code).toBe(1);
       expect(r.stdout).not.toContain("ext-some-other-value-123");
-      expect(find(r.report, "stackset-auto-deployment-disabled")[0]).toMatchObject({ severity: "error", expected: "Enabled=true", found: "Enabled=false" });
+      expect(find(r.report, "stackset-auto-deployment-disabled")[0]).toMatchObject({
+        severity: "error",
+        expected: "Enabled=true",
+        found: "Enabled=false",
+      });
       const p = find(r.report, "stackset-parameters-differ")[0];
       expect(p.message).toContain("ExternalId, MaxSessionDuration");
       expect(p.expected).toBe("ExternalId=<secret>, MaxSessionDuration=3600");
@@ -696,16 +1035,43 @@ describeWithMoto(
       const t = find(r.report, "stackset-template-differs")[0];
       expect(t.message).toContain("Parameters.MaxSessionDuration.MaxValue");
       expect(t.message).toContain("AssumeRolePolicyDocument.Statement.0.Condition.StringEquals.sts:ExternalId");
-      expect(t).toMatchObject({ expected: 'Parameters.MaxSessionDuration.MaxValue: "43200"', found: 'Parameters.MaxSessionDuration.MaxValue: "40000"' });
-      expect(kinds(r.report).sort()).toEqual(["stackset-auto-deployment-disabled", "stackset-parameters-differ", "stackset-template-differs"]);
+      expect(t).toMatchObject({
+        expected: 'Parameters.MaxSessionDuration.MaxValue: "43200"',
+        found: 'Parameters.MaxSessionDuration.MaxValue: "40000"',
+      });
+      expect(kinds(r.report).sort()).toEqual([
+        "stackset-auto-deployment-disabled",
+        "stackset-parameters-differ",
+        "stackset-template-differs",
+      ]);
 
-      proxy.setRewrite((op, body) => (op === "DescribeStackSet" ? body.replace("<PermissionModel>SERVICE_MANAGED</PermissionModel>", "<PermissionModel>SELF_MANAGED</PermissionModel>") : undefined));
+      proxy.setRewrite((op, body) =>
+        op === "DescribeStackSet"
+          ? body.replace(
+              "<PermissionModel>SERVICE_MANAGED</PermissionModel>",
+              "<PermissionModel>SELF_MANAGED</PermissionModel>",
+            )
+          : undefined,
+      );
       const sm = await drift(f, [], { endpoint: proxy.endpoint });
-      expect(find(sm.report, "stackset-permission-model")[0]).toMatchObject({ expected: "SERVICE_MANAGED", found: "SELF_MANAGED" });
+      expect(find(sm.report, "stackset-permission-model")[0]).toMatchObject({
+        expected: "SERVICE_MANAGED",
+        found: "SELF_MANAGED",
+      });
     });
 
     test("access denied on DescribeStackSet: exit 3 naming the action", async () => {
-      proxy.addRule({ operations: ["DescribeStackSet"], rate: 1, fault: { kind: "error", code: "AccessDenied", status: 403, message: "User: arn:aws:sts::123456789012:assumed-role/ci/run is not authorized to perform: cloudformation:DescribeStackSet" } });
+      proxy.addRule({
+        operations: ["DescribeStackSet"],
+        rate: 1,
+        fault: {
+          kind: "error",
+          code: "AccessDenied",
+          status: 403,
+          message:
+            "User: arn:aws:sts::123456789012:assumed-role/ci/run is not authorized to perform: cloudformation:DescribeStackSet",
+        },
+      });
       const r = await runCli(["drift", "--config", f.config], { endpoint: proxy.endpoint });
       expect(r.code).toBe(3);
       expect(r.stdout).toBe("");
@@ -715,7 +1081,11 @@ describeWithMoto(
     });
 
     test("throttling on the StackSet and IAM reads is retried to the same result", async () => {
-      proxy.addRule({ operations: ["DescribeStackSet", "ListStackInstances", "GetRole", "ListAttachedRolePolicies", "AssumeRole"], rate: 0.4, fault: { kind: "error", code: "Throttling" } });
+      proxy.addRule({
+        operations: ["DescribeStackSet", "ListStackInstances", "GetRole", "ListAttachedRolePolicies", "AssumeRole"],
+        rate: 0.4,
+        fault: { kind: "error", code: "Throttling" },
+      });
       const r = await drift(f, ["--deep"], { endpoint: proxy.endpoint });
       expect(r.code).toBe(0);
       expect([...proxy.faulted.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
@@ -727,29 +1097,48 @@ describeWithMoto(
       // One-second sessions (refreshed halfway), on a serial run whose every answer takes at least 150 ms: it lasts at
       // least (calls x 150 ms), whatever the machine's speed.
       proxy.addRule({ rate: 1, fault: { kind: "delay", ms: 150 } });
-      const r = await drift(f, ["--deep", "--role-arn", role, "--external-id", "discovery-ext-id-01", "--concurrency", "1"], {
-        endpoint: proxy.endpoint,
-        env: { ORGTRUST_ROLE_SESSION_SECONDS: "1" },
-      });
+      const r = await drift(
+        f,
+        ["--deep", "--role-arn", role, "--external-id", "discovery-ext-id-01", "--concurrency", "1"],
+        {
+          endpoint: proxy.endpoint,
+          env: { ORGTRUST_ROLE_SESSION_SECONDS: "1" },
+        },
+      );
       expect(r.code).toBe(0);
       expect(kinds(r.report)).toEqual(["stackset-auto-deployment-unknown"]);
       // 3 member accounts each need one AssumeRole into the audit role; the rest are refreshes of the discovery role.
       const withRefresh = proxy.forwarded.get("AssumeRole")!;
-      const otherCalls = [...proxy.forwarded.entries()].filter(([op]) => op !== "AssumeRole").reduce((n, [, c]) => n + c, 0);
+      const otherCalls = [...proxy.forwarded.entries()]
+        .filter(([op]) => op !== "AssumeRole")
+        .reduce((n, [, c]) => n + c, 0);
       const minimumSeconds = Math.floor((otherCalls * 150) / 1000);
       expect(minimumSeconds).toBeGreaterThanOrEqual(2);
       expect(r.stdout + r.stderr).not.toContain("discovery-ext-id-01");
       // With hour-long sessions the discovery role is assumed once, shared by every client.
       proxy.resetCounts();
       proxy.clearRules();
-      const hour = await drift(f, ["--deep", "--role-arn", role, "--external-id", "discovery-ext-id-01", "--concurrency", "1"], { endpoint: proxy.endpoint });
+      const hour = await drift(
+        f,
+        ["--deep", "--role-arn", role, "--external-id", "discovery-ext-id-01", "--concurrency", "1"],
+        { endpoint: proxy.endpoint },
+      );
       expect(hour.code).toBe(0);
       expect(proxy.forwarded.get("AssumeRole")).toBe(3 + 1);
       expect(withRefresh).toBeGreaterThanOrEqual(3 + minimumSeconds);
     });
 
     test("an account that cannot be assumed under --deep is a finding, not dropped", async () => {
-      proxy.addRule({ operations: ["AssumeRole"], count: 1, fault: { kind: "error", code: "AccessDenied", status: 403, message: "not authorized to perform: sts:AssumeRole" } });
+      proxy.addRule({
+        operations: ["AssumeRole"],
+        count: 1,
+        fault: {
+          kind: "error",
+          code: "AccessDenied",
+          status: 403,
+          message: "not authorized to perform: sts:AssumeRole",
+        },
+      });
       const r = await drift(f, ["--deep", "--concurrency", "1"], { endpoint: proxy.endpoint });
       expect(r.code).toBe(1);
       const na = find(r.report, "account-not-assumable");
@@ -780,12 +1169,21 @@ describeWithMoto(
       expect(bad.stdout + bad.stderr).not.toContain(wrong);
       const trust = find(bad.report, "role-trust-differs");
       expect(trust).toHaveLength(5); // three members, the management account's role and the discovery role
-      expect(trust.map((t) => t.check).sort()).toEqual(["discovery-role", "management-role", "member-role", "member-role", "member-role"]);
+      expect(trust.map((t) => t.check).sort()).toEqual([
+        "discovery-role",
+        "management-role",
+        "member-role",
+        "member-role",
+        "member-role",
+      ]);
       expect(trust[0].message).toContain("the sts:ExternalId condition holds a different value");
       expect(trust[0].found).toContain("<a different external-id>");
       expect(find(bad.report, "stackset-parameters-differ")[0].expected).toBe("ExternalId=<secret>");
       for (const format of ["text", "junit", "markdown"]) {
-        const out = await runCli(["drift", "--config", config, "--deep", "--format", format], { endpoint: f.endpoint, env: { AUDIT_EXTERNAL_ID: wrong } });
+        const out = await runCli(["drift", "--config", config, "--deep", "--format", format], {
+          endpoint: f.endpoint,
+          env: { AUDIT_EXTERNAL_ID: wrong },
+        });
         expect(out.code).toBe(1);
         expect(out.stdout + out.stderr).not.toContain(wrong);
         expect(out.stdout + out.stderr).not.toContain(EXT);
@@ -795,15 +1193,29 @@ describeWithMoto(
     // Irreversible drift last (moto cannot remove an account from the org, and a deleted StackSet stays deleted).
     test("a new account in a targeted OU without an instance; its role is missing too (--deep); every format says so", async () => {
       const id = await inManagement(moto().endpoint, async (c) => {
-        const accountId = (await c.org.send(new CreateAccountCommand({ AccountName: "late", Email: "late@example.com" }))).CreateAccountStatus!.AccountId!;
-        await c.org.send(new MoveAccountCommand({ AccountId: accountId, SourceParentId: f.built.rootId, DestinationParentId: f.built.ou.Workloads }));
+        const accountId = (
+          await c.org.send(new CreateAccountCommand({ AccountName: "late", Email: "late@example.com" }))
+        ).CreateAccountStatus!.AccountId!;
+        await c.org.send(
+          new MoveAccountCommand({
+            AccountId: accountId,
+            SourceParentId: f.built.rootId,
+            DestinationParentId: f.built.ou.Workloads,
+          }),
+        );
         return accountId;
       });
       const r = await drift(f, ["--deep"]);
       expect(r.code).toBe(1);
       const missing = find(r.report, "instance-missing", id);
       expect(missing).toHaveLength(1);
-      expect(missing[0]).toMatchObject({ check: "coverage", severity: "error", integration: "audit", target: { type: "account", id, name: "late" }, remedy: "resynth-deploy" });
+      expect(missing[0]).toMatchObject({
+        check: "coverage",
+        severity: "error",
+        integration: "audit",
+        target: { type: "account", id, name: "late" },
+        remedy: "resynth-deploy",
+      });
       const added = find(r.report, "account-added", id);
       expect(added[0]).toMatchObject({ check: "org", severity: "error", remedy: "regenerate" });
       expect(added[0].message).toContain("now in scope");
@@ -814,16 +1226,26 @@ describeWithMoto(
       expect(text.code).toBe(1);
       for (const k of ["instance-missing", "account-added", "role-missing"]) expect(text.stdout).toContain(k);
       expect(text.stdout).toMatch(/3 error\(s\).*exit 1/);
-      const junit = await runCli(["drift", "--config", f.config, "--deep", "--format", "junit"], { endpoint: f.endpoint });
+      const junit = await runCli(["drift", "--config", f.config, "--deep", "--format", "junit"], {
+        endpoint: f.endpoint,
+      });
       expect(junit.code).toBe(1);
       const doc = xml.parse(junit.stdout);
-      const cases: Array<{ "@name": string; failure?: { "@type": string } }> = doc.testsuites.testsuite.flatMap((s: { testcase: unknown[] }) => s.testcase);
+      const cases: Array<{ "@name": string; failure?: { "@type": string } }> = doc.testsuites.testsuite.flatMap(
+        (s: { testcase: unknown[] }) => s.testcase,
+      );
       const failed = cases.filter((x) => x.failure);
       expect(Number(doc.testsuites["@failures"])).toBe(failed.length);
-      expect(failed.map((x) => x.failure!["@type"]).sort()).toEqual(["account-added", "instance-missing", "role-missing"]);
+      expect(failed.map((x) => x.failure!["@type"]).sort()).toEqual([
+        "account-added",
+        "instance-missing",
+        "role-missing",
+      ]);
       expect(failed.every((x) => x["@name"].includes(id))).toBe(true);
       expect(cases.length).toBe(r.report.checked.length);
-      const md = await runCli(["drift", "--config", f.config, "--deep", "--format", "markdown"], { endpoint: f.endpoint });
+      const md = await runCli(["drift", "--config", f.config, "--deep", "--format", "markdown"], {
+        endpoint: f.endpoint,
+      });
       expect(md.code).toBe(1);
       expect(md.stdout).toContain("## orgtrust drift: ❌ drift found (3 at or above `error`)");
       expect(md.stdout).toMatch(/\| ❌ error \| `instance-missing` \| audit \| account \d{12} \(late\) \|/);
@@ -836,16 +1258,32 @@ describeWithMoto(
         // moto deletes instances by account only (AWS wants the OU for SERVICE_MANAGED sets).
         const accounts = [f.built.account.w1, f.built.account.w2, f.built.account.p1];
         // CloudFormation would delete the roles; moto's stack deletion needs their policies detached first.
-        for (const a of accounts) await inAccount(f.endpoint, a, (m) => m.iam.send(new DetachRolePolicyCommand({ RoleName: f.integration.memberRole.name, PolicyArn: POLICY })));
-        await c.cfn.send(new DeleteStackInstancesCommand({ StackSetName: name, Accounts: accounts, Regions: ["us-east-1"], RetainStacks: true }));
+        for (const a of accounts)
+          await inAccount(f.endpoint, a, (m) =>
+            m.iam.send(new DetachRolePolicyCommand({ RoleName: f.integration.memberRole.name, PolicyArn: POLICY })),
+          );
+        await c.cfn.send(
+          new DeleteStackInstancesCommand({
+            StackSetName: name,
+            Accounts: accounts,
+            Regions: ["us-east-1"],
+            RetainStacks: true,
+          }),
+        );
         await c.cfn.send(new DeleteStackSetCommand({ StackSetName: name }));
       });
       // The snapshot catches up with the account the previous test added.
-      expect((await runCli(["discover", "--config", f.config, "--out", f.snapshot], { endpoint: f.endpoint })).code).toBe(0);
+      expect(
+        (await runCli(["discover", "--config", f.config, "--out", f.snapshot], { endpoint: f.endpoint })).code,
+      ).toBe(0);
       const r = await drift(f);
       expect(r.code).toBe(1);
       expect(kinds(r.report)).toEqual(["stackset-missing"]); // no coverage findings without a StackSet
-      expect(r.report.findings[0]).toMatchObject({ check: "stackset", target: { type: "stackset", id: name }, remedy: "resynth-deploy" });
+      expect(r.report.findings[0]).toMatchObject({
+        check: "stackset",
+        target: { type: "stackset", id: name },
+        remedy: "resynth-deploy",
+      });
       expect(r.report.findings[0].fix).toContain("`terraform apply` in its stacks/<integration> folder");
       expect(r.report.findings[0].fix).toContain("`cdktf deploy` of your own cdktf app");
       expect(r.report.findings[0].fix).not.toMatch(/\(`cdktf deploy`\)|, `cdktf deploy`/); // never the orgtrust checkout's own app
@@ -862,7 +1300,14 @@ describe("orgtrust drift input errors (no AWS needed)", () => {
       config,
       `version: 1\norganization:\n  managementAccountId: "111122223333"\n  homeRegion: us-east-1\nintegrations:\n  audit:\n    consumer: aws-cli\n    trustedPrincipal: ${PRINCIPAL}\n`,
     );
-    const cases = [["--format", "xml"], ["--fail-on", "info"], ["--generated", path.join(dir, "nope")], ["--integration", "nope"], ["--report", "pdf=x.pdf"], ["--audit-role-name", "bad name"]];
+    const cases = [
+      ["--format", "xml"],
+      ["--fail-on", "info"],
+      ["--generated", path.join(dir, "nope")],
+      ["--integration", "nope"],
+      ["--report", "pdf=x.pdf"],
+      ["--audit-role-name", "bad name"],
+    ];
     for (const args of cases) {
       const r = await runCli(["drift", "--config", config, ...args], { endpoint: "http://127.0.0.1:9" });
       expect({ args, code: r.code }).toEqual({ args, code: 2 });

@@ -28,7 +28,14 @@ describeWithMoto(
             RoleName: "orgtrust-discovery",
             AssumeRolePolicyDocument: JSON.stringify({
               Version: "2012-10-17",
-              Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "sts:ExternalId": "the-right-id-42" } } }],
+              Statement: [
+                {
+                  Effect: "Allow",
+                  Principal: { AWS: "arn:aws:iam::123456789012:root" },
+                  Action: "sts:AssumeRole",
+                  Condition: { StringEquals: { "sts:ExternalId": "the-right-id-42" } },
+                },
+              ],
             }),
           }),
         );
@@ -52,39 +59,77 @@ describeWithMoto(
       env.proxy.addRule({ operations: ["ListAccountsForParent"], rate: 1, fault: { kind: "drip", intervalMs: 500 } });
       // 2 s: far above what moto needs for an honest answer even on a loaded machine, far below a drip of the whole
       // answer (even an empty page, {"Accounts":[]}, is 15 bytes: 7.5 s at one byte every 500 ms).
-      await failsClosed(["--request-timeout", "2"], /organizations:ListAccountsForParent: no complete answer within the request timeout of 2 s, on every try.*\(fix: .*raise --request-timeout\)/);
+      await failsClosed(
+        ["--request-timeout", "2"],
+        /organizations:ListAccountsForParent: no complete answer within the request timeout of 2 s, on every try.*\(fix: .*raise --request-timeout\)/,
+      );
       expect(env.proxy.faulted.get("ListAccountsForParent")).toBeGreaterThanOrEqual(2);
     });
 
     test("a crawl slower than --deadline ends at the deadline", async () => {
       env.proxy.addRule({ rate: 1, fault: { kind: "delay", ms: 150 } });
-      await failsClosed(["--deadline", "0.5", "--concurrency", "1"], /discovery did not finish within its deadline of 0\.5 s \(\d+ Organizations calls made\).*\(fix: raise --deadline/);
+      await failsClosed(
+        ["--deadline", "0.5", "--concurrency", "1"],
+        /discovery did not finish within its deadline of 0\.5 s \(\d+ Organizations calls made\).*\(fix: raise --deadline/,
+      );
     });
 
     test("a NextToken returned twice is a pagination loop", async () => {
-      env.proxy.addRule({ operations: ["ListOrganizationalUnitsForParent"], rate: 1, fault: { kind: "repeatToken", token: "same-token" } });
-      await failsClosed([], /organizations:ListOrganizationalUnitsForParent: the answer for (r|ou)-[a-z0-9-]+ repeated a NextToken it had already returned \(a pagination loop\)/);
+      env.proxy.addRule({
+        operations: ["ListOrganizationalUnitsForParent"],
+        rate: 1,
+        fault: { kind: "repeatToken", token: "same-token" },
+      });
+      await failsClosed(
+        [],
+        /organizations:ListOrganizationalUnitsForParent: the answer for (r|ou)-[a-z0-9-]+ repeated a NextToken it had already returned \(a pagination loop\)/,
+      );
     });
 
     test("a listing that never ends (a new token every page) stops at --max-pages", async () => {
       let n = 0;
-      env.proxy.setRewrite((op, body) => (op === "ListRoots" ? JSON.stringify({ ...JSON.parse(body), NextToken: `t${n++}` }) : undefined));
-      await failsClosed(["--max-pages", "5"], /organizations:ListRoots for the organization: still returning a NextToken after 5 pages.*\(fix: raise --max-pages/);
+      env.proxy.setRewrite((op, body) =>
+        op === "ListRoots" ? JSON.stringify({ ...JSON.parse(body), NextToken: `t${n++}` }) : undefined,
+      );
+      await failsClosed(
+        ["--max-pages", "5"],
+        /organizations:ListRoots for the organization: still returning a NextToken after 5 pages.*\(fix: raise --max-pages/,
+      );
       expect(env.proxy.forwarded.get("ListRoots")).toBe(5);
     });
 
     test("HTTP 200 with an AWS error body is that error, not an empty page", async () => {
-      env.proxy.addRule({ operations: ["ListAccountsForParent"], count: 1, fault: { kind: "body", body: JSON.stringify({ __type: "AccessDeniedException", message: "denied" }) } });
+      env.proxy.addRule({
+        operations: ["ListAccountsForParent"],
+        count: 1,
+        fault: { kind: "body", body: JSON.stringify({ __type: "AccessDeniedException", message: "denied" }) },
+      });
       await failsClosed([], /access denied: .* may not call organizations:ListAccountsForParent/);
     });
 
     test.each([
-      ["DescribeOrganization", "{}", /organizations:DescribeOrganization: the answer lacks Organization\.Id, Arn or MasterAccountId, unlike what the Organizations API reference documents \(https:\/\/docs\.aws\.amazon\.com\/organizations\/latest\/APIReference\/API_Organization\.html\)/],
+      [
+        "DescribeOrganization",
+        "{}",
+        /organizations:DescribeOrganization: the answer lacks Organization\.Id, Arn or MasterAccountId, unlike what the Organizations API reference documents \(https:\/\/docs\.aws\.amazon\.com\/organizations\/latest\/APIReference\/API_Organization\.html\)/,
+      ],
       ["ListRoots", "{}", /organizations:ListRoots: the answer has no Roots list/],
-      ["ListRoots", JSON.stringify({ Roots: [] }), /organizations:ListRoots: the answer lists 0 roots \(an organization has exactly one\)/],
+      [
+        "ListRoots",
+        JSON.stringify({ Roots: [] }),
+        /organizations:ListRoots: the answer lists 0 roots \(an organization has exactly one\)/,
+      ],
       ["ListAccountsForParent", "{}", /organizations:ListAccountsForParent: the answer has no Accounts list/],
-      ["ListAccountsForParent", JSON.stringify({ Accounts: [{ Name: "no id" }] }), /lists an account without a valid Id or Arn/],
-      ["ListTagsForResource", JSON.stringify({ NextToken: null }), /organizations:ListTagsForResource: the answer has no Tags list/],
+      [
+        "ListAccountsForParent",
+        JSON.stringify({ Accounts: [{ Name: "no id" }] }),
+        /lists an account without a valid Id or Arn/,
+      ],
+      [
+        "ListTagsForResource",
+        JSON.stringify({ NextToken: null }),
+        /organizations:ListTagsForResource: the answer has no Tags list/,
+      ],
     ])("%s answering %s: exit 3 naming the missing field (not an internal error)", async (op, body, line) => {
       env.proxy.addRule({ operations: [op], count: 1, fault: { kind: "body", body } });
       await failsClosed([], line);
@@ -92,8 +137,15 @@ describeWithMoto(
 
     test("an empty page for the root (the management account missing) fails the integrity check before writing", async () => {
       // The root's account listing answers an empty page: the org would lose the management account.
-      env.proxy.setRewrite((op, body, req) => (op === "ListAccountsForParent" && JSON.parse(req.body).ParentId === env.org.rootId ? JSON.stringify({ Accounts: [] }) : undefined));
-      await failsClosed([], /the organization as read from AWS is not consistent: no account is marked as the management account/);
+      env.proxy.setRewrite((op, body, req) =>
+        op === "ListAccountsForParent" && JSON.parse(req.body).ParentId === env.org.rootId
+          ? JSON.stringify({ Accounts: [] })
+          : undefined,
+      );
+      await failsClosed(
+        [],
+        /the organization as read from AWS is not consistent: no account is marked as the management account/,
+      );
     });
 
     test("an account seen under two parents (moved mid-crawl) is placed by re-reading both parents", async () => {
@@ -106,7 +158,22 @@ describeWithMoto(
         injected = true;
         const page = JSON.parse(body);
         const real = JSON.parse(env.clean).accounts.find((a: { id: string }) => a.id === moved.id);
-        return JSON.stringify({ ...page, Accounts: [...page.Accounts, { Id: moved.id, Arn: real.arn, Name: real.name, Email: real.email, State: "ACTIVE", Status: "ACTIVE", JoinedMethod: real.joinedMethod, JoinedTimestamp: Date.parse(real.joinedTimestamp) / 1000 }] });
+        return JSON.stringify({
+          ...page,
+          Accounts: [
+            ...page.Accounts,
+            {
+              Id: moved.id,
+              Arn: real.arn,
+              Name: real.name,
+              Email: real.email,
+              State: "ACTIVE",
+              Status: "ACTIVE",
+              JoinedMethod: real.joinedMethod,
+              JoinedTimestamp: Date.parse(real.joinedTimestamp) / 1000,
+            },
+          ],
+        });
       });
       const out = path.join(env.dir, "moved.json");
       const r = await runCli(["discover", "--out", out], { endpoint: env.proxy.endpoint });
@@ -119,9 +186,20 @@ describeWithMoto(
         if (op !== "ListAccountsForParent" || JSON.parse(req.body).ParentId !== other.id) return undefined;
         const page = JSON.parse(body);
         const real = JSON.parse(env.clean).accounts.find((a: { id: string }) => a.id === moved.id);
-        return JSON.stringify({ ...page, Accounts: [...page.Accounts, { Id: moved.id, Arn: real.arn, Name: real.name, Email: real.email, State: "ACTIVE" }] });
+        return JSON.stringify({
+          ...page,
+          Accounts: [
+            ...page.Accounts,
+            { Id: moved.id, Arn: real.arn, Name: real.name, Email: real.email, State: "ACTIVE" },
+          ],
+        });
       });
-      await failsClosed([], new RegExp(`account ${moved.id} moved while discovery ran \\(seen under .*\\) and is still listed under both.*\\(fix: run discover again once the move is done\\)`));
+      await failsClosed(
+        [],
+        new RegExp(
+          `account ${moved.id} moved while discovery ran \\(seen under .*\\) and is still listed under both.*\\(fix: run discover again once the move is done\\)`,
+        ),
+      );
     });
 
     test("a wrong external ID names the trust policy and the external ID, not a missing Organizations permission", async () => {
@@ -130,7 +208,13 @@ describeWithMoto(
       env.proxy.addRule({
         operations: ["AssumeRole"],
         count: 1,
-        fault: { kind: "error", code: "AccessDenied", status: 403, message: "User: arn:aws:iam::123456789012:user/moto is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::123456789012:role/orgtrust-discovery" },
+        fault: {
+          kind: "error",
+          code: "AccessDenied",
+          status: 403,
+          message:
+            "User: arn:aws:iam::123456789012:user/moto is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::123456789012:role/orgtrust-discovery",
+        },
       });
       const r = await failsClosed(
         ["--role-arn", "arn:aws:iam::123456789012:role/orgtrust-discovery", "--external-id", "a-wrong-id-00"],
@@ -138,7 +222,16 @@ describeWithMoto(
       );
       expect(r.stderr).not.toMatch(/DescribeOrganization/);
       expect(r.stderr).not.toContain("a-wrong-id-00");
-      const ok = await runCli(["discover", "--role-arn", "arn:aws:iam::123456789012:role/orgtrust-discovery", "--external-id", "the-right-id-42"], { endpoint: env.proxy.endpoint });
+      const ok = await runCli(
+        [
+          "discover",
+          "--role-arn",
+          "arn:aws:iam::123456789012:role/orgtrust-discovery",
+          "--external-id",
+          "the-right-id-42",
+        ],
+        { endpoint: env.proxy.endpoint },
+      );
       expect(ok.code).toBe(0);
     });
   },

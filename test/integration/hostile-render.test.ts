@@ -32,7 +32,6 @@ import { buildOrg } from "../support/org-fixture";
 import { readYaml11, requireTerraform, terraformEval } from "../support/readers";
 import { FIXTURE, IN_SCOPE, OU, readTree, tmpDir, writeConfig } from "../fixtures/generate";
 
-
 const quiet: Logger = { info() {}, warn() {}, progress() {}, done() {} };
 
 /** The attack of item 1: a tag value whose U+2028s become line breaks for PyYAML, adding a `role:` key. */
@@ -65,7 +64,15 @@ function hostileSnapshot(file: string): Snapshot {
 async function generateAll(config: string, outDir: string, opts: { check?: boolean; inlineSecrets?: boolean } = {}) {
   const loaded = loadConfig(config);
   const snapshot = loadSnapshot(path.resolve(loaded.baseDir, loaded.config.snapshot!));
-  return runGenerate({ loaded, snapshot, integrations: selectIntegrations(loaded, []), outDir, check: !!opts.check, inlineSecrets: !!opts.inlineSecrets, log: quiet });
+  return runGenerate({
+    loaded,
+    snapshot,
+    integrations: selectIntegrations(loaded, []),
+    outDir,
+    check: !!opts.check,
+    inlineSecrets: !!opts.inlineSecrets,
+    log: quiet,
+  });
 }
 
 const SECRET_ENV = {
@@ -96,7 +103,10 @@ afterAll(() => {
   for (const k of Object.keys(SECRET_ENV)) delete process.env[k];
 });
 
-const yamlFiles = () => Object.keys(files).filter((f) => /\.ya?ml$/.test(f)).sort();
+const yamlFiles = () =>
+  Object.keys(files)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
 const read12 = (text: string) => {
   const docs = parseAllDocuments(text, { uniqueKeys: true });
   const list = Array.isArray(docs) ? docs : [docs];
@@ -149,7 +159,72 @@ describe("item 1: YAML outputs read back exactly with a YAML 1.1 reader (PyYAML,
     expect(byId.get("700000000001").metadata.description).toBe(`AWS account 700000000001 in /Workloads/${HOSTILE_OU}`);
   });
 
-  const NASTY = [EVIL_OWNER, HOSTILE_OU, HOSTILE_ACCOUNT, "?", "? x", "?x", "-", "- x", ":", "a:", "a: b", "[", "]", "{", "}", ",", "a,b", "#", "a #b", "&x", "*x", "!x", "|", ">", "%x", "@x", "`x", "'", '"', "\\", "yes", "on", "~", "null", "<<", "=", "12:30", "0x1F", ".inf", "+.inf", "1_000", "2001-12-14", "\u0085", "\u2028", "\u2029", "\u007f", "\u0080", "\u009f", "\ufffe", "\uffff", "\ufeff", "\u0000", "\t", " ", " a", "a ", "a\nb", "a\r\nb", "😀", "e\u0301", "---", "...", "a b", "a  b"];
+  const NASTY = [
+    EVIL_OWNER,
+    HOSTILE_OU,
+    HOSTILE_ACCOUNT,
+    "?",
+    "? x",
+    "?x",
+    "-",
+    "- x",
+    ":",
+    "a:",
+    "a: b",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "a,b",
+    "#",
+    "a #b",
+    "&x",
+    "*x",
+    "!x",
+    "|",
+    ">",
+    "%x",
+    "@x",
+    "`x",
+    "'",
+    '"',
+    "\\",
+    "yes",
+    "on",
+    "~",
+    "null",
+    "<<",
+    "=",
+    "12:30",
+    "0x1F",
+    ".inf",
+    "+.inf",
+    "1_000",
+    "2001-12-14",
+    "\u0085",
+    "\u2028",
+    "\u2029",
+    "\u007f",
+    "\u0080",
+    "\u009f",
+    "\ufffe",
+    "\uffff",
+    "\ufeff",
+    "\u0000",
+    "\t",
+    " ",
+    " a",
+    "a ",
+    "a\nb",
+    "a\r\nb",
+    "😀",
+    "e\u0301",
+    "---",
+    "...",
+    "a b",
+    "a  b",
+  ];
 
   test("{{yaml}} and {{yamlList}} values read back exactly in block, flow sequence, flow mapping and key position", () => {
     const texts = NASTY.flatMap((s) => [
@@ -160,7 +235,14 @@ describe("item 1: YAML outputs read back exactly with a YAML 1.1 reader (PyYAML,
       `k: {${yamlScalar(s)}: v}\n`,
       `k: ${yamlList([s, "x"])}\n`,
     ]);
-    const expected = NASTY.flatMap((s) => [{ k: s }, { k: [s, "x"] }, { k: { a: s, b: "x" } }, { [s]: "v" }, { k: { [s]: "v" } }, { k: [s, "x"] }]);
+    const expected = NASTY.flatMap((s) => [
+      { k: s },
+      { k: [s, "x"] },
+      { k: { a: s, b: "x" } },
+      { [s]: "v" },
+      { k: { [s]: "v" } },
+      { k: [s, "x"] },
+    ]);
     const py = readYaml11(texts);
     texts.forEach((t, i) => {
       const r = py[i];
@@ -177,7 +259,26 @@ describe("item 1: YAML outputs read back exactly with a YAML 1.1 reader (PyYAML,
 });
 
 describe("item 2: {{hcl}} / {{hclString}} escape ${ and %{ (proved by terraform console)", () => {
-  const ATTACKS = ["${nonsensitive(var.external_id)}", "${path.cwd}", "%{ if true }x%{ endif }", "$${path.cwd}", "$$${path.cwd}", "%%{x}", "a$", "a%", "$", "%", "${", "%{", "}", "$ {x}", '"\\${x}', "\\n", "e\u0301".normalize("NFC"), "\u0085\u2028\u007f\u009b\u0000\t\r\n"];
+  const ATTACKS = [
+    "${nonsensitive(var.external_id)}",
+    "${path.cwd}",
+    "%{ if true }x%{ endif }",
+    "$${path.cwd}",
+    "$$${path.cwd}",
+    "%%{x}",
+    "a$",
+    "a%",
+    "$",
+    "%",
+    "${",
+    "%{",
+    "}",
+    "$ {x}",
+    '"\\${x}',
+    "\\n",
+    "e\u0301".normalize("NFC"),
+    "\u0085\u2028\u007f\u009b\u0000\t\r\n",
+  ];
 
   test("the rendered strings evaluate to themselves: no interpolation, no directive", () => {
     if (!requireTerraform("the HCL escaping proof")) return;
@@ -193,7 +294,14 @@ describe("item 2: {{hcl}} / {{hclString}} escape ${ and %{ (proved by terraform 
     s.accounts.find((a: any) => a.id === "700000000004").name = "%{ for x in [1] }${path.cwd}%{ endfor }";
     const d = tmpDir("orgtrust-hostile-hcl-");
     fs.writeFileSync(path.join(d, "org.json"), JSON.stringify(s));
-    const w = writeConfig({ snapshot: path.join(d, "org.json"), integrationsYaml: "  names:\n    consumer: names.hbs\n    trustedPrincipal: arn:aws:iam::999999999999:role/i\n    output: { file: names.tf }\n" }, d);
+    const w = writeConfig(
+      {
+        snapshot: path.join(d, "org.json"),
+        integrationsYaml:
+          "  names:\n    consumer: names.hbs\n    trustedPrincipal: arn:aws:iam::999999999999:role/i\n    output: { file: names.tf }\n",
+      },
+      d,
+    );
     fs.writeFileSync(path.join(d, "names.hbs"), "[{{#each accounts}}{{hcl name}}, {{hclString id}}, {{/each}}]\n");
     await generateAll(w.config, path.join(d, "out"));
     const text = fs.readFileSync(path.join(d, "out", "names", "names.tf"), "utf8").replace(/^#.*\n/gm, "");
@@ -227,13 +335,31 @@ describe("item 3: external IDs never leak through generate --check or drift --ge
     plantOldIds(out);
     // Sanity: the planted files really carry the old ID in each consumer's external-ID fields.
     const planted = readTree(out);
-    for (const f of ["custodian/accounts.yml", "cloudquery/aws.yml", "backstage/app-config.yaml", "port/.env", "port/values.yaml", "awscli/aws-config", "steampipe/aws-config", "terraform/providers.tf", "pipes/pipes.tf"]) expect({ f, has: planted[f]?.includes(OLD) }).toEqual({ f, has: true });
+    for (const f of [
+      "custodian/accounts.yml",
+      "cloudquery/aws.yml",
+      "backstage/app-config.yaml",
+      "port/.env",
+      "port/values.yaml",
+      "awscli/aws-config",
+      "steampipe/aws-config",
+      "terraform/providers.tf",
+      "pipes/pipes.tf",
+    ])
+      expect({ f, has: planted[f]?.includes(OLD) }).toEqual({ f, has: true });
     for (const inlineSecrets of [false, true]) {
       const r = await generateAll(config, out, { check: true, inlineSecrets });
       const diffs = r.files.map((f) => f.diff ?? "").join("\n");
       expect(r.differences).toBeGreaterThan(0);
       expect(diffs).not.toContain(OLD);
-      for (const v of [...Object.values(SECRET_ENV), "c7n-Secret-Value-0123456789", "cq-Secret-Value-0123456789", "cli-Secret-Value-0123456789", "tf-Secret-Value-0123456789"]) expect(diffs).not.toContain(v);
+      for (const v of [
+        ...Object.values(SECRET_ENV),
+        "c7n-Secret-Value-0123456789",
+        "cq-Secret-Value-0123456789",
+        "cli-Secret-Value-0123456789",
+        "tf-Secret-Value-0123456789",
+      ])
+        expect(diffs).not.toContain(v);
       // Files that always carry the value (aws-cli, steampipe aws-config, c7n-org) differ only in it: each says so,
       // both sides redacted. Without --inline-secrets the others hold references now: the diff shows the redacted old
       // fields against them (CloudQuery's external_id).
@@ -247,7 +373,13 @@ describe("item 3: external IDs never leak through generate --check or drift --ge
     plantOldIds(out);
     const loaded = loadConfig(config);
     const planned = loadSnapshot(snapshotFile);
-    const r = await checkGenerated({ planned, integrations: selectIntegrations(loaded, []), dir: out, loaded, log: quiet });
+    const r = await checkGenerated({
+      planned,
+      integrations: selectIntegrations(loaded, []),
+      dir: out,
+      loaded,
+      log: quiet,
+    });
     const text = JSON.stringify(r.findings);
     expect(r.findings.some((f) => f.kind === "generated-file-differs")).toBe(true);
     expect(text).not.toContain(OLD);
@@ -256,7 +388,10 @@ describe("item 3: external IDs never leak through generate --check or drift --ge
   test("a change only in an external ID value is reported, with both values redacted", async () => {
     const out = path.join(tmpDir("orgtrust-hostile-only-"), "out");
     fs.mkdirSync(path.join(out, "custodian"), { recursive: true });
-    fs.writeFileSync(path.join(out, "custodian", "accounts.yml"), files["custodian/accounts.yml"].replace(/c7n-Secret-Value-0123456789/g, OLD));
+    fs.writeFileSync(
+      path.join(out, "custodian", "accounts.yml"),
+      files["custodian/accounts.yml"].replace(/c7n-Secret-Value-0123456789/g, OLD),
+    );
     const r = await generateAll(config, out, { check: true, inlineSecrets: true });
     const f = r.files.find((x) => x.path.endsWith("accounts.yml"))!;
     expect(f.status).toBe("differs");
@@ -307,20 +442,32 @@ describe("item 8: terminal and report injection", () => {
     // --json: the same values, escaped as JSON (C1 and DEL included), still the same strings when parsed.
     const j = await runCli(["discover", "--config", cfg, "--snapshot", snapshotFile, "--json"]);
     expect(j.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/);
-    expect(JSON.parse(j.stdout).excluded.find((e: any) => e.id === "400000000001").name).toBe("Alice\u001b[31m\u009b2J");
+    expect(JSON.parse(j.stdout).excluded.find((e: any) => e.id === "400000000001").name).toBe(
+      "Alice\u001b[31m\u009b2J",
+    );
   });
 
   test("terminalSafe / jsonTerminalSafe: visible escapes; JSON keeps its value", () => {
     expect(terminalSafe("a\u001b]0;x\u0007\rb\u202ec\n")).toBe("a\\x1b]0;x\\x07\\x0db\\u202ec\n");
     const v = { s: "\u009b\u007f\u2028\u202e😀" };
     expect(JSON.parse(jsonTerminalSafe(JSON.stringify(v)))).toEqual(v);
-    const text = summaryText(loadSnapshot(snapshotFile), computeScope(loadSnapshot(snapshotFile), { organizationalUnits: [OU.sandbox], accounts: [], skipInactiveAccounts: true, managementAccount: true }), undefined);
+    const text = summaryText(
+      loadSnapshot(snapshotFile),
+      computeScope(loadSnapshot(snapshotFile), {
+        organizationalUnits: [OU.sandbox],
+        accounts: [],
+        skipInactiveAccounts: true,
+        managementAccount: true,
+      }),
+      undefined,
+    );
     // The Excluded lines stay one line each, whatever the OU name holds.
     expect(text.split("\n").filter((l) => /^ {4}\d{12} /.test(l)).length).toBe(5);
     expect(text).not.toMatch(/\r/);
   });
 
-  const HOSTILE_NAME = "[click](https://evil.example/x) ![i](https://evil.example/i.png) @octocat #1 <img src=x onerror=alert(1)> a|b `c` *d* www.evil.example &lt;b&gt; \u001b[31m\uffff";
+  const HOSTILE_NAME =
+    "[click](https://evil.example/x) ![i](https://evil.example/i.png) @octocat #1 <img src=x onerror=alert(1)> a|b `c` *d* www.evil.example &lt;b&gt; \u001b[31m\uffff";
   const report = () =>
     buildReport({
       organizationId: "o-fixture0001",
@@ -349,8 +496,17 @@ describe("item 8: terminal and report injection", () => {
     const rows = [...html.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((m) => (m[1].match(/<t[dh][ >]/g) ?? []).length);
     expect(new Set(rows.slice(-2))).toEqual(new Set([8]));
     // Readers still see the name: the text content holds it (zero-width spaces aside).
-    const textOnly = html.replace(/<[^>]+>/g, "").replace(/\u200b/g, "").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, "&");
-    expect(textOnly).toContain("[click](https://evil.example/x) ![i](https://evil.example/i.png) @octocat #1 <img src=x onerror=alert(1)> a|b `c` *d* www.evil.example &lt;b&gt;");
+    const textOnly = html
+      .replace(/<[^>]+>/g, "")
+      .replace(/\u200b/g, "")
+      .replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">")
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&amp;/g, "&");
+    expect(textOnly).toContain(
+      "[click](https://evil.example/x) ![i](https://evil.example/i.png) @octocat #1 <img src=x onerror=alert(1)> a|b `c` *d* www.evil.example &lt;b&gt;",
+    );
   });
 
   test("drift JUnit: what XML 1.0 cannot hold is dropped and the report parses (fast-xml-parser)", () => {
@@ -358,7 +514,11 @@ describe("item 8: terminal and report injection", () => {
     expect(XMLValidator.validate(xml)).toBe(true);
     // fast-xml-parser's validator does not check the Char production; expat (python's xml.etree, as strict as the
     // JUnit readers of CI systems) does: U+FFFF made the old report "not well-formed (invalid token)".
-    const expat = spawnSync("python3", ["-c", "import sys, xml.etree.ElementTree as E; E.fromstring(sys.stdin.buffer.read())"], { input: xml, encoding: "utf8" });
+    const expat = spawnSync(
+      "python3",
+      ["-c", "import sys, xml.etree.ElementTree as E; E.fromstring(sys.stdin.buffer.read())"],
+      { input: xml, encoding: "utf8" },
+    );
     expect(expat.stderr).toBe("");
     expect(xml).not.toMatch(/[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\ud800-\udfff]/);
     const parsed = new XMLParser({ ignoreAttributes: false, processEntities: true, htmlEntities: false }).parse(xml);
@@ -379,7 +539,11 @@ describe("item 9: __proto__ (a valid AWS tag key) survives every load", () => {
     const file = path.join(tmpDir("orgtrust-hostile-proto-"), "org.json");
     const s = loadSnapshot(FIXTURE);
     // What discovery builds from ListTagsForResource.
-    const tags = tagRecord([["__proto__", "x"], ["constructor", "y"], ["owner", "payments"]]);
+    const tags = tagRecord([
+      ["__proto__", "x"],
+      ["constructor", "y"],
+      ["owner", "payments"],
+    ]);
     const live: Snapshot = { ...s, accounts: s.accounts.map((a) => (a.id === "500000000001" ? { ...a, tags } : a)) };
     const printedByDiscover = snapshotHash(live);
     saveSnapshot(file, live);
@@ -407,18 +571,30 @@ describeWithMoto("item 9 end to end: discover against moto, then every other com
   test("a __proto__ tag key: discover's printed hash is the hash discover --snapshot, generate and the file agree on", async () => {
     build();
     const c = awsClients(moto().endpoint);
-    const org = await buildOrg(c, { ous: [{ name: "Prod", accounts: [{ name: "app", tags: { ["__proto__"]: "polluted", constructor: "c", owner: "payments" } }] }] });
+    const org = await buildOrg(c, {
+      ous: [
+        {
+          name: "Prod",
+          accounts: [{ name: "app", tags: { ["__proto__"]: "polluted", constructor: "c", owner: "payments" } }],
+        },
+      ],
+    });
     const d = tmpDir("orgtrust-hostile-proto-moto-");
     fs.writeFileSync(
       path.join(d, "orgtrust.yaml"),
       `version: 1\norganization:\n  managementAccountId: "${org.managementAccountId}"\n  partition: aws\n  homeRegion: us-east-1\nsnapshot: org.json\nintegrations:\n  custodian:\n    consumer: c7n-org\n    trustedPrincipal: arn:aws:iam::999999999999:role/custodian\n    externalId: { source: value, value: c7n-Secret-Value-0123456789 }\n`,
     );
-    const discover = await runCli(["discover", "--config", "orgtrust.yaml", "--out", "org.json"], { endpoint: moto().endpoint, cwd: d });
+    const discover = await runCli(["discover", "--config", "orgtrust.yaml", "--out", "org.json"], {
+      endpoint: moto().endpoint,
+      cwd: d,
+    });
     expect(discover.code).toBe(0);
     const printed = /Snapshot written: org\.json \(sha256 ([0-9a-f]{12})\)/.exec(discover.stdout)?.[1];
     expect(printed).toBeDefined();
     expect(fs.readFileSync(path.join(d, "org.json"), "utf8")).toContain('"__proto__": "polluted"');
-    const again = await runCli(["discover", "--config", "orgtrust.yaml", "--snapshot", "org.json", "--json"], { cwd: d });
+    const again = await runCli(["discover", "--config", "orgtrust.yaml", "--snapshot", "org.json", "--json"], {
+      cwd: d,
+    });
     expect(JSON.parse(again.stdout).snapshotHash).toBe(printed);
     const gen = await runCli(["generate", "--config", "orgtrust.yaml", "--out", "out"], { cwd: d });
     expect(gen.code).toBe(0);
@@ -436,10 +612,24 @@ function build(): void {
   if (built) return;
   const root = path.resolve(__dirname, "..", "..");
   const entry = path.join(root, "dist", "cli", "main.js");
-  const newest = (d: string): number => Math.max(0, ...fs.readdirSync(path.join(root, d)).filter((f) => f.endsWith(".ts")).map((f) => fs.statSync(path.join(root, d, f)).mtimeMs));
-  const fresh = fs.existsSync(entry) && ["cli", "common", "config", "drift", "generate", "org", "synth"].every((d) => newest(d) < fs.statSync(entry).mtimeMs);
+  const newest = (d: string): number =>
+    Math.max(
+      0,
+      ...fs
+        .readdirSync(path.join(root, d))
+        .filter((f) => f.endsWith(".ts"))
+        .map((f) => fs.statSync(path.join(root, d, f)).mtimeMs),
+    );
+  const fresh =
+    fs.existsSync(entry) &&
+    ["cli", "common", "config", "drift", "generate", "org", "synth"].every(
+      (d) => newest(d) < fs.statSync(entry).mtimeMs,
+    );
   if (fresh) return void (built = true);
-  const r = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.json"], { cwd: path.resolve(__dirname, "..", ".."), encoding: "utf8" });
+  const r = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.json"], {
+    cwd: path.resolve(__dirname, "..", ".."),
+    encoding: "utf8",
+  });
   if (r.status !== 0) throw new Error(`tsc failed: ${r.stdout}${r.stderr}`);
   built = true;
 }
@@ -447,7 +637,11 @@ function build(): void {
 /** GitHub-flavoured Markdown to HTML with marked (an ES module: run in a child node process). */
 function renderMarkdown(md: string): string {
   const script = `import { marked } from "marked"; let s = ""; process.stdin.on("data", (d) => (s += d)); process.stdin.on("end", () => process.stdout.write(marked.parse(s, { gfm: true })));`;
-  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { input: md, encoding: "utf8", cwd: path.resolve(__dirname, "..", "..") });
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+    input: md,
+    encoding: "utf8",
+    cwd: path.resolve(__dirname, "..", ".."),
+  });
   if (r.status !== 0) throw new Error(`marked failed: ${r.stderr}`);
   return r.stdout;
 }

@@ -12,7 +12,11 @@ const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b
 describeWithMoto(
   "rate control (aws/rate.ts) through the fault proxy",
   (moto) => {
-    const env = faultSuite(moto, { spec: syntheticSpec({ accounts: 40, ous: 8, depth: 4 }), seed: 7, prefix: "orgtrust-rate-" });
+    const env = faultSuite(moto, {
+      spec: syntheticSpec({ accounts: 40, ous: 8, depth: 4 }),
+      seed: 7,
+      prefix: "orgtrust-rate-",
+    });
 
     test("under a token bucket (20 calls/s, burst 5) few calls are throttled and the snapshot is byte-identical", async () => {
       env.proxy.setTokenBucket({ rate: 20, burst: 5 });
@@ -36,7 +40,9 @@ describeWithMoto(
       const maxRate = 15;
       const out = path.join(env.dir, "capped.json");
       const started = Date.now();
-      const r = await runCli(["discover", "--out", out, "--max-rate", String(maxRate)], { endpoint: env.proxy.endpoint });
+      const r = await runCli(["discover", "--out", out, "--max-rate", String(maxRate)], {
+        endpoint: env.proxy.endpoint,
+      });
       const elapsed = Date.now() - started;
       expect(r.code).toBe(0);
       expect(fs.readFileSync(out, "utf8")).toBe(env.clean);
@@ -48,10 +54,15 @@ describeWithMoto(
       // The same from the config's organization.maxRate.
       const cfg = path.join(env.dir, "orgtrust.yaml");
       const snapshot = JSON.parse(env.clean);
-      fs.writeFileSync(cfg, `version: 1\norganization:\n  managementAccountId: "${snapshot.organization.managementAccountId}"\n  homeRegion: us-east-1\n  maxRate: 20\nintegrations: {}\n`);
+      fs.writeFileSync(
+        cfg,
+        `version: 1\norganization:\n  managementAccountId: "${snapshot.organization.managementAccountId}"\n  homeRegion: us-east-1\n  maxRate: 20\nintegrations: {}\n`,
+      );
       env.proxy.resetCounts();
       const t0 = Date.now();
-      const viaConfig = await runCli(["discover", "--config", cfg, "--out", path.join(env.dir, "cfg.json")], { endpoint: env.proxy.endpoint });
+      const viaConfig = await runCli(["discover", "--config", cfg, "--out", path.join(env.dir, "cfg.json")], {
+        endpoint: env.proxy.endpoint,
+      });
       const took = Date.now() - t0;
       expect(viaConfig.stderr).toBe("");
       expect(viaConfig.code).toBe(0);
@@ -62,7 +73,10 @@ describeWithMoto(
       env.proxy.addRule({ rate: 0.3, fault: { kind: "error", code: "TooManyRequestsException" } });
       env.proxy.addRule({ rate: 0.05, fault: { kind: "error", code: "ConcurrentModificationException" } });
       const out = path.join(env.dir, "noisy.json");
-      const r = await runCli(["discover", "--out", out], { endpoint: env.proxy.endpoint, env: { ORGTRUST_RETRY_BASE_MS: "20" } });
+      const r = await runCli(["discover", "--out", out], {
+        endpoint: env.proxy.endpoint,
+        env: { ORGTRUST_RETRY_BASE_MS: "20" },
+      });
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
       expect(total(env.proxy.faulted)).toBeGreaterThan(10);
@@ -77,13 +91,18 @@ describe("--max-rate bad input", () => {
     const r = await runCli(["discover", "--max-rate", v], { endpoint: "http://127.0.0.1:9" });
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
-    expect(r.stderr).toMatch(/--max-rate .*must be a number of calls per second from 0\.1 to 1000 \(fix: pass e\.g\. --max-rate 10\)/);
+    expect(r.stderr).toMatch(
+      /--max-rate .*must be a number of calls per second from 0\.1 to 1000 \(fix: pass e\.g\. --max-rate 10\)/,
+    );
   });
 
   test("organization.maxRate out of range in the config: exit 2 naming the field", async () => {
     const dir = tmp();
     const cfg = path.join(dir, "orgtrust.yaml");
-    fs.writeFileSync(cfg, `version: 1\norganization:\n  managementAccountId: "123456789012"\n  homeRegion: us-east-1\n  maxRate: 0\nintegrations: {}\n`);
+    fs.writeFileSync(
+      cfg,
+      `version: 1\norganization:\n  managementAccountId: "123456789012"\n  homeRegion: us-east-1\n  maxRate: 0\nintegrations: {}\n`,
+    );
     const r = await runCli(["discover", "--config", cfg], { endpoint: "http://127.0.0.1:9" });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/organization\.maxRate/);

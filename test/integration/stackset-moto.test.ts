@@ -50,7 +50,11 @@ const SHAPE: OrgSpec = {
       name: "Workloads",
       accounts: [{ name: "wl-tooling" }],
       ous: [
-        { name: "Prod", accounts: [{ name: "p1" }, { name: "p2" }, { name: "p3" }], ous: [{ name: "ProdEU", accounts: [{ name: "peu" }] }] },
+        {
+          name: "Prod",
+          accounts: [{ name: "p1" }, { name: "p2" }, { name: "p3" }],
+          ous: [{ name: "ProdEU", accounts: [{ name: "peu" }] }],
+        },
         { name: "Dev", accounts: [{ name: "d1" }], ous: [{ name: "DevTeam", accounts: [{ name: "d2" }] }] },
         { name: "Regulated", accounts: [{ name: "r1" }] },
       ],
@@ -64,10 +68,21 @@ interface Synthesized {
   tags?: Record<string, string>;
   /** Instance resources in dependency order, each with its targets. */
   targets: string[][];
-  coverage: { viaStackSet: Array<{ id: string }>; uncovered: Array<{ id: string }>; excluded: Array<{ id: string }>; direct: Array<{ id: string; how: string }> };
+  coverage: {
+    viaStackSet: Array<{ id: string }>;
+    uncovered: Array<{ id: string }>;
+    excluded: Array<{ id: string }>;
+    direct: Array<{ id: string; how: string }>;
+  };
 }
 
-async function discoverAndSynth(endpoint: string, built: BuiltOrg, exclusions: string, source: "env" | "value", memberRole = "{ tags: { team: platform } }"): Promise<Synthesized> {
+async function discoverAndSynth(
+  endpoint: string,
+  built: BuiltOrg,
+  exclusions: string,
+  source: "env" | "value",
+  memberRole = "{ tags: { team: platform } }",
+): Promise<Synthesized> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-stackset-"));
   const snapshot = path.join(dir, "org.json");
   const d = await runCli(["discover", "--out", snapshot], { endpoint });
@@ -101,16 +116,27 @@ integrations:
     expect(text).not.toContain(EXTERNAL_ID);
     expect(set.parameters.ExternalId).toBe(`\${var.${EXTERNAL_ID_VAR}}`);
     // What Terraform sends: the variable's value in place of the reference.
-    set.parameters = Object.fromEntries(Object.entries(set.parameters as Record<string, string>).map(([k, v]) => [k, v.split(`\${var.${EXTERNAL_ID_VAR}}`).join(EXTERNAL_ID)]));
+    set.parameters = Object.fromEntries(
+      Object.entries(set.parameters as Record<string, string>).map(([k, v]) => [
+        k,
+        v.split(`\${var.${EXTERNAL_ID_VAR}}`).join(EXTERNAL_ID),
+      ]),
+    );
   } else {
     expect(set.parameters.ExternalId).toBe(EXTERNAL_ID);
   }
-  const instances = Object.entries<{ depends_on?: string[]; deployment_targets: { organizational_unit_ids: string[] } }>(tf.resource.aws_cloudformation_stack_set_instance ?? {});
+  const instances = Object.entries<{
+    depends_on?: string[];
+    deployment_targets: { organizational_unit_ids: string[] };
+  }>(tf.resource.aws_cloudformation_stack_set_instance ?? {});
   // Order by the depends_on chain, as Terraform would apply them.
   const ordered: string[][] = [];
   let prev: string | undefined;
   for (let i = 0; i < instances.length; i++) {
-    const next = instances.find(([, r]) => (r.depends_on?.[0] ?? undefined) === (prev ? `aws_cloudformation_stack_set_instance.${prev}` : undefined));
+    const next = instances.find(
+      ([, r]) =>
+        (r.depends_on?.[0] ?? undefined) === (prev ? `aws_cloudformation_stack_set_instance.${prev}` : undefined),
+    );
     expect(next).toBeDefined();
     ordered.push(next![1].deployment_targets.organizational_unit_ids);
     prev = next![0];
@@ -171,7 +197,9 @@ describeWithMoto("member-role StackSet from the synthesized template and targets
     );
 
     // The targets: whole-subtree-in-scope OUs only, one instance resource each.
-    expect(s.targets.flat().sort()).toEqual([built.ou.Security, built.ou["Workloads/Prod/ProdEU"], built.ou["Workloads/Dev"]].sort());
+    expect(s.targets.flat().sort()).toEqual(
+      [built.ou.Security, built.ou["Workloads/Prod/ProdEU"], built.ou["Workloads/Dev"]].sort(),
+    );
     expect(s.targets.every((t) => t.length === 1)).toBe(true);
     expect(ids(s.coverage.viaStackSet)).toEqual([a.sec1, a.sec2, a.peu, a.d1, a.d2].sort());
     // The accounts beside the excluded parts get the role directly (stackSet.uncoveredAccounts defaults to direct):
@@ -184,7 +212,10 @@ describeWithMoto("member-role StackSet from the synthesized template and targets
 
     await deploy(moto().endpoint, s);
 
-    const expectedTrust = memberTrustPolicy(integrationFrom("backstage", `consumer: backstage\ntrustedPrincipal: ${TRUSTED}`), EXTERNAL_ID);
+    const expectedTrust = memberTrustPolicy(
+      integrationFrom("backstage", `consumer: backstage\ntrustedPrincipal: ${TRUSTED}`),
+      EXTERNAL_ID,
+    );
     for (const id of ids(s.coverage.viaStackSet)) {
       expect({ id, trust: await memberRoleIn(moto().endpoint, id) }).toEqual({ id, trust: expectedTrust });
     }
@@ -194,7 +225,9 @@ describeWithMoto("member-role StackSet from the synthesized template and targets
       expect({ id, trust: await memberRoleIn(moto().endpoint, id) }).toEqual({ id, trust: undefined });
     }
     // Every account of the org was checked one way or the other.
-    expect(ids(s.coverage.viaStackSet).length + ids(s.coverage.excluded).length + ids(s.coverage.direct).length).toBe(built.accounts.length);
+    expect(ids(s.coverage.viaStackSet).length + ids(s.coverage.excluded).length + ids(s.coverage.direct).length).toBe(
+      built.accounts.length,
+    );
 
     const c2 = awsClients(moto().endpoint);
     const inst = await c2.cfn.send(new ListStackInstancesCommand({ StackSetName: "orgtrust-backstage-member-role" }));
@@ -206,19 +239,40 @@ describeWithMoto("member-role StackSet from the synthesized template and targets
   test("no exclusions, external ID given as a value, a boundary in each account: the root is targeted and every member account gets the role, bounded by its own policy", async () => {
     const c = awsClients(moto().endpoint);
     // Accounts at most one level below the root (moto's reach from a root target).
-    const built = await buildOrg(c, { rootAccounts: [{ name: "loose" }], ous: [{ name: "A", accounts: [{ name: "a1" }] }, { name: "B", accounts: [{ name: "b1" }, { name: "b2" }] }] });
+    const built = await buildOrg(c, {
+      rootAccounts: [{ name: "loose" }],
+      ous: [
+        { name: "A", accounts: [{ name: "a1" }] },
+        { name: "B", accounts: [{ name: "b1" }, { name: "b2" }] },
+      ],
+    });
     c.destroy();
-    const s = await discoverAndSynth(moto().endpoint, built, "", "value", '{ permissionsBoundary: "arn:aws:iam::${AWS::AccountId}:policy/org/boundary" }');
+    const s = await discoverAndSynth(
+      moto().endpoint,
+      built,
+      "",
+      "value",
+      '{ permissionsBoundary: "arn:aws:iam::${AWS::AccountId}:policy/org/boundary" }',
+    );
     expect(s.targets).toEqual([[built.rootId]]);
-    const members = built.accounts.filter((x) => x.id !== built.managementAccountId).map((x) => x.id).sort();
+    const members = built.accounts
+      .filter((x) => x.id !== built.managementAccountId)
+      .map((x) => x.id)
+      .sort();
     expect(ids(s.coverage.viaStackSet)).toEqual(members);
-    expect(s.parameters).toMatchObject({ PermissionsBoundary: "", PermissionsBoundaryInEachAccount: "policy/org/boundary" });
+    expect(s.parameters).toMatchObject({
+      PermissionsBoundary: "",
+      PermissionsBoundaryInEachAccount: "policy/org/boundary",
+    });
 
     await deploy(moto().endpoint, s);
     for (const id of members) {
       expect({ id, exists: (await memberRoleIn(moto().endpoint, id)) !== undefined }).toEqual({ id, exists: true });
       // The template completes the boundary's ARN with the account each stack instance runs in.
-      expect({ id, boundary: await memberBoundaryIn(moto().endpoint, id) }).toEqual({ id, boundary: `arn:aws:iam::${id}:policy/org/boundary` });
+      expect({ id, boundary: await memberBoundaryIn(moto().endpoint, id) }).toEqual({
+        id,
+        boundary: `arn:aws:iam::${id}:policy/org/boundary`,
+      });
     }
     // Not asserted for the management account: moto deploys a root-targeted instance there too, AWS never does
     // (service-managed StackSets skip the management account; synth gives it the role directly instead).

@@ -42,7 +42,13 @@ function rng(seed: number) {
 describeWithMoto("incremental refresh vs full crawl (randomized)", (moto) => {
   let c: AwsClients;
   const saved: Record<string, string | undefined> = {};
-  const ENV = { AWS_ENDPOINT_URL: "", AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey, AWS_REGION: "us-east-1", ORGTRUST_RETRY_BASE_MS: "5" };
+  const ENV = {
+    AWS_ENDPOINT_URL: "",
+    AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+    AWS_REGION: "us-east-1",
+    ORGTRUST_RETRY_BASE_MS: "5",
+  };
   const aws: AwsOptions = { concurrency: 4, tuning: { retryBaseMs: 5 } };
 
   beforeEach(() => {
@@ -67,8 +73,19 @@ describeWithMoto("incremental refresh vs full crawl (randomized)", (moto) => {
       rootTags: { scope: "root" },
       rootAccounts: [{ name: "billing" }],
       ous: [
-        { name: "Workloads", tags: { tier: "1" }, ous: [{ name: "Prod", accounts: [{ name: "p1", tags: { owner: "a" } }, { name: "p2" }] }, { name: "Dev", accounts: [{ name: "d1" }] }] },
-        { name: "Security", accounts: [{ name: "audit" }, { name: "log" }], ous: [{ name: "Deep", ous: [{ name: "Deeper", accounts: [{ name: "deep1" }] }] }] },
+        {
+          name: "Workloads",
+          tags: { tier: "1" },
+          ous: [
+            { name: "Prod", accounts: [{ name: "p1", tags: { owner: "a" } }, { name: "p2" }] },
+            { name: "Dev", accounts: [{ name: "d1" }] },
+          ],
+        },
+        {
+          name: "Security",
+          accounts: [{ name: "audit" }, { name: "log" }],
+          ous: [{ name: "Deep", ous: [{ name: "Deeper", accounts: [{ name: "deep1" }] }] }],
+        },
       ],
     });
     let base = (await discoverOrganization({ ...aws, tags: true })).snapshot;
@@ -82,16 +99,27 @@ describeWithMoto("incremental refresh vs full crawl (randomized)", (moto) => {
     type Change = (s: Snapshot) => Promise<string[] | null>;
     const changes: Record<string, Change> = {
       createAccount: async (s) => {
-        const out = await c.org.send(new CreateAccountCommand({ AccountName: `new-${++serial}`, Email: `new-${serial}@example.com`, Tags: random() < 0.5 ? [{ Key: "owner", Value: `t${serial}` }] : undefined }));
+        const out = await c.org.send(
+          new CreateAccountCommand({
+            AccountName: `new-${++serial}`,
+            Email: `new-${serial}@example.com`,
+            Tags: random() < 0.5 ? [{ Key: "owner", Value: `t${serial}` }] : undefined,
+          }),
+        );
         const id = out.CreateAccountStatus!.AccountId!;
         const dest = pick(parents(s));
-        if (dest !== s.root.id) await c.org.send(new MoveAccountCommand({ AccountId: id, SourceParentId: s.root.id, DestinationParentId: dest }));
+        if (dest !== s.root.id)
+          await c.org.send(
+            new MoveAccountCommand({ AccountId: id, SourceParentId: s.root.id, DestinationParentId: dest }),
+          );
         return [id];
       },
       moveAccount: async (s) => {
         const a = pick(members(s));
         const dest = pick(parents(s).filter((p) => p !== a.parentId));
-        await c.org.send(new MoveAccountCommand({ AccountId: a.id, SourceParentId: a.parentId, DestinationParentId: dest }));
+        await c.org.send(
+          new MoveAccountCommand({ AccountId: a.id, SourceParentId: a.parentId, DestinationParentId: dest }),
+        );
         return [a.id];
       },
       closeAccount: async (s) => {
@@ -108,30 +136,49 @@ describeWithMoto("incremental refresh vs full crawl (randomized)", (moto) => {
       },
       tagAccount: async (s) => {
         const a = pick(s.accounts);
-        if (Object.keys(a.tags).length && random() < 0.5) await c.org.send(new UntagResourceCommand({ ResourceId: a.id, TagKeys: [Object.keys(a.tags)[0]] }));
-        else await c.org.send(new TagResourceCommand({ ResourceId: a.id, Tags: [{ Key: `k${++serial}`, Value: `v${serial}` }] }));
+        if (Object.keys(a.tags).length && random() < 0.5)
+          await c.org.send(new UntagResourceCommand({ ResourceId: a.id, TagKeys: [Object.keys(a.tags)[0]] }));
+        else
+          await c.org.send(
+            new TagResourceCommand({ ResourceId: a.id, Tags: [{ Key: `k${++serial}`, Value: `v${serial}` }] }),
+          );
         return [a.id];
       },
       createOu: async (s) => {
-        const parent = pick(parents(s).filter((p) => p === s.root.id || s.organizationalUnits.find((o) => o.id === p)!.depth < 5));
-        const out = await c.org.send(new CreateOrganizationalUnitCommand({ ParentId: parent, Name: `ou-new-${++serial}`, Tags: [{ Key: "made", Value: String(serial) }] }));
+        const parent = pick(
+          parents(s).filter((p) => p === s.root.id || s.organizationalUnits.find((o) => o.id === p)!.depth < 5),
+        );
+        const out = await c.org.send(
+          new CreateOrganizationalUnitCommand({
+            ParentId: parent,
+            Name: `ou-new-${++serial}`,
+            Tags: [{ Key: "made", Value: String(serial) }],
+          }),
+        );
         const ouId = out.OrganizationalUnit!.Id!;
         // Often an account moves into the new OU at once: two events (CreateOrganizationalUnit, MoveAccount).
         if (random() < 0.6) {
           const a = pick(members(s));
-          await c.org.send(new MoveAccountCommand({ AccountId: a.id, SourceParentId: a.parentId, DestinationParentId: ouId }));
+          await c.org.send(
+            new MoveAccountCommand({ AccountId: a.id, SourceParentId: a.parentId, DestinationParentId: ouId }),
+          );
           return [ouId, a.id];
         }
         return [ouId];
       },
       renameOu: async (s) => {
         const o = pick(s.organizationalUnits);
-        await c.org.send(new UpdateOrganizationalUnitCommand({ OrganizationalUnitId: o.id, Name: `renamed-${++serial}` }));
+        await c.org.send(
+          new UpdateOrganizationalUnitCommand({ OrganizationalUnitId: o.id, Name: `renamed-${++serial}` }),
+        );
         return [o.id];
       },
       deleteOu: async (s) => {
         // AWS deletes only empty OUs: a leaf without accounts.
-        const empty = s.organizationalUnits.filter((o) => !s.organizationalUnits.some((x) => x.parentId === o.id) && !s.accounts.some((a) => a.parentId === o.id));
+        const empty = s.organizationalUnits.filter(
+          (o) =>
+            !s.organizationalUnits.some((x) => x.parentId === o.id) && !s.accounts.some((a) => a.parentId === o.id),
+        );
         if (!empty.length) return null;
         const o = pick(empty);
         await c.org.send(new DeleteOrganizationalUnitCommand({ OrganizationalUnitId: o.id }));
@@ -139,12 +186,18 @@ describeWithMoto("incremental refresh vs full crawl (randomized)", (moto) => {
       },
       tagOu: async (s) => {
         const o = pick(s.organizationalUnits);
-        if (Object.keys(o.tags).length && random() < 0.5) await c.org.send(new UntagResourceCommand({ ResourceId: o.id, TagKeys: [Object.keys(o.tags)[0]] }));
-        else await c.org.send(new TagResourceCommand({ ResourceId: o.id, Tags: [{ Key: `k${++serial}`, Value: `v${serial}` }] }));
+        if (Object.keys(o.tags).length && random() < 0.5)
+          await c.org.send(new UntagResourceCommand({ ResourceId: o.id, TagKeys: [Object.keys(o.tags)[0]] }));
+        else
+          await c.org.send(
+            new TagResourceCommand({ ResourceId: o.id, Tags: [{ Key: `k${++serial}`, Value: `v${serial}` }] }),
+          );
         return [o.id];
       },
       tagRoot: async (s) => {
-        await c.org.send(new TagResourceCommand({ ResourceId: s.root.id, Tags: [{ Key: "round", Value: String(++serial) }] }));
+        await c.org.send(
+          new TagResourceCommand({ ResourceId: s.root.id, Tags: [{ Key: "round", Value: String(++serial) }] }),
+        );
         return [s.root.id];
       },
     };

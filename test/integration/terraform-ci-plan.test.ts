@@ -28,7 +28,8 @@ function ok(r: CliResult, what: string): CliResult {
 function copyCommitted(from: string, to: string): void {
   fs.cpSync(from, to, {
     recursive: true,
-    filter: (src) => !/(^|\/)\.terraform(\/|$)|\.tfstate(\.backup)?$|\.terraform\.lock\.hcl$/.test(path.relative(from, src)),
+    filter: (src) =>
+      !/(^|\/)\.terraform(\/|$)|\.tfstate(\.backup)?$|\.terraform\.lock\.hcl$/.test(path.relative(from, src)),
   });
 }
 
@@ -48,7 +49,13 @@ function tree(dir: string): Record<string, string> {
 describeWithTerraform("the CI plan job on an s3 backend: a fresh clone plans no change (moto)", (moto) => {
   let org: BuiltOrg;
   let deployer: string;
-  const s3 = () => new S3Client({ region: "us-east-1", endpoint: moto().endpoint, credentials: TEST_CREDENTIALS, forcePathStyle: true });
+  const s3 = () =>
+    new S3Client({
+      region: "us-east-1",
+      endpoint: moto().endpoint,
+      credentials: TEST_CREDENTIALS,
+      forcePathStyle: true,
+    });
 
   const config = (backend: boolean) => `version: 1
 organization:
@@ -78,7 +85,12 @@ ${
     try {
       // Every account at most one OU below its target, and an excluded OU with an account (moto's StackSet depth and
       // root-target quirks do not matter then: test/support/terraform.ts).
-      org = await buildOrg(c, { ous: [{ name: "Sandbox", accounts: [{ name: "x1" }] }, { name: "Workloads", accounts: [{ name: "w1" }] }] });
+      org = await buildOrg(c, {
+        ous: [
+          { name: "Sandbox", accounts: [{ name: "x1" }] },
+          { name: "Workloads", accounts: [{ name: "w1" }] },
+        ],
+      });
     } finally {
       c.destroy();
     }
@@ -90,9 +102,14 @@ ${
     }
     deployer = fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-ci-plan-deploy-"));
     fs.writeFileSync(path.join(deployer, "orgtrust.yaml"), config(true));
-    ok(await runCli(["discover", "--out", "org.json"], { endpoint: moto().endpoint, cwd: deployer }), "orgtrust discover");
+    ok(
+      await runCli(["discover", "--out", "org.json"], { endpoint: moto().endpoint, cwd: deployer }),
+      "orgtrust discover",
+    );
     ok(await runCli(["synth", "--hcl"], { cwd: deployer }), "orgtrust synth --hcl");
-    const ws = new TerraformWorkspace(path.join(deployer, "infra", "orgtrust", "stacks", "auditor"), { endpoint: moto().endpoint });
+    const ws = new TerraformWorkspace(path.join(deployer, "infra", "orgtrust", "stacks", "auditor"), {
+      endpoint: moto().endpoint,
+    });
     try {
       await ws.init();
       await ws.apply();
@@ -111,7 +128,9 @@ ${
     }
     const files = fs.readdirSync(path.join(deployer, "infra", "orgtrust", "stacks", "auditor"));
     expect(files.filter((f) => f.endsWith(".tfstate"))).toEqual([]);
-    expect(fs.readFileSync(path.join(deployer, "infra", "orgtrust", "stacks", "auditor", "main.tf"), "utf8")).toMatch(/backend "s3" \{[^}]*key\s*=\s*"orgtrust\/auditor\.tfstate"/);
+    expect(fs.readFileSync(path.join(deployer, "infra", "orgtrust", "stacks", "auditor", "main.tf"), "utf8")).toMatch(
+      /backend "s3" \{[^}]*key\s*=\s*"orgtrust\/auditor\.tfstate"/,
+    );
   });
 
   test("a fresh clone: synth --hcl leaves the committed files byte-identical, init reads the deployed state, the plan changes nothing", async () => {
@@ -120,11 +139,19 @@ ${
     const committed = tree(path.join(clone, "infra"));
     ok(await runCli(["synth", "--hcl"], { cwd: clone }), "orgtrust synth --hcl (CI)");
     expect(tree(path.join(clone, "infra"))).toEqual(committed);
-    const ws = new TerraformWorkspace(path.join(clone, "infra", "orgtrust", "stacks", "auditor"), { endpoint: moto().endpoint });
+    const ws = new TerraformWorkspace(path.join(clone, "infra", "orgtrust", "stacks", "auditor"), {
+      endpoint: moto().endpoint,
+    });
     try {
       await ws.init();
       const state = await ws.state();
-      expect(state.resources).toEqual(expect.arrayContaining(["aws_cloudformation_stack_set.member_role", "aws_iam_role.discovery_role"].map((r) => expect.stringContaining(r.split(".")[0]))));
+      expect(state.resources).toEqual(
+        expect.arrayContaining(
+          ["aws_cloudformation_stack_set.member_role", "aws_iam_role.discovery_role"].map((r) =>
+            expect.stringContaining(r.split(".")[0]),
+          ),
+        ),
+      );
       expect(planChanges(await ws.plan())).toEqual([]);
     } finally {
       ws.dispose();
@@ -136,7 +163,9 @@ ${
     copyCommitted(deployer, clone);
     fs.writeFileSync(path.join(clone, "orgtrust.yaml"), config(false));
     ok(await runCli(["synth", "--hcl", "--force"], { cwd: clone }), "orgtrust synth --hcl (local backend)");
-    const ws = new TerraformWorkspace(path.join(clone, "infra", "orgtrust", "stacks", "auditor"), { endpoint: moto().endpoint });
+    const ws = new TerraformWorkspace(path.join(clone, "infra", "orgtrust", "stacks", "auditor"), {
+      endpoint: moto().endpoint,
+    });
     try {
       await ws.init();
       const changes = planChanges(await ws.plan());

@@ -125,7 +125,8 @@ integrations:
     externalId: ${f.externalIdYaml}
 ${extraExcludedOus.length ? `    exclusions: { organizationalUnits: [${extraExcludedOus.map((o) => `"${o}"`).join(", ")}] }\n` : ""}`,
     );
-  const synth = (f: Format) => runCli(["synth", "--config", configFile(f), "--out", path.join(dir, f.out), ...f.synthArgs], { cwd: dir });
+  const synth = (f: Format) =>
+    runCli(["synth", "--config", configFile(f), "--out", path.join(dir, f.out), ...f.synthArgs], { cwd: dir });
 
   /** The steps of one format, as a user goes: each assertion-carrying body runs after the previous one settles. */
   function startSteps(f: Format): Record<Step, Promise<void>> {
@@ -139,7 +140,10 @@ ${extraExcludedOus.length ? `    exclusions: { organizationalUnits: [${extraExcl
       async apply() {
         const s = ok(await synth(f), "orgtrust synth");
         expect(targets(s.stdout)).toEqual([`Security (${org.ou.Security})`, `Workloads (${org.ou.Workloads})`]);
-        ws = new TerraformWorkspace(path.join(dir, f.out, "stacks", f.integration), { endpoint: moto().endpoint, env: f.tfEnv });
+        ws = new TerraformWorkspace(path.join(dir, f.out, "stacks", f.integration), {
+          endpoint: moto().endpoint,
+          env: f.tfEnv,
+        });
         workspaces.push(ws);
         await ws.init();
         await ws.validate();
@@ -178,7 +182,9 @@ ${extraExcludedOus.length ? `    exclusions: { organizationalUnits: [${extraExcl
         // The deployed template is byte for byte the file test/unit/member-role-template.test.ts runs cfn-lint on.
         const c = awsClients(moto().endpoint);
         try {
-          const set = await c.cfn.send(new DescribeStackSetCommand({ StackSetName: `orgtrust-${f.integration}-member-role` }));
+          const set = await c.cfn.send(
+            new DescribeStackSetCommand({ StackSetName: `orgtrust-${f.integration}-member-role` }),
+          );
           expect(set.StackSet!.TemplateBody).toBe(memberRoleTemplateBody());
         } finally {
           c.destroy();
@@ -194,15 +200,25 @@ ${extraExcludedOus.length ? `    exclusions: { organizationalUnits: [${extraExcl
         const role = tampered.resource_changes!.find((r) => r.address === "aws_iam_role.management_role")!;
         role.change.actions = ["update"];
         (role.change.after as Record<string, unknown>).max_session_duration = 7200;
-        expect(planChanges(tampered)).toEqual([{ address: "aws_iam_role.management_role", actions: ["update"], attributes: ["max_session_duration"] }]);
+        expect(planChanges(tampered)).toEqual([
+          { address: "aws_iam_role.management_role", actions: ["update"], attributes: ["max_session_duration"] },
+        ]);
       },
 
       async drift() {
         // Without --deep: moto ignores the template's ManagedPolicyArns, so the member roles in the member accounts
         // lack their policy there (test/integration/drift.test.ts attaches it by hand to cover --deep).
         workspace();
-        const r = await runCli(["drift", "--config", configFile(f), "--fail-on", "warning"], { endpoint: moto().endpoint, cwd: dir, env: f.driftEnv });
-        expect({ code: r.code, stderr: r.stderr, stdout: r.code === 0 ? "" : r.stdout }).toEqual({ code: 0, stderr: "", stdout: "" });
+        const r = await runCli(["drift", "--config", configFile(f), "--fail-on", "warning"], {
+          endpoint: moto().endpoint,
+          cwd: dir,
+          env: f.driftEnv,
+        });
+        expect({ code: r.code, stderr: r.stderr, stdout: r.code === 0 ? "" : r.stdout }).toEqual({
+          code: 0,
+          stderr: "",
+          stdout: "",
+        });
       },
 
       async resynth() {
@@ -221,9 +237,18 @@ ${extraExcludedOus.length ? `    exclusions: { organizationalUnits: [${extraExcl
         expect(targets(s.stdout)).toEqual([`Workloads (${org.ou.Workloads})`]);
         await w.init();
         const plan = await w.plan();
-        expect(planChanges(plan)).toEqual([{ address: expect.stringMatching(/^aws_cloudformation_stack_set_instance\./), actions: ["delete"], attributes: [] }]);
+        expect(planChanges(plan)).toEqual([
+          {
+            address: expect.stringMatching(/^aws_cloudformation_stack_set_instance\./),
+            actions: ["delete"],
+            attributes: [],
+          },
+        ]);
         const removed = plan.resource_changes!.find((r) => r.change.actions.join() === "delete")!;
-        expect((removed.change.before as { deployment_targets: Array<{ organizational_unit_ids: string[] }> }).deployment_targets[0].organizational_unit_ids).toEqual([org.ou.Security]);
+        expect(
+          (removed.change.before as { deployment_targets: Array<{ organizational_unit_ids: string[] }> })
+            .deployment_targets[0].organizational_unit_ids,
+        ).toEqual([org.ou.Security]);
       },
     };
     let prev: Promise<unknown> = Promise.resolve();
@@ -247,7 +272,13 @@ ${extraExcludedOus.length ? `    exclusions: { organizationalUnits: [${extraExcl
       c.destroy();
     }
     for (const f of FORMATS) writeConfig(f);
-    ok(await runCli(["discover", "--config", configFile(FORMATS[0]), "--out", path.join(dir, "org.json")], { endpoint: moto().endpoint, cwd: dir }), "orgtrust discover");
+    ok(
+      await runCli(["discover", "--config", configFile(FORMATS[0]), "--out", path.join(dir, "org.json")], {
+        endpoint: moto().endpoint,
+        cwd: dir,
+      }),
+      "orgtrust discover",
+    );
     for (const f of FORMATS) steps[f.integration] = startSteps(f);
   }, 120_000);
 
@@ -260,11 +291,31 @@ ${extraExcludedOus.length ? `    exclusions: { organizationalUnits: [${extraExcl
 
   for (const f of FORMATS) {
     describe(f.label, () => {
-      test("orgtrust synth, then terraform init + validate + apply in the stack folder: the StackSet reaches exactly the in-scope member accounts", () => steps[f.integration].apply, 420_000);
-      test("terraform plan right after apply: no change to any attribute of any resource (apart from the StackSet fields moto does not store)", () => steps[f.integration].plan, 240_000);
-      test("orgtrust drift on the deployment: clean (exit 0, not even a warning)", () => steps[f.integration].drift, 120_000);
-      test("re-synth, then terraform init + plan: the state is intact and the plan changes nothing", () => steps[f.integration].resynth, 240_000);
-      test("exclude one more OU in the config, re-synth: the plan removes exactly that OU's stack instance, nothing else", () => steps[f.integration].exclude, 240_000);
+      test(
+        "orgtrust synth, then terraform init + validate + apply in the stack folder: the StackSet reaches exactly the in-scope member accounts",
+        () => steps[f.integration].apply,
+        420_000,
+      );
+      test(
+        "terraform plan right after apply: no change to any attribute of any resource (apart from the StackSet fields moto does not store)",
+        () => steps[f.integration].plan,
+        240_000,
+      );
+      test(
+        "orgtrust drift on the deployment: clean (exit 0, not even a warning)",
+        () => steps[f.integration].drift,
+        120_000,
+      );
+      test(
+        "re-synth, then terraform init + plan: the state is intact and the plan changes nothing",
+        () => steps[f.integration].resynth,
+        240_000,
+      );
+      test(
+        "exclude one more OU in the config, re-synth: the plan removes exactly that OU's stack instance, nothing else",
+        () => steps[f.integration].exclude,
+        240_000,
+      );
     });
   }
 });
@@ -280,7 +331,19 @@ describe("the harness's one rewrite for the mirrored provider (runs without terr
     const example = path.join(REPO, "examples", "orgtrust.yaml");
     for (const hcl of [false, true]) {
       const out = path.join(dir, hcl ? "hcl" : "json");
-      ok(await runCli(["synth", "--config", example, "--out", out, "--integration", "cloudquery", ...(hcl ? ["--hcl"] : [])]), "orgtrust synth");
+      ok(
+        await runCli([
+          "synth",
+          "--config",
+          example,
+          "--out",
+          out,
+          "--integration",
+          "cloudquery",
+          ...(hcl ? ["--hcl"] : []),
+        ]),
+        "orgtrust synth",
+      );
       const file = path.join(out, "stacks", "cloudquery", hcl ? "main.tf" : "cdk.tf.json");
       const before = fs.readFileSync(file, "utf8");
       const after = rewriteForMirroredProvider(path.basename(file), before);
@@ -304,7 +367,9 @@ describe("the harness's one rewrite for the mirrored provider (runs without terr
         doc.terraform.required_providers.aws.version = PINNED_AWS_PROVIDER;
         for (const inst of Object.values<Record<string, unknown>>(doc.resource.aws_cloudformation_stack_set_instance)) {
           expect(inst).not.toHaveProperty("stack_set_instance_region");
-          const undone = Object.fromEntries(Object.entries(inst).map(([k, v]) => [k === "region" ? "stack_set_instance_region" : k, v]));
+          const undone = Object.fromEntries(
+            Object.entries(inst).map(([k, v]) => [k === "region" ? "stack_set_instance_region" : k, v]),
+          );
           for (const k of Object.keys(inst)) delete inst[k];
           Object.assign(inst, undone);
         }
@@ -312,7 +377,9 @@ describe("the harness's one rewrite for the mirrored provider (runs without terr
       }
       expect(after).not.toContain("stack_set_instance_region");
       // A pin the harness does not know is a loud failure, not a silently different test.
-      expect(() => rewriteForMirroredProvider(path.basename(file), before.replace(PINNED_AWS_PROVIDER, "6.26.0"))).toThrow(/revisit rewriteForMirroredProvider/);
+      expect(() =>
+        rewriteForMirroredProvider(path.basename(file), before.replace(PINNED_AWS_PROVIDER, "6.26.0")),
+      ).toThrow(/revisit rewriteForMirroredProvider/);
     }
   });
 });

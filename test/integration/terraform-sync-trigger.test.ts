@@ -1,7 +1,14 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { DescribeRuleCommand, EventBridgeClient, ListRulesCommand, ListTargetsByRuleCommand, PutEventsCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
+import {
+  DescribeRuleCommand,
+  EventBridgeClient,
+  ListRulesCommand,
+  ListTargetsByRuleCommand,
+  PutEventsCommand,
+  PutTargetsCommand,
+} from "@aws-sdk/client-eventbridge";
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { awsClients, TEST_CREDENTIALS } from "../support/aws-clients";
 import { runCli } from "../support/cli";
@@ -48,9 +55,15 @@ integrations:
     externalId: { source: value, value: "ext-tf-sync-3Hq8Lm2Zx5" }
 `,
     );
-    const s = await runCli(["synth", "--hcl", "--config", path.join(dir, "orgtrust.yaml"), "--out", path.join(dir, "infra")], { cwd: dir });
+    const s = await runCli(
+      ["synth", "--hcl", "--config", path.join(dir, "orgtrust.yaml"), "--out", path.join(dir, "infra")],
+      { cwd: dir },
+    );
     if (s.code !== 0) throw new Error(`orgtrust synth exited ${s.code}:\n${s.stderr}`);
-    ws = new TerraformWorkspace(path.join(dir, "infra", "stacks", "orgtrust-sync"), { endpoint: moto().endpoint, env: { TF_VAR_github_dispatch_token: TOKEN } });
+    ws = new TerraformWorkspace(path.join(dir, "infra", "stacks", "orgtrust-sync"), {
+      endpoint: moto().endpoint,
+      env: { TF_VAR_github_dispatch_token: TOKEN },
+    });
     await ws.init();
     await ws.validate();
     await ws.apply();
@@ -79,19 +92,34 @@ integrations:
     const sqs = new SQSClient(aws());
     try {
       const rules = (await eb.send(new ListRulesCommand({ NamePrefix: "orgtrust-sync" }))).Rules ?? [];
-      expect(rules.map((r) => r.Name).sort()).toEqual(expect.arrayContaining(["orgtrust-sync-account-name", "orgtrust-sync-organizations"]));
+      expect(rules.map((r) => r.Name).sort()).toEqual(
+        expect.arrayContaining(["orgtrust-sync-account-name", "orgtrust-sync-organizations"]),
+      );
       const rule = await eb.send(new DescribeRuleCommand({ Name: "orgtrust-sync-organizations" }));
       const pattern = JSON.parse(rule.EventPattern!);
       expect(pattern.detail.errorCode).toEqual([{ exists: false }]);
       expect(pattern["detail-type"]).toEqual(["AWS API Call via CloudTrail", "AWS Service Event via CloudTrail"]);
       // The deployed target is the API destination (moto does not call GitHub); a queue beside it shows what matches.
-      const targets = (await eb.send(new ListTargetsByRuleCommand({ Rule: "orgtrust-sync-organizations" }))).Targets ?? [];
-      expect(targets.map((t) => t.Arn)).toEqual([expect.stringMatching(/:api-destination\/orgtrust-sync-github-dispatch\//)]);
+      const targets =
+        (await eb.send(new ListTargetsByRuleCommand({ Rule: "orgtrust-sync-organizations" }))).Targets ?? [];
+      expect(targets.map((t) => t.Arn)).toEqual([
+        expect.stringMatching(/:api-destination\/orgtrust-sync-github-dispatch\//),
+      ]);
       const q = await sqs.send(new CreateQueueCommand({ QueueName: "orgtrust-tf-routed" }));
-      const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: q.QueueUrl!, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn!;
-      await eb.send(new PutTargetsCommand({ Rule: "orgtrust-sync-organizations", Targets: [{ Id: "probe", Arn: arn }] }));
+      const arn = (
+        await sqs.send(new GetQueueAttributesCommand({ QueueUrl: q.QueueUrl!, AttributeNames: ["QueueArn"] }))
+      ).Attributes!.QueueArn!;
+      await eb.send(
+        new PutTargetsCommand({ Rule: "orgtrust-sync-organizations", Targets: [{ Id: "probe", Arn: arn }] }),
+      );
       const detail = (errorCode?: string) =>
-        JSON.stringify({ eventSource: "organizations.amazonaws.com", eventName: "MoveAccount", eventType: "AwsApiCall", requestParameters: { accountId: org.account.w1 }, ...(errorCode ? { errorCode } : {}) });
+        JSON.stringify({
+          eventSource: "organizations.amazonaws.com",
+          eventName: "MoveAccount",
+          eventType: "AwsApiCall",
+          requestParameters: { accountId: org.account.w1 },
+          ...(errorCode ? { errorCode } : {}),
+        });
       const put = await eb.send(
         new PutEventsCommand({
           Entries: [
@@ -101,9 +129,13 @@ integrations:
         }),
       );
       expect(put.FailedEntryCount ?? 0).toBe(0);
-      const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: q.QueueUrl!, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+      const got = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: q.QueueUrl!, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+      );
       const arrived = (got.Messages ?? []).map((m) => JSON.parse(m.Body!).detail);
-      expect(arrived).toEqual([expect.objectContaining({ eventName: "MoveAccount", requestParameters: { accountId: org.account.w1 } })]);
+      expect(arrived).toEqual([
+        expect.objectContaining({ eventName: "MoveAccount", requestParameters: { accountId: org.account.w1 } }),
+      ]);
       expect(arrived[0].errorCode).toBeUndefined();
     } finally {
       eb.destroy();

@@ -32,10 +32,20 @@ export function awsClients(endpoint: string, credentials: Creds = TEST_CREDENTIA
 export type AwsClients = ReturnType<typeof awsClients>;
 
 /** Clients acting inside another account: AssumeRole into it (moto routes by the assumed credentials). */
-export async function clientsFor(endpoint: string, accountId: string, roleName = "OrganizationAccountAccessRole"): Promise<AwsClients> {
+export async function clientsFor(
+  endpoint: string,
+  accountId: string,
+  roleName = "OrganizationAccountAccessRole",
+): Promise<AwsClients> {
   const base = awsClients(endpoint);
-  const out = await base.sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/${roleName}`, RoleSessionName: "orgtrust-test" }));
+  const out = await base.sts.send(
+    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/${roleName}`, RoleSessionName: "orgtrust-test" }),
+  );
   base.destroy();
   const c = out.Credentials!;
-  return awsClients(endpoint, { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken });
+  return awsClients(endpoint, {
+    accessKeyId: c.AccessKeyId!,
+    secretAccessKey: c.SecretAccessKey!,
+    sessionToken: c.SessionToken,
+  });
 }

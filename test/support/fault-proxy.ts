@@ -31,7 +31,11 @@ export interface FaultRule {
   fault: Fault;
 }
 
-export type Rewrite = (operation: string, body: string, request: { body: string; headers: http.IncomingHttpHeaders }) => string | undefined;
+export type Rewrite = (
+  operation: string,
+  body: string,
+  request: { body: string; headers: http.IncomingHttpHeaders },
+) => string | undefined;
 
 export interface FaultProxy {
   endpoint: string;
@@ -75,7 +79,12 @@ function errorResponse(res: http.ServerResponse, json: boolean, f: Extract<Fault
   const message = f.message ?? `Injected ${f.code} by the orgtrust fault proxy`;
   if (json) {
     const body = JSON.stringify({ __type: f.code, message, Message: message });
-    res.writeHead(status, { "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": f.code, "x-amzn-requestid": "fault-proxy", "content-length": Buffer.byteLength(body) });
+    res.writeHead(status, {
+      "content-type": "application/x-amz-json-1.1",
+      "x-amzn-errortype": f.code,
+      "x-amzn-requestid": "fault-proxy",
+      "content-length": Buffer.byteLength(body),
+    });
     res.end(body);
     return;
   }
@@ -109,7 +118,11 @@ export async function startFaultProxy(target: string, seed = 42): Promise<FaultP
         bucket.at = now;
         if (bucket.tokens < 1) {
           bump(throttled, op);
-          return errorResponse(res, json, { kind: "error", code: "TooManyRequestsException", message: "Rate exceeded" });
+          return errorResponse(res, json, {
+            kind: "error",
+            code: "TooManyRequestsException",
+            message: "Rate exceeded",
+          });
         }
         bucket.tokens -= 1;
       }
@@ -121,7 +134,14 @@ export async function startFaultProxy(target: string, seed = 42): Promise<FaultP
       const forward = (f?: Fault) => {
         bump(forwarded, op);
         const upstream = http.request(
-          { host: targetUrl.hostname, port: targetUrl.port, agent: false, method: req.method, path: req.url, headers: { ...req.headers, host: targetUrl.host } },
+          {
+            host: targetUrl.hostname,
+            port: targetUrl.port,
+            agent: false,
+            method: req.method,
+            path: req.url,
+            headers: { ...req.headers, host: targetUrl.host },
+          },
           (up) => {
             const out: Buffer[] = [];
             up.on("data", (c: Buffer) => out.push(c));
@@ -129,7 +149,11 @@ export async function startFaultProxy(target: string, seed = 42): Promise<FaultP
               let payload = Buffer.concat(out);
               const rewritten = rewrite?.(op, payload.toString("utf8"), { body, headers: req.headers });
               if (rewritten !== undefined) payload = Buffer.from(rewritten, "utf8");
-              if (f?.kind === "repeatToken") payload = Buffer.from(JSON.stringify({ ...JSON.parse(payload.toString("utf8")), NextToken: f.token }), "utf8");
+              if (f?.kind === "repeatToken")
+                payload = Buffer.from(
+                  JSON.stringify({ ...JSON.parse(payload.toString("utf8")), NextToken: f.token }),
+                  "utf8",
+                );
               const headers: http.OutgoingHttpHeaders = { ...up.headers, "content-length": String(payload.length) };
               delete headers["transfer-encoding"];
               // Hop-by-hop headers are the proxy's own (RFC 9110, 7.6.1): moto's "Connection: close" would otherwise
@@ -179,7 +203,11 @@ export async function startFaultProxy(target: string, seed = 42): Promise<FaultP
         return forward(f);
       }
       if (f.kind === "body") {
-        res.writeHead(f.status ?? 200, { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": "fault-proxy", "content-length": Buffer.byteLength(f.body) });
+        res.writeHead(f.status ?? 200, {
+          "content-type": "application/x-amz-json-1.1",
+          "x-amzn-requestid": "fault-proxy",
+          "content-length": Buffer.byteLength(f.body),
+        });
         res.end(f.body);
         return;
       }

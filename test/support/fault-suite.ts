@@ -24,7 +24,10 @@ export interface FaultSuite {
  * `extra` set-up), crawl it once without faults for the reference snapshot, and put a fresh fault proxy (seeded) in
  * front of moto for each test.
  */
-export function faultSuite(moto: () => WorkerMoto, opts: { spec: OrgSpec; seed: number; prefix: string; extra?: (c: AwsClients) => Promise<void> }): FaultSuite {
+export function faultSuite(
+  moto: () => WorkerMoto,
+  opts: { spec: OrgSpec; seed: number; prefix: string; extra?: (c: AwsClients) => Promise<void> },
+): FaultSuite {
   const s = {} as FaultSuite;
   beforeAll(async () => {
     const c = awsClients(moto().endpoint);

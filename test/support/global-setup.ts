@@ -1,4 +1,11 @@
-import { MOTO_VARIANTS, motoAvailable, startMoto, WORKER_SERVERS_ENV, type MotoServer, type WorkerServers } from "./moto";
+import {
+  MOTO_VARIANTS,
+  motoAvailable,
+  startMoto,
+  WORKER_SERVERS_ENV,
+  type MotoServer,
+  type WorkerServers,
+} from "./moto";
 
 /** The servers the set-up started, for the teardown (same process) to stop by PID. */
 export const STARTED = Symbol.for("orgtrust.test.motoServers");
@@ -12,7 +19,8 @@ type WithServers = typeof globalThis & { [STARTED]?: MotoServer[] };
  */
 export default async function globalSetup(globalConfig: { maxWorkers: number }): Promise<void> {
   if (!motoAvailable()) {
-    const msg = "moto_server is not installed: the AWS integration tests cannot run (install: pip install 'moto[server]').";
+    const msg =
+      "moto_server is not installed: the AWS integration tests cannot run (install: pip install 'moto[server]').";
     if (process.env.CI === "true") throw new Error(`${msg} CI=true, so this is a failure.`);
     console.warn(`\n\n*** ${msg} They will be SKIPPED. ***\n\n`);
     return;
@@ -25,7 +33,10 @@ export default async function globalSetup(globalConfig: { maxWorkers: number }):
     MOTO_VARIANTS.map(async (variant) => {
       const server = await startMoto({ managedPolicies: variant === "managedPolicies" });
       started.push(server);
-      servers[worker] = { ...servers[worker], [variant]: { endpoint: server.endpoint, port: server.port, pid: server.pid } };
+      servers[worker] = {
+        ...servers[worker],
+        [variant]: { endpoint: server.endpoint, port: server.port, pid: server.pid },
+      };
     }),
   );
   const results = await Promise.allSettled(starting);

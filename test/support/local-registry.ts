@@ -28,7 +28,21 @@ interface LockEntry {
 }
 
 /** Packument fields copied from a lockfile entry (the ones npm's resolver reads). */
-const MANIFEST_FIELDS = ["dependencies", "optionalDependencies", "peerDependencies", "peerDependenciesMeta", "bin", "engines", "os", "cpu", "libc", "license", "deprecated", "hasInstallScript", "bundleDependencies"];
+const MANIFEST_FIELDS = [
+  "dependencies",
+  "optionalDependencies",
+  "peerDependencies",
+  "peerDependenciesMeta",
+  "bin",
+  "engines",
+  "os",
+  "cpu",
+  "libc",
+  "license",
+  "deprecated",
+  "hasInstallScript",
+  "bundleDependencies",
+];
 
 export interface LocalRegistry {
   url: string;
@@ -59,7 +73,11 @@ export function cachedContentPath(cacheDir: string, integrity: string): string {
   return path.join(cacheDir, "_cacache", "content-v2", algo, hex.slice(0, 2), hex.slice(2, 4), hex.slice(4));
 }
 
-const semverKey = (v: string): number[] => v.split(/[.+-]/).slice(0, 3).map((n) => Number(n) || 0);
+const semverKey = (v: string): number[] =>
+  v
+    .split(/[.+-]/)
+    .slice(0, 3)
+    .map((n) => Number(n) || 0);
 const newest = (versions: string[]): string =>
   [...versions].sort((a, b) => {
     const x = semverKey(a);

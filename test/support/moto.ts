@@ -52,7 +52,10 @@ export function httpStatus(url: string, method = "GET"): Promise<number> {
 async function waitReady(endpoint: string, child: ChildProcess, logFile: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`moto_server exited early (code ${child.exitCode}); log: ${fs.readFileSync(logFile, "utf8").slice(-2000)}`);
+    if (child.exitCode !== null)
+      throw new Error(
+        `moto_server exited early (code ${child.exitCode}); log: ${fs.readFileSync(logFile, "utf8").slice(-2000)}`,
+      );
     try {
       if ((await httpStatus(`${endpoint}/moto-api/`)) === 200) return;
     } catch {
@@ -71,7 +74,11 @@ export async function startMoto(opts: { managedPolicies?: boolean } = {}): Promi
   const env = { ...process.env };
   delete env.MOTO_ACCOUNT_ID; // pins every request to one account and breaks AssumeRole routing
   if (opts.managedPolicies) env.MOTO_IAM_LOAD_MANAGED_POLICIES = "true";
-  const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { env, stdio: ["ignore", log, log], detached: false });
+  const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
+    env,
+    stdio: ["ignore", log, log],
+    detached: false,
+  });
   fs.closeSync(log);
   await waitReady(endpoint, child, logFile);
   const pid = child.pid!;
@@ -135,7 +142,10 @@ function workerMoto(variant: MotoVariant): WorkerMoto {
   const worker = process.env.JEST_WORKER_ID ?? "1";
   const all = JSON.parse(process.env[WORKER_SERVERS_ENV] ?? "{}") as WorkerServers;
   const server = all[worker]?.[variant];
-  if (!server) throw new Error(`no ${variant} moto_server for jest worker ${worker}: ${WORKER_SERVERS_ENV} is not set by test/support/global-setup.ts (run the tests with jest's config, npm test)`);
+  if (!server)
+    throw new Error(
+      `no ${variant} moto_server for jest worker ${worker}: ${WORKER_SERVERS_ENV} is not set by test/support/global-setup.ts (run the tests with jest's config, npm test)`,
+    );
   return {
     ...server,
     async reset() {
@@ -154,7 +164,11 @@ const missingMessage =
  * managedPolicies), resets it before the suite and, unless resetEachTest is false, before each test. Skipped loudly
  * when moto_server is missing (the global set-up fails the run under CI=true).
  */
-export function describeWithMoto(name: string, fn: (moto: () => WorkerMoto) => void, opts: { managedPolicies?: boolean; resetEachTest?: boolean } = {}): void {
+export function describeWithMoto(
+  name: string,
+  fn: (moto: () => WorkerMoto) => void,
+  opts: { managedPolicies?: boolean; resetEachTest?: boolean } = {},
+): void {
   if (!motoAvailable()) {
     console.warn(missingMessage);
     describe.skip(name, () => fn(() => undefined as never));

@@ -70,24 +70,58 @@ export async function buildOrg(c: AwsClients, spec: OrgSpec): Promise<BuiltOrg> 
   const { Roots } = await c.org.send(new ListRootsCommand({}));
   const rootId = Roots![0].Id!;
   if (spec.rootTags) await c.org.send(new TagResourceCommand({ ResourceId: rootId, Tags: toTags(spec.rootTags) }));
-  const built: BuiltOrg = { orgId: Organization!.Id!, rootId, managementAccountId: Organization!.MasterAccountId!, ou: {}, account: {}, ous: [], accounts: [] };
+  const built: BuiltOrg = {
+    orgId: Organization!.Id!,
+    rootId,
+    managementAccountId: Organization!.MasterAccountId!,
+    ou: {},
+    account: {},
+    ous: [],
+    accounts: [],
+  };
   built.account.master = built.managementAccountId;
 
-  const addAccounts = async (accounts: AccountSpec[] | undefined, parentId: string, pathIds: string[], pathNames: string[]) => {
+  const addAccounts = async (
+    accounts: AccountSpec[] | undefined,
+    parentId: string,
+    pathIds: string[],
+    pathNames: string[],
+  ) => {
     for (const a of accounts ?? []) {
       const out = await c.org.send(
-        new CreateAccountCommand({ AccountName: a.name, Email: `${a.name.toLowerCase().replace(/[^a-z0-9]+/g, ".")}@example.com`, Tags: a.tags ? toTags(a.tags) : undefined }),
+        new CreateAccountCommand({
+          AccountName: a.name,
+          Email: `${a.name.toLowerCase().replace(/[^a-z0-9]+/g, ".")}@example.com`,
+          Tags: a.tags ? toTags(a.tags) : undefined,
+        }),
       );
       const id = out.CreateAccountStatus!.AccountId!;
-      if (parentId !== rootId) await c.org.send(new MoveAccountCommand({ AccountId: id, SourceParentId: rootId, DestinationParentId: parentId }));
+      if (parentId !== rootId)
+        await c.org.send(
+          new MoveAccountCommand({ AccountId: id, SourceParentId: rootId, DestinationParentId: parentId }),
+        );
       if (a.suspended) await c.org.send(new CloseAccountCommand({ AccountId: id }));
       built.account[a.name] = id;
-      built.accounts.push({ id, name: a.name, parentId, pathIds, pathNames, tags: a.tags ?? {}, state: a.suspended ? "SUSPENDED" : "ACTIVE" });
+      built.accounts.push({
+        id,
+        name: a.name,
+        parentId,
+        pathIds,
+        pathNames,
+        tags: a.tags ?? {},
+        state: a.suspended ? "SUSPENDED" : "ACTIVE",
+      });
     }
   };
   const addOus = async (ous: OuSpec[], parentId: string, pathIds: string[], pathNames: string[], prefix: string) => {
     for (const o of ous) {
-      const out = await c.org.send(new CreateOrganizationalUnitCommand({ ParentId: parentId, Name: o.name, Tags: o.tags ? toTags(o.tags) : undefined }));
+      const out = await c.org.send(
+        new CreateOrganizationalUnitCommand({
+          ParentId: parentId,
+          Name: o.name,
+          Tags: o.tags ? toTags(o.tags) : undefined,
+        }),
+      );
       const id = out.OrganizationalUnit!.Id!;
       const key = prefix ? `${prefix}/${o.name}` : o.name;
       built.ou[key] = id;
@@ -98,12 +132,26 @@ export async function buildOrg(c: AwsClients, spec: OrgSpec): Promise<BuiltOrg> 
   };
   await addAccounts(spec.rootAccounts, rootId, [rootId], ["Root"]);
   await addOus(spec.ous, rootId, [rootId], ["Root"], "");
-  built.accounts.unshift({ id: built.managementAccountId, name: "master", parentId: rootId, pathIds: [rootId], pathNames: ["Root"], tags: {}, state: "ACTIVE" });
+  built.accounts.unshift({
+    id: built.managementAccountId,
+    name: "master",
+    parentId: rootId,
+    pathIds: [rootId],
+    pathNames: ["Root"],
+    tags: {},
+    state: "ACTIVE",
+  });
   return built;
 }
 
 /** A shape of `accounts` accounts spread over `ous` OUs in chains up to `depth` levels, with tags on everything. */
-export function syntheticSpec(opts: { accounts: number; ous: number; depth: number; tagsPerAccount?: number; suspendEvery?: number }): OrgSpec {
+export function syntheticSpec(opts: {
+  accounts: number;
+  ous: number;
+  depth: number;
+  tagsPerAccount?: number;
+  suspendEvery?: number;
+}): OrgSpec {
   const chains: OuSpec[] = [];
   const all: OuSpec[] = [];
   // Build chains of `depth` OUs until `ous` OUs exist: top-level OU i holds a chain below it.
@@ -123,7 +171,11 @@ export function syntheticSpec(opts: { accounts: number; ous: number; depth: numb
   for (let i = 0; i < opts.accounts - 1; i++) {
     const tags: Record<string, string> = {};
     for (let t = 0; t < (opts.tagsPerAccount ?? 2); t++) tags[`tag${t}`] = `value-${i}-${t}`;
-    const a: AccountSpec = { name: `acct-${String(i).padStart(5, "0")}`, tags, suspended: opts.suspendEvery ? i % opts.suspendEvery === opts.suspendEvery - 1 : false };
+    const a: AccountSpec = {
+      name: `acct-${String(i).padStart(5, "0")}`,
+      tags,
+      suspended: opts.suspendEvery ? i % opts.suspendEvery === opts.suspendEvery - 1 : false,
+    };
     // every 10th account stays in the root; the rest spread over the OUs
     if (i % 10 === 9) rootAccounts.push(a);
     else all[i % all.length].accounts!.push(a);

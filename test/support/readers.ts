@@ -57,7 +57,12 @@ export type ReaderKind = "yaml" | "dotenv" | "ini" | "xml";
  */
 export function readWithPython(items: Array<{ kind: ReaderKind; text: string }>): ReadResult[] {
   if (!items.length) return [];
-  const r = spawnSync("python3", ["-c", PY], { input: JSON.stringify(items), encoding: "utf8", maxBuffer: 512 * 1024 * 1024, env: { PATH: process.env.PATH, HOME: process.env.HOME, PYTHONIOENCODING: "utf-8" } });
+  const r = spawnSync("python3", ["-c", PY], {
+    input: JSON.stringify(items),
+    encoding: "utf8",
+    maxBuffer: 512 * 1024 * 1024,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PYTHONIOENCODING: "utf-8" },
+  });
   if (r.status !== 0) throw new Error(`python3 readers failed: ${r.stderr || r.error}`);
   return JSON.parse(r.stdout) as ReadResult[];
 }
@@ -89,10 +94,17 @@ export function terraformEval(expressions: string[]): unknown[] {
       input: `base64encode(jsonencode([${list}]))\n`,
       encoding: "utf8",
       maxBuffer: 256 * 1024 * 1024,
-      env: { PATH: process.env.PATH, HOME: dir, TF_CLI_CONFIG_FILE: path.join(dir, "cli.tfrc"), TF_IN_AUTOMATION: "1", CHECKPOINT_DISABLE: "1" },
+      env: {
+        PATH: process.env.PATH,
+        HOME: dir,
+        TF_CLI_CONFIG_FILE: path.join(dir, "cli.tfrc"),
+        TF_IN_AUTOMATION: "1",
+        CHECKPOINT_DISABLE: "1",
+      },
     });
     const line = r.stdout.trim().split("\n").pop() ?? "";
-    if (r.status !== 0 || !/^"[A-Za-z0-9+/=]*"$/.test(line)) throw new Error(`terraform console failed (${r.status}): ${r.stderr}${r.stdout.slice(0, 2000)}`);
+    if (r.status !== 0 || !/^"[A-Za-z0-9+/=]*"$/.test(line))
+      throw new Error(`terraform console failed (${r.status}): ${r.stderr}${r.stdout.slice(0, 2000)}`);
     return JSON.parse(Buffer.from(line.slice(1, -1), "base64").toString("utf8")) as unknown[];
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -102,7 +114,8 @@ export function terraformEval(expressions: string[]): unknown[] {
 /** Says loudly that a terraform-evaluated check is skipped; under CI=true a missing terraform is a failure. */
 export function requireTerraform(what: string): boolean {
   if (HAS_TERRAFORM) return true;
-  if (process.env.CI === "true") throw new Error(`terraform is not on PATH: ${what} cannot run (CI=true makes this a failure)`);
+  if (process.env.CI === "true")
+    throw new Error(`terraform is not on PATH: ${what} cannot run (CI=true makes this a failure)`);
   console.warn(`SKIPPED: terraform is not on PATH, so ${what} is not checked`);
   return false;
 }

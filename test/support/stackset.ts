@@ -1,4 +1,8 @@
-import { CreateStackInstancesCommand, CreateStackSetCommand, type CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import {
+  CreateStackInstancesCommand,
+  CreateStackSetCommand,
+  type CloudFormationClient,
+} from "@aws-sdk/client-cloudformation";
 
 export interface MemberRoleStackSet {
   name: string;
@@ -19,7 +23,10 @@ export async function createMemberRoleStackSet(cfn: CloudFormationClient, s: Mem
     new CreateStackSetCommand({
       StackSetName: s.name,
       TemplateBody: s.templateBody,
-      Parameters: Object.entries(s.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
+      Parameters: Object.entries(s.parameters).map(([ParameterKey, ParameterValue]) => ({
+        ParameterKey,
+        ParameterValue,
+      })),
       PermissionModel: "SERVICE_MANAGED",
       AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
       Capabilities: ["CAPABILITY_NAMED_IAM"],
@@ -27,6 +34,12 @@ export async function createMemberRoleStackSet(cfn: CloudFormationClient, s: Mem
     }),
   );
   for (const ous of s.targets) {
-    await cfn.send(new CreateStackInstancesCommand({ StackSetName: s.name, DeploymentTargets: { OrganizationalUnitIds: ous }, Regions: [s.region ?? "us-east-1"] }));
+    await cfn.send(
+      new CreateStackInstancesCommand({
+        StackSetName: s.name,
+        DeploymentTargets: { OrganizationalUnitIds: ous },
+        Regions: [s.region ?? "us-east-1"],
+      }),
+    );
   }
 }

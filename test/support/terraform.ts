@@ -64,12 +64,19 @@ export const REQUIRE_ENV = "ORGTRUST_REQUIRE_TERRAFORM";
  * The StackSet fields moto accepts but does not store or return, so a plan after apply always wants to set them
  * (auto_deployment even forces a replacement). planChanges ignores exactly these, on aws_cloudformation_stack_set only.
  */
-export const MOTO_UNSTORED_STACKSET_FIELDS: readonly string[] = ["auto_deployment", "capabilities", "managed_execution", "operation_preferences", "administration_role_arn"];
+export const MOTO_UNSTORED_STACKSET_FIELDS: readonly string[] = [
+  "auto_deployment",
+  "capabilities",
+  "managed_execution",
+  "operation_preferences",
+  "administration_role_arn",
+];
 
 // ---------------------------------------------------------------------------------------------------------------
 // Availability
 
-export type TerraformAvailability = { ok: true; binary: string; version: string; mirror: string } | { ok: false; reason: string };
+export type TerraformAvailability =
+  { ok: true; binary: string; version: string; mirror: string } | { ok: false; reason: string };
 
 function platform(): string {
   const arch: Record<string, string> = { x64: "amd64", arm64: "arm64", ia32: "386", arm: "arm" };
@@ -91,17 +98,31 @@ function findMirror(): { mirror?: string; reason?: string } {
   if (fromEnv) {
     return providerIn(fromEnv)
       ? { mirror: path.resolve(fromEnv) }
-      : { reason: `${MIRROR_ENV}=${fromEnv} holds no registry.terraform.io/hashicorp/aws/${MIRRORED_AWS_PROVIDER}/${platform()}/terraform-provider-aws*` };
+      : {
+          reason: `${MIRROR_ENV}=${fromEnv} holds no registry.terraform.io/hashicorp/aws/${MIRRORED_AWS_PROVIDER}/${platform()}/terraform-provider-aws*`,
+        };
   }
   const home = os.homedir();
-  const known = ["/opt/tf-plugins", path.join(home, ".terraform.d", "plugins"), path.join(home, ".local", "share", "terraform", "plugins"), "/usr/local/share/terraform/plugins", "/usr/share/terraform/plugins"];
+  const known = [
+    "/opt/tf-plugins",
+    path.join(home, ".terraform.d", "plugins"),
+    path.join(home, ".local", "share", "terraform", "plugins"),
+    "/usr/local/share/terraform/plugins",
+    "/usr/share/terraform/plugins",
+  ];
   for (const k of known) if (providerIn(k)) return { mirror: k };
-  const found = spawnSync("sh", ["-c", "find / -maxdepth 4 -type d -name registry.terraform.io -not -path '/proc/*' 2>/dev/null"], { encoding: "utf8", timeout: 20_000 });
+  const found = spawnSync(
+    "sh",
+    ["-c", "find / -maxdepth 4 -type d -name registry.terraform.io -not -path '/proc/*' 2>/dev/null"],
+    { encoding: "utf8", timeout: 20_000 },
+  );
   for (const dir of (found.stdout ?? "").split("\n").filter(Boolean)) {
     const mirror = path.dirname(dir);
     if (providerIn(mirror)) return { mirror };
   }
-  return { reason: `no filesystem mirror of hashicorp/aws ${MIRRORED_AWS_PROVIDER} (${platform()}) found (looked in /opt/tf-plugins, Terraform's plugin folders and find / -maxdepth 4; set ${MIRROR_ENV} to the folder holding registry.terraform.io)` };
+  return {
+    reason: `no filesystem mirror of hashicorp/aws ${MIRRORED_AWS_PROVIDER} (${platform()}) found (looked in /opt/tf-plugins, Terraform's plugin folders and find / -maxdepth 4; set ${MIRROR_ENV} to the folder holding registry.terraform.io)`,
+  };
 }
 
 let availability: TerraformAvailability | undefined;
@@ -109,7 +130,11 @@ let availability: TerraformAvailability | undefined;
 /** Whether terraform >= 1.11 and the provider mirror are there (computed once per process). */
 export function terraformAvailability(): TerraformAvailability {
   if (availability) return availability;
-  const v = spawnSync("terraform", ["version", "-json"], { encoding: "utf8", timeout: 30_000, env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "/dev/null" } });
+  const v = spawnSync("terraform", ["version", "-json"], {
+    encoding: "utf8",
+    timeout: 30_000,
+    env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "/dev/null" },
+  });
   if (v.error || v.status !== 0) {
     availability = { ok: false, reason: "terraform is not on PATH" };
     return availability;
@@ -117,11 +142,16 @@ export function terraformAvailability(): TerraformAvailability {
   const version = (JSON.parse(v.stdout) as { terraform_version: string }).terraform_version;
   const [major, minor] = version.split(".").map(Number);
   if (major < 1 || (major === 1 && minor < 11)) {
-    availability = { ok: false, reason: `terraform ${version} is older than 1.11 (the synthesized stacks need write-only attributes)` };
+    availability = {
+      ok: false,
+      reason: `terraform ${version} is older than 1.11 (the synthesized stacks need write-only attributes)`,
+    };
     return availability;
   }
   const m = findMirror();
-  availability = m.mirror ? { ok: true, binary: "terraform", version, mirror: m.mirror } : { ok: false, reason: m.reason! };
+  availability = m.mirror
+    ? { ok: true, binary: "terraform", version, mirror: m.mirror }
+    : { ok: false, reason: m.reason! };
   return availability;
 }
 
@@ -139,14 +169,22 @@ export function terraformAvailability(): TerraformAvailability {
  */
 export function rewriteForMirroredProvider(file: string, text: string): string {
   if (file.endsWith(".tf.json")) {
-    const doc = JSON.parse(text) as { terraform?: { required_providers?: { aws?: { version?: string } } }; resource?: Record<string, Record<string, Record<string, unknown>>> };
+    const doc = JSON.parse(text) as {
+      terraform?: { required_providers?: { aws?: { version?: string } } };
+      resource?: Record<string, Record<string, Record<string, unknown>>>;
+    };
     const aws = doc.terraform?.required_providers?.aws;
-    if (aws?.version !== PINNED_AWS_PROVIDER) throw new Error(`${file}: terraform.required_providers.aws.version is ${JSON.stringify(aws?.version)}, not "${PINNED_AWS_PROVIDER}": revisit rewriteForMirroredProvider`);
+    if (aws?.version !== PINNED_AWS_PROVIDER)
+      throw new Error(
+        `${file}: terraform.required_providers.aws.version is ${JSON.stringify(aws?.version)}, not "${PINNED_AWS_PROVIDER}": revisit rewriteForMirroredProvider`,
+      );
     aws.version = MIRRORED_AWS_PROVIDER;
     for (const inst of Object.values(doc.resource?.aws_cloudformation_stack_set_instance ?? {})) {
       if ("stack_set_instance_region" in inst) {
         // Keep the key's position: rebuild the object with the one key renamed.
-        const renamed = Object.fromEntries(Object.entries(inst).map(([k, v]) => [k === "stack_set_instance_region" ? "region" : k, v]));
+        const renamed = Object.fromEntries(
+          Object.entries(inst).map(([k, v]) => [k === "stack_set_instance_region" ? "region" : k, v]),
+        );
         for (const k of Object.keys(inst)) delete inst[k];
         Object.assign(inst, renamed);
       }
@@ -156,9 +194,17 @@ export function rewriteForMirroredProvider(file: string, text: string): string {
   if (file.endsWith(".tf")) {
     const pin = new RegExp(`(\\bversion\\s*=\\s*)"${PINNED_AWS_PROVIDER.replace(/\./g, "\\.")}"`, "g");
     const pins = text.match(pin)?.length ?? 0;
-    if (pins !== 1) throw new Error(`${file}: expected the aws provider pin version = "${PINNED_AWS_PROVIDER}" exactly once, found ${pins}: revisit rewriteForMirroredProvider`);
-    const out = text.replace(pin, `$1"${MIRRORED_AWS_PROVIDER}"`).replace(/^(\s*)stack_set_instance_region(\s*=)/gm, "$1region$2");
-    if (out.includes("stack_set_instance_region")) throw new Error(`${file}: stack_set_instance_region used other than as an attribute: revisit rewriteForMirroredProvider`);
+    if (pins !== 1)
+      throw new Error(
+        `${file}: expected the aws provider pin version = "${PINNED_AWS_PROVIDER}" exactly once, found ${pins}: revisit rewriteForMirroredProvider`,
+      );
+    const out = text
+      .replace(pin, `$1"${MIRRORED_AWS_PROVIDER}"`)
+      .replace(/^(\s*)stack_set_instance_region(\s*=)/gm, "$1region$2");
+    if (out.includes("stack_set_instance_region"))
+      throw new Error(
+        `${file}: stack_set_instance_region used other than as an attribute: revisit rewriteForMirroredProvider`,
+      );
     return out;
   }
   return text;
@@ -231,7 +277,11 @@ export interface PlannedChange {
   attributes: string[];
 }
 
-const isEmpty = (v: unknown) => v === null || v === undefined || (Array.isArray(v) && v.length === 0) || (typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 0);
+const isEmpty = (v: unknown) =>
+  v === null ||
+  v === undefined ||
+  (Array.isArray(v) && v.length === 0) ||
+  (typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 0);
 
 /** Paths below `prefix` where before and after differ. An absent and an empty collection are the same value. */
 function differences(before: unknown, after: unknown, unknown: unknown, prefix: string, out: string[]): void {
@@ -241,7 +291,9 @@ function differences(before: unknown, after: unknown, unknown: unknown, prefix: 
   }
   if (isEmpty(before) && isEmpty(after)) return;
   if (Array.isArray(before) && Array.isArray(after) && before.length === after.length) {
-    before.forEach((b, i) => differences(b, after[i], Array.isArray(unknown) ? unknown[i] : undefined, `${prefix}[${i}]`, out));
+    before.forEach((b, i) =>
+      differences(b, after[i], Array.isArray(unknown) ? unknown[i] : undefined, `${prefix}[${i}]`, out),
+    );
     return;
   }
   const obj = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -249,7 +301,8 @@ function differences(before: unknown, after: unknown, unknown: unknown, prefix: 
     const b = before as Record<string, unknown>;
     const a = after as Record<string, unknown>;
     const u = (obj(unknown) ? unknown : {}) as Record<string, unknown>;
-    for (const k of [...new Set([...Object.keys(b), ...Object.keys(a), ...Object.keys(u)])].sort()) differences(b[k], a[k], u[k], prefix ? `${prefix}.${k}` : k, out);
+    for (const k of [...new Set([...Object.keys(b), ...Object.keys(a), ...Object.keys(u)])].sort())
+      differences(b[k], a[k], u[k], prefix ? `${prefix}.${k}` : k, out);
     return;
   }
   if (JSON.stringify(before) !== JSON.stringify(after)) out.push(prefix);
@@ -273,7 +326,8 @@ export function planChanges(plan: PlanJson): PlannedChange[] {
       continue;
     }
     const ignored = new Set(rc.type === "aws_cloudformation_stack_set" ? MOTO_UNSTORED_STACKSET_FIELDS : []);
-    const forcedByMotoOnly = (replace_paths ?? []).length > 0 && (replace_paths ?? []).every((p) => ignored.has(String(p[0])));
+    const forcedByMotoOnly =
+      (replace_paths ?? []).length > 0 && (replace_paths ?? []).every((p) => ignored.has(String(p[0])));
     const b = (before ?? {}) as Record<string, unknown>;
     const a = (after ?? {}) as Record<string, unknown>;
     const u = (after_unknown ?? {}) as Record<string, unknown>;
@@ -288,7 +342,8 @@ export function planChanges(plan: PlanJson): PlannedChange[] {
     if (attributes.length || (replaced && !forcedByMotoOnly)) out.push({ address: rc.address, actions, attributes });
   }
   for (const [name, oc] of Object.entries(plan.output_changes ?? {})) {
-    if (!(oc.actions.length === 1 && oc.actions[0] === "no-op")) out.push({ address: `output.${name}`, actions: oc.actions, attributes: [] });
+    if (!(oc.actions.length === 1 && oc.actions[0] === "no-op"))
+      out.push({ address: `output.${name}`, actions: oc.actions, attributes: [] });
   }
   return out;
 }
@@ -312,7 +367,8 @@ export interface TerraformState {
 }
 
 /** Files Terraform itself writes into a working folder: never copied into the harness's copy. */
-const TERRAFORM_OWNED = /(^\.terraform\.lock\.hcl$|\.tfstate(\.backup)?$|^\.terraform\.tfstate\.lock\.info$|^\.terraform$)/;
+const TERRAFORM_OWNED =
+  /(^\.terraform\.lock\.hcl$|\.tfstate(\.backup)?$|^\.terraform\.tfstate\.lock\.info$|^\.terraform$)/;
 
 /**
  * Terraform for one synthesized stack folder (`<out>/stacks/<integration>`), as a user runs it there (see the file
@@ -369,24 +425,31 @@ export class TerraformWorkspace {
     const hcl = path.join(this.stackDir, "main.tf");
     let backend: Record<string, unknown> | undefined;
     if (fs.existsSync(json)) {
-      backend = (JSON.parse(fs.readFileSync(json, "utf8")) as { terraform?: { backend?: Record<string, unknown> } }).terraform?.backend;
+      backend = (JSON.parse(fs.readFileSync(json, "utf8")) as { terraform?: { backend?: Record<string, unknown> } })
+        .terraform?.backend;
     } else if (fs.existsSync(hcl)) {
       const m = fs.readFileSync(hcl, "utf8").match(/\bbackend\s+"([^"]+)"\s*\{([^}]*)\}/);
       if (m) backend = { [m[1]]: { path: m[2].match(/\bpath\s*=\s*"([^"]*)"/)?.[1] } };
     } else {
-      throw new Error(`terraform harness: ${this.stackDir} holds neither cdk.tf.json nor main.tf (deleted by a synth?)`);
+      throw new Error(
+        `terraform harness: ${this.stackDir} holds neither cdk.tf.json nor main.tf (deleted by a synth?)`,
+      );
     }
     if (!backend) return { type: "local", path: "terraform.tfstate" };
     const types = Object.keys(backend);
     if (types.length === 1 && types[0] === "s3") return { type: "s3" };
-    if (types.length !== 1 || types[0] !== "local") throw new Error(`terraform harness: only the local and s3 backends are supported, the stack has ${types.join(", ")}`);
-    return { type: "local", path: ((backend.local as { path?: string } | undefined)?.path ?? "terraform.tfstate") };
+    if (types.length !== 1 || types[0] !== "local")
+      throw new Error(
+        `terraform harness: only the local and s3 backends are supported, the stack has ${types.join(", ")}`,
+      );
+    return { type: "local", path: (backend.local as { path?: string } | undefined)?.path ?? "terraform.tfstate" };
   }
 
   /** Refreshes the copy: the stack folder's files, rewritten by rewriteForMirroredProvider; Terraform's own files stay. */
   private sync(): void {
     for (const f of fs.readdirSync(this.copyDir)) {
-      if (!TERRAFORM_OWNED.test(f) && !f.endsWith(".tfplan")) fs.rmSync(path.join(this.copyDir, f), { recursive: true, force: true });
+      if (!TERRAFORM_OWNED.test(f) && !f.endsWith(".tfplan"))
+        fs.rmSync(path.join(this.copyDir, f), { recursive: true, force: true });
     }
     if (!fs.existsSync(this.stackDir)) return;
     for (const e of fs.readdirSync(this.stackDir, { withFileTypes: true })) {
@@ -423,10 +486,16 @@ export class TerraformWorkspace {
 
   /** Runs `terraform <args>` in the copy (synced first). Resolves with the exit code; never rejects on a non-zero one. */
   run(args: string[], timeoutMs = this.opts.timeoutMs ?? 180_000): Promise<TerraformResult> {
-    if (this.disposed) return Promise.reject(new Error(`terraform harness: terraform ${args[0]} after dispose() (the suite has ended)`));
+    if (this.disposed)
+      return Promise.reject(new Error(`terraform harness: terraform ${args[0]} after dispose() (the suite has ended)`));
     this.sync();
     return new Promise((resolve, reject) => {
-      const child = spawn("terraform", [...args], { cwd: this.copyDir, env: this.env(), stdio: ["ignore", "pipe", "pipe"], detached: true });
+      const child = spawn("terraform", [...args], {
+        cwd: this.copyDir,
+        env: this.env(),
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+      });
       running.add(child);
       let stdout = "";
       let stderr = "";
@@ -455,13 +524,19 @@ export class TerraformWorkspace {
   /** Runs and throws (with Terraform's output) unless the exit code is 0. */
   async must(args: string[]): Promise<TerraformResult> {
     const r = await this.run(args);
-    if (r.code !== 0) throw new Error(`terraform ${args.join(" ")} exited ${r.code}:\n${r.stderr.slice(-4000)}\n${r.stdout.slice(-4000)}`);
+    if (r.code !== 0)
+      throw new Error(
+        `terraform ${args.join(" ")} exited ${r.code}:\n${r.stderr.slice(-4000)}\n${r.stdout.slice(-4000)}`,
+      );
     return r;
   }
 
   init(): Promise<TerraformResult> {
     const b = this.backend();
-    const config = b.type === "local" ? `-backend-config=path=${path.resolve(this.stackDir, b.path)}` : "-backend-config=use_path_style=true";
+    const config =
+      b.type === "local"
+        ? `-backend-config=path=${path.resolve(this.stackDir, b.path)}`
+        : "-backend-config=use_path_style=true";
     return this.must(["init", "-input=false", "-no-color", config]);
   }
 
@@ -486,8 +561,14 @@ export class TerraformWorkspace {
   async state(): Promise<TerraformState> {
     const r = await this.must(["state", "pull"]);
     if (!r.stdout.trim()) return { lineage: "", serial: 0, resources: [] };
-    const s = JSON.parse(r.stdout) as { lineage: string; serial: number; resources?: Array<{ mode: string; type: string; name: string; instances: unknown[] }> };
-    const resources = (s.resources ?? []).filter((x) => x.mode === "managed" && x.instances.length > 0).map((x) => `${x.type}.${x.name}`);
+    const s = JSON.parse(r.stdout) as {
+      lineage: string;
+      serial: number;
+      resources?: Array<{ mode: string; type: string; name: string; instances: unknown[] }>;
+    };
+    const resources = (s.resources ?? [])
+      .filter((x) => x.mode === "managed" && x.instances.length > 0)
+      .map((x) => `${x.type}.${x.name}`);
     return { lineage: s.lineage, serial: s.serial, resources: resources.sort() };
   }
 

@@ -58,7 +58,10 @@ describe("provider imports are deep imports", () => {
       const problems = specifiers(src).map(badProviderImport).filter(Boolean);
       expect({ src, problems: problems.length }).toEqual({ src, problems: 1 });
     }
-    const good = [`import { IamRole } from "${AWS}/lib/iam-role";`, `import { Password } from "${RANDOM}/lib/password";`];
+    const good = [
+      `import { IamRole } from "${AWS}/lib/iam-role";`,
+      `import { Password } from "${RANDOM}/lib/password";`,
+    ];
     for (const src of good) expect(specifiers(src).map(badProviderImport).filter(Boolean)).toEqual([]);
   });
 
@@ -81,7 +84,8 @@ describe("provider imports are deep imports", () => {
 
   test("loading the synth code pulls in only the resource modules it uses", () => {
     const entry = path.join(REPO, "dist", "synth", "synthesize.js");
-    if (!fs.existsSync(entry)) throw new Error("dist/ is missing: run `npx tsc -p tsconfig.json` (npm test does) before jest");
+    if (!fs.existsSync(entry))
+      throw new Error("dist/ is missing: run `npx tsc -p tsconfig.json` (npm test does) before jest");
     const script = `require(${JSON.stringify(entry)}); const mods = Object.keys(require.cache).filter((k) => /@cdktf[\\\\/]provider-(aws|random)[\\\\/]lib[\\\\/]/.test(k)); console.log(mods.length);`;
     const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", cwd: REPO });
     expect(r.stderr).toBe("");

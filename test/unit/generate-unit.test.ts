@@ -7,8 +7,39 @@ import { alignHcl } from "../../common/hcl-format";
 import { toHcl } from "../../synth/hcl";
 import { assignIdentifiers, slugify } from "../../generate/identifiers";
 
-
-const TRICKY = ["yes", "no", "null", "~", "123456789012", "0123", "1e3", "a: b", "#x", "- item", "${X}", "[a]", "{b}", "a, b", "it's", 'say "hi"', " lead", "trail ", "@at", "`tick`", "%pct", "*star", "&amp", "!tag", "|pipe", ">gt", "?q", "multi\nline", "tab\there", "ünïcödé", ""];
+const TRICKY = [
+  "yes",
+  "no",
+  "null",
+  "~",
+  "123456789012",
+  "0123",
+  "1e3",
+  "a: b",
+  "#x",
+  "- item",
+  "${X}",
+  "[a]",
+  "{b}",
+  "a, b",
+  "it's",
+  'say "hi"',
+  " lead",
+  "trail ",
+  "@at",
+  "`tick`",
+  "%pct",
+  "*star",
+  "&amp",
+  "!tag",
+  "|pipe",
+  ">gt",
+  "?q",
+  "multi\nline",
+  "tab\there",
+  "ünïcödé",
+  "",
+];
 
 describe("escaping", () => {
   test("yaml: every tricky string reads back as itself, in block and in flow context", () => {
@@ -18,7 +49,8 @@ describe("escaping", () => {
     }
     expect(parseYaml(`k: ${yamlList(TRICKY)}\n`)).toEqual({ k: TRICKY });
     // YAML 1.1 readers (PyYAML for c7n-org) take these as booleans or base-60 numbers: they must be quoted.
-    for (const s of ["yes", "No", "on", "OFF", "y", "12:30", "0o17", ".5", "<<", "="]) expect(yamlScalar(s)).toBe(JSON.stringify(s));
+    for (const s of ["yes", "No", "on", "OFF", "y", "12:30", "0o17", ".5", "<<", "="])
+      expect(yamlScalar(s)).toBe(JSON.stringify(s));
     expect(yamlScalar("arn:aws:iam::123456789012:role/x")).toBe("arn:aws:iam::123456789012:role/x");
     expect(parseYaml(`k: ${yamlScalar("a:b")}\nl: [${yamlScalar("a:b")}]\n`)).toEqual({ k: "a:b", l: ["a:b"] });
     expect(yamlScalar(30)).toBe("30");
@@ -37,7 +69,8 @@ describe("escaping", () => {
 
   test("ini: plain values pass, what the format cannot hold is refused", () => {
     expect(ini.parse(`[s]\nk = ${iniValue("arn:aws:iam::1:role/x")}\n`)).toEqual({ s: { k: "arn:aws:iam::1:role/x" } });
-    for (const bad of ["two\nlines", " lead", "trail ", "#comment", ";comment", '"quoted']) expect(() => iniValue(bad)).toThrow(/ini cannot represent/);
+    for (const bad of ["two\nlines", " lead", "trail ", "#comment", ";comment", '"quoted'])
+      expect(() => iniValue(bad)).toThrow(/ini cannot represent/);
   });
 
   test("env: safe values unquoted; others quoted; ${ refused (python-dotenv expands it even in single quotes)", () => {
@@ -97,17 +130,54 @@ describe("identifiers", () => {
     expect(new Set(names).size).toBe(3);
     expect(r.names.get("333333333333")).toBe("aws_a_111111111111");
     expect(r.names.get("111111111111")).toBe("aws_a_111111111111_2");
-    const long = assignIdentifiers("x", [{ key: "1", name: "x".repeat(100) }, { key: "2", name: "X".repeat(100) }], { style: "backstage", maxLength: 63 });
+    const long = assignIdentifiers(
+      "x",
+      [
+        { key: "1", name: "x".repeat(100) },
+        { key: "2", name: "X".repeat(100) },
+      ],
+      { style: "backstage", maxLength: 63 },
+    );
     for (const n of long.names.values()) expect(n.length).toBeLessThanOrEqual(63);
-    expect(assignIdentifiers("x", [{ key: "1", name: "42 Labs" }], { style: "snake", maxLength: 64, leadingLetter: "account_" }).names.get("1")).toBe("account_42_labs");
+    expect(
+      assignIdentifiers("x", [{ key: "1", name: "42 Labs" }], {
+        style: "snake",
+        maxLength: 64,
+        leadingLetter: "account_",
+      }).names.get("1"),
+    ).toBe("account_42_labs");
   });
 });
 
 describe("terraform fmt alignment", () => {
   test("aligns chains of one-line attributes; multi-line openers, blocks and blanks break the chain", () => {
-    const text = ['resource "a" "b" {', "  x = 1", '  longer = "a = b"', "  c = jsonencode({", "    a = 1", "    bbb = [1, 2]", "  })", "  zz = 3", "", "  q = { a = 1 }", "}"].join("\n");
+    const text = [
+      'resource "a" "b" {',
+      "  x = 1",
+      '  longer = "a = b"',
+      "  c = jsonencode({",
+      "    a = 1",
+      "    bbb = [1, 2]",
+      "  })",
+      "  zz = 3",
+      "",
+      "  q = { a = 1 }",
+      "}",
+    ].join("\n");
     expect(alignHcl(text)).toBe(
-      ['resource "a" "b" {', "  x      = 1", '  longer = "a = b"', "  c = jsonencode({", "    a   = 1", "    bbb = [1, 2]", "  })", "  zz = 3", "", "  q = { a = 1 }", "}"].join("\n"),
+      [
+        'resource "a" "b" {',
+        "  x      = 1",
+        '  longer = "a = b"',
+        "  c = jsonencode({",
+        "    a   = 1",
+        "    bbb = [1, 2]",
+        "  })",
+        "  zz = 3",
+        "",
+        "  q = { a = 1 }",
+        "}",
+      ].join("\n"),
     );
   });
 
@@ -117,12 +187,19 @@ describe("terraform fmt alignment", () => {
       provider: { aws: [{ region: "us-east-1", alias: "a" }] },
       resource: {
         aws_iam_role: {
-          r: { name: "n", path: "/x/", max_session_duration: 3600, assume_role_policy: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"AWS":"arn:aws:iam::1:root"}}]}', tags: { "a = b": "c", long_tag_name: "v" } },
+          r: {
+            name: "n",
+            path: "/x/",
+            max_session_duration: 3600,
+            assume_role_policy:
+              '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"AWS":"arn:aws:iam::1:root"}}]}',
+            tags: { "a = b": "c", long_tag_name: "v" },
+          },
         },
       },
     };
-    const hcl = toHcl(doc as never);
-    expect(hcl).toMatch(/\n  name {2,}= "n"\n/);
+    const hcl = toHcl(doc);
+    expect(hcl).toMatch(/\n {2}name {2,}= "n"\n/);
     const unaligned = hcl.replace(/^( *[^ \n=#][^=\n]*?) +=/gm, "$1 =");
     expect(unaligned).not.toBe(hcl);
     expect(alignHcl(unaligned)).toBe(hcl);
@@ -134,9 +211,26 @@ describe("check diff", () => {
     const old = Array.from({ length: 20 }, (_, i) => `line ${i}`).join("\n") + "\n";
     const edited = old.replace("line 10\n", "line ten\n");
     const d = unifiedDiff("f.txt", old, edited);
-    expect(d).toBe(["--- f.txt (on disk)", "+++ f.txt (generated)", "@@ -8,7 +8,7 @@", " line 7", " line 8", " line 9", "-line 10", "+line ten", " line 11", " line 12", " line 13", ""].join("\n"));
+    expect(d).toBe(
+      [
+        "--- f.txt (on disk)",
+        "+++ f.txt (generated)",
+        "@@ -8,7 +8,7 @@",
+        " line 7",
+        " line 8",
+        " line 9",
+        "-line 10",
+        "+line ten",
+        " line 11",
+        " line 12",
+        " line 13",
+        "",
+      ].join("\n"),
+    );
     expect(unifiedDiff("f.txt", old, old)).toBe("");
-    expect(unifiedDiff("f.txt", null, "a\nb\n")).toBe(["--- f.txt (missing)", "+++ f.txt (generated)", "@@ -0,0 +1,2 @@", "+a", "+b", ""].join("\n"));
+    expect(unifiedDiff("f.txt", null, "a\nb\n")).toBe(
+      ["--- f.txt (missing)", "+++ f.txt (generated)", "@@ -0,0 +1,2 @@", "+a", "+b", ""].join("\n"),
+    );
     const big = unifiedDiff("f.txt", "", Array.from({ length: 500 }, (_, i) => `${i}`).join("\n"), 20);
     expect(big.split("\n").length).toBeLessThan(30);
     expect(big).toContain("more diff lines");

@@ -12,15 +12,28 @@ import { loadConfig } from "../../config/load";
 import { APONO_ORG_INTEGRATION, runGenerate, type GenerateResult } from "../../generate";
 import { computeScope } from "../../org/scope";
 import { loadSnapshot } from "../../org/snapshot";
-import { IN_SCOPE, LITERAL_FILES, OU, OUT_OF_SCOPE, SECRETS, readTree, tmpDir, writeConfig, writePartitionSnapshot } from "../fixtures/generate";
-
+import {
+  IN_SCOPE,
+  LITERAL_FILES,
+  OU,
+  OUT_OF_SCOPE,
+  SECRETS,
+  readTree,
+  tmpDir,
+  writeConfig,
+  writePartitionSnapshot,
+} from "../fixtures/generate";
 
 function capture(): { log: Logger; warnings: string[] } {
   const warnings: string[] = [];
   return { warnings, log: { info() {}, warn: (m) => void warnings.push(m), progress() {}, done() {} } };
 }
 
-async function generate(config: string, outDir: string, extra: { check?: boolean; inlineSecrets?: boolean; names?: string[] } = {}) {
+async function generate(
+  config: string,
+  outDir: string,
+  extra: { check?: boolean; inlineSecrets?: boolean; names?: string[] } = {},
+) {
   const loaded = loadConfig(config);
   const snapshot = loadSnapshot(path.resolve(loaded.baseDir, loaded.config.snapshot!));
   const { log, warnings } = capture();
@@ -36,7 +49,15 @@ async function generate(config: string, outDir: string, extra: { check?: boolean
   return { result, warnings, loaded };
 }
 
-const EXCLUDED_NAMES = ["Billing", "Sandbox Alice", "Sandbox Bob", "Regulated Vault", "Regulated Ledger", "Dev Suspended", "Dev Pending"];
+const EXCLUDED_NAMES = [
+  "Billing",
+  "Sandbox Alice",
+  "Sandbox Bob",
+  "Regulated Vault",
+  "Regulated Ledger",
+  "Dev Suspended",
+  "Dev Pending",
+];
 const arn = (id: string, role: string, p = "aws") => `arn:${p}:iam::${id}:role/${role}`;
 const hclObjectBody = async (expr: string): Promise<any> => {
   // hcl2json leaves jsonencode({...}) unevaluated: parse the object's body as HCL attributes.
@@ -72,7 +93,12 @@ describe("the fixture scope", () => {
   test("computeScope agrees with the fixture's expectations (shallow and deep OU exclusions, account, inactive)", () => {
     const loaded = loadConfig(configFile);
     const snapshot = loadSnapshot(path.resolve(loaded.baseDir, loaded.config.snapshot!));
-    const scope = computeScope(snapshot, { organizationalUnits: [OU.sandbox, OU.regulated], accounts: ["222222222222"], skipInactiveAccounts: true, managementAccount: false });
+    const scope = computeScope(snapshot, {
+      organizationalUnits: [OU.sandbox, OU.regulated],
+      accounts: ["222222222222"],
+      skipInactiveAccounts: true,
+      managementAccount: false,
+    });
     expect(scope.inScope.map((a) => a.id)).toEqual(IN_SCOPE);
     expect(scope.excluded.map((e) => e.account.id)).toEqual(OUT_OF_SCOPE);
   });
@@ -99,9 +125,15 @@ describe("generate over the fixture org", () => {
     expect(first.check).toBe(false);
     expect(first.wrote).toBe(true);
     expect(first.files.every((f) => f.status === "created")).toBe(true);
-    expect(first.integrations.find((i) => i.name === "backstage")).toMatchObject({ consumer: "backstage", inScope: 9, excluded: 7 });
+    expect(first.integrations.find((i) => i.name === "backstage")).toMatchObject({
+      consumer: "backstage",
+      inScope: 9,
+      excluded: 7,
+    });
     // The two "payments prod" accounts collide in every identifier kind that derives from names.
-    const kinds = first.collisions.filter((c) => c.items.map((i) => i.key).join() === "500000000001,500000000002").map((c) => `${c.integration}:${c.kind}`);
+    const kinds = first.collisions
+      .filter((c) => c.items.map((i) => i.key).join() === "500000000001,500000000002")
+      .map((c) => `${c.integration}:${c.kind}`);
     expect(kinds.sort()).toEqual(
       [
         "awscli:AWS profile name",
@@ -113,7 +145,9 @@ describe("generate over the fixture org", () => {
       ].sort(),
     );
     // The account named "Default" would take the reserved profile name "default".
-    expect(first.collisions).toContainEqual(expect.objectContaining({ integration: "awscli", identifier: "default", reserved: true }));
+    expect(first.collisions).toContainEqual(
+      expect.objectContaining({ integration: "awscli", identifier: "default", reserved: true }),
+    );
     expect(firstWarnings.filter((w) => w.includes("suffixed with the ID")).length).toBe(first.collisions.length);
     expect(firstWarnings.join("\n")).toContain('"payments-prod" is derived from 2 names');
   });
@@ -131,7 +165,16 @@ describe("generate over the fixture org", () => {
   });
 
   test("excluded and inactive accounts are absent wherever accounts are listed", () => {
-    const listing = ["awscli/aws-config", "backstage/aws-accounts.yaml", "custodian/accounts.yml", "port/.env", "port/values.yaml", "steampipe/aws-config", "steampipe/aws.spc", "terraform/providers.tf"];
+    const listing = [
+      "awscli/aws-config",
+      "backstage/aws-accounts.yaml",
+      "custodian/accounts.yml",
+      "port/.env",
+      "port/values.yaml",
+      "steampipe/aws-config",
+      "steampipe/aws.spc",
+      "terraform/providers.tf",
+    ];
     for (const f of listing) {
       for (const id of OUT_OF_SCOPE) expect(`${f}: ${files[f].includes(id)}`).toBe(`${f}: false`);
       for (const n of EXCLUDED_NAMES) expect(`${f}: ${files[f].includes(n)}`).toBe(`${f}: false`);
@@ -140,12 +183,17 @@ describe("generate over the fixture org", () => {
 
   test("backstage: app-config loads with Backstage's own config reader and credential manager", async () => {
     const app = parseYaml(files["backstage/app-config.yaml"]);
-    expect(app.aws.accountDefaults).toEqual({ roleName: "backstage-org-readonly", externalId: "${ORGTRUST_BACKSTAGE_EXTERNAL_ID}" });
+    expect(app.aws.accountDefaults).toEqual({
+      roleName: "backstage-org-readonly",
+      externalId: "${ORGTRUST_BACKSTAGE_EXTERNAL_ID}",
+    });
     // No aws.accounts: the management account resolves to the member role like every other (test/integration/backstage.test.ts).
     expect(app.aws.accounts).toBeUndefined();
     // Exclusions exist, so static entities replace the processor; the file location is an entry to $include.
     expect(app.catalog).toBeUndefined();
-    expect(app.orgtrust.backstage).toEqual({ catalogLocation: { type: "file", target: "./aws-accounts.yaml", rules: [{ allow: ["Resource"] }] } });
+    expect(app.orgtrust.backstage).toEqual({
+      catalogLocation: { type: "file", target: "./aws-accounts.yaml", rules: [{ allow: ["Resource"] }] },
+    });
 
     const config = ConfigReader.fromConfigs([{ data: app, context: "app-config.yaml" }]);
     const manager = DefaultAwsCredentialsManager.fromConfig(config);
@@ -163,12 +211,19 @@ describe("generate over the fixture org", () => {
     const names = entities.map((e) => e.metadata.name);
     expect(new Set(names).size).toBe(names.length);
     for (const e of entities) {
-      expect(e).toMatchObject({ apiVersion: "backstage.io/v1alpha1", kind: "Resource", spec: { type: "cloud-account" }, metadata: { namespace: "default" } });
+      expect(e).toMatchObject({
+        apiVersion: "backstage.io/v1alpha1",
+        kind: "Resource",
+        spec: { type: "cloud-account" },
+        metadata: { namespace: "default" },
+      });
       // Backstage's entity name rule.
       expect(e.metadata.name).toMatch(/^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/);
       expect(e.metadata.name.length).toBeLessThanOrEqual(63);
       const id = e.metadata.annotations["amazonaws.com/account-id"];
-      expect(e.metadata.annotations["amazonaws.com/arn"]).toBe(`arn:aws:organizations::111111111111:account/o-fixture0001/${id}`);
+      expect(e.metadata.annotations["amazonaws.com/arn"]).toBe(
+        `arn:aws:organizations::111111111111:account/o-fixture0001/${id}`,
+      );
       expect(e.metadata.annotations["amazonaws.com/organization-id"]).toBe("o-fixture0001");
       expect(e.metadata.annotations["amazonaws.com/account-email"]).toBe(`aws+${id}@fixture.example`);
       expect(e.metadata.labels["amazonaws.com/account-status"]).toBe("active");
@@ -188,7 +243,11 @@ describe("generate over the fixture org", () => {
         .filter((l) => l && !l.startsWith("#"))
         .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
     );
-    expect(Object.keys(env).sort()).toEqual(["OCEAN__INTEGRATION__CONFIG__ACCOUNT_ROLE_ARNS", "OCEAN__INTEGRATION__CONFIG__AWS_PARTITION", "OCEAN__INTEGRATION__CONFIG__EXTERNAL_ID"]);
+    expect(Object.keys(env).sort()).toEqual([
+      "OCEAN__INTEGRATION__CONFIG__ACCOUNT_ROLE_ARNS",
+      "OCEAN__INTEGRATION__CONFIG__AWS_PARTITION",
+      "OCEAN__INTEGRATION__CONFIG__EXTERNAL_ID",
+    ]);
     expect(env.OCEAN__INTEGRATION__CONFIG__EXTERNAL_ID).toBe("${PORT_EXT}");
     expect(env.OCEAN__INTEGRATION__CONFIG__AWS_PARTITION).toBe("aws");
     const arns = JSON.parse(env.OCEAN__INTEGRATION__CONFIG__ACCOUNT_ROLE_ARNS.replace(/^'|'$/g, ""));
@@ -213,7 +272,11 @@ describe("generate over the fixture org", () => {
     expect(env).toContain(`OCEAN__INTEGRATION__CONFIG__OU_ID=${[OU.security, OU.workloads].sort().join(",")}\n`);
     expect(env).not.toContain("ACCOUNT_ROLE_ARNS");
     const values = parseYaml(fs.readFileSync(path.join(w.dir, "out", "port", "values.yaml"), "utf8"));
-    expect(values.integration.config).toEqual({ accountRoleArn: arn("111111111111", "PortOceanReadRole"), ouId: [OU.security, OU.workloads].sort().join(","), awsPartition: "aws" });
+    expect(values.integration.config).toEqual({
+      accountRoleArn: arn("111111111111", "PortOceanReadRole"),
+      ouId: [OU.security, OU.workloads].sort().join(","),
+      awsPartition: "aws",
+    });
   });
 
   test("turbot-pipes: Terraform parses, config holds the role fields and a sensitive external ID variable", async () => {
@@ -242,7 +305,9 @@ describe("generate over the fixture org", () => {
 
   test("steampipe: aws.spc has one connection per in-scope account, the aws aggregator and one aggregator per OU", async () => {
     const spc: any = await parseHcl("aws.spc", files["steampipe/aws.spc"]);
-    const conns: Record<string, any> = Object.fromEntries(Object.entries(spc.connection).map(([k, v]) => [k, (v as any[])[0]]));
+    const conns: Record<string, any> = Object.fromEntries(
+      Object.entries(spc.connection).map(([k, v]) => [k, (v as any[])[0]]),
+    );
     const accounts = Object.entries(conns).filter(([, c]) => c.type !== "aggregator");
     const aggregators = Object.fromEntries(Object.entries(conns).filter(([, c]) => c.type === "aggregator"));
     for (const [name] of Object.entries(conns)) expect(name).toMatch(/^[a-z][a-z0-9_]*$/);
@@ -253,20 +318,44 @@ describe("generate over the fixture org", () => {
     expect(conns.aws_42_labs).toBeDefined();
     expect(aggregators.aws.connections.sort()).toEqual(accounts.map(([n]) => n).sort());
     // One aggregator per OU holding in-scope accounts: not for excluded OUs (Sandbox, Regulated, Vault) or Empty.
-    expect(Object.keys(aggregators).sort()).toEqual(["aws", "aws_ou_security", "aws_ou_workloads", "aws_ou_workloads_dev", "aws_ou_workloads_prod"]);
-    expect(aggregators.aws_ou_workloads_prod.connections).toEqual(["aws_payments_prod_500000000001", "aws_payments_prod_500000000002", "aws_search_prod_co_1_x"]);
-    expect(aggregators.aws_ou_workloads.connections.sort()).toEqual([...aggregators.aws_ou_workloads_prod.connections, ...aggregators.aws_ou_workloads_dev.connections].sort());
+    expect(Object.keys(aggregators).sort()).toEqual([
+      "aws",
+      "aws_ou_security",
+      "aws_ou_workloads",
+      "aws_ou_workloads_dev",
+      "aws_ou_workloads_prod",
+    ]);
+    expect(aggregators.aws_ou_workloads_prod.connections).toEqual([
+      "aws_payments_prod_500000000001",
+      "aws_payments_prod_500000000002",
+      "aws_search_prod_co_1_x",
+    ]);
+    expect(aggregators.aws_ou_workloads.connections.sort()).toEqual(
+      [...aggregators.aws_ou_workloads_prod.connections, ...aggregators.aws_ou_workloads_dev.connections].sort(),
+    );
     for (const [, c] of accounts) expect(c).toMatchObject({ plugin: "aws", regions: ["*"] });
 
     const profiles = ini.parse(files["steampipe/aws-config"]);
     const byProfile = Object.fromEntries(accounts.map(([, c]) => [c.profile, c]));
-    expect(Object.keys(profiles).sort()).toEqual(Object.keys(byProfile).map((p) => `profile ${p}`).sort());
+    expect(Object.keys(profiles).sort()).toEqual(
+      Object.keys(byProfile)
+        .map((p) => `profile ${p}`)
+        .sort(),
+    );
     const roleArns = Object.values(profiles).map((p: any) => p.role_arn);
     expect(roleArns.sort()).toEqual(IN_SCOPE.map((id) => arn(id, "steampipe-readonly")).sort());
     for (const p of Object.values<any>(profiles)) {
-      expect(p).toEqual({ role_arn: expect.any(String), source_profile: "runner", external_id: SECRETS.steampipe, role_session_name: "steampipe", region: "us-east-1" });
+      expect(p).toEqual({
+        role_arn: expect.any(String),
+        source_profile: "runner",
+        external_id: SECRETS.steampipe,
+        role_session_name: "steampipe",
+        region: "us-east-1",
+      });
     }
-    expect(files["steampipe/aws-config"]).toContain("external_id is written into each profile: the AWS config file cannot reference an environment variable");
+    expect(files["steampipe/aws-config"]).toContain(
+      "external_id is written into each profile: the AWS config file cannot reference an environment variable",
+    );
     expect(files["steampipe/aws-config"]).toContain("AWS does not treat the external ID as a secret");
   });
 
@@ -274,7 +363,11 @@ describe("generate over the fixture org", () => {
     const tf: any = await parseHcl("apono.tf", files["apono/apono.tf"]);
     const r = tf.resource.apono_resource_integration.apono[0];
     const k = APONO_ORG_INTEGRATION.keys;
-    expect(r).toMatchObject({ type: "aws-organization", connector_id: "fixture-connector", connected_resource_types: ["aws-organization-account"] });
+    expect(r).toMatchObject({
+      type: "aws-organization",
+      connector_id: "fixture-connector",
+      connected_resource_types: ["aws-organization-account"],
+    });
     expect(r.integration_config).toEqual({
       [k.region]: "us-east-1",
       [k.managementAccountRoleArn]: arn("111111111111", "apono-org-discovery"),
@@ -304,7 +397,10 @@ describe("generate over the fixture org", () => {
         regions: { type: "array", items: { type: "string" } },
       },
     };
-    const ouList = { type: "array", items: { type: "string", pattern: "^((ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})|(r-[0-9a-z]{4,32}))$" } };
+    const ouList = {
+      type: "array",
+      items: { type: "string", pattern: "^((ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})|(r-[0-9a-z]{4,32}))$" },
+    };
     // The org block of CloudQuery's AWS source spec (plugins/source/aws/client/spec: Org and Account).
     const schema = {
       type: "object",
@@ -344,7 +440,11 @@ describe("generate over the fixture org", () => {
     const validate = new Ajv({ allErrors: true }).compile(schema);
     expect(validate(spec) ? [] : validate.errors).toEqual([]);
     expect(spec.spec.spec.org).toEqual({
-      admin_account: { id: "111111111111", role_arn: arn("111111111111", "cloudquery-org-discovery"), external_id: "${ORGTRUST_CLOUDQUERY_EXTERNAL_ID}" },
+      admin_account: {
+        id: "111111111111",
+        role_arn: arn("111111111111", "cloudquery-org-discovery"),
+        external_id: "${ORGTRUST_CLOUDQUERY_EXTERNAL_ID}",
+      },
       member_role_name: "cloudquery-readonly",
       // The runner's own credentials assume the member roles (they trust only it, not the discovery role).
       member_trusted_principal: { id: "999999999999" },
@@ -407,13 +507,22 @@ describe("generate over the fixture org", () => {
   test("aws-cli: one profile per in-scope account; the reserved names default and the source profile are never used", () => {
     const profiles = ini.parse(files["awscli/aws-config"]);
     const entries = Object.entries<any>(profiles);
-    expect(entries.map(([, p]) => p.role_arn).sort()).toEqual(IN_SCOPE.map((id) => arn(id, "orgtrust-awscli-readonly")).sort());
+    expect(entries.map(([, p]) => p.role_arn).sort()).toEqual(
+      IN_SCOPE.map((id) => arn(id, "orgtrust-awscli-readonly")).sort(),
+    );
     const names = entries.map(([k]) => k.replace(/^profile /, ""));
     expect(names).not.toContain("default");
     expect(names).not.toContain("platform");
     expect(names).toContain("default-300000000003");
     expect(names).toContain("42-labs");
-    for (const [, p] of entries) expect(p).toEqual({ role_arn: expect.any(String), source_profile: "platform", external_id: SECRETS.awscli, role_session_name: "orgtrust-awscli", region: "us-east-1" });
+    for (const [, p] of entries)
+      expect(p).toEqual({
+        role_arn: expect.any(String),
+        source_profile: "platform",
+        external_id: SECRETS.awscli,
+        role_session_name: "orgtrust-awscli",
+        region: "us-east-1",
+      });
   });
 
   test("terraform: one aliased aws provider per in-scope account assuming the member role with var.<external id>", async () => {
@@ -425,10 +534,15 @@ describe("generate over the fixture org", () => {
     expect(new Set(aliases).size).toBe(aliases.length);
     for (const a of aliases) expect(a).toMatch(/^[a-z_][a-z0-9_]*$/);
     expect(aliases).toContain("account_42_labs");
-    expect(providers.map((p) => p.assume_role[0].role_arn).sort()).toEqual(IN_SCOPE.map((id) => arn(id, "orgtrust-terraform-readonly")).sort());
+    expect(providers.map((p) => p.assume_role[0].role_arn).sort()).toEqual(
+      IN_SCOPE.map((id) => arn(id, "orgtrust-terraform-readonly")).sort(),
+    );
     for (const p of providers) {
       expect(p.region).toBe("us-east-1");
-      expect(p.assume_role[0]).toMatchObject({ external_id: "${var.orgtrust_terraform_external_id}", session_name: "orgtrust-terraform" });
+      expect(p.assume_role[0]).toMatchObject({
+        external_id: "${var.orgtrust_terraform_external_id}",
+        session_name: "orgtrust-terraform",
+      });
     }
   });
 
@@ -454,8 +568,12 @@ describe("generate options and partitions", () => {
     expect(app.aws.accountDefaults).toMatchObject({ partition: "aws-us-gov", region: "us-gov-west-1" });
     expect(app.aws.accounts).toBeUndefined();
     const tf: any = await parseHcl("providers.tf", read("terraform/providers.tf"));
-    for (const p of tf.provider.aws) expect(p.assume_role[0].role_arn).toMatch(/^arn:aws-us-gov:iam::\d{12}:role\/orgtrust-terraform-readonly$/);
-    expect(parseYaml(read("cloudquery/aws.yml")).spec.spec.org.admin_account).toMatchObject({ role_arn: arn("111111111111", "cloudquery-org-discovery", "aws-us-gov"), default_region: "us-gov-west-1" });
+    for (const p of tf.provider.aws)
+      expect(p.assume_role[0].role_arn).toMatch(/^arn:aws-us-gov:iam::\d{12}:role\/orgtrust-terraform-readonly$/);
+    expect(parseYaml(read("cloudquery/aws.yml")).spec.spec.org.admin_account).toMatchObject({
+      role_arn: arn("111111111111", "cloudquery-org-discovery", "aws-us-gov"),
+      default_region: "us-gov-west-1",
+    });
     expect(r.result.files.length).toBe(4);
   });
 
@@ -467,7 +585,10 @@ describe("generate options and partitions", () => {
     await generate(w.config, path.join(w.dir, "out"));
     const app = parseYaml(fs.readFileSync(path.join(w.dir, "out", "backstage", "app-config.yaml"), "utf8"));
     expect(app.aws.accountDefaults.roleName).toBe("orgtrust/backstage-org-readonly");
-    const tf: any = await parseHcl("p.tf", fs.readFileSync(path.join(w.dir, "out", "terraform", "providers.tf"), "utf8"));
+    const tf: any = await parseHcl(
+      "p.tf",
+      fs.readFileSync(path.join(w.dir, "out", "terraform", "providers.tf"), "utf8"),
+    );
     expect(tf.provider.aws[0].assume_role[0].role_arn).toBe(arn(IN_SCOPE[0], "orgtrust/orgtrust-terraform-readonly"));
   });
 
@@ -489,7 +610,10 @@ describe("generate options and partitions", () => {
   });
 
   test("turbot-pipes with a tenant handle uses pipes_tenant_integration (no organization argument)", async () => {
-    const w = writeConfig({ integrationsYaml: "  pipes:\n    consumer: turbot-pipes\n    externalId: { source: generate, prefix: o_x }\n    options: { tenantHandle: acme-tenant, handlePrefix: org_ }\n" });
+    const w = writeConfig({
+      integrationsYaml:
+        "  pipes:\n    consumer: turbot-pipes\n    externalId: { source: generate, prefix: o_x }\n    options: { tenantHandle: acme-tenant, handlePrefix: org_ }\n",
+    });
     await generate(w.config, path.join(w.dir, "out"));
     const tf: any = await parseHcl("pipes.tf", fs.readFileSync(path.join(w.dir, "out", "pipes", "pipes.tf"), "utf8"));
     const r = tf.resource.pipes_tenant_integration.pipes[0];
@@ -498,15 +622,24 @@ describe("generate options and partitions", () => {
   });
 
   test("a custom template whose YAML output does not parse is refused, naming the template", async () => {
-    const w = writeConfig({ integrationsYaml: "  inv:\n    consumer: inv.hbs\n    trustedPrincipal: arn:aws:iam::999999999999:role/i\n    output: { file: inv.yaml }\n" });
-    fs.writeFileSync(path.join(w.dir, "inv.hbs"), "accounts:\n{{#each accounts}}\n  - \"{{name}}\"\n{{/each}}\n");
-    await expect(generate(w.config, path.join(w.dir, "out"))).rejects.toThrow(/template .*inv\.hbs: its output inv\.yaml is not valid YAML: .* \(fix: quote values with \{\{yaml \.\.\.\}\}\)/);
+    const w = writeConfig({
+      integrationsYaml:
+        "  inv:\n    consumer: inv.hbs\n    trustedPrincipal: arn:aws:iam::999999999999:role/i\n    output: { file: inv.yaml }\n",
+    });
+    fs.writeFileSync(path.join(w.dir, "inv.hbs"), 'accounts:\n{{#each accounts}}\n  - "{{name}}"\n{{/each}}\n');
+    await expect(generate(w.config, path.join(w.dir, "out"))).rejects.toThrow(
+      /template .*inv\.hbs: its output inv\.yaml is not valid YAML: .* \(fix: quote values with \{\{yaml \.\.\.\}\}\)/,
+    );
     expect(fs.existsSync(path.join(w.dir, "out"))).toBe(false);
   });
 
   test("turbot-pipes needs an organization or tenant handle (exit 2, nothing written)", async () => {
-    const w = writeConfig({ integrationsYaml: "  pipes:\n    consumer: turbot-pipes\n    externalId: { source: generate, prefix: o_x }\n" });
-    await expect(generate(w.config, path.join(w.dir, "out"))).rejects.toThrow(/set organizationHandle .* or tenantHandle/);
+    const w = writeConfig({
+      integrationsYaml: "  pipes:\n    consumer: turbot-pipes\n    externalId: { source: generate, prefix: o_x }\n",
+    });
+    await expect(generate(w.config, path.join(w.dir, "out"))).rejects.toThrow(
+      /set organizationHandle .* or tenantHandle/,
+    );
     expect(fs.existsSync(path.join(w.dir, "out"))).toBe(false);
   });
 });

@@ -11,7 +11,19 @@ import { specifiers } from "../support/source-scan";
  */
 
 const REPO = path.resolve(__dirname, "..", "..");
-const SOURCE_DIRS = ["common", "config", "aws", "org", "constructs", "plan", "synth", "generate", "drift", "sync", "bench"];
+const SOURCE_DIRS = [
+  "common",
+  "config",
+  "aws",
+  "org",
+  "constructs",
+  "plan",
+  "synth",
+  "generate",
+  "drift",
+  "sync",
+  "bench",
+];
 const ROOT_FILES = ["main.ts", "index.ts"];
 
 function tsFiles(dir: string, out: string[] = []): string[] {
@@ -38,16 +50,28 @@ const intoCli = (from: string, spec: string) => {
 describe("import direction: nothing outside cli/ imports cli/", () => {
   test("the check recognises an import of cli/ in every syntax (it can fail)", () => {
     const from = path.join(REPO, "synth", "x.ts");
-    for (const src of [`import { a } from "../cli/common";`, `import type { B } from '../cli/common'`, `const c = require("../cli/main");`, `await import("../cli")`]) {
+    for (const src of [
+      `import { a } from "../cli/common";`,
+      `import type { B } from '../cli/common'`,
+      `const c = require("../cli/main");`,
+      `await import("../cli")`,
+    ]) {
       expect({ src, hits: specifiers(src).filter((s) => intoCli(from, s)).length }).toEqual({ src, hits: 1 });
     }
-    for (const src of [`import { a } from "../common/errors";`, `import { b } from "./client";`, `import { c } from "commander";`]) {
+    for (const src of [
+      `import { a } from "../common/errors";`,
+      `import { b } from "./client";`,
+      `import { c } from "commander";`,
+    ]) {
       expect({ src, hits: specifiers(src).filter((s) => intoCli(from, s)).length }).toEqual({ src, hits: 0 });
     }
   });
 
   test("engines, model, common, the cdktf app and the library entry never import cli/", () => {
-    const files = [...SOURCE_DIRS.flatMap((d) => tsFiles(path.join(REPO, d))), ...ROOT_FILES.map((f) => path.join(REPO, f)).filter((f) => fs.existsSync(f))];
+    const files = [
+      ...SOURCE_DIRS.flatMap((d) => tsFiles(path.join(REPO, d))),
+      ...ROOT_FILES.map((f) => path.join(REPO, f)).filter((f) => fs.existsSync(f)),
+    ];
     expect(files.length).toBeGreaterThan(40);
     const offenders = files.flatMap((f) =>
       specifiers(fs.readFileSync(f, "utf8"))
@@ -68,10 +92,18 @@ describe("import direction: aws/ imports common/ only", () => {
 
   test("the check recognises an import of another layer (it can fail)", () => {
     const from = path.join(REPO, "aws", "x.ts");
-    for (const src of [`import { a } from "../org/snapshot";`, `import type { B } from "../config/load";`, `import { c } from "../cli/env";`]) {
+    for (const src of [
+      `import { a } from "../org/snapshot";`,
+      `import type { B } from "../config/load";`,
+      `import { c } from "../cli/env";`,
+    ]) {
       expect({ src, hits: specifiers(src).filter((s) => outsideCommon(from, s)).length }).toEqual({ src, hits: 1 });
     }
-    for (const src of [`import { a } from "../common/errors";`, `import { b } from "./client";`, `import { c } from "@aws-sdk/client-iam";`]) {
+    for (const src of [
+      `import { a } from "../common/errors";`,
+      `import { b } from "./client";`,
+      `import { c } from "@aws-sdk/client-iam";`,
+    ]) {
       expect({ src, hits: specifiers(src).filter((s) => outsideCommon(from, s)).length }).toEqual({ src, hits: 0 });
     }
   });
@@ -97,7 +129,9 @@ describe("import direction: the planner sits below the engines", () => {
 
   test("the check recognises an import of an engine (it can fail)", () => {
     const from = path.join(REPO, "plan", "x.ts");
-    expect(specifiers(`import { runSynth } from "../synth/synthesize";`).filter((s) => intoEngine(from, s))).toHaveLength(1);
+    expect(
+      specifiers(`import { runSynth } from "../synth/synthesize";`).filter((s) => intoEngine(from, s)),
+    ).toHaveLength(1);
     expect(specifiers(`import type { Scope } from "../org/scope";`).filter((s) => intoEngine(from, s))).toHaveLength(0);
   });
 
@@ -113,6 +147,8 @@ describe("import direction: the planner sits below the engines", () => {
     // Value imports only: a type-only import is erased and loads nothing.
     const core = fs.readFileSync(path.join(REPO, "plan", "member-role.ts"), "utf8");
     const valueImports = [...core.matchAll(/^import (?!type )[^;]*from "([^"]+)";/gm)].map((m) => m[1]);
-    expect(valueImports.filter((s) => s === "cdktf" || s.startsWith("@cdktf/") || s.includes("/constructs/"))).toEqual([]);
+    expect(valueImports.filter((s) => s === "cdktf" || s.startsWith("@cdktf/") || s.includes("/constructs/"))).toEqual(
+      [],
+    );
   });
 });

@@ -32,21 +32,32 @@ const VARIANTS: Array<[string, string]> = [
   ["ReadOnlyAccess (default)", ""],
   ["SecurityAudit", "memberRole: { policy: SecurityAudit }"],
   ["ViewOnlyAccess + DescribeOrganization", "memberRole: { policy: ViewOnlyAccess }"],
-  ["explicit policy list", `memberRole: { policyArns: ["arn:aws:iam::aws:policy/SecurityAudit", "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"] }`],
+  [
+    "explicit policy list",
+    `memberRole: { policyArns: ["arn:aws:iam::aws:policy/SecurityAudit", "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"] }`,
+  ],
   ["deny data reads", "memberRole: { denyDataReads: true }"],
-  ["ViewOnly + deny + boundary in each account + path + 12h", `memberRole: { policy: ViewOnlyAccess, denyDataReads: true, permissionsBoundary: "arn:aws:iam::\${AWS::AccountId}:policy/org/boundary", path: /orgtrust/readers/, maxSessionDuration: 43200 }`],
+  [
+    "ViewOnly + deny + boundary in each account + path + 12h",
+    `memberRole: { policy: ViewOnlyAccess, denyDataReads: true, permissionsBoundary: "arn:aws:iam::\${AWS::AccountId}:policy/org/boundary", path: /orgtrust/readers/, maxSessionDuration: 43200 }`,
+  ],
   ["AWS managed boundary", `memberRole: { permissionsBoundary: "arn:aws:iam::aws:policy/ReadOnlyAccess" }`],
 ];
 /** The member account the template is evaluated in (its AWS::AccountId). */
 const MEMBER = "210987654321";
-const variantIntegration = (extra: string) => integrationFrom("backstage", `consumer: backstage\ntrustedPrincipal: ${TRUSTED}${extra ? `\n${extra}` : ""}`);
+const variantIntegration = (extra: string) =>
+  integrationFrom("backstage", `consumer: backstage\ntrustedPrincipal: ${TRUSTED}${extra ? `\n${extra}` : ""}`);
 
 // ---------------------------------------------------------------------------------------------------------------
 // A small evaluator for the intrinsic functions the template uses.
 
 type Node = unknown;
 const scalarTag = (tag: string, fn: (s: string) => Node) => ({ tag, resolve: (s: string) => fn(s) });
-const seqTag = (tag: string, fn: (v: Node[]) => Node) => ({ tag, collection: "seq" as const, resolve: (s: { toJSON(): Node[] }) => fn(s.toJSON()) });
+const seqTag = (tag: string, fn: (v: Node[]) => Node) => ({
+  tag,
+  collection: "seq" as const,
+  resolve: (s: { toJSON(): Node[] }) => fn(s.toJSON()),
+});
 const CFN_TAGS = [
   scalarTag("!Ref", (s) => ({ Ref: s })),
   scalarTag("!Condition", (s) => ({ Condition: s })),
@@ -61,7 +72,17 @@ const CFN_TAGS = [
 ];
 
 interface Template {
-  Parameters: Record<string, { Type: string; Default?: string | number; AllowedPattern?: string; AllowedValues?: string[]; MinValue?: number; MaxValue?: number }>;
+  Parameters: Record<
+    string,
+    {
+      Type: string;
+      Default?: string | number;
+      AllowedPattern?: string;
+      AllowedValues?: string[];
+      MinValue?: number;
+      MaxValue?: number;
+    }
+  >;
   Conditions: Record<string, Node>;
   Resources: Record<string, { Type: string; Properties: Record<string, Node> }>;
 }
@@ -130,7 +151,8 @@ function evaluate(t: Template, params: Record<string, string>, node: Node): Node
 /** Checks a parameter value against the template's constraints (what CloudFormation validates on CreateStackSet). */
 function checkParameter(t: Template, name: string, value: string): string | undefined {
   const p = t.Parameters[name];
-  if (p.AllowedPattern && !new RegExp(p.AllowedPattern).test(value)) return `${name} does not match ${p.AllowedPattern}`;
+  if (p.AllowedPattern && !new RegExp(p.AllowedPattern).test(value))
+    return `${name} does not match ${p.AllowedPattern}`;
   if (p.AllowedValues && !p.AllowedValues.includes(value)) return `${name} not in ${p.AllowedValues.join(",")}`;
   if (p.MinValue !== undefined && Number(value) < p.MinValue) return `${name} below ${p.MinValue}`;
   if (p.MaxValue !== undefined && Number(value) > p.MaxValue) return `${name} above ${p.MaxValue}`;
@@ -161,22 +183,25 @@ describe("member-role template agrees with constructs/member-role-policy.ts", ()
     expect(checkParameter(t, "MaxSessionDuration", "100")).toBeDefined();
   });
 
-  test.each(VARIANTS)("%s: trust, inline policy, managed policies, boundary, path and session match", (_label, extra) => {
-    const integ = variantIntegration(extra);
-    const role = roleFor(integ);
-    expect(role.AssumeRolePolicyDocument).toEqual(memberTrustPolicy(integ, EXT));
-    const inline = memberInlinePolicy(integ);
-    if (inline) {
-      expect(role.Policies).toEqual([{ PolicyName: MEMBER_INLINE_POLICY_NAME, PolicyDocument: inline }]);
-    } else {
-      expect(role.Policies).toBeUndefined();
-    }
-    expect(role.ManagedPolicyArns).toEqual(integ.memberRole.policyArns);
-    expect(role.PermissionsBoundary).toBe(memberBoundaryIn(integ, MEMBER));
-    expect(role.Path).toBe(integ.memberRole.path);
-    expect(role.RoleName).toBe(integ.memberRole.name);
-    expect(role.MaxSessionDuration).toBe(integ.memberRole.maxSessionDuration);
-  });
+  test.each(VARIANTS)(
+    "%s: trust, inline policy, managed policies, boundary, path and session match",
+    (_label, extra) => {
+      const integ = variantIntegration(extra);
+      const role = roleFor(integ);
+      expect(role.AssumeRolePolicyDocument).toEqual(memberTrustPolicy(integ, EXT));
+      const inline = memberInlinePolicy(integ);
+      if (inline) {
+        expect(role.Policies).toEqual([{ PolicyName: MEMBER_INLINE_POLICY_NAME, PolicyDocument: inline }]);
+      } else {
+        expect(role.Policies).toBeUndefined();
+      }
+      expect(role.ManagedPolicyArns).toEqual(integ.memberRole.policyArns);
+      expect(role.PermissionsBoundary).toBe(memberBoundaryIn(integ, MEMBER));
+      expect(role.Path).toBe(integ.memberRole.path);
+      expect(role.RoleName).toBe(integ.memberRole.name);
+      expect(role.MaxSessionDuration).toBe(integ.memberRole.maxSessionDuration);
+    },
+  );
 
   test("a boundary in each account resolves to the account's own policy; an AWS managed one stays as given", () => {
     const each = roleFor(variantIntegration(VARIANTS.find(([l]) => l.includes("boundary in each account"))![1]));
@@ -188,7 +213,9 @@ describe("member-role template agrees with constructs/member-role-policy.ts", ()
 
   test("the template's deny list is DATA_READ_ACTIONS", () => {
     const role = roleFor(variantIntegration("memberRole: { denyDataReads: true }"));
-    const doc = (role.Policies as Array<{ PolicyDocument: { Statement: Array<{ Effect: string; Action: string[] }> } }>)[0].PolicyDocument;
+    const doc = (
+      role.Policies as Array<{ PolicyDocument: { Statement: Array<{ Effect: string; Action: string[] }> } }>
+    )[0].PolicyDocument;
     expect(doc.Statement.find((s) => s.Effect === "Deny")!.Action).toEqual([...DATA_READ_ACTIONS]);
   });
 });
@@ -198,7 +225,9 @@ describe("member-role template agrees with constructs/member-role-policy.ts", ()
 
 const cfnLintAvailable = spawnSync("cfn-lint", ["--version"], { encoding: "utf8" }).status === 0;
 if (!cfnLintAvailable) {
-  console.warn("\n*** cfn-lint is not on PATH: the member-role template lint tests are SKIPPED (install: pip install cfn-lint). ***\n");
+  console.warn(
+    "\n*** cfn-lint is not on PATH: the member-role template lint tests are SKIPPED (install: pip install cfn-lint). ***\n",
+  );
 }
 const lintTest = cfnLintAvailable ? test : test.skip;
 
@@ -209,7 +238,10 @@ interface LintFinding {
 }
 
 function cfnLint(args: string[]): { rc: number; findings: LintFinding[] } {
-  const r = spawnSync("cfn-lint", ["--format", "json", ...args, "--", memberRoleTemplatePath()], { encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync("cfn-lint", ["--format", "json", ...args, "--", memberRoleTemplatePath()], {
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   if (r.error) throw r.error;
   return { rc: r.status ?? -1, findings: r.stdout.trim() ? (JSON.parse(r.stdout) as LintFinding[]) : [] };
 }
@@ -225,33 +257,46 @@ describe("cfn-lint on the member-role template", () => {
     expect(rc & 2).toBe(0);
   });
 
-  lintTest("the template with every variant's parameter values: no error, and no value the resource schema rejects", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-cfnlint-"));
-    try {
-      const files = VARIANTS.map(([label, extra], i) => {
-        const params = memberRoleParameters(variantIntegration(extra), EXT);
-        const file = path.join(dir, `variant-${i}.json`);
-        const body = Object.entries(params).map(([k, v]) => ({ ParameterKey: k, ParameterValue: k === "ManagedPolicyArns" ? v.split(",") : v }));
-        fs.writeFileSync(file, JSON.stringify(body));
-        return { label, file };
-      });
-      const { rc, findings } = cfnLint(["--parameter-files", ...files.map((f) => f.file)]);
-      expect(findings.filter((f) => f.Level === "Error")).toEqual([]);
-      // W1030: a parameter value resolved into a property fails that property's schema (e.g. a bad ARN).
-      expect(findings.filter((f) => f.Rule.Id === "W1030")).toEqual([]);
-      expect(rc & 2).toBe(0);
+  lintTest(
+    "the template with every variant's parameter values: no error, and no value the resource schema rejects",
+    () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-cfnlint-"));
+      try {
+        const files = VARIANTS.map(([label, extra], i) => {
+          const params = memberRoleParameters(variantIntegration(extra), EXT);
+          const file = path.join(dir, `variant-${i}.json`);
+          const body = Object.entries(params).map(([k, v]) => ({
+            ParameterKey: k,
+            ParameterValue: k === "ManagedPolicyArns" ? v.split(",") : v,
+          }));
+          fs.writeFileSync(file, JSON.stringify(body));
+          return { label, file };
+        });
+        const { rc, findings } = cfnLint(["--parameter-files", ...files.map((f) => f.file)]);
+        expect(findings.filter((f) => f.Level === "Error")).toEqual([]);
+        // W1030: a parameter value resolved into a property fails that property's schema (e.g. a bad ARN).
+        expect(findings.filter((f) => f.Rule.Id === "W1030")).toEqual([]);
+        expect(rc & 2).toBe(0);
 
-      // The variant check can fail: a bad value is reported against its file.
-      const bad = path.join(dir, "bad.json");
-      const params = memberRoleParameters(variantIntegration(""), EXT);
-      fs.writeFileSync(
-        bad,
-        JSON.stringify(Object.entries({ ...params, MaxSessionDuration: "60" }).map(([k, v]) => ({ ParameterKey: k, ParameterValue: k === "ManagedPolicyArns" ? v.split(",") : v }))),
-      );
-      const badRun = cfnLint(["--parameter-files", bad]);
-      expect(badRun.findings.some((f) => f.Rule.Id === "W1030" && f.Message.includes("MaxSessionDuration"))).toBe(true);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+        // The variant check can fail: a bad value is reported against its file.
+        const bad = path.join(dir, "bad.json");
+        const params = memberRoleParameters(variantIntegration(""), EXT);
+        fs.writeFileSync(
+          bad,
+          JSON.stringify(
+            Object.entries({ ...params, MaxSessionDuration: "60" }).map(([k, v]) => ({
+              ParameterKey: k,
+              ParameterValue: k === "ManagedPolicyArns" ? v.split(",") : v,
+            })),
+          ),
+        );
+        const badRun = cfnLint(["--parameter-files", bad]);
+        expect(badRun.findings.some((f) => f.Rule.Id === "W1030" && f.Message.includes("MaxSessionDuration"))).toBe(
+          true,
+        );
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

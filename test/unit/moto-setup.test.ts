@@ -38,14 +38,18 @@ describe("the moto global set-up without moto_server", () => {
     const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
     await expect(globalSetup({ maxWorkers: 2 })).resolves.toBeUndefined();
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(String(warn.mock.calls[0][0])).toMatch(/\*\*\* moto_server is not installed: the AWS integration tests cannot run \(install: pip install 'moto\[server\]'\)\. They will be SKIPPED\. \*\*\*/);
+    expect(String(warn.mock.calls[0][0])).toMatch(
+      /\*\*\* moto_server is not installed: the AWS integration tests cannot run \(install: pip install 'moto\[server\]'\)\. They will be SKIPPED\. \*\*\*/,
+    );
     expect(process.env[WORKER_SERVERS_ENV]).toBeUndefined();
   });
 
   test("under CI=true: the set-up fails the run", async () => {
     process.env.CI = "true";
     const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
-    await expect(globalSetup({ maxWorkers: 2 })).rejects.toThrow(/moto_server is not installed.*CI=true, so this is a failure\./);
+    await expect(globalSetup({ maxWorkers: 2 })).rejects.toThrow(
+      /moto_server is not installed.*CI=true, so this is a failure\./,
+    );
     expect(warn).not.toHaveBeenCalled();
     expect(process.env[WORKER_SERVERS_ENV]).toBeUndefined();
   });

@@ -36,37 +36,167 @@ import { integrationFrom, MGMT, snapshotOf, type Tree, type TreeOu } from "../fi
 import { FIXTURE, writeConfig } from "../fixtures/generate";
 import { readWithPython, requireTerraform, terraformEval, type ReaderKind, type ReadResult } from "../support/readers";
 
-
 const PROPERTY_SEED = 20261201;
-const SEED = process.env.ORGTRUST_PROPERTY_SEED ? Number(process.env.ORGTRUST_PROPERTY_SEED) : process.env.CI === "true" ? PROPERTY_SEED : Math.floor(Math.random() * 2 ** 31);
+const SEED = process.env.ORGTRUST_PROPERTY_SEED
+  ? Number(process.env.ORGTRUST_PROPERTY_SEED)
+  : process.env.CI === "true"
+    ? PROPERTY_SEED
+    : Math.floor(Math.random() * 2 ** 31);
 fc.configureGlobal({ seed: SEED });
 const seedNote = `(fast-check seed ${SEED}: replay with ORGTRUST_PROPERTY_SEED=${SEED})`;
 
 /** Characters with a meaning in YAML, HCL, INI, dotenv, XML, Markdown or on a terminal. */
-const MEANINGFUL = ["\u2028", "\u2029", "\u0085", "\u007f", "\u0080", "\u009b", "\u009f", "\ufffe", "\uffff", "\ufeff", "\u0000", "\u0007", "\u001b", "\t", "\n", "\r", " ", "$", "${", "%{", "{", "}", "%", '"', "'", "\\", ":", ": ", " #", "#", "?", "- ", "-", "[", "]", ",", "&", "*", "!", "|", ">", "<", "@", "`", "=", "~", "/", ".", ";", "\u202e", "e\u0301", "😀", "www.", "https://", "a@b.io", "[x](y)", "<b>"];
+const MEANINGFUL = [
+  "\u2028",
+  "\u2029",
+  "\u0085",
+  "\u007f",
+  "\u0080",
+  "\u009b",
+  "\u009f",
+  "\ufffe",
+  "\uffff",
+  "\ufeff",
+  "\u0000",
+  "\u0007",
+  "\u001b",
+  "\t",
+  "\n",
+  "\r",
+  " ",
+  "$",
+  "${",
+  "%{",
+  "{",
+  "}",
+  "%",
+  '"',
+  "'",
+  "\\",
+  ":",
+  ": ",
+  " #",
+  "#",
+  "?",
+  "- ",
+  "-",
+  "[",
+  "]",
+  ",",
+  "&",
+  "*",
+  "!",
+  "|",
+  ">",
+  "<",
+  "@",
+  "`",
+  "=",
+  "~",
+  "/",
+  ".",
+  ";",
+  "\u202e",
+  "e\u0301",
+  "😀",
+  "www.",
+  "https://",
+  "a@b.io",
+  "[x](y)",
+  "<b>",
+];
 const oneCodePoint = fc.string({ unit: "binary", minLength: 1, maxLength: 1 });
-const anyUnit = fc.oneof({ weight: 3, arbitrary: oneCodePoint }, { weight: 3, arbitrary: fc.constantFrom(...MEANINGFUL) }, { weight: 2, arbitrary: fc.string({ unit: "grapheme-ascii", minLength: 1, maxLength: 1 }) });
+const anyUnit = fc.oneof(
+  { weight: 3, arbitrary: oneCodePoint },
+  { weight: 3, arbitrary: fc.constantFrom(...MEANINGFUL) },
+  { weight: 2, arbitrary: fc.string({ unit: "grapheme-ascii", minLength: 1, maxLength: 1 }) },
+);
 /** OU name: 1-128 of anything. */
 const ouName = fc.string({ unit: anyUnit, minLength: 1, maxLength: 128 }).map((s) => [...s].slice(0, 128).join(""));
 /** Account name: 1-50 printable ASCII. */
-const asciiUnit = fc.oneof(fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), fc.constantFrom("$", "{", "}", "%", '"', "'", "\\", ":", "#", "?", "-", "[", "]", ",", "&", "*", "!", "|", ">", "<", "@", "`", "=", " ", ";"));
+const asciiUnit = fc.oneof(
+  fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+  fc.constantFrom(
+    "$",
+    "{",
+    "}",
+    "%",
+    '"',
+    "'",
+    "\\",
+    ":",
+    "#",
+    "?",
+    "-",
+    "[",
+    "]",
+    ",",
+    "&",
+    "*",
+    "!",
+    "|",
+    ">",
+    "<",
+    "@",
+    "`",
+    "=",
+    " ",
+    ";",
+  ),
+);
 const accountName = fc.string({ unit: asciiUnit, minLength: 1, maxLength: 50 });
 /** Tag keys and values: letters, separators (Z: spaces, U+2028/9), numbers, _.:/=+-@. */
 const tagUnit = fc.oneof(
-  { weight: 2, arbitrary: fc.constantFrom(" ", "\u00a0", "\u2028", "\u2029", "\u3000", "\u1680", "\u205f", "_", ".", ":", "/", "=", "+", "-", "@", "é", "ß", "日", "٣", "Ⅻ", "𝔘", "y", "1") },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      " ",
+      "\u00a0",
+      "\u2028",
+      "\u2029",
+      "\u3000",
+      "\u1680",
+      "\u205f",
+      "_",
+      ".",
+      ":",
+      "/",
+      "=",
+      "+",
+      "-",
+      "@",
+      "é",
+      "ß",
+      "日",
+      "٣",
+      "Ⅻ",
+      "𝔘",
+      "y",
+      "1",
+    ),
+  },
   { weight: 1, arbitrary: oneCodePoint.filter((c) => /^[\p{L}\p{Z}\p{N}]$/u.test(c)) },
 );
-const tagKey = fc.oneof({ weight: 4, arbitrary: fc.string({ unit: tagUnit, minLength: 1, maxLength: 128 }) }, { weight: 1, arbitrary: fc.constantFrom("__proto__", "constructor", "toString", "owner", "yes", "1e3") });
+const tagKey = fc.oneof(
+  { weight: 4, arbitrary: fc.string({ unit: tagUnit, minLength: 1, maxLength: 128 }) },
+  { weight: 1, arbitrary: fc.constantFrom("__proto__", "constructor", "toString", "owner", "yes", "1e3") },
+);
 const tagValue = fc.string({ unit: tagUnit, maxLength: 256 });
 const anyAwsString = fc.oneof(ouName, accountName, tagKey, tagValue);
 
 /** N samples of an arbitrary from the run's seed (batched through the real readers). */
-const samples = <T>(arb: fc.Arbitrary<T>, n: number, salt: number): T[] => fc.sample(arb, { seed: SEED + salt, numRuns: n });
+const samples = <T>(arb: fc.Arbitrary<T>, n: number, salt: number): T[] =>
+  fc.sample(arb, { seed: SEED + salt, numRuns: n });
 
 /** Fails with the seed and the first few inputs that broke the property. */
 function expectNoFailures(what: string, failures: Array<{ input: unknown; got: unknown; want?: unknown }>): void {
   if (!failures.length) return;
-  const shown = failures.slice(0, 5).map((f) => `  input ${JSON.stringify(f.input)}\n    got  ${JSON.stringify(f.got)}${"want" in f ? `\n    want ${JSON.stringify(f.want)}` : ""}`);
+  const shown = failures
+    .slice(0, 5)
+    .map(
+      (f) =>
+        `  input ${JSON.stringify(f.input)}\n    got  ${JSON.stringify(f.got)}${"want" in f ? `\n    want ${JSON.stringify(f.want)}` : ""}`,
+    );
   throw new Error(`${what}: ${failures.length} counterexample(s) ${seedNote}\n${shown.join("\n")}`);
 }
 
@@ -93,7 +223,8 @@ describe("escaping helpers read back exactly through the real parsers", () => {
       } catch (e) {
         got12 = { error: (e as Error).message.split("\n")[0] };
       }
-      if (JSON.stringify(got11) !== JSON.stringify(c.want) || JSON.stringify(got12) !== JSON.stringify(c.want)) failures.push({ input: c.text, got: { yaml11: got11, yaml12: got12 }, want: c.want });
+      if (JSON.stringify(got11) !== JSON.stringify(c.want) || JSON.stringify(got12) !== JSON.stringify(c.want))
+        failures.push({ input: c.text, got: { yaml11: got11, yaml12: got12 }, want: c.want });
     });
     expectNoFailures("YAML round trip", failures);
   });
@@ -134,7 +265,16 @@ describe("escaping helpers read back exactly through the real parsers", () => {
 
   test("dotenv ({{env}}): refused, or read back by python-dotenv as the input (no expansion)", () => {
     // Fixed cases first: backslashes python-dotenv unescapes even inside single quotes and `${` it expands in any quotes (seeds 1109049693, 1855102869 found them).
-    const strings = ["a\\\\b", "a\\b", "end\\", "\\'", "a${b}", "'${b}'", "x/M%${+y}", ...samples(anyAwsString, 400, 4)];
+    const strings = [
+      "a\\\\b",
+      "a\\b",
+      "end\\",
+      "\\'",
+      "a${b}",
+      "'${b}'",
+      "x/M%${+y}",
+      ...samples(anyAwsString, 400, 4),
+    ];
     const accepted = strings.flatMap((s) => {
       try {
         return [{ s, v: envValue(s) }];
@@ -159,14 +299,23 @@ describe("escaping helpers read back exactly through the real parsers", () => {
     const xmlChars = (s: string) => s.replace(/[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu, "");
     const docs = strings.map((s) => `<?xml version="1.0" encoding="UTF-8"?>\n<t n="${xmlAttr(s)}">${xml(s)}</t>`);
     const py = readWithPython(docs.map((text) => ({ kind: "xml", text })));
-    const parser = new XMLParser({ ignoreAttributes: false, trimValues: false, parseTagValue: false, parseAttributeValue: false, processEntities: true, htmlEntities: true });
+    const parser = new XMLParser({
+      ignoreAttributes: false,
+      trimValues: false,
+      parseTagValue: false,
+      parseAttributeValue: false,
+      processEntities: true,
+      htmlEntities: true,
+    });
     const failures = strings.flatMap((s, i) => {
       const want = xmlChars(s);
       const e = py[i].ok ? (py[i].value as any) : ok(py[i]);
       const f = parser.parse(docs[i]).t;
       const fText = typeof f === "string" ? f : (f["#text"] ?? "");
       const fAttr = typeof f === "string" ? undefined : f["@_n"];
-      return e.attrib?.n === want && e.text === want && fText === want && (fAttr ?? "") === want ? [] : [{ input: s, got: { expat: e, fastXml: { fAttr, fText } }, want }];
+      return e.attrib?.n === want && e.text === want && fText === want && (fAttr ?? "") === want
+        ? []
+        : [{ input: s, got: { expat: e, fastXml: { fAttr, fText } }, want }];
     });
     expectNoFailures("XML round trip", failures);
   });
@@ -180,14 +329,19 @@ describe("escaping helpers read back exactly through the real parsers", () => {
     const failures = strings.flatMap((s, i) => {
       const body = tables[i].split("<tbody>")[1] ?? "";
       const cells = body.match(/<td[ >]/g)?.length ?? 0;
-      return cells === 2 && !/<(a|img|script|iframe|svg|b|i|em|strong|code|del)[\s>]/.test(body) ? [] : [{ input: s, got: body }];
+      return cells === 2 && !/<(a|img|script|iframe|svg|b|i|em|strong|code|del)[\s>]/.test(body)
+        ? []
+        : [{ input: s, got: body }];
     });
     expectNoFailures("Markdown cell", failures);
   });
 
   test("terminalSafe leaves no control, separator or bidi character", () => {
     fc.assert(
-      fc.property(anyAwsString, (s) => !/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028-\u202e\u2066-\u2069]/.test(terminalSafe(s))),
+      fc.property(
+        anyAwsString,
+        (s) => !/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028-\u202e\u2066-\u2069]/.test(terminalSafe(s)),
+      ),
       { numRuns: 2000 },
     );
   });
@@ -205,7 +359,13 @@ describe("every built-in template over random org data reads back exactly", () =
   const w = writeConfig({ snapshot: FIXTURE });
   const loaded = loadConfig(w.config);
   const integrations = selectIntegrations(loaded, []);
-  const SECRET_ENV: Record<string, string> = { PORT_EXT: "port-Secret-0123456789", APONO_EXT: "apono-Secret-0123456789", ORGTRUST_BACKSTAGE_EXTERNAL_ID: "bs-0123456789abcdef", ORGTRUST_PIPES_EXTERNAL_ID: "o_fixture1Ab3dE5gH", ORGTRUST_STEAMPIPE_EXTERNAL_ID: "sp-0123456789abcdef" };
+  const SECRET_ENV: Record<string, string> = {
+    PORT_EXT: "port-Secret-0123456789",
+    APONO_EXT: "apono-Secret-0123456789",
+    ORGTRUST_BACKSTAGE_EXTERNAL_ID: "bs-0123456789abcdef",
+    ORGTRUST_PIPES_EXTERNAL_ID: "o_fixture1Ab3dE5gH",
+    ORGTRUST_STEAMPIPE_EXTERNAL_ID: "sp-0123456789abcdef",
+  };
   beforeAll(() => void Object.assign(process.env, SECRET_ENV));
   afterAll(() => {
     for (const k of Object.keys(SECRET_ENV)) delete process.env[k];
@@ -222,7 +382,8 @@ describe("every built-in template over random org data reads back exactly", () =
       a.name = o.accountNames[i];
       for (const e of a.path) e.name = ouName.get(e.id) ?? e.name;
       const t: Record<string, string> = {};
-      for (const [k, v] of o.tags[i]) Object.defineProperty(t, k, { value: v, enumerable: true, writable: true, configurable: true });
+      for (const [k, v] of o.tags[i])
+        Object.defineProperty(t, k, { value: v, enumerable: true, writable: true, configurable: true });
       a.tags = t;
     });
     return parseSnapshot(JSON.parse(JSON.stringify(s)), "random org");
@@ -232,10 +393,17 @@ describe("every built-in template over random org data reads back exactly", () =
     await fc.assert(
       fc.asyncProperty(hostileOrg, async (o) => {
         const snapshot = build(o);
-        const rendered = renderIntegrations({ snapshot, integrations, inlineSecrets: true, log: { info() {}, warn() {}, progress() {}, done() {} } });
+        const rendered = renderIntegrations({
+          snapshot,
+          integrations,
+          inlineSecrets: true,
+          log: { info() {}, warn() {}, progress() {}, done() {} },
+        });
         const files = rendered.flatMap((r) => r.files.map((f) => ({ ...f, r })));
         const kindOf: Record<string, ReaderKind | undefined> = { yaml: "yaml", ini: "ini", env: "dotenv" };
-        const items = files.flatMap((f): Array<{ kind: ReaderKind; text: string }> => (kindOf[f.format] ? [{ kind: kindOf[f.format]!, text: f.content }] : []));
+        const items = files.flatMap((f): Array<{ kind: ReaderKind; text: string }> =>
+          kindOf[f.format] ? [{ kind: kindOf[f.format]!, text: f.content }] : [],
+        );
         const py = readWithPython(items);
         let k = 0;
         for (const f of files) {
@@ -263,7 +431,9 @@ describe("every built-in template over random org data reads back exactly", () =
             }
             if (name === "aws-accounts.yaml") {
               const docs = (r.value as any[]).filter(Boolean);
-              expect(docs.map((d) => d.metadata.annotations["amazonaws.com/account-id"])).toEqual(inScope.map((a) => a.id));
+              expect(docs.map((d) => d.metadata.annotations["amazonaws.com/account-id"])).toEqual(
+                inScope.map((a) => a.id),
+              );
               docs.forEach((d, i) => {
                 expect(d.metadata.title).toBe(inScope[i].name);
                 expect(d.spec.owner).toBe(inScope[i].tags.owner || "unknown");
@@ -274,19 +444,25 @@ describe("every built-in template over random org data reads back exactly", () =
             if (!r.ok) throw new Error(`configparser cannot read ${name}: ${r.error}`);
             const sections = r.value as Record<string, Record<string, string>>;
             const viaIni = ini.parse(f.content);
-            const roles = (m: Record<string, any>) => Object.values(m).map((p) => p.role_arn).sort();
+            const roles = (m: Record<string, any>) =>
+              Object.values(m)
+                .map((p) => p.role_arn)
+                .sort();
             const want = inScope.map((a) => `arn:aws:iam::${a.id}:role/${f.r.integration.memberRole.name}`).sort();
             expect(roles(sections)).toEqual(want);
             expect(roles(viaIni)).toEqual(want);
           } else if (f.format === "env") {
             const r = py[k++];
             if (!r.ok) throw new Error(`python-dotenv cannot read ${name}: ${r.error}`);
-            expect(Object.keys(r.value as object).every((key) => key.startsWith("OCEAN__INTEGRATION__CONFIG__"))).toBe(true);
+            expect(Object.keys(r.value as object).every((key) => key.startsWith("OCEAN__INTEGRATION__CONFIG__"))).toBe(
+              true,
+            );
             expect((r.value as any).OCEAN__INTEGRATION__CONFIG__EXTERNAL_ID).toBe(SECRET_ENV.PORT_EXT);
           } else if (f.format === "hcl") {
             const parsed: any = await parseHcl(name, f.content);
             if (name === "providers.tf") expect(parsed.provider.aws.length).toBe(inScope.length);
-            if (name === "aws.spc") expect(Object.keys(parsed.connection).length).toBeGreaterThanOrEqual(inScope.length + 1);
+            if (name === "aws.spc")
+              expect(Object.keys(parsed.connection).length).toBeGreaterThanOrEqual(inScope.length + 1);
           }
         }
       }),
@@ -299,7 +475,13 @@ describe("every built-in template over random org data reads back exactly", () =
 const treeOu = (depth: number): fc.Arbitrary<TreeOu> =>
   fc.record({
     name: fc.constant("ou"),
-    accounts: fc.array(fc.record({ name: fc.constant("a"), state: fc.constantFrom("ACTIVE", "ACTIVE", "ACTIVE", "SUSPENDED", "PENDING_CLOSURE") }), { maxLength: 3 }),
+    accounts: fc.array(
+      fc.record({
+        name: fc.constant("a"),
+        state: fc.constantFrom("ACTIVE", "ACTIVE", "ACTIVE", "SUSPENDED", "PENDING_CLOSURE"),
+      }),
+      { maxLength: 3 },
+    ),
     ous: depth >= 5 ? fc.constant([]) : fc.array(treeOu(depth + 1), { maxLength: depth < 2 ? 3 : 2 }),
   });
 const tree: fc.Arbitrary<Tree> = fc.record({
@@ -310,7 +492,11 @@ const tree: fc.Arbitrary<Tree> = fc.record({
 /** Names made unique (snapshotOf keys accounts and OUs by name). */
 function uniqueNames(t: Tree): Tree {
   let n = 0;
-  const ou = (o: TreeOu): TreeOu => ({ name: `ou${++n}`, accounts: (o.accounts ?? []).map((a) => ({ ...a, name: `acct${++n}` })), ous: (o.ous ?? []).map(ou) });
+  const ou = (o: TreeOu): TreeOu => ({
+    name: `ou${++n}`,
+    accounts: (o.accounts ?? []).map((a) => ({ ...a, name: `acct${++n}` })),
+    ous: (o.ous ?? []).map(ou),
+  });
   return { rootAccounts: (t.rootAccounts ?? []).map((a) => ({ ...a, name: `acct${++n}` })), ous: t.ous.map(ou) };
 }
 
@@ -322,8 +508,12 @@ describe("scope rule: random org shapes and exclusions", () => {
     const accountIds = snapshot.accounts.filter((a) => !a.isManagementAccount).map((a) => a.id);
     return fc.record({
       snapshot: fc.constant(snapshot),
-      excludedOus: ouIds.length ? fc.subarray(ouIds, { maxLength: Math.min(3, ouIds.length) }) : fc.constant([] as string[]),
-      excludedAccounts: accountIds.length ? fc.subarray(accountIds, { maxLength: Math.min(3, accountIds.length) }) : fc.constant([] as string[]),
+      excludedOus: ouIds.length
+        ? fc.subarray(ouIds, { maxLength: Math.min(3, ouIds.length) })
+        : fc.constant([] as string[]),
+      excludedAccounts: accountIds.length
+        ? fc.subarray(accountIds, { maxLength: Math.min(3, accountIds.length) })
+        : fc.constant([] as string[]),
       skipInactive: fc.boolean(),
       managementAccount: fc.boolean(),
       direct: fc.boolean(),
@@ -334,22 +524,39 @@ describe("scope rule: random org shapes and exclusions", () => {
     fc.assert(
       fc.property(shapeAndRules, (c) => {
         const s = c.snapshot;
-        const rules = { organizationalUnits: c.excludedOus, accounts: c.excludedAccounts, skipInactiveAccounts: c.skipInactive, managementAccount: c.managementAccount };
+        const rules = {
+          organizationalUnits: c.excludedOus,
+          accounts: c.excludedAccounts,
+          skipInactiveAccounts: c.skipInactive,
+          managementAccount: c.managementAccount,
+        };
         const scope = computeScope(s, rules);
         const cover = computeOuCover(scope);
         const parentOf = new Map<string, string>(s.organizationalUnits.map((o) => [o.id, o.parentId]));
         /** Every node (OU or root) on the way from `node` up to the root, itself included. */
-        const ancestors = (node: string): string[] => (parentOf.has(node) ? [node, ...ancestors(parentOf.get(node)!)] : [node]);
+        const ancestors = (node: string): string[] =>
+          parentOf.has(node) ? [node, ...ancestors(parentOf.get(node)!)] : [node];
         const under = (accountParent: string, target: string) => ancestors(accountParent).includes(target);
-        const excludedSubtree = new Set(s.organizationalUnits.filter((o) => ancestors(o.id).some((id) => c.excludedOus.includes(id))).map((o) => o.id));
-        const explicitlyOut = s.accounts.filter((a) => c.excludedAccounts.includes(a.id) || excludedSubtree.has(a.parentId));
+        const excludedSubtree = new Set(
+          s.organizationalUnits
+            .filter((o) => ancestors(o.id).some((id) => c.excludedOus.includes(id)))
+            .map((o) => o.id),
+        );
+        const explicitlyOut = s.accounts.filter(
+          (a) => c.excludedAccounts.includes(a.id) || excludedSubtree.has(a.parentId),
+        );
 
         for (const t of cover.targets) {
           // AWS deploys to the whole subtree of a target (and auto-deploys to accounts that join it later).
           expect(explicitlyOut.filter((a) => under(a.parentId, t)).map((a) => a.id)).toEqual([]);
-          expect(s.organizationalUnits.filter((o) => excludedSubtree.has(o.id) && under(o.id, t)).map((o) => o.id)).toEqual([]);
+          expect(
+            s.organizationalUnits.filter((o) => excludedSubtree.has(o.id) && under(o.id, t)).map((o) => o.id),
+          ).toEqual([]);
         }
-        const inScopeMembers = scope.inScope.filter((a) => !a.isManagementAccount).map((a) => a.id).sort();
+        const inScopeMembers = scope.inScope
+          .filter((a) => !a.isManagementAccount)
+          .map((a) => a.id)
+          .sort();
         const via = cover.viaStackSet.map((a) => a.id);
         const uncovered = cover.uncovered.map((u) => u.account.id);
         expect([...via, ...uncovered].sort()).toEqual(inScopeMembers);
@@ -362,13 +569,20 @@ describe("scope rule: random org shapes and exclusions", () => {
         const integration = integrationFrom(
           "backstage",
           `consumer: backstage\ntrustedPrincipal: arn:aws:iam::444455556666:role/backstage-backend\nstackSet: { uncoveredAccounts: ${c.direct ? "direct" : "none"} }\nexclusions: { managementAccount: ${c.managementAccount} }`,
-          { exclusions: `organizationalUnits: ${list(c.excludedOus)}\naccounts: ${list(c.excludedAccounts)}\nskipInactiveAccounts: ${c.skipInactive}` },
+          {
+            exclusions: `organizationalUnits: ${list(c.excludedOus)}\naccounts: ${list(c.excludedAccounts)}\nskipInactiveAccounts: ${c.skipInactive}`,
+          },
         );
         const plan = planIntegration(integration, s, {});
         expect(plan.targets).toEqual({ kind: "organizational-units", ids: cover.targets });
-        const planned = new Set([...plan.coverage.viaStackSet.map((a) => a.id), ...plan.coverage.direct.map((a) => a.id)]);
+        const planned = new Set([
+          ...plan.coverage.viaStackSet.map((a) => a.id),
+          ...plan.coverage.direct.map((a) => a.id),
+        ]);
         for (const a of scope.excluded) expect(planned.has(a.account.id)).toBe(false);
-        expect(plan.managementRole).toBe(!c.managementAccount || !scope.excluded.some((e) => e.account.isManagementAccount));
+        expect(plan.managementRole).toBe(
+          !c.managementAccount || !scope.excluded.some((e) => e.account.isManagementAccount),
+        );
         const reported = new Set([...planned, ...plan.coverage.uncovered.map((a) => a.id)]);
         expect(scope.inScope.filter((a) => !reported.has(a.id)).map((a) => a.id)).toEqual([]);
         if (c.direct) expect(plan.directAccounts).toEqual(uncovered);
@@ -381,7 +595,12 @@ describe("scope rule: random org shapes and exclusions", () => {
 /** GitHub-flavoured Markdown to HTML with marked (an ES module: run in a child node process). */
 function renderMarkdown(md: string): string {
   const script = `import { marked } from "marked"; let s = ""; process.stdin.on("data", (d) => (s += d)); process.stdin.on("end", () => process.stdout.write(marked.parse(s, { gfm: true })));`;
-  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { input: md, encoding: "utf8", cwd: path.resolve(__dirname, "..", ".."), maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+    input: md,
+    encoding: "utf8",
+    cwd: path.resolve(__dirname, "..", ".."),
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (r.status !== 0) throw new Error(`marked failed: ${r.stderr}`);
   return r.stdout;
 }

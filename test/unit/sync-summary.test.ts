@@ -54,7 +54,12 @@ test("org data is rendered literally: code spans with a longer fence, pipes esca
 });
 
 test("a summary that would pass GitHub's 65,536-character body limit is cut at a line end, with a note", () => {
-  const extra = Array.from({ length: 3000 }, (_, n) => ({ ...base.accounts[5], id: String(500000000000 + n), name: `bulk-${n}`, email: `b${n}@example.com` }));
+  const extra = Array.from({ length: 3000 }, (_, n) => ({
+    ...base.accounts[5],
+    id: String(500000000000 + n),
+    name: `bulk-${n}`,
+    email: `b${n}@example.com`,
+  }));
   const md = summarize({ ...base, accounts: [...base.accounts, ...extra] });
   expect(md.length).toBeLessThan(65_536);
   expect(md.length).toBeGreaterThan(MAX_SUMMARY_CHARS - 2_000);

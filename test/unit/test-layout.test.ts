@@ -27,7 +27,16 @@ function walk(dir: string, keep: (name: string) => boolean, out: string[] = []):
 }
 
 /** Harness helpers (imported from test/support) a suite of each kind may not use. */
-const MOTO_HELPERS = ["describeWithMoto", "startMoto", "startFaultProxy", "faultSuite", "buildOrg", "awsClients", "clientsFor", "createMemberRoleStackSet"];
+const MOTO_HELPERS = [
+  "describeWithMoto",
+  "startMoto",
+  "startFaultProxy",
+  "faultSuite",
+  "buildOrg",
+  "awsClients",
+  "clientsFor",
+  "createMemberRoleStackSet",
+];
 const TERRAFORM_HELPERS = ["describeWithTerraform", "TerraformWorkspace"];
 const FORBIDDEN: Record<Kind, string[]> = {
   unit: [...MOTO_HELPERS, ...TERRAFORM_HELPERS, "runCli", "BIN", "startLocalRegistry"],
@@ -39,10 +48,16 @@ const FORBIDDEN: Record<Kind, string[]> = {
 function supportImports(file: string, text: string): string[] {
   const out: string[] = [];
   for (const m of text.matchAll(/\bimport\s+(?:type\s+)?\{([^}]*)\}\s*from\s*["'](\.[^"']*)["']/g)) {
-    const target = path.relative(REPO, path.resolve(path.dirname(file), m[2])).split(path.sep).join("/");
+    const target = path
+      .relative(REPO, path.resolve(path.dirname(file), m[2]))
+      .split(path.sep)
+      .join("/");
     if (!target.startsWith("test/support/")) continue;
     for (const part of m[1].split(",")) {
-      const name = part.trim().replace(/^type\s+/, "").split(/\s+as\s+/)[0];
+      const name = part
+        .trim()
+        .replace(/^type\s+/, "")
+        .split(/\s+as\s+/)[0];
       if (name) out.push(name);
     }
   }
@@ -53,18 +68,30 @@ function supportImports(file: string, text: string): string[] {
 function misfits(kind: Kind, file: string, text: string): string[] {
   const names = supportImports(file, text);
   const out = names.filter((n) => FORBIDDEN[kind].includes(n)).map((n) => `uses ${n} (a ${kind} suite may not)`);
-  const integration = names.some((n) => n === "describeWithMoto" || n === "describeWithTerraform") || /\bfrom moto\.|\bimport moto\b/.test(text);
-  if (kind === "integration" && !integration) out.push("uses neither moto (describeWithMoto, moto's Python package) nor describeWithTerraform: it is a unit or e2e suite");
+  const integration =
+    names.some((n) => n === "describeWithMoto" || n === "describeWithTerraform") ||
+    /\bfrom moto\.|\bimport moto\b/.test(text);
+  if (kind === "integration" && !integration)
+    out.push(
+      "uses neither moto (describeWithMoto, moto's Python package) nor describeWithTerraform: it is a unit or e2e suite",
+    );
   return out;
 }
 
 describe("tests by kind", () => {
   test("every suite lives in test/unit, test/e2e or test/integration (a suite elsewhere would never run)", () => {
-    const suites = walk(path.join(REPO, "test"), (n) => n.endsWith(".test.ts")).map((f) => path.relative(REPO, f).split(path.sep).join("/"));
+    const suites = walk(path.join(REPO, "test"), (n) => n.endsWith(".test.ts")).map((f) =>
+      path.relative(REPO, f).split(path.sep).join("/"),
+    );
     expect(suites.length).toBeGreaterThan(30);
     const misplaced = suites.filter((f) => !KINDS.some((k) => f.startsWith(`test/${k}/`)));
-    expect(misplaced.map((f) => `${f}: move it to test/unit, test/e2e or test/integration (docs/development.md#tests-by-kind)`)).toEqual([]);
-    for (const k of KINDS) expect({ k, n: suites.filter((f) => f.startsWith(`test/${k}/`)).length > 0 }).toEqual({ k, n: true });
+    expect(
+      misplaced.map(
+        (f) => `${f}: move it to test/unit, test/e2e or test/integration (docs/development.md#tests-by-kind)`,
+      ),
+    ).toEqual([]);
+    for (const k of KINDS)
+      expect({ k, n: suites.filter((f) => f.startsWith(`test/${k}/`)).length > 0 }).toEqual({ k, n: true });
   });
 
   test("the kind check recognises a misplaced suite (it can fail)", () => {
@@ -72,7 +99,9 @@ describe("tests by kind", () => {
     // Built from parts so this file's own text holds none of these imports.
     const imp = (names: string, mod: string) => ["import {", names, "} from", `"../support/${mod}";`].join(" ");
     expect(misfits("unit", at("unit"), imp("describeWithMoto", "moto"))).toHaveLength(1);
-    expect(misfits("unit", at("unit"), `${imp("REPO, runCli as run", "cli")}\nawait run(["discover"]);`)).toHaveLength(1);
+    expect(misfits("unit", at("unit"), `${imp("REPO, runCli as run", "cli")}\nawait run(["discover"]);`)).toHaveLength(
+      1,
+    );
     expect(misfits("e2e", at("e2e"), imp("type FaultProxy, startFaultProxy", "fault-proxy"))).toHaveLength(1);
     expect(misfits("integration", at("integration"), imp("runCli", "cli"))).toHaveLength(1);
     expect(misfits("unit", at("unit"), `${imp("REPO", "cli")}\n${imp("specifiers", "source-scan")}`)).toEqual([]);
@@ -82,14 +111,20 @@ describe("tests by kind", () => {
 
   test("each suite uses only what its kind may (unit: nothing running; e2e: no moto; integration: moto or terraform)", () => {
     const offenders = KINDS.flatMap((k) =>
-      walk(path.join(REPO, "test", k), (n) => n.endsWith(".test.ts")).flatMap((f) => misfits(k, f, fs.readFileSync(f, "utf8")).map((why) => `${path.relative(REPO, f)}: ${why}`)),
+      walk(path.join(REPO, "test", k), (n) => n.endsWith(".test.ts")).flatMap((f) =>
+        misfits(k, f, fs.readFileSync(f, "utf8")).map((why) => `${path.relative(REPO, f)}: ${why}`),
+      ),
     );
     expect(offenders).toEqual([]);
   });
 
   test("jest: one project per folder; only the integration project has the moto global set-up", () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const config = require(path.join(REPO, "jest.config.js")) as { globalSetup?: string; globalTeardown?: string; projects: Array<Record<string, unknown>> };
+    const config = require(path.join(REPO, "jest.config.js")) as {
+      globalSetup?: string;
+      globalTeardown?: string;
+      projects: Array<Record<string, unknown>>;
+    };
     expect(config.globalSetup).toBeUndefined();
     expect(config.globalTeardown).toBeUndefined();
     const projects = Object.fromEntries(config.projects.map((p) => [p.displayName, p]));
@@ -99,7 +134,9 @@ describe("tests by kind", () => {
     expect(projects.e2e.globalSetup).toBeUndefined();
     expect(projects.integration.globalSetup).toBe("<rootDir>/test/support/global-setup.ts");
     expect(projects.integration.globalTeardown).toBe("<rootDir>/test/support/global-teardown.ts");
-    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")) as { scripts: Record<string, string> };
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")) as {
+      scripts: Record<string, string>;
+    };
     for (const k of KINDS) expect(pkg.scripts[`test:${k}`]).toBe(`tsc -p tsconfig.json && jest --selectProjects ${k}`);
     expect(pkg.scripts.test).toBe("tsc -p tsconfig.json && jest");
   });
@@ -113,7 +150,8 @@ describe("tests by kind", () => {
       for (const m of fs.readFileSync(f, "utf8").matchAll(ref)) {
         const p = m[0];
         // A path a comment wraps after its stem (test/integration/deny-data-reads\n * .test.ts) counts as the suite.
-        if (!fs.existsSync(path.join(REPO, p)) && !fs.existsSync(path.join(REPO, `${p}.test.ts`))) missing.push(`${path.relative(REPO, f)}: ${p}`);
+        if (!fs.existsSync(path.join(REPO, p)) && !fs.existsSync(path.join(REPO, `${p}.test.ts`)))
+          missing.push(`${path.relative(REPO, f)}: ${p}`);
       }
     }
     expect(missing).toEqual([]);
