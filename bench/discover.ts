@@ -31,7 +31,7 @@ import {
   OrganizationsClient,
 } from "@aws-sdk/client-organizations";
 import { awsClients, TEST_CREDENTIALS } from "../test/support/aws-clients";
-import { runMeasured, topSelfTime } from "./measured-run";
+import { benchEnv, runMeasured, topSelfTime } from "./measured-run";
 import { startFaultProxy, type FaultProxy } from "../test/support/fault-proxy";
 import { httpStatus, motoAvailable, startMoto } from "../test/support/moto";
 import { buildOrg, syntheticSpec } from "../test/support/org-fixture";
@@ -101,15 +101,7 @@ function sdkFloor(
   concurrency: number,
 ): Promise<{ calls: number; cpuMs: number } | undefined> {
   return new Promise((resolve) => {
-    const env = {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "",
-      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-      AWS_CONFIG_FILE: "/nonexistent",
-      AWS_SHARED_CREDENTIALS_FILE: "/nonexistent",
-      AWS_EC2_METADATA_DISABLED: "true",
-    };
+    const env = benchEnv(endpoint);
     execFile(
       process.execPath,
       [path.join(__dirname, "..", "..", "bench", "sdk-floor.js"), endpoint, String(calls), String(concurrency)],

@@ -16,6 +16,22 @@ export interface MeasuredRun {
   stderr: string;
 }
 
+/** A child's environment for the benchmarks: dummy credentials, no shared AWS config, the given endpoint, CI mode. */
+export function benchEnv(endpoint: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "",
+    AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+    AWS_REGION: "us-east-1",
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_CONFIG_FILE: "/nonexistent",
+    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent",
+    AWS_EC2_METADATA_DISABLED: "true",
+    CI: "true",
+  };
+}
+
 /**
  * Runs `orgtrust <args>` in a child process against `endpoint` (moto or the fault proxy) with dummy credentials and
  * no shared AWS config, and measures it from the inside (bench/measure-child.js), so moto's and the proxy's work
@@ -28,20 +44,7 @@ export function runMeasured(
   cpuProfDir?: string,
 ): Promise<MeasuredRun> {
   const usage = path.join(os.tmpdir(), `orgtrust-bench-usage-${process.pid}.json`);
-  const env = {
-    PATH: process.env.PATH ?? "",
-    HOME: process.env.HOME ?? "",
-    AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-    AWS_REGION: "us-east-1",
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_CONFIG_FILE: "/nonexistent",
-    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent",
-    AWS_EC2_METADATA_DISABLED: "true",
-    CI: "true",
-    ORGTRUST_BENCH_USAGE: usage,
-    ...extraEnv,
-  };
+  const env = { ...benchEnv(endpoint), ORGTRUST_BENCH_USAGE: usage, ...extraEnv };
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(

@@ -267,19 +267,7 @@ function toSnapshot(org: Required<Organization>, root: Root, c: Crawled, tagsInc
   });
   const accounts: SnapshotAccount[] = [...c.accounts.values()].map((rec) => {
     const [parentId, a] = only(rec);
-    return {
-      id: a.Id!,
-      name: a.Name ?? "",
-      email: a.Email ?? "",
-      arn: a.Arn ?? "",
-      state: String(a.State ?? a.Status ?? "ACTIVE"),
-      parentId,
-      path: pathTo(parentId),
-      tags: c.tags.get(a.Id!) ?? {},
-      joinedTimestamp: a.JoinedTimestamp ? new Date(a.JoinedTimestamp).toISOString() : null,
-      joinedMethod: a.JoinedMethod ?? null,
-      isManagementAccount: a.Id === org.MasterAccountId,
-    };
+    return snapshotAccountOf(a, parentId, pathTo(parentId), c.tags.get(a.Id!) ?? {}, org.MasterAccountId);
   });
 
   return canonicalize({
@@ -297,4 +285,27 @@ function toSnapshot(org: Required<Organization>, root: Root, c: Crawled, tagsInc
     organizationalUnits,
     accounts,
   });
+}
+
+/** An Organizations account as the snapshot records it (discovery and sync's incremental refresh alike). */
+export function snapshotAccountOf(
+  a: Account,
+  parentId: string,
+  path: PathEntry[],
+  tags: Record<string, string>,
+  managementAccountId: string | undefined,
+): SnapshotAccount {
+  return {
+    id: a.Id!,
+    name: a.Name ?? "",
+    email: a.Email ?? "",
+    arn: a.Arn ?? "",
+    state: String(a.State ?? a.Status ?? "ACTIVE"),
+    parentId,
+    path,
+    tags,
+    joinedTimestamp: a.JoinedTimestamp ? new Date(a.JoinedTimestamp).toISOString() : null,
+    joinedMethod: a.JoinedMethod ?? null,
+    isManagementAccount: a.Id === managementAccountId,
+  };
 }

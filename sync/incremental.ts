@@ -11,7 +11,7 @@ import type { AwsOptions } from "../aws/options";
 import { organizationsClient, OrganizationsReader } from "../aws/organizations";
 import { ACCOUNT_ID_RE, OU_ID_RE, ROOT_ID_RE } from "../common/ids";
 import { TaskPool } from "../common/limit";
-import { DEFAULT_LIMITS } from "../org/discover";
+import { DEFAULT_LIMITS, snapshotAccountOf } from "../org/discover";
 import { canonicalize, type PathEntry, type Snapshot, type SnapshotAccount, type SnapshotOu } from "../org/snapshot";
 
 /**
@@ -109,19 +109,7 @@ export async function refreshIncrementally(
     parentId: string,
     path: PathEntry[],
     tags: Record<string, string>,
-  ): SnapshotAccount => ({
-    id: a.Id!,
-    name: a.Name ?? "",
-    email: a.Email ?? "",
-    arn: a.Arn ?? "",
-    state: String(a.State ?? a.Status ?? "ACTIVE"),
-    parentId,
-    path,
-    tags,
-    joinedTimestamp: a.JoinedTimestamp ? new Date(a.JoinedTimestamp).toISOString() : null,
-    joinedMethod: a.JoinedMethod ?? null,
-    isManagementAccount: a.Id === base.organization.managementAccountId,
-  });
+  ): SnapshotAccount => snapshotAccountOf(a, parentId, path, tags, base.organization.managementAccountId);
   /** Removes an OU and everything the snapshot had below it; returns the accounts that were below it. */
   const dropSubtree = (ouId: string): string[] => {
     const below = (p: PathEntry[]) => p.some((e) => e.id === ouId);
