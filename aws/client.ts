@@ -6,6 +6,7 @@ import { isRetryableAwsError } from "./errors";
 import { partitionFor, type AwsOptions, type AwsTuning } from "./options";
 import { CrawlRetryStrategy } from "./rate";
 import { TRY_SIGNAL, trySignalOf, type WithTrySignal } from "./try-signal";
+import { byEntryKey } from "../common/compare";
 
 /**
  * How every AWS client of orgtrust is built (discovery, drift, sync): the SDK configuration (region, credentials,
@@ -65,7 +66,7 @@ export class CallStats {
     return {
       total: this.total,
       attempts: this.attempts,
-      byOperation: Object.fromEntries([...this.calls].sort(([a], [b]) => (a < b ? -1 : 1))),
+      byOperation: Object.fromEntries([...this.calls].sort(byEntryKey)),
     };
   }
 }

@@ -1,3 +1,5 @@
+import { byEntryKey } from "./compare";
+
 /**
  * The one canonical JSON writer: object keys sorted at every level (by UTF-16 code units, what Array.prototype.sort
  * and `<` both compare), arrays in their order. Equal values give equal text: drift compares policies with it, and
@@ -10,7 +12,7 @@ export function sortDeep(v: unknown): unknown {
   if (v && typeof v === "object") {
     return Object.fromEntries(
       Object.entries(v as Record<string, unknown>)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .sort(byEntryKey)
         .map(([k, x]) => [k, sortDeep(x)]),
     );
   }

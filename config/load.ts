@@ -18,6 +18,7 @@ import {
   type IntegrationConfig,
   type OrgtrustConfig,
 } from "./schema";
+import { compareStrings } from "../common/compare";
 
 export interface LoadedConfig {
   /** The validated config with defaults filled in (and the command's extra exclusions merged in). */
@@ -240,7 +241,7 @@ function checkAndResolve(
     if (issues.length === before) issues.push(...integrationRuleIssues(integration, `${source}: integrations.${name}`));
     resolved.push(integration);
   }
-  return resolved.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return resolved.sort((a, b) => compareStrings(a.name, b.name));
 }
 
 /** The checks of one integration against the rest of the file. False when it cannot be resolved at all. */

@@ -2,6 +2,7 @@ import type { StackInstanceSummary } from "@aws-sdk/client-cloudformation";
 import { describeReason, type Scope } from "../org/scope";
 import type { OuCover } from "../org/targets";
 import { accountTarget, finding, type CheckResult, type CheckedUnit, type Finding, type Severity } from "./finding";
+import { byEntryKey } from "../common/compare";
 
 /**
  * Check 3: stack instances against the live in-scope member accounts (the management account never gets an
@@ -71,7 +72,7 @@ export function checkCoverage(
     }
   }
 
-  for (const [accountId, list] of [...byAccount].sort(([x], [y]) => (x < y ? -1 : 1))) {
+  for (const [accountId, list] of [...byAccount].sort(byEntryKey)) {
     const a = inScope.get(accountId) ?? excluded.get(accountId)?.account;
     const target = accountTarget({ id: accountId, name: a?.name ?? null });
     const ex = excluded.get(accountId);

@@ -10,6 +10,7 @@ import { auditRoleArn } from "./audit-role";
 import type { DriftAws } from "./aws";
 import { accountTarget, finding, type CheckResult, type CheckedUnit, type Finding } from "./finding";
 import { checkRole, type ExpectedRole } from "./roles";
+import { compareStrings } from "../common/compare";
 
 /**
  * Check 5 (--deep): for every in-scope member account, assume the audit role there
@@ -43,7 +44,7 @@ export async function checkMemberRoles(
       accounts.set(a.id, entry);
     }
   }
-  const list = [...accounts.values()].sort((x, y) => (x.account.id < y.account.id ? -1 : 1));
+  const list = [...accounts.values()].sort((x, y) => compareStrings(x.account.id, y.account.id));
   const units: CheckedUnit[] = [];
   for (const { account, expected: ps } of list)
     for (const p of ps)

@@ -4,6 +4,7 @@ import { describeReason, type ExclusionReason, type Scope } from "../org/scope";
 import { tagRecord, type Snapshot, type SnapshotAccount } from "../org/snapshot";
 import type { OuCover } from "../org/targets";
 import type { Collision } from "./identifiers";
+import { compareStrings } from "../common/compare";
 
 /**
  * THE TEMPLATE CONTEXT: the one object every template (built-in or custom) renders from.
@@ -171,8 +172,6 @@ export interface ContextInputs {
   externalId: ContextExternalId;
 }
 
-const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
 /** An in-scope account before any consumer has named it. */
 export type BaseAccount = Omit<ContextAccount, "names" | "extra">;
 /** An OU before any consumer has named it. */
@@ -217,7 +216,7 @@ function sharedAccount(a: SnapshotAccount): SharedAccount {
   let r = sharedAccounts.get(a);
   if (!r) {
     const tagList = Object.keys(a.tags)
-      .sort(byString)
+      .sort(compareStrings)
       .map((key) => ({ key, value: a.tags[key] }));
     r = {
       state: a.state.toLowerCase(),
@@ -365,10 +364,10 @@ export function baseContext(input: ContextInputs): BaseContext {
         depth: o.depth,
         tags: tagRecord(Object.entries(o.tags)),
         excluded: scope.excludedOuIds.has(o.id),
-        inScopeAccountIds: [...(below.get(o.id) ?? [])].sort(byString),
+        inScopeAccountIds: [...(below.get(o.id) ?? [])].sort(compareStrings),
       };
     })
-    .sort((a, b) => byString(a.path, b.path) || byString(a.id, b.id));
+    .sort((a, b) => compareStrings(a.path, b.path) || compareStrings(a.id, b.id));
 
   const childrenOf = new Map<string, BaseOu[]>();
   for (const o of ous) push(childrenOf, o.parentId, o);
@@ -380,7 +379,7 @@ export function baseContext(input: ContextInputs): BaseContext {
     path,
     isRoot,
     excluded: excludedNode,
-    accountIds: [...(directAccounts.get(id) ?? [])].sort(byString),
+    accountIds: [...(directAccounts.get(id) ?? [])].sort(compareStrings),
     children: (childrenOf.get(id) ?? []).map((c) => node(c.id, c.name, c.path, false, c.excluded)),
   });
 
@@ -423,9 +422,9 @@ export function baseContext(input: ContextInputs): BaseContext {
     },
     externalId: input.externalId,
     exclusions: {
-      organizationalUnits: [...scope.rules.organizationalUnits].sort(byString),
-      matchedOrganizationalUnits: [...matchedOus].sort(byString),
-      accounts: [...scope.rules.accounts].sort(byString),
+      organizationalUnits: [...scope.rules.organizationalUnits].sort(compareStrings),
+      matchedOrganizationalUnits: [...matchedOus].sort(compareStrings),
+      accounts: [...scope.rules.accounts].sort(compareStrings),
       skipInactiveAccounts: scope.rules.skipInactiveAccounts,
       managementAccount: scope.rules.managementAccount,
       any: scope.excluded.length > 0,

@@ -1,5 +1,6 @@
 import type { Scope } from "./scope";
 import type { SnapshotAccount } from "./snapshot";
+import { compareStrings } from "../common/compare";
 
 /**
  * OU cover: the highest OUs (or the root) whose whole subtree is in scope. It is what the member-role StackSet
@@ -82,6 +83,6 @@ export function computeOuCover(scope: Scope): OuCover {
   const underTarget = (a: SnapshotAccount) => a.path.some((p) => targetSet.has(p.id));
   const viaStackSet = scope.inScope.filter((a) => !a.isManagementAccount && underTarget(a));
   const direct = scope.inScope.filter((a) => a.isManagementAccount);
-  uncovered.sort((x, y) => (x.account.id < y.account.id ? -1 : 1));
+  uncovered.sort((x, y) => compareStrings(x.account.id, y.account.id));
   return { targets, viaStackSet, direct, uncovered, exact: uncovered.length === 0 };
 }

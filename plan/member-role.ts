@@ -6,6 +6,7 @@ import { describeReason, type Scope } from "../org/scope";
 import { integrationRules, NO_EXTRA_EXCLUSIONS, scopeWithChecks, type ScopeFlags } from "../org/scope-rules";
 import { snapshotHash, type Snapshot, type SnapshotAccount } from "../org/snapshot";
 import { computeOuCover, type OuCover } from "../org/targets";
+import { byId } from "../common/compare";
 
 /**
  * The planner's core: for one integration over one org, the StackSet's targets and the coverage (who gets the member
@@ -208,7 +209,7 @@ export function planMemberRole(
         ...(viaProvider
           ? cover.uncovered.map((u): DirectAccount => ({ ...ref(u.account), how: "direct-provider", reason: u.reason }))
           : []),
-      ].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)),
+      ].sort(byId),
       uncovered: viaProvider ? [] : cover.uncovered.map((u) => ({ ...ref(u.account), reason: u.reason })),
       excluded: scope.excluded.map((e) => ({ ...ref(e.account), reasons: e.reasons.map(describeReason) })),
       exact: viaProvider || cover.exact,

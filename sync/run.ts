@@ -17,6 +17,7 @@ import { runSynth } from "../synth/synthesize";
 import { countChanges, diffSnapshots, type OrgChanges } from "./diff";
 import { refreshIncrementally } from "./incremental";
 import { renderSummary } from "./summary";
+import { compareStrings } from "../common/compare";
 
 /**
  * `orgtrust sync` as a function: refresh the org (a full crawl, or incrementally from the committed snapshot when
@@ -243,7 +244,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     if (!opts.check) saveSnapshot(opts.snapshotPath, after);
   }
 
-  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  files.sort((a, b) => compareStrings(a.path, b.path));
 
   // 5. The summary: coverage as the planner gives it to synth, before and after.
   const coverageOf = (i: ResolvedIntegration, s: Snapshot | undefined): Coverage | undefined => {
