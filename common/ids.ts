@@ -1,5 +1,5 @@
-import { partition as sdkPartition } from "@aws-sdk/core/client";
 import { z } from "zod";
+import { KNOWN_REGIONS } from "./regions";
 
 /** AWS partitions orgtrust supports. */
 export const PARTITIONS = ["aws", "aws-us-gov", "aws-cn"] as const;
@@ -30,12 +30,11 @@ export const externalIdValue = z
   .string()
   .regex(EXTERNAL_ID_RE, "must be 2-1,224 characters of letters, digits and + = , . @ : / _ - with no spaces");
 /**
- * True for a region the AWS SDK's partition data lists (aws, aws-cn, aws-us-gov, the ISO partitions): the same list
- * the SDK resolves endpoints from (@aws-sdk/core, `partition()` in submodules/client, partitionsInfo). A name of the
- * right shape that no partition lists (us-east-9) gets no description there.
+ * True for a region AWS has: one the AWS SDK's partition data lists (aws, aws-cn, aws-us-gov, the ISO partitions),
+ * copied in common/regions.ts. A name of the right shape that no partition lists (us-east-9) is refused.
  */
 function knownRegion(value: string): boolean {
-  return REGION_RE.test(value) && typeof (sdkPartition(value) as { description?: unknown }).description === "string";
+  return REGION_RE.test(value) && KNOWN_REGIONS.has(value);
 }
 export const region = z.string().regex(REGION_RE, 'must be an AWS region such as "us-east-1"').refine(knownRegion, {
   message: 'is not a region AWS has (per the AWS SDK\'s region list); use one such as "us-east-1" or "eu-west-1"',

@@ -25,16 +25,16 @@ export function tagRecord(entries: Iterable<readonly [string, string]>): Record<
 }
 
 // Not z.record: zod rebuilds a record by assignment on a plain object, where a `__proto__` key is swallowed by the
-// prototype setter (the tag vanished on load and the snapshot hash changed).
-const tags = z
-  .custom<Record<string, string>>(
-    (v) =>
-      typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string"),
-    {
-      message: "expected an object of tag keys to string values",
-    },
-  )
-  .transform((v) => tagRecord(Object.entries(v)));
+// prototype setter (the tag vanished on load and the snapshot hash changed). The object JSON.parse built passes
+// through unchanged (a `__proto__` key is an own property there); canonicalize turns every tags object into a
+// null-prototype record, which parseSnapshot always does.
+const tags = z.custom<Record<string, string>>(
+  (v) =>
+    typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string"),
+  {
+    message: "expected an object of tag keys to string values",
+  },
+);
 const pathEntry = z.object({ id: z.string(), name: z.string() }).strict();
 
 const snapshotAccountSchema = z
@@ -99,9 +99,13 @@ export type PathEntry = z.infer<typeof pathEntry>;
 
 const sortTags = (t: Record<string, string>) => tagRecord(Object.entries(t).sort(byEntryKey));
 
-/** Puts a snapshot in canonical order (ids sorted as strings, tags sorted by key). */
+/** Snapshots canonicalize built: serializing or hashing one needs no second pass. */
+const canonical = new WeakSet<Snapshot>();
+
+/** Puts a snapshot in canonical order (ids sorted as strings, tags sorted by key, each tags object a tagRecord). */
 export function canonicalize(s: Snapshot): Snapshot {
-  return {
+  if (canonical.has(s)) return s;
+  const out: Snapshot = {
     schemaVersion: s.schemaVersion,
     organization: s.organization,
     root: { ...s.root, tags: sortTags(s.root.tags) },
@@ -109,6 +113,8 @@ export function canonicalize(s: Snapshot): Snapshot {
     organizationalUnits: [...s.organizationalUnits].sort(byId).map((o) => ({ ...o, tags: sortTags(o.tags) })),
     accounts: [...s.accounts].sort(byId).map((a) => ({ ...a, tags: sortTags(a.tags) })),
   };
+  canonical.add(out);
+  return out;
 }
 
 export function serializeSnapshot(s: Snapshot): string {
