@@ -183,7 +183,7 @@ export type BaseContext = Omit<TemplateContext, "accounts" | "ous" | "collisions
 };
 
 /**
- * What one consumer adds to the context (its `prepare` hook returns it; nothing mutates the base context):
+ * What one consumer adds to the context (its `prepare` hook returns it; prepare never mutates the base context):
  * identifiers by kind for accounts and OUs, per-account extra values, its collisions and its settings.
  */
 export interface ConsumerPart {
@@ -198,36 +198,14 @@ export interface ConsumerPart {
   consumer?: Record<string, unknown>;
 }
 
-/** What an account's context entry takes from the snapshot alone, whatever the integration: computed once per snapshot account. */
-interface SharedAccount {
-  state: string;
+/** What the accounts under one parent share (every account's path is its parent's chain): computed once per parent. */
+interface ParentParts {
+  ouPath: string;
+  prefixes: string[];
   path: Array<{ id: string; name: string }>;
-  tags: Record<string, string>;
-  tagList: Array<{ key: string; value: string }>;
 }
-const sharedAccounts = new WeakMap<SnapshotAccount, SharedAccount>();
-/** OU paths of a snapshot by parent ID ("/" for the root), computed once per snapshot. */
-const ouPathsBySnapshot = new WeakMap<
-  Snapshot,
-  { names: Map<string, string>; byParent: Map<string, { ouPath: string; prefixes: string[] }> }
->();
-
-function sharedAccount(a: SnapshotAccount): SharedAccount {
-  let r = sharedAccounts.get(a);
-  if (!r) {
-    const tagList = Object.keys(a.tags)
-      .sort(compareStrings)
-      .map((key) => ({ key, value: a.tags[key] }));
-    r = {
-      state: a.state.toLowerCase(),
-      path: a.path.map((e) => ({ id: e.id, name: e.name })),
-      tags: tagRecord(Object.entries(a.tags)),
-      tagList,
-    };
-    sharedAccounts.set(a, r);
-  }
-  return r;
-}
+/** OU names (the root's included) and the parts of each parent, by snapshot: computed once per snapshot. */
+const ouPathsBySnapshot = new WeakMap<Snapshot, { names: Map<string, string>; byParent: Map<string, ParentParts> }>();
 
 function ouPaths(s: Snapshot) {
   let r = ouPathsBySnapshot.get(s);
@@ -247,8 +225,8 @@ function ouPaths(s: Snapshot) {
 /**
  * What a context takes from the snapshot and the scope alone, whatever the integration. The integrations of one
  * org mostly share one scope (renderIntegrations computes each distinct scope once), so this is computed once per
- * scope and shared, read only, by their contexts: rebuilding 5,000 accounts per integration was most of the time
- * generate spent on contexts.
+ * scope and shared, read only, by their contexts: rebuilding it per integration (5,000 accounts, their tags and
+ * paths) was most of the time generate spent on contexts.
  */
 interface ScopeParts {
   snapshot: Snapshot;
@@ -257,8 +235,8 @@ interface ScopeParts {
   ous: ContextOu[];
   ouTree: ContextOuNode;
   exclusions: TemplateContext["exclusions"];
-  /** The in-scope accounts with no consumer names or extra values ({}), by member role (partition, path, name). */
-  accountsByRole: Map<string, ContextAccount[]>;
+  /** The in-scope accounts, all but what depends on the integration (the member role ARN, names, extra). */
+  accounts: AccountCore[];
 }
 const scopePartsCache = new WeakMap<Scope, ScopeParts>();
 
@@ -267,13 +245,17 @@ function ouPathString(ouNames: ReadonlyMap<string, string>, ids: readonly string
   return ids.length ? `/${ids.map((id) => ouNames.get(id) ?? id).join("/")}` : "/";
 }
 
-/** The OU path (and its prefixes) of the accounts under one parent: computed once per parent and snapshot. */
-function parentPathOf(s: Snapshot, a: SnapshotAccount): { ouPath: string; prefixes: string[] } {
+/** The OU path, its prefixes and the path of the accounts under one parent (shared by them: read only). */
+function parentPartsOf(s: Snapshot, a: SnapshotAccount): ParentParts {
   const { names, byParent } = ouPaths(s);
   let r = byParent.get(a.parentId);
   if (!r) {
     const ids = a.path.slice(1).map((e) => e.id);
-    r = { ouPath: ouPathString(names, ids), prefixes: ids.map((_, n) => ouPathString(names, ids.slice(0, n + 1))) };
+    r = {
+      ouPath: ouPathString(names, ids),
+      prefixes: ids.map((_, n) => ouPathString(names, ids.slice(0, n + 1))),
+      path: a.path.map((e) => ({ id: e.id, name: e.name })),
+    };
     byParent.set(a.parentId, r);
   }
   return r;
@@ -289,7 +271,7 @@ function scopeParts(s: Snapshot, scope: Scope): ScopeParts {
     name: e.account.name,
     state: e.account.state.toLowerCase(),
     isManagementAccount: e.account.isManagementAccount,
-    ouPath: parentPathOf(s, e.account).ouPath,
+    ouPath: parentPartsOf(s, e.account).ouPath,
     reasons: e.reasons.map((r) => ({
       kind: r.kind,
       text: describeReason(r),
@@ -354,45 +336,37 @@ function scopeParts(s: Snapshot, scope: Scope): ScopeParts {
         .filter((e) => !e.reasons.some((r) => r.kind === "excluded-ou"))
         .map((e) => e.account.id),
     },
-    accountsByRole: new Map(),
-  };
-  scopePartsCache.set(scope, r);
-  return r;
-}
-
-/** The in-scope accounts with no consumer names or extra values, for one member role: built once per scope and role. */
-function plainAccounts(parts: ScopeParts, scope: Scope, p: Partition, role: { name: string; path: string }) {
-  const key = JSON.stringify([p, role.path, role.name]);
-  let accounts = parts.accountsByRole.get(key);
-  if (!accounts) {
-    // The arrays and records taken from the snapshot (path, tags, OU path prefixes) are shared: read only.
-    accounts = scope.inScope.map((a): ContextAccount => {
-      const ou = parentPathOf(parts.snapshot, a);
-      const sh = sharedAccount(a);
+    accounts: scope.inScope.map((a): AccountCore => {
+      const parent = parentPartsOf(s, a);
       return {
         id: a.id,
         name: a.name,
         email: a.email,
         arn: a.arn,
-        state: sh.state,
+        state: a.state.toLowerCase(),
         isManagementAccount: a.isManagementAccount,
         parentId: a.parentId,
-        ouPath: ou.ouPath,
-        ouPathPrefixes: ou.prefixes,
-        path: sh.path,
-        tags: sh.tags,
-        tagList: sh.tagList,
-        memberRoleArn: iamRoleArn(p, a.id, role.name, role.path),
-        names: {},
-        extra: {},
+        ouPath: parent.ouPath,
+        ouPathPrefixes: parent.prefixes,
+        path: parent.path,
+        tags: tagRecord(Object.entries(a.tags)),
+        tagList: Object.keys(a.tags)
+          .sort(compareStrings)
+          .map((key) => ({ key, value: a.tags[key] })),
       };
-    });
-    parts.accountsByRole.set(key, accounts);
-  }
-  return accounts;
+    }),
+  };
+  scopePartsCache.set(scope, r);
+  return r;
 }
 
-/** A base context whose accounts and OUs are already full context entries, with no consumer names ({}). */
+/** An in-scope account as far as the snapshot and the scope say (shared by the integrations of one scope). */
+type AccountCore = Omit<ContextAccount, "memberRoleArn" | "names" | "extra">;
+
+/**
+ * A base context whose accounts are already this context's own entries, with empty names and extra ({}), and whose
+ * OUs have empty names (shared with the other contexts of the scope).
+ */
 type PlainBaseContext = BaseContext & { accounts: ContextAccount[]; ous: ContextOu[] };
 
 /** Builds one integration's context: the base context, then the consumer's part (from `prepare`, given the base). */
@@ -402,41 +376,16 @@ export function buildContext(input: ContextInputs, prepare?: (base: BaseContext)
 }
 
 /**
- * The context with a consumer's part: every account and OU gets its names (and accounts their extra values).
- * A consumer that names no account and derives nothing per account (or names no OU) gets the base's own lists,
- * which are shared with the other integrations of the same scope.
+ * The context with a consumer's part: every account and OU gets its names (and accounts their extra values). The
+ * accounts are this context's own, so their names and extra are filled in place (not copied: 5,000 accounts per
+ * integration); the OUs are shared with the other contexts of the scope, so a consumer that names OUs gets copies.
  */
 function withConsumerPart(base: PlainBaseContext, part: ConsumerPart): TemplateContext {
   const accountNames = Object.entries(part.accountNames ?? {});
   const accountExtra = Object.entries(part.accountExtra ?? {});
   const ouNames = Object.entries(part.ouNames ?? {});
-  const accounts =
-    accountNames.length || accountExtra.length
-      ? base.accounts.map((a): ContextAccount => {
-          const names: Record<string, string> = {};
-          for (const [field, m] of accountNames) names[field] = m.get(a.id)!;
-          const extra: Record<string, unknown> = {};
-          for (const [field, f] of accountExtra) extra[field] = f(a);
-          // A literal, not a spread: one object shape for every account (5,000 accounts x every consumer).
-          return {
-            id: a.id,
-            name: a.name,
-            email: a.email,
-            arn: a.arn,
-            state: a.state,
-            isManagementAccount: a.isManagementAccount,
-            parentId: a.parentId,
-            ouPath: a.ouPath,
-            ouPathPrefixes: a.ouPathPrefixes,
-            path: a.path,
-            tags: a.tags,
-            tagList: a.tagList,
-            memberRoleArn: a.memberRoleArn,
-            names,
-            extra,
-          };
-        })
-      : base.accounts;
+  for (const [field, m] of accountNames) for (const a of base.accounts) a.names[field] = m.get(a.id)!;
+  for (const [field, f] of accountExtra) for (const a of base.accounts) a.extra[field] = f(a);
   const ous = ouNames.length
     ? base.ous.map((o): ContextOu => {
         const names: Record<string, string> = {};
@@ -447,7 +396,7 @@ function withConsumerPart(base: PlainBaseContext, part: ConsumerPart): TemplateC
         return { ...o, names };
       })
     : base.ous;
-  return { ...base, accounts, ous, collisions: [...(part.collisions ?? [])], consumer: part.consumer ?? {} };
+  return { ...base, ous, collisions: [...(part.collisions ?? [])], consumer: part.consumer ?? {} };
 }
 
 /** The base context (no consumer names or data): what every consumer of this integration derives its part from. */
@@ -481,7 +430,24 @@ function plainBaseContext(input: ContextInputs): PlainBaseContext {
       accountCount: s.accounts.length,
       ouCount: s.organizationalUnits.length,
     },
-    accounts: plainAccounts(parts, scope, p, i.memberRole),
+    // A literal, not a spread: one object shape for every account.
+    accounts: parts.accounts.map((a): ContextAccount => ({
+      id: a.id,
+      name: a.name,
+      email: a.email,
+      arn: a.arn,
+      state: a.state,
+      isManagementAccount: a.isManagementAccount,
+      parentId: a.parentId,
+      ouPath: a.ouPath,
+      ouPathPrefixes: a.ouPathPrefixes,
+      path: a.path,
+      tags: a.tags,
+      tagList: a.tagList,
+      memberRoleArn: iamRoleArn(p, a.id, i.memberRole.name, i.memberRole.path),
+      names: {},
+      extra: {},
+    })),
     excluded: parts.excluded,
     ous: parts.ous,
     ouTree: parts.ouTree,
