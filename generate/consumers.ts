@@ -400,10 +400,16 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
     prepare(ctx) {
       const part = newPart();
       nameAccounts(part, ctx, "account", "c7n-org account name", { style: "kebab", maxLength: 128 });
-      part.accountExtra.tags = (a) => [
-        ...a.ouPathPrefixes.map((p) => `path:${p}`),
-        ...a.tagList.map((t) => `${t.key}:${t.value}`),
-      ];
+      // The accounts under one parent share their ouPathPrefixes (generate/context.ts): their path tags are built once.
+      const pathTags = new Map<readonly string[], string[]>();
+      part.accountExtra.tags = (a) => {
+        let tags = pathTags.get(a.ouPathPrefixes);
+        if (!tags) {
+          tags = a.ouPathPrefixes.map((p) => `path:${p}`);
+          pathTags.set(a.ouPathPrefixes, tags);
+        }
+        return tags.concat(a.tagList.map((t) => `${t.key}:${t.value}`));
+      };
       // c7n-org resolves the region "all" by calling ec2:DescribeRegions in us-east-1 (tools/c7n_org/c7n_org/cli.py
       // resolve_regions, 3bfdfe76), which does not exist in aws-us-gov / aws-cn: there the regions are listed.
       const all = PARTITION_REGIONS[ctx.partition] ?? ["all"];
