@@ -118,7 +118,19 @@ export const PARTITION_REGIONS: Record<string, string[]> = {
   "aws-cn": ["cn-north-1", "cn-northwest-1"],
 };
 
-const accountItems = (ctx: BaseContext): IdentifierItem[] => ctx.accounts.map((a) => ({ key: a.id, name: a.name }));
+/**
+ * The in-scope accounts as identifier items. The account list of a context is shared by the integrations of one
+ * scope (generate/context.ts), so every consumer that names accounts reuses one item list.
+ */
+const itemsByAccounts = new WeakMap<BaseContext["accounts"], IdentifierItem[]>();
+function accountItems(ctx: BaseContext): IdentifierItem[] {
+  let items = itemsByAccounts.get(ctx.accounts);
+  if (!items) {
+    items = ctx.accounts.map((a) => ({ key: a.id, name: a.name }));
+    itemsByAccounts.set(ctx.accounts, items);
+  }
+  return items;
+}
 
 /** A consumer's part, empty, for its prepare hook to fill. */
 const newPart = () => ({
@@ -138,11 +150,11 @@ function nameAccounts(
   kind: string,
   rules: SlugRules,
   reserved: string[] = [],
-): Set<string> {
+): Map<string, string> {
   const r = assignIdentifiers(kind, accountItems(ctx), rules, reserved);
   part.accountNames[field] = r.names;
   part.collisions.push(...r.collisions);
-  return new Set(r.names.values());
+  return r.names;
 }
 
 /** Profile settings shared by steampipe and aws-cli. */
@@ -289,7 +301,7 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
       const part = newPart();
       const prefix = i.options.connectionPrefix;
       const settings = profileSettings(i, "steampipe");
-      const connections = nameAccounts(
+      const connectionOf = nameAccounts(
         part,
         ctx,
         "connection",
@@ -304,6 +316,7 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
       ]);
       // One aggregator per OU that holds in-scope accounts, mirroring the OU tree (same namespace as connections).
       const ous = ctx.ous.filter((o) => !o.excluded && o.inScopeAccountIds.length);
+      const connections = [...connectionOf.values()];
       const r = assignIdentifiers(
         "Steampipe aggregator name",
         ous.map((o) => ({ key: o.id, name: `ou${o.path}` })),
@@ -311,12 +324,11 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
         ["aws", ...connections],
       );
       part.collisions.push(...r.collisions);
-      const connectionOf = part.accountNames.connection;
       part.ouNames.aggregator = r.names;
       part.consumer = {
         ...settings,
         // Aggregator members sorted by connection name, for readers.
-        allConnections: [...connections].sort(),
+        allConnections: connections.sort(),
         aggregators: ous.map((o) => ({
           name: r.names.get(o.id)!,
           ouId: o.id,
@@ -388,10 +400,16 @@ export const CONSUMER_REGISTRY: { [C in ConsumerName]: ConsumerDefinition<C> } =
     prepare(ctx) {
       const part = newPart();
       nameAccounts(part, ctx, "account", "c7n-org account name", { style: "kebab", maxLength: 128 });
-      part.accountExtra.tags = (a) => [
-        ...a.ouPathPrefixes.map((p) => `path:${p}`),
-        ...a.tagList.map((t) => `${t.key}:${t.value}`),
-      ];
+      // The accounts under one parent share their ouPathPrefixes (generate/context.ts): their path tags are built once.
+      const pathTags = new Map<readonly string[], string[]>();
+      part.accountExtra.tags = (a) => {
+        let tags = pathTags.get(a.ouPathPrefixes);
+        if (!tags) {
+          tags = a.ouPathPrefixes.map((p) => `path:${p}`);
+          pathTags.set(a.ouPathPrefixes, tags);
+        }
+        return tags.concat(a.tagList.map((t) => `${t.key}:${t.value}`));
+      };
       // c7n-org resolves the region "all" by calling ec2:DescribeRegions in us-east-1 (tools/c7n_org/c7n_org/cli.py
       // resolve_regions, 3bfdfe76), which does not exist in aws-us-gov / aws-cn: there the regions are listed.
       const all = PARTITION_REGIONS[ctx.partition] ?? ["all"];

@@ -9,7 +9,7 @@ import { parse as parseYaml, parseAllDocuments } from "yaml";
 import { selectIntegrations } from "../../config/resolve";
 import type { Logger } from "../../common/log";
 import { loadConfig } from "../../config/load";
-import { APONO_ORG_INTEGRATION, runGenerate, type GenerateResult } from "../../generate";
+import { APONO_ORG_INTEGRATION, renderIntegrations, runGenerate, type GenerateResult } from "../../generate";
 import { computeScope } from "../../org/scope";
 import { loadSnapshot } from "../../org/snapshot";
 import {
@@ -553,6 +553,46 @@ describe("generate over the fixture org", () => {
     expect(readTree(out)).toEqual(files);
     const check = await generate(configFile, out, { check: true });
     expect(check.result.differences).toBe(0);
+  });
+});
+
+describe("the contexts of integrations that share one scope", () => {
+  // What the snapshot and scope give is computed once and shared between the contexts: what belongs to one
+  // integration (its member role ARNs, its consumer's names and extra values) must not leak into another's.
+  test("each context has its own accounts, member role ARNs, names and extra values; shared OUs carry no other consumer's names", () => {
+    const loaded = loadConfig(configFile);
+    const snapshot = loadSnapshot(path.resolve(loaded.baseDir, loaded.config.snapshot!));
+    const rendered = renderIntegrations({
+      snapshot,
+      integrations: selectIntegrations(loaded, []),
+      inlineSecrets: false,
+      log: capture().log,
+    });
+    expect(new Set(rendered.map((r) => r.scope)).size).toBe(1);
+    const ctx = Object.fromEntries(rendered.map((r) => [r.integration.name, r.context]));
+    for (const r of rendered) {
+      expect(r.context.accounts.map((a) => a.id)).toEqual(IN_SCOPE);
+      for (const a of r.context.accounts) expect(a.memberRoleArn).toBe(arn(a.id, r.integration.memberRole.name));
+    }
+    const nameKinds = (name: string) => [...new Set(ctx[name].accounts.flatMap((a) => Object.keys(a.names)))].sort();
+    const extraKinds = (name: string) => [...new Set(ctx[name].accounts.flatMap((a) => Object.keys(a.extra)))].sort();
+    expect(nameKinds("steampipe")).toEqual(["connection", "profile"]);
+    expect(nameKinds("awscli")).toEqual(["profile"]);
+    expect(nameKinds("terraform")).toEqual(["alias"]);
+    expect(nameKinds("custodian")).toEqual(["account"]);
+    expect(nameKinds("backstage")).toEqual(["entity"]);
+    for (const name of ["port", "pipes", "apono", "cloudquery"]) expect(nameKinds(name)).toEqual([]);
+    expect(extraKinds("backstage")).toEqual(["owner"]);
+    expect(extraKinds("custodian")).toEqual(["tags"]);
+    for (const name of ["steampipe", "awscli", "terraform", "port", "pipes", "apono", "cloudquery"])
+      expect(extraKinds(name)).toEqual([]);
+    // Two consumers that both name profiles keep their own names (steampipe snake_case, aws-cli kebab-case).
+    const payments = (name: string) => ctx[name].accounts.find((a) => a.id === "500000000001")!.names.profile;
+    expect(payments("steampipe")).toMatch(/^[a-z0-9_]+$/);
+    expect(payments("awscli")).toMatch(/^[a-z0-9-]+$/);
+    expect(ctx.steampipe.ous.some((o) => o.names.aggregator)).toBe(true);
+    for (const r of rendered)
+      if (r.integration.name !== "steampipe") for (const o of r.context.ous) expect(o.names).toEqual({});
   });
 });
 
