@@ -20,28 +20,27 @@ const LT = 60;
 const BANG = 33;
 
 /**
- * The index of a line's first top-level "=" (not "==", "=>", "<=", "!=", ">="; not in a string or after a comment)
- * when the rest of the line opens and closes the same number of brackets, else -1. Char codes, no allocation: it
- * runs on every line of multi-megabyte files.
+ * The index in `text` of the first top-level "=" of the line text[from, to) (not "==", "=>", "<=", "!=", ">="; not
+ * in a string or after a comment) when the rest of the line opens and closes the same number of brackets, else -1.
+ * Char codes on the whole text, no allocation: it runs on every line of multi-megabyte files.
  */
-function assignmentEq(line: string): number {
+function assignmentEq(text: string, from: number, to: number): number {
   let eq = -1;
   let net = 0;
   let inString = false;
-  const n = line.length;
-  for (let i = 0; i < n; i++) {
-    const c = line.charCodeAt(i);
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
     if (inString) {
       if (c === BACKSLASH) i++;
       else if (c === QUOTE) inString = false;
       continue;
     }
     if (c === QUOTE) inString = true;
-    else if (c === HASH || (c === SLASH && line.charCodeAt(i + 1) === SLASH)) break;
+    else if (c === HASH || (c === SLASH && i + 1 < to && text.charCodeAt(i + 1) === SLASH)) break;
     else if (eq === -1) {
-      if (c === EQ && i > 0) {
-        const next = line.charCodeAt(i + 1);
-        const prev = line.charCodeAt(i - 1);
+      if (c === EQ && i > from) {
+        const next = i + 1 < to ? text.charCodeAt(i + 1) : NaN;
+        const prev = text.charCodeAt(i - 1);
         if (next !== EQ && next !== GT && prev !== EQ && prev !== BANG && prev !== LT && prev !== GT) eq = i;
       }
     } else if (c === 40 || c === 91 || c === 123)
@@ -61,27 +60,40 @@ export function alignAssignments(chain: ReadonlyArray<{ key: string; value: stri
   return chain.map((c) => `${c.key.padEnd(width)} = ${c.value}`);
 }
 
-/** Aligns the attribute chains of HCL text (a template's output): see the rule above. */
+/**
+ * Aligns the attribute chains of HCL text (a template's output): see the rule above. One pass over the text by
+ * index, without splitting it into lines, and only the lines that change are rebuilt: the built-in templates are
+ * written aligned, so their multi-megabyte output usually comes back as it is.
+ */
 export function alignHcl(text: string): string {
-  const lines = text.split("\n");
-  const out = lines;
-  let chain: Array<{ n: number; key: string; value: string }> = [];
+  const parts: string[] = [];
+  let copied = 0; // text[0, copied) is in parts
+  let chain: Array<{ from: number; to: number; key: string; value: string }> = [];
   const close = () => {
     const aligned = alignAssignments(chain);
-    chain.forEach((c, k) => (out[c.n] = aligned[k]));
+    chain.forEach((c, k) => {
+      const line = aligned[k];
+      if (c.to - c.from === line.length && text.startsWith(line, c.from)) return;
+      parts.push(text.slice(copied, c.from), line);
+      copied = c.to;
+    });
     chain = [];
   };
-  for (let n = 0; n < lines.length; n++) {
-    const line = lines[n];
-    // A blank or comment line has no "=" outside a comment, so eq > 0 also says the line is neither.
-    const eq = line.includes("=") ? assignmentEq(line) : -1;
-    const key = eq > 0 ? line.slice(0, eq).trimEnd() : "";
+  let nextEq = text.indexOf("=");
+  for (let from = 0; from <= text.length;) {
+    let to = text.indexOf("\n", from);
+    if (to === -1) to = text.length;
+    if (nextEq !== -1 && nextEq < from) nextEq = text.indexOf("=", from);
+    // A blank or comment line has no "=" outside a comment, so eq > from also says the line is neither.
+    const eq = nextEq !== -1 && nextEq < to ? assignmentEq(text, from, to) : -1;
+    const key = eq > from ? text.slice(from, eq).trimEnd() : "";
     if (key.trim() === "") {
       if (chain.length) close();
-      continue;
-    }
-    chain.push({ n, key, value: line.slice(eq + 1).trim() });
+    } else chain.push({ from, to, key, value: text.slice(eq + 1, to).trim() });
+    from = to + 1;
   }
-  close();
-  return out.join("\n");
+  if (chain.length) close();
+  if (copied === 0) return text;
+  parts.push(text.slice(copied));
+  return parts.join("");
 }
