@@ -4,7 +4,7 @@ import Handlebars from "handlebars";
 import { parseAllDocuments } from "yaml";
 import { InputError } from "../common/errors";
 import { accountRootArn, iamRoleArn } from "../common/ids";
-import { PACKAGE_ROOT } from "../common/paths";
+import { PACKAGE_ROOT, TEMPLATES_DIR } from "../common/paths";
 import type { TemplateContext } from "./context";
 import {
   envName,
@@ -64,6 +64,7 @@ interface HelperOptions {
 }
 
 type HelperFn = (...args: unknown[]) => unknown;
+type CompileOptions = Parameters<typeof Handlebars.compile>[1];
 
 /** The helpers every template gets. docs/generate.md ("Helpers") lists them; keep the two in step. */
 export const HELPERS: Record<string, (args: unknown[], options: HelperOptions) => unknown> = {
@@ -175,9 +176,66 @@ function registerHelpers(hb: typeof Handlebars): void {
     };
     hb.registerHelper(name, wrapped);
   }
+  registerChunkedEach(hb);
 }
 
-const COMPILE_OPTIONS = { strict: true, noEscape: true, preventIndent: false } as const;
+/** How many {{#each}} iterations are joined into one flat string (see registerChunkedEach). */
+const EACH_CHUNK = 64;
+
+/**
+ * {{#each}} as handlebars has it, with the iterations' output joined every EACH_CHUNK items, for speed. Handlebars
+ * appends each iteration to one growing string: for 5,000 accounts a rope of about a million pieces that stays
+ * alive until the file is written, which every young-generation GC copies (about a third of generate's GC time).
+ * Joined in chunks, the pieces die young. The output is the same: each calls fn once per item, in order, and returns
+ * the concatenation of what fn returned, or the inverse block's output when there is no item. Any other use (no
+ * block, no argument) goes to handlebars' own helper unchanged, errors included.
+ */
+function registerChunkedEach(hb: typeof Handlebars): void {
+  const each = hb.helpers.each as (...args: unknown[]) => unknown;
+  hb.registerHelper("each", function (this: unknown, ...args: unknown[]) {
+    const [context, options] = args as [unknown, Handlebars.HelperOptions | undefined];
+    if (args.length !== 2 || typeof options?.fn !== "function") return each.apply(this, args);
+    const fn = options.fn;
+    const chunks: string[] = [];
+    let parts: string[] = [];
+    const collect = (item: unknown, runtime?: Handlebars.RuntimeOptions) => {
+      parts.push(fn(item, runtime));
+      if (parts.length === EACH_CHUNK) {
+        chunks.push(parts.join(""));
+        parts = [];
+      }
+      return "";
+    };
+    const rest = each.call(this, context, { ...options, fn: collect }) as string;
+    chunks.push(parts.join(""));
+    return chunks.join("") + rest;
+  });
+}
+
+/**
+ * Compile options of custom templates: strict (an unknown field or helper fails, naming its line), as
+ * docs/generate.md promises. Every helper is declared to the compiler, so a call to one compiles to a direct call
+ * instead of a look-up with a run-time fallback (the same helpers are registered, so the output is the same).
+ */
+const COMPILE_OPTIONS = {
+  strict: true,
+  noEscape: true,
+  preventIndent: false,
+  knownHelpers: Object.fromEntries(Object.keys(HELPERS).map((name) => [name, true])),
+} as const;
+
+/**
+ * Built-in templates also compile with knownHelpersOnly, for speed: a name that is not a helper is compiled as a
+ * field look-up (still strict) instead of a run-time "helper or field?" test. Custom templates keep that test, so
+ * a misspelt helper there still fails with the one-line "unknown variable or helper" message.
+ */
+const BUILT_IN_COMPILE_OPTIONS = { ...COMPILE_OPTIONS, knownHelpersOnly: true } as const;
+
+/** The compile options for a template file (or a partial) by where it is: orgtrust's own templates/ or not. */
+function compileOptionsFor(file: string): CompileOptions {
+  const rel = path.relative(TEMPLATES_DIR, file);
+  return !rel.startsWith("..") && !path.isAbsolute(rel) ? BUILT_IN_COMPILE_OPTIONS : COMPILE_OPTIONS;
+}
 
 function readTemplate(file: string): string {
   try {
@@ -216,7 +274,7 @@ export function createEnvironment(templateDir: string): typeof Handlebars {
     let compiled: HandlebarsTemplateDelegate | undefined;
     hb.registerPartial(m[1], ((context: unknown, options: Handlebars.RuntimeOptions) => {
       try {
-        compiled ??= hb.compile(readTemplate(file), COMPILE_OPTIONS);
+        compiled ??= hb.compile(readTemplate(file), compileOptionsFor(file));
         return compiled(context, options);
       } catch (e) {
         (e as TemplateFailure).templateFile ??= file;
@@ -302,7 +360,7 @@ export function renderTemplate(
 ): string {
   let text: string;
   try {
-    text = hb.compile(readTemplate(file), COMPILE_OPTIONS)(ctx);
+    text = hb.compile(readTemplate(file), compileOptionsFor(file))(ctx);
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw describeTemplateError(e, file);

@@ -1,9 +1,14 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { parse as parseHcl } from "@cdktf/hcl2json";
+import Handlebars from "handlebars";
 import * as ini from "ini";
 import { parse as parseYaml } from "yaml";
 import { unifiedDiff } from "../../generate/diff";
 import { envValue, hclValue, iniValue, yamlList, yamlScalar } from "../../generate/escape";
 import { alignHcl } from "../../common/hcl-format";
+import { createEnvironment } from "../../generate/render";
 import { toHcl } from "../../synth/hcl";
 import { assignIdentifiers, slugify } from "../../generate/identifiers";
 
@@ -234,5 +239,41 @@ describe("check diff", () => {
     const big = unifiedDiff("f.txt", "", Array.from({ length: 500 }, (_, i) => `${i}`).join("\n"), 20);
     expect(big.split("\n").length).toBeLessThan(30);
     expect(big).toContain("more diff lines");
+  });
+});
+
+describe("template environment", () => {
+  // createEnvironment joins {{#each}} output in chunks (generate/render.ts registerChunkedEach): whatever a custom
+  // template does with each, it must render exactly what handlebars' own each renders, errors included.
+  const items = Array.from({ length: 150 }, (_, i) => ({ id: `a${i}`, tags: { k: `v${i}`, o: i } }));
+  const ctx = { items, none: [], obj: { x: 1, y: { z: 2 } }, nested: [items.slice(0, 70), [], items.slice(0, 3)] };
+  const templates = [
+    "{{#each items}}{{@index}}{{#if @first}}F{{/if}}{{#if @last}}L{{/if}}:{{id}},{{/each}}",
+    "{{#each items as |item i|}}{{i}}={{item.id}} {{#each item.tags}}{{@key}}:{{this}}/{{@../index}};{{/each}}\n{{/each}}",
+    "{{#each none}}x{{else}}empty{{/each}}|{{#each obj}}{{@key}}{{@last}}{{else}}no{{/each}}",
+    "{{#each nested}}[{{#each this}}{{id}}{{@root.items.length}}{{else}}-{{/each}}]{{/each}}",
+  ];
+  const errors = ["{{each}}", "{{each items}}", "{{#each}}x{{/each}}", "{{#each items}}{{nope}}{{/each}}"];
+
+  test("{{#each}} renders exactly what handlebars' own each renders", () => {
+    const env = createEnvironment(fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-env-")));
+    const stock = Handlebars.create();
+    for (const t of templates) {
+      const want = stock.compile(t, { strict: true, noEscape: true })(ctx);
+      expect(want.length).toBeGreaterThan(5);
+      expect(env.compile(t, { strict: true, noEscape: true })(ctx)).toBe(want);
+    }
+    for (const t of errors) {
+      const message = (h: typeof Handlebars) => {
+        try {
+          h.compile(t, { strict: true, noEscape: true })(ctx);
+        } catch (e) {
+          return (e as Error).message;
+        }
+        return "no error";
+      };
+      expect(message(env)).toBe(message(stock));
+      expect(message(stock)).not.toBe("no error");
+    }
   });
 });
