@@ -8,7 +8,9 @@ import { parse as parseYaml } from "yaml";
 import { unifiedDiff } from "../../generate/diff";
 import { envValue, hclValue, iniValue, yamlList, yamlScalar } from "../../generate/escape";
 import { alignHcl } from "../../common/hcl-format";
-import { createEnvironment } from "../../generate/render";
+import { TEMPLATES_DIR } from "../../common/paths";
+import { createEnvironment, precompiledTemplates, renderTemplate } from "../../generate/render";
+import type { TemplateContext } from "../../generate/context";
 import { toHcl } from "../../synth/hcl";
 import { assignIdentifiers, slugify } from "../../generate/identifiers";
 
@@ -275,5 +277,27 @@ describe("template environment", () => {
       expect(message(env)).toBe(message(stock));
       expect(message(stock)).not.toBe("no error");
     }
+  });
+
+  test("templates/precompiled.json is current (after editing a template: npx tsc -p tsconfig.json && node scripts/precompile-templates.js)", () => {
+    // generate uses an entry only for the source it was compiled from, so a stale file would only slow runs down:
+    // this test is what notices it.
+    const onDisk = fs.readFileSync(path.join(TEMPLATES_DIR, "precompiled.json"), "utf8");
+    expect(onDisk === precompiledTemplates()).toBe(true);
+    expect(Object.keys((JSON.parse(onDisk) as { templates: object }).templates).length).toBeGreaterThanOrEqual(12);
+  });
+
+  test("a custom template is compiled once per source: an edited file renders its new text, in any environment", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-tpl-"));
+    const file = path.join(dir, "inv.hbs");
+    const ctx = { accounts: [{ id: "111111111111" }, { id: "222222222222" }] } as unknown as TemplateContext;
+    const render = () => renderTemplate(createEnvironment(dir), file, ctx, "text", "inv.txt");
+    fs.writeFileSync(file, "{{#each accounts}}{{id}}\n{{/each}}");
+    expect(render()).toBe("111111111111\n222222222222\n");
+    expect(render()).toBe("111111111111\n222222222222\n");
+    fs.writeFileSync(file, "{{#each accounts}}- {{id}}\n{{/each}}");
+    expect(render()).toBe("- 111111111111\n- 222222222222\n");
+    fs.writeFileSync(file, "{{#each accounts}}\n{{nope}}\n{{/each}}\n");
+    expect(render).toThrow(/inv\.hbs:2: unknown variable or helper "nope"/);
   });
 });
