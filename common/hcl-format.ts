@@ -60,23 +60,44 @@ export function alignAssignments(chain: ReadonlyArray<{ key: string; value: stri
   return chain.map((c) => `${c.key.padEnd(width)} = ${c.value}`);
 }
 
+/** A printable ASCII character other than space: never removed by trim(). */
+const isVisibleAscii = (c: number) => c > 32 && c < 127;
+
 /**
- * Aligns the attribute chains of HCL text (a template's output): see the rule above. One pass over the text by
- * index, without splitting it into lines, and only the lines that change are rebuilt: the built-in templates are
- * written aligned, so their multi-megabyte output usually comes back as it is.
+ * Aligns the attribute chains of HCL text (a template's output): see the rule above. For speed on multi-megabyte
+ * outputs: one pass over the text by index, without splitting it into lines; a line's key and value are measured
+ * in place, and only a chain with a line out of alignment is rebuilt (the built-in templates are written aligned,
+ * so their output usually comes back as it is, with no string built).
  */
 export function alignHcl(text: string): string {
   const parts: string[] = [];
   let copied = 0; // text[0, copied) is in parts
-  let chain: Array<{ from: number; to: number; key: string; value: string }> = [];
+  // keyLen: the length of the line's key (text[from, eq) without trailing blanks).
+  let chain: Array<{ from: number; to: number; eq: number; keyLen: number }> = [];
+  // Written as `key<spaces> = value` with the "=" at column width + 1 and the value trimmed already.
+  const inPlace = (c: (typeof chain)[number], width: number) => {
+    if (c.eq - c.from !== width + 1 || c.eq + 2 >= c.to) return false;
+    for (let i = c.from + c.keyLen; i < c.eq; i++) if (text.charCodeAt(i) !== 32) return false;
+    return (
+      text.charCodeAt(c.eq + 1) === 32 &&
+      isVisibleAscii(text.charCodeAt(c.eq + 2)) &&
+      isVisibleAscii(text.charCodeAt(c.to - 1))
+    );
+  };
   const close = () => {
-    const aligned = alignAssignments(chain);
-    chain.forEach((c, k) => {
-      const line = aligned[k];
-      if (c.to - c.from === line.length && text.startsWith(line, c.from)) return;
-      parts.push(text.slice(copied, c.from), line);
-      copied = c.to;
-    });
+    let width = 0;
+    for (const c of chain) if (c.keyLen > width) width = c.keyLen;
+    if (!chain.every((c) => inPlace(c, width))) {
+      const aligned = alignAssignments(
+        chain.map((c) => ({ key: text.slice(c.from, c.from + c.keyLen), value: text.slice(c.eq + 1, c.to).trim() })),
+      );
+      chain.forEach((c, k) => {
+        const line = aligned[k];
+        if (c.to - c.from === line.length && text.startsWith(line, c.from)) return;
+        parts.push(text.slice(copied, c.from), line);
+        copied = c.to;
+      });
+    }
     chain = [];
   };
   let nextEq = text.indexOf("=");
@@ -86,10 +107,17 @@ export function alignHcl(text: string): string {
     if (nextEq !== -1 && nextEq < from) nextEq = text.indexOf("=", from);
     // A blank or comment line has no "=" outside a comment, so eq > from also says the line is neither.
     const eq = nextEq !== -1 && nextEq < to ? assignmentEq(text, from, to) : -1;
-    const key = eq > from ? text.slice(from, eq).trimEnd() : "";
-    if (key.trim() === "") {
+    let keyLen = 0;
+    if (eq > from) {
+      let end = eq;
+      while (end > from && text.charCodeAt(end - 1) === 32) end--;
+      // A visible ASCII character ends what trimEnd() removes; anything else is measured by trimEnd() itself.
+      keyLen =
+        end > from && isVisibleAscii(text.charCodeAt(end - 1)) ? end - from : text.slice(from, eq).trimEnd().length;
+    }
+    if (keyLen === 0) {
       if (chain.length) close();
-    } else chain.push({ from, to, key, value: text.slice(eq + 1, to).trim() });
+    } else chain.push({ from, to, eq, keyLen });
     from = to + 1;
   }
   if (chain.length) close();
