@@ -8,6 +8,7 @@ import { accountRootArn, iamRoleArn } from "../common/ids";
 import { PACKAGE_ROOT, TEMPLATES_DIR } from "../common/paths";
 import type { TemplateContext } from "./context";
 import {
+  COMMENT_PLAIN,
   envName,
   envValue,
   hclIdentifier,
@@ -15,6 +16,7 @@ import {
   hclValue,
   iniKey,
   iniValue,
+  isPlain,
   jsonValue,
   yamlList,
   yamlScalar,
@@ -133,11 +135,16 @@ export const HELPERS: Record<string, (args: unknown[], options: HelperOptions) =
   },
   /** {{comment text}}: text made safe inside a one-line comment (line breaks and control characters become spaces). */
   // YAML 1.1 also breaks lines at NEL, and PyYAML refuses DEL, C1 controls and U+FFFE/U+FFFF even in a comment.
-  comment: ([v]) =>
-    String(v).replace(
-      /(?:[\r\n\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff])+/g,
-      " ",
-    ),
+  // Printable ASCII has none of them and is returned as it is (no regular expression pass: tens of thousands of calls).
+  comment: ([v]) => {
+    const s = String(v);
+    return isPlain(s, COMMENT_PLAIN)
+      ? s
+      : s.replace(
+          /(?:[\r\n\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff])+/g,
+          " ",
+        );
+  },
   /** {{concat a b ...}}: the arguments joined into one string. */
   concat: (args) => args.map(String).join(""),
   /** {{join list ", "}} */
