@@ -245,11 +245,6 @@ function builtInName(file: string): string | undefined {
   return !rel.startsWith("..") && !path.isAbsolute(rel) ? rel.split(path.sep).join("/") : undefined;
 }
 
-/** The compile options for a template file (or a partial) by where it is: orgtrust's own templates/ or not. */
-function compileOptionsFor(file: string): CompileOptions {
-  return builtInName(file) === undefined ? COMPILE_OPTIONS : BUILT_IN_COMPILE_OPTIONS;
-}
-
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 /**
@@ -290,7 +285,7 @@ const precompile = (source: string, options: CompileOptions) =>
 const specs = new Map<string, TemplateSpecification>();
 
 /**
- * A template file's compiled form (what hb.template() runs in an environment): a built-in template's from
+ * A template's (or a partial's) compiled form, what hb.template() runs in an environment: a built-in template's from
  * templates/precompiled.json when that holds its source, else compiled here; either is kept for the process.
  */
 function templateSpec(file: string, source: string): TemplateSpecification {
@@ -365,7 +360,7 @@ export function createEnvironment(templateDir: string): typeof Handlebars {
     let compiled: HandlebarsTemplateDelegate | undefined;
     hb.registerPartial(m[1], ((context: unknown, options: Handlebars.RuntimeOptions) => {
       try {
-        compiled ??= hb.compile(readTemplate(file), compileOptionsFor(file));
+        compiled ??= hb.template(templateSpec(file, readTemplate(file)));
         return compiled(context, options);
       } catch (e) {
         (e as TemplateFailure).templateFile ??= file;
