@@ -1,12 +1,14 @@
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Handlebars from "handlebars";
 import { parseAllDocuments } from "yaml";
 import { InputError } from "../common/errors";
 import { accountRootArn, iamRoleArn } from "../common/ids";
-import { PACKAGE_ROOT } from "../common/paths";
+import { PACKAGE_ROOT, TEMPLATES_DIR } from "../common/paths";
 import type { TemplateContext } from "./context";
 import {
+  COMMENT_PLAIN,
   envName,
   envValue,
   hclIdentifier,
@@ -14,6 +16,7 @@ import {
   hclValue,
   iniKey,
   iniValue,
+  isPlain,
   jsonValue,
   yamlList,
   yamlScalar,
@@ -64,6 +67,7 @@ interface HelperOptions {
 }
 
 type HelperFn = (...args: unknown[]) => unknown;
+type CompileOptions = Parameters<typeof Handlebars.compile>[1];
 
 /** The helpers every template gets. docs/generate.md ("Helpers") lists them; keep the two in step. */
 export const HELPERS: Record<string, (args: unknown[], options: HelperOptions) => unknown> = {
@@ -131,11 +135,16 @@ export const HELPERS: Record<string, (args: unknown[], options: HelperOptions) =
   },
   /** {{comment text}}: text made safe inside a one-line comment (line breaks and control characters become spaces). */
   // YAML 1.1 also breaks lines at NEL, and PyYAML refuses DEL, C1 controls and U+FFFE/U+FFFF even in a comment.
-  comment: ([v]) =>
-    String(v).replace(
-      /(?:[\r\n\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff])+/g,
-      " ",
-    ),
+  // Printable ASCII has none of them and is returned as it is (no regular expression pass: tens of thousands of calls).
+  comment: ([v]) => {
+    const s = String(v);
+    return isPlain(s, COMMENT_PLAIN)
+      ? s
+      : s.replace(
+          /(?:[\r\n\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff])+/g,
+          " ",
+        );
+  },
   /** {{concat a b ...}}: the arguments joined into one string. */
   concat: (args) => args.map(String).join(""),
   /** {{join list ", "}} */
@@ -175,9 +184,144 @@ function registerHelpers(hb: typeof Handlebars): void {
     };
     hb.registerHelper(name, wrapped);
   }
+  registerChunkedEach(hb);
 }
 
-const COMPILE_OPTIONS = { strict: true, noEscape: true, preventIndent: false } as const;
+/** How many {{#each}} iterations are joined into one flat string (see registerChunkedEach). */
+const EACH_CHUNK = 64;
+
+/**
+ * {{#each}} as handlebars has it, with the iterations' output joined every EACH_CHUNK items, for speed. Handlebars
+ * appends each iteration to one growing string: for 5,000 accounts a rope of about a million pieces that stays
+ * alive until the file is written, which every young-generation GC copies (about a third of generate's GC time).
+ * Joined in chunks, the pieces die young. The output is the same: each calls fn once per item, in order, and returns
+ * the concatenation of what fn returned, or the inverse block's output when there is no item. Any other use (no
+ * block, no argument) goes to handlebars' own helper unchanged, errors included.
+ */
+function registerChunkedEach(hb: typeof Handlebars): void {
+  const each = hb.helpers.each as (...args: unknown[]) => unknown;
+  hb.registerHelper("each", function (this: unknown, ...args: unknown[]) {
+    const [context, options] = args as [unknown, Handlebars.HelperOptions | undefined];
+    if (args.length !== 2 || typeof options?.fn !== "function") return each.apply(this, args);
+    const fn = options.fn;
+    const chunks: string[] = [];
+    let parts: string[] = [];
+    const collect = (item: unknown, runtime?: Handlebars.RuntimeOptions) => {
+      parts.push(fn(item, runtime));
+      if (parts.length === EACH_CHUNK) {
+        chunks.push(parts.join(""));
+        parts = [];
+      }
+      return "";
+    };
+    const rest = each.call(this, context, { ...options, fn: collect }) as string;
+    chunks.push(parts.join(""));
+    return chunks.join("") + rest;
+  });
+}
+
+/**
+ * Compile options of custom templates: strict (an unknown field or helper fails, naming its line), as
+ * docs/generate.md promises. Every helper is declared to the compiler, so a call to one compiles to a direct call
+ * instead of a look-up with a run-time fallback (the same helpers are registered, so the output is the same).
+ */
+const COMPILE_OPTIONS = {
+  strict: true,
+  noEscape: true,
+  preventIndent: false,
+  knownHelpers: Object.fromEntries(Object.keys(HELPERS).map((name) => [name, true])),
+} as const;
+
+/**
+ * Built-in templates also compile with knownHelpersOnly, for speed: a name that is not a helper is compiled as a
+ * field look-up (still strict) instead of a run-time "helper or field?" test. Custom templates keep that test, so
+ * a misspelt helper there still fails with the one-line "unknown variable or helper" message.
+ */
+const BUILT_IN_COMPILE_OPTIONS = { ...COMPILE_OPTIONS, knownHelpersOnly: true } as const;
+
+/** A template's name inside orgtrust's own templates/ ("aws-cli/aws-config.hbs"), or undefined for any other file. */
+function builtInName(file: string): string | undefined {
+  const rel = path.relative(TEMPLATES_DIR, file);
+  return !rel.startsWith("..") && !path.isAbsolute(rel) ? rel.split(path.sep).join("/") : undefined;
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/**
+ * templates/precompiled.json: the built-in templates compiled ahead of time, for speed (compiling the twelve of them
+ * cost 100-200 ms of a cold generate run, as much as rendering 5,000 accounts through some of them). Each entry
+ * holds the sha256 of the source it was compiled from and is used only for exactly that source, with the same
+ * handlebars version: a template edited without re-running `node scripts/precompile-templates.js` is compiled as
+ * before, so the file can make a run slower, never different. A unit test keeps it current.
+ */
+const PRECOMPILED_FILE = path.join(TEMPLATES_DIR, "precompiled.json");
+
+interface PrecompiledFile {
+  handlebars: string;
+  templates: Record<string, { sha256: string; spec: string }>;
+}
+
+let precompiledEntries: PrecompiledFile["templates"] | null | undefined;
+
+/** The entry of templates/precompiled.json for exactly this built-in template source, if there is one. */
+function precompiledEntry(name: string, hash: string): string | undefined {
+  if (precompiledEntries === undefined) {
+    try {
+      const f = JSON.parse(fs.readFileSync(PRECOMPILED_FILE, "utf8")) as PrecompiledFile;
+      precompiledEntries = f.handlebars === Handlebars.VERSION ? f.templates : null;
+    } catch {
+      precompiledEntries = null;
+    }
+  }
+  const entry = precompiledEntries?.[name];
+  return entry?.sha256 === hash ? entry.spec : undefined;
+}
+
+/** Handlebars' compiled code for a template (its precompile writes into the options it is given: a copy each time). */
+const precompile = (source: string, options: CompileOptions) =>
+  Handlebars.precompile(source, { ...options }) as unknown as string;
+
+/** Compiled templates by source and options, so a template used by several integrations is compiled once. */
+const specs = new Map<string, TemplateSpecification>();
+
+/**
+ * A template's (or a partial's) compiled form, what hb.template() runs in an environment: a built-in template's from
+ * templates/precompiled.json when that holds its source, else compiled here; either is kept for the process.
+ */
+function templateSpec(file: string, source: string): TemplateSpecification {
+  const name = builtInName(file);
+  const hash = sha256(source);
+  const key = `${name ?? "custom"}\0${hash}`;
+  let spec = specs.get(key);
+  if (!spec) {
+    const code =
+      (name !== undefined ? precompiledEntry(name, hash) : undefined) ??
+      precompile(source, name !== undefined ? BUILT_IN_COMPILE_OPTIONS : COMPILE_OPTIONS);
+    // Code that handlebars generated from a template, evaluated as its own compile() does.
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    const evaluate = new Function(`return ${code};`) as () => TemplateSpecification;
+    spec = evaluate();
+    specs.set(key, spec);
+  }
+  return spec;
+}
+
+/** The text of templates/precompiled.json for the built-in templates as they are (see PRECOMPILED_FILE). */
+export function precompiledTemplates(): string {
+  const templates: PrecompiledFile["templates"] = {};
+  for (const dir of fs.readdirSync(TEMPLATES_DIR).sort()) {
+    if (!fs.statSync(path.join(TEMPLATES_DIR, dir)).isDirectory()) continue;
+    for (const f of fs.readdirSync(path.join(TEMPLATES_DIR, dir)).sort()) {
+      if (!f.endsWith(".hbs") || f.startsWith("_")) continue; // partials are compiled by their environment
+      const source = fs.readFileSync(path.join(TEMPLATES_DIR, dir, f), "utf8");
+      const spec = precompile(source, BUILT_IN_COMPILE_OPTIONS);
+      templates[`${dir}/${f}`] = { sha256: sha256(source), spec };
+    }
+  }
+  const note =
+    "Generated by scripts/precompile-templates.js from the .hbs templates in the folders beside it (do not edit): orgtrust uses an entry only for the template source whose sha256 it holds.";
+  return `${JSON.stringify({ note, handlebars: Handlebars.VERSION, templates }, null, 2)}\n`;
+}
 
 function readTemplate(file: string): string {
   try {
@@ -216,7 +360,7 @@ export function createEnvironment(templateDir: string): typeof Handlebars {
     let compiled: HandlebarsTemplateDelegate | undefined;
     hb.registerPartial(m[1], ((context: unknown, options: Handlebars.RuntimeOptions) => {
       try {
-        compiled ??= hb.compile(readTemplate(file), COMPILE_OPTIONS);
+        compiled ??= hb.template(templateSpec(file, readTemplate(file)));
         return compiled(context, options);
       } catch (e) {
         (e as TemplateFailure).templateFile ??= file;
@@ -261,15 +405,28 @@ function describeTemplateError(e: unknown, file: string): InputError {
 
 /** Makes text end with exactly one newline, with "\n" line ends and no trailing spaces. */
 function tidy(text: string): string {
-  // One multi-line pass for trailing blanks: splitting multi-megabyte renders into lines cost more than rendering.
-  // The line-end and edge passes are skipped or done by hand where a regex would scan all of a multi-megabyte text.
-  const body = (text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text)
-    .replace(/[ \t]+$/gm, "")
-    .replace(/\n{3,}/g, "\n\n");
+  // Built-in templates render text that is already tidy: a few native substring searches prove it (no regex over
+  // the multi-megabyte text) and the text is returned as it is, not copied. The multi-line "$" also matches before
+  // U+2028/U+2029, hence those two searches. Otherwise one multi-line pass for trailing blanks: splitting
+  // multi-megabyte renders into lines cost more than rendering.
+  const last = text.charCodeAt(text.length - 1);
+  const clean =
+    !text.includes("\r") &&
+    !text.includes(" \n") &&
+    !text.includes("\t\n") &&
+    !text.includes("\n\n\n") &&
+    !text.includes("\u2028") &&
+    !text.includes("\u2029") &&
+    last !== 32 &&
+    last !== 9;
+  const body = clean
+    ? text
+    : (text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text).replace(/[ \t]+$/gm, "").replace(/\n{3,}/g, "\n\n");
   let start = 0;
   let end = body.length;
   while (start < end && body.charCodeAt(start) === 10) start++;
   while (end > start && body.charCodeAt(end - 1) === 10) end--;
+  if (start === 0 && end === body.length - 1) return body; // already ends with exactly one "\n"
   return `${body.slice(start, end)}\n`;
 }
 
@@ -289,7 +446,7 @@ export function renderTemplate(
 ): string {
   let text: string;
   try {
-    text = hb.compile(readTemplate(file), COMPILE_OPTIONS)(ctx);
+    text = hb.template(templateSpec(file, readTemplate(file)))(ctx);
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw describeTemplateError(e, file);

@@ -1,9 +1,16 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { parse as parseHcl } from "@cdktf/hcl2json";
+import Handlebars from "handlebars";
 import * as ini from "ini";
 import { parse as parseYaml } from "yaml";
 import { unifiedDiff } from "../../generate/diff";
 import { envValue, hclValue, iniValue, yamlList, yamlScalar } from "../../generate/escape";
 import { alignHcl } from "../../common/hcl-format";
+import { TEMPLATES_DIR } from "../../common/paths";
+import { createEnvironment, precompiledTemplates, renderTemplate } from "../../generate/render";
+import type { TemplateContext } from "../../generate/context";
 import { toHcl } from "../../synth/hcl";
 import { assignIdentifiers, slugify } from "../../generate/identifiers";
 
@@ -234,5 +241,63 @@ describe("check diff", () => {
     const big = unifiedDiff("f.txt", "", Array.from({ length: 500 }, (_, i) => `${i}`).join("\n"), 20);
     expect(big.split("\n").length).toBeLessThan(30);
     expect(big).toContain("more diff lines");
+  });
+});
+
+describe("template environment", () => {
+  // createEnvironment joins {{#each}} output in chunks (generate/render.ts registerChunkedEach): whatever a custom
+  // template does with each, it must render exactly what handlebars' own each renders, errors included.
+  const items = Array.from({ length: 150 }, (_, i) => ({ id: `a${i}`, tags: { k: `v${i}`, o: i } }));
+  const ctx = { items, none: [], obj: { x: 1, y: { z: 2 } }, nested: [items.slice(0, 70), [], items.slice(0, 3)] };
+  const templates = [
+    "{{#each items}}{{@index}}{{#if @first}}F{{/if}}{{#if @last}}L{{/if}}:{{id}},{{/each}}",
+    "{{#each items as |item i|}}{{i}}={{item.id}} {{#each item.tags}}{{@key}}:{{this}}/{{@../index}};{{/each}}\n{{/each}}",
+    "{{#each none}}x{{else}}empty{{/each}}|{{#each obj}}{{@key}}{{@last}}{{else}}no{{/each}}",
+    "{{#each nested}}[{{#each this}}{{id}}{{@root.items.length}}{{else}}-{{/each}}]{{/each}}",
+  ];
+  const errors = ["{{each}}", "{{each items}}", "{{#each}}x{{/each}}", "{{#each items}}{{nope}}{{/each}}"];
+
+  test("{{#each}} renders exactly what handlebars' own each renders", () => {
+    const env = createEnvironment(fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-env-")));
+    const stock = Handlebars.create();
+    for (const t of templates) {
+      const want = stock.compile(t, { strict: true, noEscape: true })(ctx);
+      expect(want.length).toBeGreaterThan(5);
+      expect(env.compile(t, { strict: true, noEscape: true })(ctx)).toBe(want);
+    }
+    for (const t of errors) {
+      const message = (h: typeof Handlebars) => {
+        try {
+          h.compile(t, { strict: true, noEscape: true })(ctx);
+        } catch (e) {
+          return (e as Error).message;
+        }
+        return "no error";
+      };
+      expect(message(env)).toBe(message(stock));
+      expect(message(stock)).not.toBe("no error");
+    }
+  });
+
+  test("templates/precompiled.json is current (after editing a template: npx tsc -p tsconfig.json && node scripts/precompile-templates.js)", () => {
+    // generate uses an entry only for the source it was compiled from, so a stale file would only slow runs down:
+    // this test is what notices it.
+    const onDisk = fs.readFileSync(path.join(TEMPLATES_DIR, "precompiled.json"), "utf8");
+    expect(onDisk === precompiledTemplates()).toBe(true);
+    expect(Object.keys((JSON.parse(onDisk) as { templates: object }).templates).length).toBeGreaterThanOrEqual(12);
+  });
+
+  test("a custom template is compiled once per source: an edited file renders its new text, in any environment", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orgtrust-tpl-"));
+    const file = path.join(dir, "inv.hbs");
+    const ctx = { accounts: [{ id: "111111111111" }, { id: "222222222222" }] } as unknown as TemplateContext;
+    const render = () => renderTemplate(createEnvironment(dir), file, ctx, "text", "inv.txt");
+    fs.writeFileSync(file, "{{#each accounts}}{{id}}\n{{/each}}");
+    expect(render()).toBe("111111111111\n222222222222\n");
+    expect(render()).toBe("111111111111\n222222222222\n");
+    fs.writeFileSync(file, "{{#each accounts}}- {{id}}\n{{/each}}");
+    expect(render()).toBe("- 111111111111\n- 222222222222\n");
+    fs.writeFileSync(file, "{{#each accounts}}\n{{nope}}\n{{/each}}\n");
+    expect(render).toThrow(/inv\.hbs:2: unknown variable or helper "nope"/);
   });
 });
