@@ -5,6 +5,7 @@ import { InputError } from "../common/errors";
 import { accountId, ouId, partition, rootId } from "../common/ids";
 import { writeFileAtomic } from "../common/atomic-write";
 import { byEntryKey, byId } from "../common/compare";
+import { isSnapshotAccountArray, isSnapshotOuArray, isTagsObject } from "./snapshot-check";
 
 /**
  * The org snapshot: everything discovery learned, in a versioned, documented JSON file.
@@ -28,13 +29,9 @@ export function tagRecord(entries: Iterable<readonly [string, string]>): Record<
 // prototype setter (the tag vanished on load and the snapshot hash changed). The object JSON.parse built passes
 // through unchanged (a `__proto__` key is an own property there); canonicalize turns every tags object into a
 // null-prototype record, which parseSnapshot always does.
-const tags = z.custom<Record<string, string>>(
-  (v) =>
-    typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string"),
-  {
-    message: "expected an object of tag keys to string values",
-  },
-);
+const tags = z.custom<Record<string, string>>(isTagsObject, {
+  message: "expected an object of tag keys to string values",
+});
 const pathEntry = z.object({ id: z.string(), name: z.string() }).strict();
 
 const snapshotAccountSchema = z
@@ -191,6 +188,27 @@ export function snapshotProblem(s: Snapshot): string | null {
   return null;
 }
 
+/**
+ * The schema's parse, with the account and OU arrays checked by org/snapshot-check.ts (which accepts only arrays the
+ * schema accepts and returns unchanged) and the rest by the schema itself; null when either is unsure, and the caller
+ * then runs the whole schema, the referee, which names the first bad field. The accepted arrays are the input's own
+ * (parseSnapshot's canonicalize copies every account and OU; only path arrays stay shared with the parsed JSON).
+ */
+function fastParse(data: Record<string, unknown>): { success: true; data: Snapshot } | null {
+  const { accounts, organizationalUnits } = data;
+  if (!isSnapshotAccountArray(accounts) || !isSnapshotOuArray(organizationalUnits)) return null;
+  const shell = snapshotSchema.safeParse({ ...data, organizationalUnits: [], accounts: [] });
+  if (!shell.success) return null;
+  return {
+    success: true,
+    data: {
+      ...shell.data,
+      organizationalUnits: organizationalUnits as SnapshotOu[],
+      accounts: accounts as SnapshotAccount[],
+    },
+  };
+}
+
 /** Validates parsed JSON as a snapshot, naming the first bad field. */
 export function parseSnapshot(data: unknown, source: string): Snapshot {
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
@@ -204,7 +222,7 @@ export function parseSnapshot(data: unknown, source: string): Snapshot {
       `${source}: schemaVersion ${JSON.stringify(version)} is not supported, this orgtrust reads schemaVersion ${SNAPSHOT_SCHEMA_VERSION} (fix: re-run \`orgtrust discover --out ${source}\`)`,
     );
   }
-  const r = snapshotSchema.safeParse(data);
+  const r = fastParse(data as Record<string, unknown>) ?? snapshotSchema.safeParse(data);
   if (!r.success) {
     const issue = r.error.issues[0];
     throw new InputError(
