@@ -39,7 +39,7 @@ export function slugify(name: string, style: SlugStyle): string {
   let slug = cache.get(name);
   if (slug === undefined) {
     if (cache.size >= SLUG_CACHE_MAX) cache.clear();
-    slug = computeSlug(name, style);
+    slug = style === "snake" ? computeSnakeSlug(name) : computeSlug(name, style);
     cache.set(name, slug);
   }
   return slug;
@@ -64,6 +64,15 @@ function computeSlug(name: string, style: SlugStyle): string {
         .replace(/[\u0300-\u036f]/g, "");
   if (style === "backstage") return lower.replace(/[^a-z0-9-]/g, "-").replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "");
   return lower.replace(/[^a-z0-9]+/g, SEP[style]).replace(EDGE_SEPARATORS[style], "");
+}
+
+/**
+ * The two styles differ only in the separator: a kebab slug has "-" exactly where the snake slug has "_" (both
+ * replace each run of characters outside [a-z0-9] with one separator and trim separators at the ends, and neither
+ * keeps any other character), so a name both styles slug is lower-cased and scanned once.
+ */
+function computeSnakeSlug(name: string): string {
+  return slugify(name, "kebab").replace(/-/g, "_");
 }
 
 /** Cuts a slug to `max` characters without leaving a separator at the end. */
@@ -110,7 +119,8 @@ export function assignIdentifiers(
   const base = (item: IdentifierItem) => {
     let slug =
       slugify(item.name, rules.style) || slugify(`${rules.fallback ?? "account"}${sep}${item.key}`, rules.style);
-    if (rules.leadingLetter && /^[0-9]/.test(prefix + slug)) slug = rules.leadingLetter + slug;
+    // Whether prefix + slug starts with a digit, without building that string.
+    if (rules.leadingLetter && startsWithDigit(prefix || slug)) slug = rules.leadingLetter + slug;
     return prefix + cut(slug, rules.maxLength - prefix.length);
   };
   const reservedSet = new Set(reserved);
@@ -153,6 +163,11 @@ export function assignIdentifiers(
   }
   collisions.sort((a, b) => compareStrings(a.identifier, b.identifier));
   return { names, collisions };
+}
+
+function startsWithDigit(s: string): boolean {
+  const c = s.charCodeAt(0);
+  return c >= 48 && c <= 57;
 }
 
 function isSortedByKey(items: readonly IdentifierItem[]): boolean {

@@ -102,6 +102,29 @@ describe("identifiers", () => {
     expect(slugify("日本", "kebab")).toBe("");
   });
 
+  test("a snake slug is the kebab slug with _ for - (computed from it), for names of every kind", () => {
+    // The snake rule as written: lower-case (NFKD, marks dropped), runs outside [a-z0-9] to one "_", ends trimmed.
+    const snakeRule = (name: string) =>
+      name
+        .trim()
+        .toLocaleLowerCase("en-US")
+        .normalize("NFKD")
+        .replace(/[\u0300-\u036f]/g, "")
+        .replace(/[^a-z0-9]+/g, "_")
+        .replace(/^_+|_+$/g, "");
+    const names = ["", " ", "-", "_", "--a--", "__a__", "a-b_c", "A_B-C", "-_-x-_-", "Team 1099 Staging", "CI/CD Prod"];
+    names.push("Café Ünïcode", "日本", "Ölçü-Ş_ş", "\u00e9\u0301-x", " trailing_ ", "x\u2028y");
+    for (const name of names) {
+      // Each name is new to the caches in one of the two orders (snake first, or kebab first).
+      expect([name, slugify(name, "snake")]).toEqual([name, snakeRule(name)]);
+      expect([name, slugify(`${name}!`, "kebab"), slugify(`${name}!`, "snake")]).toEqual([
+        name,
+        slugify(`${name}!`, "kebab"),
+        snakeRule(`${name}!`),
+      ]);
+    }
+  });
+
   test("collisions: every member of a colliding group gets its ID; deterministic whatever the order", () => {
     const items = [
       { key: "222222222222", name: "Payments" },
