@@ -246,8 +246,8 @@ function ouPathString(ouNames: ReadonlyMap<string, string>, ids: readonly string
 }
 
 /** The OU path, its prefixes and the path of the accounts under one parent (shared by them: read only). */
-function parentPartsOf(s: Snapshot, a: SnapshotAccount): ParentParts {
-  const { names, byParent } = ouPaths(s);
+function parentPartsOf(s: Snapshot, a: SnapshotAccount, paths = ouPaths(s)): ParentParts {
+  const { names, byParent } = paths;
   let r = byParent.get(a.parentId);
   if (!r) {
     const ids = a.path.slice(1).map((e) => e.id);
@@ -261,10 +261,19 @@ function parentPartsOf(s: Snapshot, a: SnapshotAccount): ParentParts {
   return r;
 }
 
+/**
+ * An account's tags as a tagRecord (null prototype). A loaded snapshot's tags already are one (canonicalize builds
+ * them, and snapshots are never modified once built): those are shared, read only, instead of copied.
+ */
+function tagsOf(t: Record<string, string>): Record<string, string> {
+  return Object.getPrototypeOf(t) === null ? t : tagRecord(Object.entries(t));
+}
+
 function scopeParts(s: Snapshot, scope: Scope): ScopeParts {
   const cached = scopePartsCache.get(scope);
   if (cached?.snapshot === s) return cached;
-  const ouNames = ouPaths(s).names;
+  const paths = ouPaths(s);
+  const ouNames = paths.names;
 
   const excluded: ContextExcludedAccount[] = scope.excluded.map((e) => ({
     id: e.account.id,
@@ -337,7 +346,7 @@ function scopeParts(s: Snapshot, scope: Scope): ScopeParts {
         .map((e) => e.account.id),
     },
     accounts: scope.inScope.map((a): AccountCore => {
-      const parent = parentPartsOf(s, a);
+      const parent = parentPartsOf(s, a, paths);
       return {
         id: a.id,
         name: a.name,
@@ -349,7 +358,7 @@ function scopeParts(s: Snapshot, scope: Scope): ScopeParts {
         ouPath: parent.ouPath,
         ouPathPrefixes: parent.prefixes,
         path: parent.path,
-        tags: tagRecord(Object.entries(a.tags)),
+        tags: tagsOf(a.tags),
         tagList: Object.keys(a.tags)
           .sort(compareStrings)
           .map((key) => ({ key, value: a.tags[key] })),
