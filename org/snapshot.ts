@@ -4,7 +4,7 @@ import { z } from "zod";
 import { InputError } from "../common/errors";
 import { accountId, ouId, partition, rootId } from "../common/ids";
 import { writeFileAtomic } from "../common/atomic-write";
-import { byEntryKey, byId } from "../common/compare";
+import { byEntryKey, byId, compareStrings } from "../common/compare";
 import { isSnapshotAccountArray, isSnapshotOuArray, isTagsObject } from "./snapshot-check";
 
 /**
@@ -94,7 +94,15 @@ export type SnapshotAccount = z.infer<typeof snapshotAccountSchema>;
 export type SnapshotOu = z.infer<typeof snapshotOuSchema>;
 export type PathEntry = z.infer<typeof pathEntry>;
 
-const sortTags = (t: Record<string, string>) => tagRecord(Object.entries(t).sort(byEntryKey));
+/** A tags object as a tagRecord sorted by key. Tags usually come sorted (a saved snapshot): then no sort, no entries. */
+function sortTags(t: Record<string, string>): Record<string, string> {
+  const keys = Object.keys(t);
+  for (let n = 1; n < keys.length; n++)
+    if (compareStrings(keys[n - 1], keys[n]) > 0) return tagRecord(Object.entries(t).sort(byEntryKey));
+  const out = Object.create(null) as Record<string, string>;
+  for (const k of keys) out[k] = t[k];
+  return out;
+}
 
 /** Snapshots canonicalize built: serializing or hashing one needs no second pass. */
 const canonical = new WeakSet<Snapshot>();
