@@ -4,7 +4,7 @@ import { InputError } from "../common/errors";
 import { TEMPLATES_DIR } from "../common/paths";
 import type { ResolvedIntegration, ResolvedIntegrationOf } from "../config/resolve";
 import { APONO_DEFAULT_RESOURCE_TYPES, type ConsumerName } from "../config/schema";
-import type { BaseContext, ConsumerPart, TemplateContext } from "./context";
+import { sharedAccountList, type BaseContext, type ConsumerPart, type TemplateContext } from "./context";
 import { assignIdentifiers, type Collision, type IdentifierItem, type SlugRules } from "./identifiers";
 import { formatFromFileName, type OutputFormat } from "./render";
 
@@ -119,15 +119,17 @@ export const PARTITION_REGIONS: Record<string, string[]> = {
 };
 
 /**
- * The in-scope accounts as identifier items. The account list of a context is shared by the integrations of one
- * scope (generate/context.ts), so every consumer that names accounts reuses one item list.
+ * The in-scope accounts as identifier items. Each context has its own account list, but the contexts of one scope
+ * are built from one shared list (generate/context.ts: same accounts, IDs and names), so every consumer that names
+ * accounts in that scope reuses one item list.
  */
-const itemsByAccounts = new WeakMap<BaseContext["accounts"], IdentifierItem[]>();
+const itemsByAccounts = new WeakMap<readonly object[], IdentifierItem[]>();
 function accountItems(ctx: BaseContext): IdentifierItem[] {
-  let items = itemsByAccounts.get(ctx.accounts);
+  const key = sharedAccountList(ctx.accounts) ?? ctx.accounts;
+  let items = itemsByAccounts.get(key);
   if (!items) {
     items = ctx.accounts.map((a) => ({ key: a.id, name: a.name }));
-    itemsByAccounts.set(ctx.accounts, items);
+    itemsByAccounts.set(key, items);
   }
   return items;
 }

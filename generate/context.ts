@@ -378,6 +378,18 @@ type AccountCore = Omit<ContextAccount, "memberRoleArn" | "names" | "extra">;
  */
 type PlainBaseContext = BaseContext & { accounts: ContextAccount[]; ous: ContextOu[] };
 
+/** Each context's account list -> the scope's shared list it was built from (same accounts, same order). */
+const coreOfAccounts = new WeakMap<readonly ContextAccount[], readonly AccountCore[]>();
+
+/**
+ * The list a context's accounts were built from, shared by every context of the same scope (same accounts, IDs and
+ * names, in the same order): a key for what consumers derive from the accounts' IDs and names alone. Undefined for
+ * a list no context was built with.
+ */
+export function sharedAccountList(accounts: readonly object[]): readonly object[] | undefined {
+  return coreOfAccounts.get(accounts as readonly ContextAccount[]);
+}
+
 /** Builds one integration's context: the base context, then the consumer's part (from `prepare`, given the base). */
 export function buildContext(input: ContextInputs, prepare?: (base: BaseContext) => ConsumerPart): TemplateContext {
   const base = plainBaseContext(input);
@@ -417,6 +429,25 @@ function plainBaseContext(input: ContextInputs): PlainBaseContext {
   const { snapshot: s, integration: i, scope, cover } = input;
   const p = i.partition;
   const parts = scopeParts(s, scope);
+  // A literal, not a spread: one object shape for every account.
+  const accounts = parts.accounts.map((a): ContextAccount => ({
+    id: a.id,
+    name: a.name,
+    email: a.email,
+    arn: a.arn,
+    state: a.state,
+    isManagementAccount: a.isManagementAccount,
+    parentId: a.parentId,
+    ouPath: a.ouPath,
+    ouPathPrefixes: a.ouPathPrefixes,
+    path: a.path,
+    tags: a.tags,
+    tagList: a.tagList,
+    memberRoleArn: iamRoleArn(p, a.id, i.memberRole.name, i.memberRole.path),
+    names: {},
+    extra: {},
+  }));
+  coreOfAccounts.set(accounts, parts.accounts);
   return {
     generator: "orgtrust",
     integration: { name: i.name, consumer: i.consumer, options: i.options, tags: i.tags },
@@ -439,24 +470,7 @@ function plainBaseContext(input: ContextInputs): PlainBaseContext {
       accountCount: s.accounts.length,
       ouCount: s.organizationalUnits.length,
     },
-    // A literal, not a spread: one object shape for every account.
-    accounts: parts.accounts.map((a): ContextAccount => ({
-      id: a.id,
-      name: a.name,
-      email: a.email,
-      arn: a.arn,
-      state: a.state,
-      isManagementAccount: a.isManagementAccount,
-      parentId: a.parentId,
-      ouPath: a.ouPath,
-      ouPathPrefixes: a.ouPathPrefixes,
-      path: a.path,
-      tags: a.tags,
-      tagList: a.tagList,
-      memberRoleArn: iamRoleArn(p, a.id, i.memberRole.name, i.memberRole.path),
-      names: {},
-      extra: {},
-    })),
+    accounts,
     excluded: parts.excluded,
     ous: parts.ous,
     ouTree: parts.ouTree,
