@@ -52,22 +52,25 @@ export function computeScope(snapshot: Snapshot, rules: ScopeRules): Scope {
   const excludedOuRoots = new Set(rules.organizationalUnits);
   const excludedAccountIds = new Set(rules.accounts);
 
-  /** The highest excluded OU on an OU's own path (or itself), if any. */
-  const excludingOu = (ouIdsOnPath: string[]): SnapshotOu | undefined => {
-    const hit = ouIdsOnPath.find((id) => excludedOuRoots.has(id));
-    return hit ? ouById.get(hit) : undefined;
+  /**
+   * The highest excluded OU on a path, root first (then `self`, an OU's own id), if any: the first listed id on it,
+   * looked up among the OUs. Walks the path in place (no id list per account).
+   */
+  const excludingOu = (path: readonly { id: string }[], self?: string): SnapshotOu | undefined => {
+    for (const p of path) if (excludedOuRoots.has(p.id)) return ouById.get(p.id);
+    return self !== undefined && excludedOuRoots.has(self) ? ouById.get(self) : undefined;
   };
 
   const excludedOuIds = new Set<string>();
   for (const ou of snapshot.organizationalUnits) {
-    if (excludingOu([...ou.path.map((p) => p.id), ou.id])) excludedOuIds.add(ou.id);
+    if (excludingOu(ou.path, ou.id)) excludedOuIds.add(ou.id);
   }
 
   const inScope: SnapshotAccount[] = [];
   const excluded: ExcludedAccount[] = [];
   for (const account of snapshot.accounts) {
     const reasons: ExclusionReason[] = [];
-    const ou = excludingOu(account.path.map((p) => p.id));
+    const ou = excludingOu(account.path);
     if (ou) reasons.push({ kind: "excluded-ou", ouId: ou.id, ouName: ou.name });
     if (excludedAccountIds.has(account.id)) reasons.push({ kind: "excluded-account" });
     if (rules.skipInactiveAccounts && account.state !== "ACTIVE")

@@ -34,10 +34,16 @@ export function computeOuCover(scope: Scope): OuCover {
       .map((e) => e.account.id),
   );
 
+  // Appended in place: copying each parent's list per member was quadratic in the accounts of one parent.
+  const push = <V>(m: Map<string, V[]>, k: string, v: V) => {
+    const list = m.get(k);
+    if (list) list.push(v);
+    else m.set(k, [v]);
+  };
   const children = new Map<string, string[]>();
-  for (const ou of s.organizationalUnits) children.set(ou.parentId, [...(children.get(ou.parentId) ?? []), ou.id]);
+  for (const ou of s.organizationalUnits) push(children, ou.parentId, ou.id);
   const accountsIn = new Map<string, SnapshotAccount[]>();
-  for (const a of s.accounts) accountsIn.set(a.parentId, [...(accountsIn.get(a.parentId) ?? []), a]);
+  for (const a of s.accounts) push(accountsIn, a.parentId, a);
 
   const blockedMemo = new Map<string, boolean>();
   const blocked = (node: string): boolean => {
