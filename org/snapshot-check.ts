@@ -9,7 +9,8 @@ import { ACCOUNT_ID_RE, OU_ID_RE } from "../common/ids";
  * order and passes tags objects through: an accepted array has its keys in that order). It answers false on anything
  * it is not sure of, and the caller then runs the zod schema, which stays the referee and the source of every error
  * message. It is stricter than the schema where that is
- * simpler (plain objects whose own keys are the schema's, in its order), never looser. test/unit/snapshot-check.test.ts proves both properties on
+ * simpler (plain objects whose own keys are the schema's, in its order), never looser. Its input is JSON data (what
+ * JSON.parse builds: plain data properties, no getters), which is all parseSnapshot is given. test/unit/snapshot-check.test.ts proves both properties on
  * mutated snapshots. Any change to snapshotAccountSchema or snapshotOuSchema must change this file and its test.
  */
 
