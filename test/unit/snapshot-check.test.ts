@@ -110,6 +110,11 @@ const odd = fc.oneof(
   fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.constant(null))),
 );
 
+/** The near misses of most fields (empty, null, missing, wrong type, not an integer), drawn more often. */
+const NEAR_MISSES: unknown[] = ["", null, undefined, 0, 1, -1, 1.5, 2 ** 53, Number.NaN, true, [], {}, "x", "1"];
+const near = fc.constantFrom(...NEAR_MISSES);
+const value = fc.oneof({ arbitrary: near, weight: 3 }, { arbitrary: odd, weight: 2 });
+
 const ACCOUNT_KEYS = Object.keys((fresh().accounts as Json[])[0]);
 const OU_KEYS = Object.keys((fresh().organizationalUnits as Json[])[0]);
 const EXTRA_KEYS = ["__proto__", "constructor", "toString", "hasOwnProperty", "extra", "Id", "id ", ""];
@@ -189,10 +194,6 @@ function mutate(list: unknown[], index: number, m: Mutation): void {
       break;
   }
 }
-
-const NEAR_MISSES: unknown[] = ["", null, undefined, 0, 1, -1, 1.5, 2 ** 53, Number.NaN, true, [], {}, "x", "1"];
-const near = fc.constantFrom(...NEAR_MISSES);
-const value = fc.oneof({ arbitrary: near, weight: 3 }, { arbitrary: odd, weight: 2 });
 
 /**
  * The property on one input: if the fast check accepts, the schema accepts and returns the arrays unchanged; either
