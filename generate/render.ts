@@ -199,13 +199,21 @@ const EACH_CHUNK = 64;
  * alive until the file is written, which every young-generation GC copies (about a third of generate's GC time).
  * Joined in chunks, the pieces die young. The output is the same: each calls fn once per item, in order, and returns
  * the concatenation of what fn returned, or the inverse block's output when there is no item. Any other use (no
- * block, no argument) goes to handlebars' own helper unchanged, errors included.
+ * block, no argument) and any list of at most EACH_CHUNK items goes to handlebars' own helper unchanged, errors
+ * included.
  */
 function registerChunkedEach(hb: typeof Handlebars): void {
   const each = hb.helpers.each as (...args: unknown[]) => unknown;
   hb.registerHelper("each", function (this: unknown, ...args: unknown[]) {
     const [context, options] = args as [unknown, Handlebars.HelperOptions | undefined];
-    if (args.length !== 2 || typeof options?.fn !== "function") return each.apply(this, args);
+    // A short list (an account's tags, an OU's connections) makes no long rope: handlebars' own helper runs it,
+    // without the closure and the copy of the options below (thousands of such lists per file).
+    if (
+      args.length !== 2 ||
+      typeof options?.fn !== "function" ||
+      (Array.isArray(context) && context.length <= EACH_CHUNK)
+    )
+      return each.apply(this, args);
     const fn = options.fn;
     const chunks: string[] = [];
     let parts: string[] = [];
